@@ -1,0 +1,36 @@
+// Byte strings and their text encodings: base64url without padding (the "human" form of a
+// 32-byte ID, HB hb_util:human_id), standard padded base64 (content-digest), and hex.
+// A binary value is held in a std::string used as a byte container; no encoding is implied.
+//
+// Thread-safety: pure functions, safe from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "aocore/common/result.h"
+
+namespace ao {
+
+using Bytes = std::string;
+
+// RFC 4648 §5 alphabet, no '=' padding.
+std::string Base64UrlEncode(std::string_view bytes);
+// Accepts input with or without padding; rejects characters outside the url-safe alphabet.
+Result<Bytes> Base64UrlDecode(std::string_view text);
+
+// RFC 4648 §4 alphabet with '=' padding.
+std::string Base64Encode(std::string_view bytes);
+Result<Bytes> Base64Decode(std::string_view text);
+
+std::string HexEncode(std::string_view bytes);
+
+// The reference's IS_ID predicate: a binary of length 32, 42 or 43 (content irrelevant).
+inline bool IsIdShaped(std::string_view key) {
+  return key.size() == 32 || key.size() == 42 || key.size() == 43;
+}
+
+// True when `s` is a 43-character base64url string (the human form of a 32-byte ID).
+bool IsHumanId(std::string_view s);
+
+}  // namespace ao

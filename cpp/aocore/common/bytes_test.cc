@@ -1,0 +1,41 @@
+#include "aocore/common/bytes.h"
+
+#include <gtest/gtest.h>
+
+namespace ao {
+namespace {
+
+TEST(Bytes, Base64UrlRoundTripsEveryLength) {
+  Bytes data;
+  for (int n = 0; n < 70; ++n) {
+    Result<Bytes> back = Base64UrlDecode(Base64UrlEncode(data));
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, data);
+    data += static_cast<char>(n * 37 + 200);
+  }
+}
+
+TEST(Bytes, KnownEncodings) {
+  EXPECT_EQ(Base64UrlEncode("\xfb\xff"), "-_8");
+  EXPECT_EQ(Base64Encode("\xfb\xff"), "+/8=");
+  EXPECT_EQ(Base64Encode("hello"), "aGVsbG8=");
+  EXPECT_EQ(HexEncode("\x01\xab"), "01ab");
+  EXPECT_EQ(Base64UrlEncode(Bytes(32, '\0')).size(), 43u);
+}
+
+TEST(Bytes, DecodeRejectsBadInput) {
+  EXPECT_TRUE(Base64UrlDecode("ab+c").status().IsInvalidArgument());
+  EXPECT_TRUE(Base64Decode("a").status().IsInvalidArgument());
+}
+
+TEST(Bytes, IdShapes) {
+  EXPECT_TRUE(IsIdShaped(std::string(43, 'a')));
+  EXPECT_TRUE(IsIdShaped(std::string(32, 'a')));
+  EXPECT_TRUE(IsIdShaped(std::string(42, 'a')));
+  EXPECT_FALSE(IsIdShaped(std::string(44, 'a')));
+  EXPECT_TRUE(IsHumanId(Base64UrlEncode(Bytes(32, 'x'))));
+  EXPECT_FALSE(IsHumanId(std::string(43, '+')));
+}
+
+}  // namespace
+}  // namespace ao

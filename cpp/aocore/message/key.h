@@ -1,0 +1,33 @@
+// Key normalisation, the port of hb_ao:normalize_key / normalize_keys and the private-key rule
+// (hb_private): an ID-shaped key (32, 42 or 43 bytes) is kept as is; any other key is
+// Unicode-lower-cased (full mapping, as Erlang's string:lowercase). A key whose normalised form
+// starts with "priv" is private. The reference crashes on keys that are not valid UTF-8; here
+// they are an InvalidArgument error naming the key.
+//
+// Thread-safety: pure functions, safe from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "aocore/common/result.h"
+#include "aocore/message/message.h"
+
+namespace ao {
+
+Result<std::string> NormalizeKey(std::string_view key);
+
+// Normalises the top-level keys of `message` (nested messages are untouched). When two keys
+// collapse to one, the value of the key that sorts last (bytewise, original spelling) wins.
+Result<Message> NormalizeKeys(const Message& message);
+
+// Normalises keys at every level, including messages nested in lists.
+Result<Message> NormalizeKeysDeep(const Message& message);
+
+// The key's normalised form starts with "priv" (priv, private, privileged, Priv-X, ...).
+bool IsPrivateKey(std::string_view key);
+
+// A list as the numbered message {"1": e1, "2": e2, ...}.
+Message ListToMessage(const Value::List& list);
+
+}  // namespace ao

@@ -1,0 +1,77 @@
+#include "aocore/message/value.h"
+
+#include <cstdio>
+
+#include "aocore/message/message.h"
+
+namespace ao {
+
+Value::Value(Message m) : v_(std::make_shared<const Message>(std::move(m))) {}
+Value::Value(std::shared_ptr<const Message> m) : v_(std::move(m)) {}
+
+bool operator==(const Value& a, const Value& b) {
+  if (a.kind() != b.kind()) return false;
+  switch (a.kind()) {
+    case Value::Kind::kAtom: return a.atom() == b.atom();
+    case Value::Kind::kInteger: return a.integer() == b.integer();
+    case Value::Kind::kFloat: return a.floating() == b.floating();
+    case Value::Kind::kBinary: return a.binary() == b.binary();
+    case Value::Kind::kList: return a.list() == b.list();
+    case Value::Kind::kMessage:
+      return a.message_ptr() == b.message_ptr() || a.message() == b.message();
+    case Value::Kind::kDevice: return a.device() == b.device();
+  }
+  return false;
+}
+
+std::string_view KindName(Value::Kind kind) {
+  switch (kind) {
+    case Value::Kind::kAtom: return "atom";
+    case Value::Kind::kInteger: return "integer";
+    case Value::Kind::kFloat: return "float";
+    case Value::Kind::kBinary: return "binary";
+    case Value::Kind::kList: return "list";
+    case Value::Kind::kMessage: return "message";
+    case Value::Kind::kDevice: return "device";
+  }
+  return "unknown";
+}
+
+std::string Value::DebugString() const {
+  switch (kind()) {
+    case Kind::kAtom: return atom().name;
+    case Kind::kInteger: return std::to_string(integer());
+    case Kind::kFloat: {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%g", floating());
+      return buf;
+    }
+    case Kind::kBinary: {
+      std::string out = "\"";
+      for (unsigned char c : binary()) {
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+          out += static_cast<char>(c);
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", c);
+          out += buf;
+        }
+        if (out.size() > 200) { out += "..."; break; }
+      }
+      return out + "\"";
+    }
+    case Kind::kList: {
+      std::string out = "[";
+      for (size_t i = 0; i < list().size(); ++i) {
+        if (i) out += ", ";
+        out += list()[i].DebugString();
+      }
+      return out + "]";
+    }
+    case Kind::kMessage: return message().DebugString();
+    case Kind::kDevice: return "<device>";
+  }
+  return "?";
+}
+
+}  // namespace ao

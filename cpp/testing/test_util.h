@@ -1,0 +1,46 @@
+// Test helpers shared by the GoogleTest suites: status assertions that print the status, and
+// a temporary directory that removes itself.
+//
+// Thread-safety: TempDir is owned by one test.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "aocore/common/result.h"
+#include "aocore/common/status.h"
+
+#define ASSERT_OK(expr)                                            \
+  do {                                                             \
+    const auto& ao_s_ = ::ao::testing::ToStatus(expr);             \
+    ASSERT_TRUE(ao_s_.ok()) << #expr << ": " << ao_s_.ToString();  \
+  } while (0)
+#define EXPECT_OK(expr)                                            \
+  do {                                                             \
+    const auto& ao_s_ = ::ao::testing::ToStatus(expr);             \
+    EXPECT_TRUE(ao_s_.ok()) << #expr << ": " << ao_s_.ToString();  \
+  } while (0)
+
+namespace ao::testing {
+
+inline const Status& ToStatus(const Status& s) { return s; }
+template <typename T>
+const Status& ToStatus(const Result<T>& r) { return r.status(); }
+
+// A fresh directory under the system temp dir, removed (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace ao::testing

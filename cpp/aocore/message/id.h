@@ -12,6 +12,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "aocore/common/result.h"
 #include "aocore/message/message.h"

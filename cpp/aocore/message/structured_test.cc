@@ -64,9 +64,14 @@ TEST(Structured, ListOfListsBecomesANumberedMessage) {
 
 TEST(Structured, NumberedMessageTypesFollowBytewiseKeyOrder) {
   Value::List list;
-  list.push_back(M(Message{{"k", "v"}}));
-  for (int i = 2; i <= 11; ++i) list.push_back(i);
-  Result<Message> tabm = MessageToTabm(Message{{"l", list}});
+  list.reserve(11);
+  Message first;
+  first.Set("k", "v");
+  list.push_back(M(std::move(first)));
+  for (int64_t i = 2; i <= 11; ++i) list.emplace_back(i);
+  Message msg;
+  msg.Set("l", Value(std::move(list)));
+  Result<Message> tabm = MessageToTabm(msg);
   ASSERT_OK(tabm);
   const Message* l = tabm->FindMessage("l");
   ASSERT_NE(l, nullptr);

@@ -25,6 +25,7 @@ from ._core import (
     verify_hashpath,
 )
 from ._logging import flush_logs
+from .node import Node
 
 __version__: str = _core.__version__
 
@@ -34,6 +35,7 @@ __all__ = [
     "DeviceError",
     "Error",
     "InvalidMessageError",
+    "Node",
     "NotFoundError",
     "ResolveError",
     "StoreError",

@@ -14,12 +14,12 @@
 
 #define ASSERT_OK(expr)                                            \
   do {                                                             \
-    const auto& ao_s_ = ::ao::testing::ToStatus(expr);             \
+    const ::ao::Status ao_s_ = ::ao::testing::ToStatus(expr);             \
     ASSERT_TRUE(ao_s_.ok()) << #expr << ": " << ao_s_.ToString();  \
   } while (0)
 #define EXPECT_OK(expr)                                            \
   do {                                                             \
-    const auto& ao_s_ = ::ao::testing::ToStatus(expr);             \
+    const ::ao::Status ao_s_ = ::ao::testing::ToStatus(expr);             \
     EXPECT_TRUE(ao_s_.ok()) << #expr << ": " << ao_s_.ToString();  \
   } while (0)
 

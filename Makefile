@@ -1,0 +1,59 @@
+# aocore: `make demo` runs the demo, `make test` runs every test. Both do the set-up first
+# (Debian packages when missing, .venv, an editable install); a second run skips what is done.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+BUILD_DIR := build/py
+JOBS ?= $(shell nproc)
+export CMAKE_BUILD_PARALLEL_LEVEL := $(JOBS)
+# The editable install builds the extension and the C++ test binary in one persistent build dir.
+PIP_BUILD_FLAGS := --no-build-isolation -Cbuild-dir=$(BUILD_DIR) -Ccmake.define.AOCORE_BUILD_TESTS=ON \
+                   -Ccmake.define.AOCORE_BUILD_BENCH=ON
+
+.PHONY: all setup build test test-cpp test-py demo bench sanitize clean
+
+all: test
+
+setup: .stamps/system .stamps/venv build
+
+.stamps/system: tools/ensure-system-deps.sh
+	bash tools/ensure-system-deps.sh
+	@mkdir -p .stamps && touch $@
+
+.stamps/venv: pyproject.toml .stamps/system
+	[ -x $(VPY) ] || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet "scikit-build-core>=0.10" "pybind11>=3.0" "pytest>=8" \
+	    nbclient ipykernel nbformat matplotlib tqdm
+	@mkdir -p .stamps && touch $@
+
+# Incremental: CMake rebuilds only what changed in $(BUILD_DIR).
+build: .stamps/venv
+	$(VPY) -m pip install --quiet --no-deps $(PIP_BUILD_FLAGS) -e ".[test]"
+
+test: setup
+	ctest --test-dir $(BUILD_DIR) --output-on-failure
+	$(VPY) -m pytest
+
+test-cpp: setup
+	ctest --test-dir $(BUILD_DIR) --output-on-failure
+
+test-py: setup
+	$(VPY) -m pytest
+
+demo: setup
+	$(VPY) -m aocore demo
+
+bench: setup
+	$(VPY) bench/run.py
+
+# The C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer (no Python involved).
+sanitize: .stamps/system
+	cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAOCORE_BUILD_TESTS=ON \
+	    -DAOCORE_BUILD_PYTHON=OFF -DAOCORE_SANITIZE=ON
+	cmake --build build/asan --target aocore_tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build/asan --output-on-failure
+
+clean:
+	rm -rf build .stamps

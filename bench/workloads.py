@@ -1,0 +1,46 @@
+"""Python-level benchmark workloads (ids as in shared/BENCHMARKS.md). Each entry times the
+public Python API, so the figures include the binding overhead a user pays."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import aocore
+
+TEN_KEYS = {f"key-{i}": f"value-{i}" for i in range(10)}
+
+
+def workloads() -> dict[str, Callable[[int], None]]:
+    def b6_id(n: int) -> None:
+        for _ in range(n):
+            aocore.id(TEN_KEYS)
+
+    out: dict[str, Callable[[int], None]] = {}
+    if hasattr(aocore, "id"):
+        out["B6 py id (10 keys)"] = b6_id
+    return out
+
+
+def run_all(rate_of, runs: int, filt: str | None) -> dict[str, dict]:
+    results = {}
+    for name, fn in workloads().items():
+        if filt and filt not in name:
+            continue
+        results[name] = rate_of(fn, runs=runs)
+    return results
+
+
+def ratios(results: dict[str, dict]) -> dict[str, float]:
+    """The ratios each workload is about, from figures measured in this run."""
+    out: dict[str, float] = {}
+
+    def ratio(name: str, num: str, den: str) -> None:
+        if num in results and den in results and results[den]["median"] > 0:
+            out[name] = results[num]["median"] / results[den]["median"]
+
+    ratio("B6 commit / raw RSA-PSS sign", "B6_Commit", "Raw_RsaPssSign4096")
+    ratio("B6 py id / C++ id", "B6 py id (10 keys)", "B6_Id10Keys")
+    ratio("B1 hashpath ignore / update", "B1_ResolveKey/ignore", "B1_ResolveKey/update")
+    ratio("B9 python stack / C++ stack", "B9_PythonAppendStack", "B3_AppendStack5")
+    ratio("B4 local_confirmation / raw RSA sign", "B4_ScheduleLocal", "Raw_RsaPssSign4096")
+    return out

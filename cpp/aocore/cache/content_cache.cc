@@ -1,0 +1,288 @@
+#include "aocore/cache/content_cache.h"
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cstring>
+
+#include "aocore/common/bytes.h"
+#include "aocore/crypto/hash.h"
+#include "aocore/message/id.h"
+#include "aocore/message/key.h"
+#include "aocore/store/keys.h"
+
+namespace ao {
+namespace {
+
+constexpr std::string_view kDataGroup = "data";
+constexpr std::string_view kListGroup = "list";
+constexpr char kBinaryTag = 'b';
+constexpr char kIntegerTag = 'i';
+constexpr char kFloatTag = 'f';
+constexpr char kAtomTag = 'a';
+
+std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// A key or ID must be exactly one path segment to be stored and read back unchanged.
+Status CheckSegment(std::string_view what, std::string_view segment) {
+  if (segment.empty() || segment == "." || segment == ".." ||
+      segment.find('/') != std::string_view::npos) {
+    return Status::InvalidArgument(std::string(what) + " " + Quoted(segment) +
+                                   " cannot be stored: it must be non-empty, without '/', and "
+                                   "not '.' or '..'");
+  }
+  return Status::OK();
+}
+
+std::string ContentHash(std::string_view bytes) { return Base64UrlEncode(Sha256(bytes)); }
+
+bool IsListPath(std::string_view resolved) {
+  return resolved.size() > kListGroup.size() && resolved.substr(0, kListGroup.size()) == kListGroup &&
+         resolved[kListGroup.size()] == '/';
+}
+
+}  // namespace
+
+ContentCache::ContentCache(Store& store)
+    : ContentCache(store, [](const Message& message) {
+        return MessageId(message, IdMode::kUncommitted);
+      }) {}
+
+ContentCache::ContentCache(Store& store, IdFunction id_function)
+    : store_(store), id_function_(std::move(id_function)) {}
+
+Result<Bytes> ContentCache::EncodeLeaf(const Value& value) {
+  switch (value.kind()) {
+    case Value::Kind::kBinary: return std::string(1, kBinaryTag) + value.binary();
+    case Value::Kind::kInteger: return std::string(1, kIntegerTag) + std::to_string(value.integer());
+    case Value::Kind::kFloat: {
+      uint64_t bits = std::bit_cast<uint64_t>(value.floating());
+      std::string out(1, kFloatTag);
+      for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((bits >> shift) & 0xff);
+      return out;
+    }
+    case Value::Kind::kAtom: return std::string(1, kAtomTag) + value.atom().name;
+    default:
+      return Status::InvalidArgument(std::string("a ") + std::string(KindName(value.kind())) +
+                                     " is not a leaf value");
+  }
+}
+
+Result<Value> ContentCache::DecodeLeaf(std::string_view encoded) {
+  if (encoded.empty()) return Status::Corruption("empty leaf encoding");
+  std::string_view payload = encoded.substr(1);
+  switch (encoded[0]) {
+    case kBinaryTag: return Value(Bytes(payload));
+    case kIntegerTag: {
+      int64_t n = 0;
+      auto [end, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), n);
+      if (payload.empty() || ec != std::errc() || end != payload.data() + payload.size()) {
+        return Status::Corruption("bad integer leaf encoding " + Quoted(payload));
+      }
+      return Value(n);
+    }
+    case kFloatTag: {
+      if (payload.size() != 8) return Status::Corruption("bad float leaf encoding (length)");
+      uint64_t bits = 0;
+      for (unsigned char c : payload) bits = (bits << 8) | c;
+      return Value(std::bit_cast<double>(bits));
+    }
+    case kAtomTag: return Value(Atom{std::string(payload)});
+    default:
+      return Status::Corruption("unknown leaf type tag " +
+                                std::to_string(static_cast<unsigned char>(encoded[0])));
+  }
+}
+
+Result<std::string> ContentCache::AddMessage(const Message& message, WriteBatch* batch,
+                                             int depth) const {
+  if (depth > kMaxDepth) {
+    return Status::InvalidArgument("message nesting deeper than " + std::to_string(kMaxDepth));
+  }
+  AO_ASSIGN_OR_RETURN(std::string id, id_function_(message));
+  AO_RETURN_IF_ERROR(CheckSegment("message ID", id));
+  // Readable by every commitment ID as well (hb_cache: AltIDs, at every level).
+  if (const Message* commitments = message.FindMessage("commitments")) {
+    for (const auto& [commitment_id, unused] : *commitments) {
+      if (IsPrivateKey(commitment_id)) continue;
+      AO_RETURN_IF_ERROR(CheckSegment("commitment ID", commitment_id));
+      batch->MakeLink(id, commitment_id);
+    }
+  }
+  // A message group is only ever created together with all its fields (one batch), so an
+  // existing one is complete: skip rewriting it. It may also exist as a link, when the message
+  // was stored first under another ID (e.g. with more commitments); links are first-writer-wins,
+  // so that copy stays.
+  AO_ASSIGN_OR_RETURN(NodeType existing, store_.Type(id));
+  if (existing == NodeType::kComposite) return id;
+  batch->MakeGroup(id);
+  for (const auto& [key, value] : message) {
+    if (IsPrivateKey(key)) continue;
+    AO_RETURN_IF_ERROR(CheckSegment("key", key));
+    Result<std::string> address = AddValue(value, batch, depth + 1);
+    if (!address.ok()) return address.status().WithContext("key " + Quoted(key));
+    batch->MakeLink(*address, id + "/" + key);
+  }
+  return id;
+}
+
+Result<std::string> ContentCache::AddValue(const Value& value, WriteBatch* batch, int depth) const {
+  switch (value.kind()) {
+    case Value::Kind::kMessage: return AddMessage(value.message(), batch, depth);
+    case Value::Kind::kList: {
+      if (depth > kMaxDepth) {
+        return Status::InvalidArgument("list nesting deeper than " + std::to_string(kMaxDepth));
+      }
+      // The list's address hashes its elements' addresses (length-prefixed): a Merkle hash.
+      std::vector<std::string> elements;
+      std::string digest_input = "list";
+      for (size_t i = 0; i < value.list().size(); ++i) {
+        Result<std::string> address = AddValue(value.list()[i], batch, depth + 1);
+        if (!address.ok()) {
+          return address.status().WithContext("list element " + std::to_string(i + 1));
+        }
+        digest_input += std::to_string(address->size()) + ":" + *address;
+        elements.push_back(std::move(address).value());
+      }
+      std::string path = JoinPath({kListGroup, ContentHash(digest_input)});
+      batch->MakeGroup(path);
+      for (size_t i = 0; i < elements.size(); ++i) {
+        batch->MakeLink(elements[i], path + "/" + std::to_string(i + 1));
+      }
+      return path;
+    }
+    case Value::Kind::kDevice:
+      return Status::InvalidArgument("a device value cannot be stored");
+    default: {
+      AO_ASSIGN_OR_RETURN(Bytes encoded, EncodeLeaf(value));
+      std::string path = JoinPath({kDataGroup, ContentHash(encoded)});
+      batch->Write(path, std::move(encoded));
+      return path;
+    }
+  }
+}
+
+Result<std::string> ContentCache::AddToBatch(const Message& message, WriteBatch* batch) const {
+  return AddMessage(message, batch, 0);
+}
+
+Result<std::string> ContentCache::AddValueToBatch(const Value& value, WriteBatch* batch) const {
+  return AddValue(value, batch, 0);
+}
+
+Result<std::string> ContentCache::Write(const Message& message, const WriteOptions& options) const {
+  WriteBatch batch;
+  AO_ASSIGN_OR_RETURN(std::string id, AddToBatch(message, &batch));
+  AO_RETURN_IF_ERROR(store_.Apply(batch, options));
+  return id;
+}
+
+Result<std::string> ContentCache::WriteValue(const Value& value, const WriteOptions& options) const {
+  WriteBatch batch;
+  AO_ASSIGN_OR_RETURN(std::string address, AddValueToBatch(value, &batch));
+  AO_RETURN_IF_ERROR(store_.Apply(batch, options));
+  return address;
+}
+
+Result<Value> ContentCache::Read(std::string_view path) const {
+  std::vector<std::string> in_progress;
+  return ReadAt(std::string(path), &in_progress);
+}
+
+Result<Message> ContentCache::ReadMessage(std::string_view path) const {
+  AO_ASSIGN_OR_RETURN(Value value, Read(path));
+  if (!value.is_message()) {
+    return Status::InvalidArgument(Quoted(path) + " holds a " +
+                                   std::string(KindName(value.kind())) + ", not a message");
+  }
+  return value.message();
+}
+
+// `in_progress` holds the groups being read (the ancestors of `path`): meeting one again means
+// the links form a cycle. A group met twice in different branches (shared, deduplicated
+// content) is fine.
+Result<Value> ContentCache::ReadAt(const std::string& path,
+                                   std::vector<std::string>* in_progress) const {
+  AO_ASSIGN_OR_RETURN(std::string resolved, store_.Resolve(path));
+  AO_ASSIGN_OR_RETURN(NodeType type, store_.Type(resolved));
+  switch (type) {
+    case NodeType::kNotFound:
+      return Status::NotFound("nothing stored at " + Quoted(path));
+    case NodeType::kSimple: {
+      AO_ASSIGN_OR_RETURN(Bytes encoded, store_.Read(resolved));
+      Result<Value> value = DecodeLeaf(encoded);
+      if (!value.ok()) return value.status().WithContext("reading " + Quoted(path));
+      return value;
+    }
+    case NodeType::kComposite:
+      break;
+  }
+  if (std::find(in_progress->begin(), in_progress->end(), resolved) != in_progress->end()) {
+    std::string chain;
+    for (const std::string& group : *in_progress) chain += group + " -> ";
+    return Status::Corruption("circular links detected: " + chain + resolved);
+  }
+  if (in_progress->size() >= static_cast<size_t>(kMaxDepth)) {
+    return Status::Corruption("message nesting deeper than " + std::to_string(kMaxDepth) +
+                              " at " + Quoted(path));
+  }
+  AO_ASSIGN_OR_RETURN(std::vector<std::string> names, store_.List(resolved));
+  in_progress->push_back(resolved);
+  auto read_child = [&](const std::string& name) -> Result<Value> {
+    Result<Value> child = ReadAt(resolved + "/" + name, in_progress);
+    if (!child.ok() && child.status().IsNotFound()) {
+      // A listed child that cannot be read is damage, not absence (hb_cache subpath_not_found).
+      return Status::Corruption("child " + Quoted(name) + " of " + Quoted(resolved) +
+                                " cannot be read: " + child.status().message());
+    }
+    return child;
+  };
+  Result<Value> out = Status::Internal("unset");
+  if (IsListPath(resolved)) {
+    // Children are "1".."n"; listed bytewise, so put them in numeric order and check that none
+    // is missing.
+    std::vector<std::pair<uint64_t, std::string>> numbered;
+    for (const std::string& name : names) {
+      uint64_t index = 0;
+      auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), index);
+      if (ec != std::errc() || end != name.data() + name.size() || index == 0) {
+        in_progress->pop_back();
+        return Status::Corruption("list " + Quoted(resolved) + " has a non-numbered child " +
+                                  Quoted(name));
+      }
+      numbered.emplace_back(index, name);
+    }
+    std::sort(numbered.begin(), numbered.end());
+    Value::List list;
+    for (size_t i = 0; i < numbered.size(); ++i) {
+      if (numbered[i].first != i + 1) {
+        in_progress->pop_back();
+        return Status::Corruption("list " + Quoted(resolved) + " is missing element " +
+                                  std::to_string(i + 1));
+      }
+      Result<Value> element = read_child(numbered[i].second);
+      if (!element.ok()) {
+        in_progress->pop_back();
+        return element.status();
+      }
+      list.push_back(std::move(element).value());
+    }
+    out = Value(std::move(list));
+  } else {
+    Message message;
+    for (const std::string& name : names) {
+      if (IsPrivateKey(name)) continue;
+      Result<Value> field = read_child(name);
+      if (!field.ok()) {
+        in_progress->pop_back();
+        return field.status();
+      }
+      message.Set(name, std::move(field).value());
+    }
+    out = Value(std::move(message));
+  }
+  in_progress->pop_back();
+  return out;
+}
+
+}  // namespace ao

@@ -1,0 +1,103 @@
+// ContentCache: content-addressed message storage over a Store, the port of hb_cache's
+// write/read (spec/scheduler_store.md §6.6) with its gaps fixed.
+//
+// Layout (all paths relative to the Store):
+//   <id>                 group of a message; <id> = MessageId(message, kUncommitted), the
+//                        reference's group ID (the content ID, or the ID over all commitments)
+//   <id>/<key>           link -> the address of the key's value, for every non-private key
+//   data/<hash>          a leaf value (binary, integer, float, atom) in the typed encoding below;
+//                        <hash> = base64url(SHA-256(encoding)): identical leaves are stored once
+//   list/<hash>          group of a list; children "1".."n" link to the elements' addresses;
+//                        <hash> = base64url(SHA-256 over the element addresses), so identical
+//                        lists are stored once too
+//   <commitment id>      link -> <id>, for every key of the message's top-level `commitments`
+//                        map, at every nesting level (a message is readable by each commitment ID)
+// Nested messages are stored as their own groups (<id>/<key> links to the nested <id>).
+// Every write of one message, with everything nested in it, is a single WriteBatch, so a crash
+// never leaves a partial message visible: either the group and all its links exist or none do.
+// Links are first-writer-wins, so writing the same message again changes nothing.
+//
+// Typed leaf encoding (persistent format; one tag byte, then the payload):
+//   'b' <bytes>                    binary
+//   'i' <decimal, optional '-'>    integer (int64)
+//   'f' <8 bytes>                  float: IEEE-754 binary64 bit pattern, big-endian (exact, keeps
+//                                  -0.0, infinities and NaN payloads)
+//   'a' <name>                     atom (true/false/null/any symbol)
+// so binary "1" and integer 1 are different data (different hashes), and every value reads
+// back exactly as written. Lists and messages are groups, never leaves; devices cannot be stored.
+//
+// Reads are lazy: Read("<id>/a/b") follows links to that one node and reads only it (and, if it
+// is a message or list, its subtree). A link cycle, in the store or through message groups,
+// is a Corruption error whose message says "circular links", never a hang.
+//
+// Deviations from the reference (see also docs/deviations.md when it exists):
+//   * leaves are typed and addressed by the hash of their typed encoding, not of raw TABM bytes;
+//   * keys that are empty, contain '/' or are "." / ".." are refused (InvalidArgument): the
+//     reference silently turns "a/b" into a nested path, so the message would not round-trip;
+//   * a message whose ID cannot be computed (MessageId error) is refused, as is a device value;
+//   * NOT YET: the reference first reduces a signed message to its committed keys
+//     (hb_message:with_only_committed); that needs the commitments layer. Until then every
+//     non-private key is stored.
+//
+// Thread-safety: safe for concurrent use (stateless over a thread-safe Store).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aocore/common/result.h"
+#include "aocore/message/message.h"
+#include "aocore/message/value.h"
+#include "aocore/store/store.h"
+
+namespace ao {
+
+class ContentCache {
+ public:
+  // Computes the group ID of a message (a single path segment).
+  using IdFunction = std::function<Result<std::string>(const Message&)>;
+
+  // Uses MessageId(message, IdMode::kUncommitted). REQUIRES: `store` outlives the cache.
+  explicit ContentCache(Store& store);
+  // With a caller-chosen ID function (tests, alternative ID modes).
+  ContentCache(Store& store, IdFunction id_function);
+
+  // Appends to `batch` the operations that store `message` and everything nested in it, and
+  // returns the message's ID. Nothing is written until the batch is applied, so a caller can
+  // commit the message together with its own links (a slot link, a "latest" pointer) atomically.
+  // Reads the store to skip (nested) messages that are already stored.
+  Result<std::string> AddToBatch(const Message& message, WriteBatch* batch) const;
+  // The same for any value: returns its address (a message ID, data/<hash> or list/<hash>).
+  Result<std::string> AddValueToBatch(const Value& value, WriteBatch* batch) const;
+
+  // Stores `message` in one atomic batch; returns its ID.
+  Result<std::string> Write(const Message& message, const WriteOptions& options = {}) const;
+  // Stores any value in one atomic batch; returns its address.
+  Result<std::string> WriteValue(const Value& value, const WriteOptions& options = {}) const;
+
+  // The value at `path`: a message ID, a commitment ID, an address, or any of these followed by
+  // a key path ("<id>/a/b"). NotFound when nothing is there; Corruption for circular links or
+  // undecodable data.
+  Result<Value> Read(std::string_view path) const;
+  // Read, requiring a message (InvalidArgument when the value is something else).
+  Result<Message> ReadMessage(std::string_view path) const;
+
+  // The typed leaf encoding (above). EncodeLeaf: InvalidArgument for lists, messages, devices.
+  static Result<Bytes> EncodeLeaf(const Value& value);
+  static Result<Value> DecodeLeaf(std::string_view encoded);
+
+  // Nesting deeper than this is refused on write and reported as Corruption on read.
+  static constexpr int kMaxDepth = 256;
+
+ private:
+  Result<std::string> AddMessage(const Message& message, WriteBatch* batch, int depth) const;
+  Result<std::string> AddValue(const Value& value, WriteBatch* batch, int depth) const;
+  Result<Value> ReadAt(const std::string& path, std::vector<std::string>* in_progress) const;
+
+  Store& store_;
+  IdFunction id_function_;
+};
+
+}  // namespace ao

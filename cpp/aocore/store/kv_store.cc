@@ -1,0 +1,300 @@
+#include "aocore/store/kv_store.h"
+
+#include <algorithm>
+
+#include "aocore/store/keys.h"
+
+namespace ao {
+namespace {
+
+std::string Quoted(std::string_view path) { return "'" + std::string(path) + "'"; }
+
+// The smallest key greater than every key starting with `prefix`; "" when there is none
+// (all bytes 0xff), which KvScan reads as unbounded.
+std::string PrefixSuccessor(std::string_view prefix) {
+  std::string out(prefix);
+  while (!out.empty() && static_cast<unsigned char>(out.back()) == 0xff) out.pop_back();
+  if (!out.empty()) out.back() = static_cast<char>(static_cast<unsigned char>(out.back()) + 1);
+  return out;
+}
+
+const char* OpName(WriteBatch::OpKind kind) {
+  switch (kind) {
+    case WriteBatch::OpKind::kWrite: return "write";
+    case WriteBatch::OpKind::kMakeGroup: return "make_group";
+    case WriteBatch::OpKind::kMakeLink: return "make_link";
+    case WriteBatch::OpKind::kReplaceLink: return "replace_link";
+    case WriteBatch::OpKind::kDelete: return "delete";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string KvStore::NodeKey(std::string_view path) {
+  std::string key;
+  key.reserve(path.size() + 1);
+  key += kNodePrefix;
+  key += path;
+  return key;
+}
+
+std::string KvStore::MemberPrefix(std::string_view parent) {
+  std::string key;
+  key.reserve(parent.size() + 5);
+  key += kMemberPrefix;
+  uint32_t n = static_cast<uint32_t>(parent.size());
+  key += static_cast<char>((n >> 24) & 0xff);
+  key += static_cast<char>((n >> 16) & 0xff);
+  key += static_cast<char>((n >> 8) & 0xff);
+  key += static_cast<char>(n & 0xff);
+  key += parent;
+  return key;
+}
+
+std::string KvStore::MemberKey(std::string_view parent, std::string_view child) {
+  std::string key = MemberPrefix(parent);
+  key += child;
+  return key;
+}
+
+Result<std::optional<KvStore::Node>> KvStore::GetNode(std::string_view path,
+                                                     const Overlay* overlay) {
+  if (path.empty()) return std::optional<Node>(Node{Node::Kind::kGroup, {}});
+  std::string key = NodeKey(path);
+  std::optional<std::string> record;
+  auto pending = overlay ? overlay->find(key) : Overlay::const_iterator();
+  if (overlay && pending != overlay->end()) {
+    record = pending->second;
+  } else {
+    AO_ASSIGN_OR_RETURN(record, KvGet(key));
+  }
+  if (!record) return std::optional<Node>();
+  if (record->empty()) return Status::Corruption("empty node record at " + Quoted(path));
+  switch ((*record)[0]) {
+    case kLinkTag: return std::optional<Node>(Node{Node::Kind::kLink, record->substr(1)});
+    case kValueTag: return std::optional<Node>(Node{Node::Kind::kValue, record->substr(1)});
+    case kGroupTag: return std::optional<Node>(Node{Node::Kind::kGroup, {}});
+    default:
+      return Status::Corruption("unknown node tag " + std::to_string(static_cast<int>((*record)[0])) +
+                                " at " + Quoted(path));
+  }
+}
+
+// Walks `normalized` segment by segment; whenever the accumulated prefix is a link, replaces it
+// by its target, itself resolved the same way. `in_progress` holds the links being followed
+// right now: meeting one of them again is a cycle. (A link may legitimately be met twice in
+// one walk, e.g. a/b -> a while resolving a/b/b, but never while it is still in progress.)
+Status KvStore::ResolveInto(std::string_view normalized, int* hops,
+                            std::vector<std::string>* in_progress, std::string* out) {
+  std::string resolved;
+  for (const std::string& segment : SplitPath(normalized)) {
+    std::string current = resolved.empty() ? segment : resolved + "/" + segment;
+    AO_ASSIGN_OR_RETURN(std::optional<Node> node, GetNode(current, nullptr));
+    if (node && node->kind == Node::Kind::kLink) {
+      auto seen = std::find(in_progress->begin(), in_progress->end(), current);
+      if (seen != in_progress->end() || ++*hops > kMaxLinkHops) {
+        std::string chain;
+        for (auto it = seen == in_progress->end() ? in_progress->begin() : seen;
+             it != in_progress->end(); ++it) {
+          chain += *it + " -> ";
+        }
+        chain += current;
+        return Status::Corruption(
+            (seen != in_progress->end() ? "circular links detected: "
+                                        : "circular links detected (more than " +
+                                              std::to_string(kMaxLinkHops) + " link hops): ") +
+            chain);
+      }
+      in_progress->push_back(current);
+      std::string target;
+      Status status = ResolveInto(node->data, hops, in_progress, &target);
+      in_progress->pop_back();
+      AO_RETURN_IF_ERROR(status);
+      current = std::move(target);
+    }
+    resolved = std::move(current);
+  }
+  *out = std::move(resolved);
+  return Status::OK();
+}
+
+Result<std::string> KvStore::ResolveNormalized(std::string_view path) {
+  int hops = 0;
+  std::vector<std::string> in_progress;
+  std::string out;
+  AO_RETURN_IF_ERROR(ResolveInto(path, &hops, &in_progress, &out));
+  return out;
+}
+
+Result<std::string> KvStore::Resolve(std::string_view path) {
+  AO_ASSIGN_OR_RETURN(std::string normalized, NormalizePath(path));
+  return ResolveNormalized(normalized);
+}
+
+Result<Bytes> KvStore::Read(std::string_view path) {
+  AO_ASSIGN_OR_RETURN(std::string resolved, Resolve(path));
+  AO_ASSIGN_OR_RETURN(std::optional<Node> node, GetNode(resolved, nullptr));
+  if (!node) return Status::NotFound("nothing at " + Quoted(path));
+  if (node->kind != Node::Kind::kValue) {
+    return Status::NotFound(Quoted(path) + " is a group, not a value");
+  }
+  return std::move(node->data);
+}
+
+Result<NodeType> KvStore::Type(std::string_view path) {
+  AO_ASSIGN_OR_RETURN(std::string resolved, Resolve(path));
+  AO_ASSIGN_OR_RETURN(std::optional<Node> node, GetNode(resolved, nullptr));
+  if (!node) return NodeType::kNotFound;
+  return node->kind == Node::Kind::kGroup ? NodeType::kComposite : NodeType::kSimple;
+}
+
+Result<std::vector<std::string>> KvStore::List(std::string_view path) {
+  return ScanChildren(path, ScanOptions{});
+}
+
+Result<std::vector<std::string>> KvStore::ScanChildren(std::string_view group,
+                                                       const ScanOptions& options) {
+  AO_ASSIGN_OR_RETURN(std::string resolved, Resolve(group));
+  AO_ASSIGN_OR_RETURN(std::optional<Node> node, GetNode(resolved, nullptr));
+  if (!node) return Status::NotFound("no group at " + Quoted(group));
+  if (node->kind != Node::Kind::kGroup) {
+    return Status::NotFound(Quoted(group) + " is a value, not a group");
+  }
+  const std::string base = MemberPrefix(resolved);
+  // Child-name bounds: [max(prefix, start), min(successor(prefix), end)).
+  std::string lower = base + std::max(options.prefix, options.start);
+  std::string upper = PrefixSuccessor(base + options.prefix);
+  if (!options.end.empty()) upper = std::min(upper, base + options.end);
+  std::vector<std::string> names;
+  if (lower >= upper) return names;
+  AO_ASSIGN_OR_RETURN(std::vector<KvEntry> entries,
+                      KvScan(lower, upper, options.reverse, options.limit));
+  names.reserve(entries.size());
+  for (KvEntry& entry : entries) names.push_back(entry.key.substr(base.size()));
+  return names;
+}
+
+Status KvStore::Apply(const WriteBatch& batch, const WriteOptions& options) {
+  if (batch.empty()) return Status::OK();
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Overlay overlay;
+  for (size_t i = 0; i < batch.ops().size(); ++i) {
+    const WriteBatch::Op& op = batch.ops()[i];
+    Status status = ApplyOp(op, &overlay);
+    if (!status.ok()) {
+      return status.WithContext("batch operation " + std::to_string(i) + " (" + OpName(op.kind) +
+                                " " + Quoted(op.path) + ")");
+    }
+  }
+  if (overlay.empty()) return Status::OK();
+  std::vector<KvWrite> writes;
+  writes.reserve(overlay.size());
+  for (auto& [key, value] : overlay) writes.push_back(KvWrite{key, value});
+  return KvCommit(writes, options.sync);
+}
+
+Status KvStore::EnsureParents(std::string_view path, Overlay* overlay) {
+  std::vector<std::string_view> missing;
+  for (std::string_view parent = ParentPath(path); !parent.empty(); parent = ParentPath(parent)) {
+    AO_ASSIGN_OR_RETURN(std::optional<Node> node, GetNode(parent, overlay));
+    if (!node) {
+      missing.push_back(parent);
+      continue;
+    }
+    // A group's ancestors are groups already (invariant kept by every operation).
+    if (node->kind == Node::Kind::kGroup) break;
+    return Status::InvalidArgument(Quoted(parent) + " is a " +
+                                   (node->kind == Node::Kind::kLink ? "link" : "value") +
+                                   ", not a group");
+  }
+  for (std::string_view group : missing) {
+    (*overlay)[NodeKey(group)] = std::string(1, kGroupTag);
+    (*overlay)[MemberKey(ParentPath(group), BaseName(group))] = std::string();
+  }
+  return Status::OK();
+}
+
+Result<bool> KvStore::GroupHasChildren(std::string_view path, const Overlay& overlay) {
+  const std::string prefix = MemberPrefix(path);
+  const std::string upper = PrefixSuccessor(prefix);
+  size_t pending_deletes = 0;
+  for (auto it = overlay.lower_bound(prefix); it != overlay.end() && it->first < upper; ++it) {
+    if (it->second) return true;
+    ++pending_deletes;
+  }
+  // Only children deleted earlier in this batch can hide committed ones, so looking at one more
+  // committed child than there are such deletes settles the question.
+  AO_ASSIGN_OR_RETURN(std::vector<KvEntry> committed,
+                      KvScan(prefix, upper, false, pending_deletes + 1));
+  for (const KvEntry& entry : committed) {
+    auto pending = overlay.find(entry.key);
+    if (pending == overlay.end() || pending->second) return true;
+  }
+  return false;
+}
+
+Status KvStore::ApplyOp(const WriteBatch::Op& op, Overlay* overlay) {
+  AO_ASSIGN_OR_RETURN(std::string path, NormalizePath(op.path));
+  if (path.empty()) {
+    if (op.kind == WriteBatch::OpKind::kMakeGroup) return Status::OK();  // the root exists
+    return Status::InvalidArgument("the root path cannot be written, linked or deleted");
+  }
+  AO_ASSIGN_OR_RETURN(std::optional<Node> existing, GetNode(path, overlay));
+  const std::string node_key = NodeKey(path);
+  const std::string member_key = MemberKey(ParentPath(path), BaseName(path));
+  auto put_node = [&](std::string record) {
+    (*overlay)[node_key] = std::move(record);
+    if (!existing) (*overlay)[member_key] = std::string();
+  };
+  switch (op.kind) {
+    case WriteBatch::OpKind::kWrite: {
+      if (existing && existing->kind != Node::Kind::kValue) {
+        return Status::InvalidArgument(
+            Quoted(path) + " is a " + (existing->kind == Node::Kind::kGroup ? "group" : "link") +
+            "; a value cannot replace it");
+      }
+      if (!existing) AO_RETURN_IF_ERROR(EnsureParents(path, overlay));
+      put_node(std::string(1, kValueTag) + op.data);
+      return Status::OK();
+    }
+    case WriteBatch::OpKind::kMakeGroup: {
+      if (existing) {
+        if (existing->kind == Node::Kind::kGroup) return Status::OK();
+        return Status::InvalidArgument(Quoted(path) + " already exists and is not a group");
+      }
+      AO_RETURN_IF_ERROR(EnsureParents(path, overlay));
+      put_node(std::string(1, kGroupTag));
+      return Status::OK();
+    }
+    case WriteBatch::OpKind::kMakeLink:
+    case WriteBatch::OpKind::kReplaceLink: {
+      AO_ASSIGN_OR_RETURN(std::string target, NormalizePath(op.data));
+      if (target.empty()) return Status::InvalidArgument("a link cannot point at the root");
+      if (target == path) return Status::OK();  // the reference's make_link(P, P) no-op
+      if (existing) {
+        if (op.kind == WriteBatch::OpKind::kMakeLink) return Status::OK();  // first writer wins
+        if (existing->kind == Node::Kind::kGroup) {
+          return Status::InvalidArgument(Quoted(path) + " is a group; a link cannot replace it");
+        }
+      } else {
+        AO_RETURN_IF_ERROR(EnsureParents(path, overlay));
+      }
+      put_node(std::string(1, kLinkTag) + target);
+      return Status::OK();
+    }
+    case WriteBatch::OpKind::kDelete: {
+      if (!existing) return Status::OK();
+      if (existing->kind == Node::Kind::kGroup) {
+        AO_ASSIGN_OR_RETURN(bool has_children, GroupHasChildren(path, *overlay));
+        if (has_children) return Status::InvalidArgument("group " + Quoted(path) + " is not empty");
+      }
+      (*overlay)[node_key] = std::nullopt;
+      (*overlay)[member_key] = std::nullopt;
+      return Status::OK();
+    }
+  }
+  return Status::Internal("unknown batch operation");
+}
+
+}  // namespace ao

@@ -1,0 +1,100 @@
+// KvStore: the Store semantics implemented once over an ordered byte-string key-value map, so
+// every backend (MemoryStore, LevelDbStore) behaves identically and only supplies three
+// primitives: point get, ordered range scan, and an atomic multi-key commit.
+//
+// Physical key layout (bytewise-ordered keys; LevelDB's default comparator):
+//   'n' <path>                                  -> node record, one per node:
+//        0x01 <target path>                         a link
+//        0x02 <bytes>                               a value
+//        0x03                                       a group (marker only, no payload)
+//   'm' <be32 len(parent)> <parent> <child name> -> "" : group membership, one key per child
+//   'v'                                          -> format marker (LevelDbStore only)
+// Membership keys are separate keys, never a rewritten set, so adding the 100,000th child costs
+// the same as the first, and the children of a group are one contiguous, name-ordered key
+// range: listing pages by seek, and the last child is a single reverse seek. The parent's
+// length prefix keeps groups' ranges disjoint whatever bytes their names hold. The root group
+// (path "") is implicit: it has no node record but has membership keys, so it can be listed.
+//
+// Thread-safety: safe for concurrent use. Reads run without locks of their own; Apply holds
+// write_mu_ (a leaf lock taken by nothing else) across its existence checks and the commit, so
+// first-writer-wins links and implicit parent groups are decided atomically with the write.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aocore/store/store.h"
+
+namespace ao {
+
+class KvStore : public Store {
+ public:
+  using Store::Apply;
+
+  Result<Bytes> Read(std::string_view path) override;
+  Result<NodeType> Type(std::string_view path) override;
+  Result<std::vector<std::string>> List(std::string_view path) override;
+  Result<std::vector<std::string>> ScanChildren(std::string_view group,
+                                                const ScanOptions& options) override;
+  Result<std::string> Resolve(std::string_view path) override;
+  Status Apply(const WriteBatch& batch, const WriteOptions& options) override;
+
+  // Node record tags (persistent format: never change these values).
+  static constexpr char kLinkTag = 0x01;
+  static constexpr char kValueTag = 0x02;
+  static constexpr char kGroupTag = 0x03;
+  // Key-space prefixes (persistent format).
+  static constexpr char kNodePrefix = 'n';
+  static constexpr char kMemberPrefix = 'm';
+  static constexpr char kMetaPrefix = 'v';
+
+  static std::string NodeKey(std::string_view path);
+  static std::string MemberPrefix(std::string_view parent);
+  static std::string MemberKey(std::string_view parent, std::string_view child);
+
+ protected:
+  KvStore() = default;
+
+  struct KvEntry {
+    std::string key;
+    std::string value;
+  };
+  struct KvWrite {
+    std::string key;
+    std::optional<std::string> value;  // nullopt deletes the key
+  };
+
+  // The value under `key`, or nullopt. Closed after Close().
+  virtual Result<std::optional<std::string>> KvGet(std::string_view key) = 0;
+  // Entries with lower <= key < upper (an empty `upper` is unbounded), ascending (or descending
+  // when `reverse`), at most `limit` of them (0 = all).
+  virtual Result<std::vector<KvEntry>> KvScan(std::string_view lower, std::string_view upper,
+                                              bool reverse, size_t limit) = 0;
+  // Applies every write atomically (durably first when `sync`).
+  virtual Status KvCommit(const std::vector<KvWrite>& writes, bool sync) = 0;
+
+ private:
+  struct Node {
+    enum class Kind { kValue, kGroup, kLink } kind;
+    std::string data;  // the value bytes or the link target
+  };
+  // Pending writes of the batch being applied, consulted before the backend.
+  using Overlay = std::map<std::string, std::optional<std::string>, std::less<>>;
+
+  Result<std::optional<Node>> GetNode(std::string_view path, const Overlay* overlay);
+  Status ResolveInto(std::string_view normalized, int* hops, std::vector<std::string>* in_progress,
+                     std::string* out);
+  Result<std::string> ResolveNormalized(std::string_view path);
+
+  Status ApplyOp(const WriteBatch::Op& op, Overlay* overlay);
+  Status EnsureParents(std::string_view path, Overlay* overlay);
+  Result<bool> GroupHasChildren(std::string_view path, const Overlay& overlay);
+
+  std::mutex write_mu_;  // serialises Apply; leaf lock
+};
+
+}  // namespace ao

@@ -1,0 +1,79 @@
+// WriteBatch: an ordered list of store mutations (writes, groups, links, deletes) that a Store
+// applies atomically: after Store::Apply either every operation is visible or none is, also
+// across a crash. Operations see the effects of earlier operations of the same batch (a link
+// made early in the batch makes a later MakeLink on the same path a no-op, a value written early
+// makes its parent groups exist, ...). The batch is backend-neutral: it only records intent;
+// paths are validated and normalised when it is applied.
+//
+// Thread-safety: a value type; not safe for concurrent mutation. A built batch may be applied
+// from any thread.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "aocore/common/bytes.h"
+
+namespace ao {
+
+class WriteBatch {
+ public:
+  enum class OpKind {
+    kWrite,        // path <- value; creates missing parent groups; replaces a value
+    kMakeGroup,    // path becomes a group (and its parents); existing groups are kept as they are
+    kMakeLink,     // path -> target, unless something already exists at path (first writer wins)
+    kReplaceLink,  // path -> target, replacing a link or value already at path
+    kDelete,       // removes the value, link or empty group at path (no-op when absent)
+  };
+  struct Op {
+    OpKind kind;
+    std::string path;
+    std::string data;  // the value (kWrite) or the link target (kMakeLink/kReplaceLink)
+  };
+
+  WriteBatch() = default;
+
+  // Each returns *this so calls chain.
+  WriteBatch& Write(std::string path, Bytes value) {
+    return Add(OpKind::kWrite, std::move(path), std::move(value));
+  }
+  WriteBatch& MakeGroup(std::string path) { return Add(OpKind::kMakeGroup, std::move(path), {}); }
+  // Makes `new_path` point at `existing` (the reference's make_link(Existing, New) argument
+  // order). Linking a path to itself is a no-op.
+  WriteBatch& MakeLink(std::string existing, std::string new_path) {
+    return Add(OpKind::kMakeLink, std::move(new_path), std::move(existing));
+  }
+  WriteBatch& ReplaceLink(std::string existing, std::string new_path) {
+    return Add(OpKind::kReplaceLink, std::move(new_path), std::move(existing));
+  }
+  WriteBatch& Delete(std::string path) { return Add(OpKind::kDelete, std::move(path), {}); }
+
+  // Appends every operation of `other`, in order.
+  void Append(const WriteBatch& other) {
+    ops_.insert(ops_.end(), other.ops_.begin(), other.ops_.end());
+    approximate_size_ += other.approximate_size_;
+  }
+  void Clear() {
+    ops_.clear();
+    approximate_size_ = 0;
+  }
+
+  const std::vector<Op>& ops() const { return ops_; }
+  bool empty() const { return ops_.empty(); }
+  size_t size() const { return ops_.size(); }
+  // Bytes of paths and payloads, for callers that cap batch sizes.
+  size_t ApproximateSize() const { return approximate_size_; }
+
+ private:
+  WriteBatch& Add(OpKind kind, std::string path, std::string data) {
+    approximate_size_ += path.size() + data.size();
+    ops_.push_back(Op{kind, std::move(path), std::move(data)});
+    return *this;
+  }
+
+  std::vector<Op> ops_;
+  size_t approximate_size_ = 0;
+};
+
+}  // namespace ao

@@ -1,0 +1,154 @@
+#include "convert.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "aocore/message/key.h"
+#include "errors.h"
+
+namespace ao::py_bindings {
+namespace {
+
+// Deep enough for any real message; stops runaway recursion on self-referencing containers.
+constexpr int kMaxDepth = 256;
+
+std::string PathFor(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "/" + key;
+}
+
+std::string TypeName(py::handle obj) { return py::str(py::type::of(obj).attr("__name__")); }
+
+Value ConvertValue(py::handle obj, const std::string& path, int depth);
+
+Message ConvertDict(py::handle obj, const std::string& path, int depth) {
+  if (depth > kMaxDepth) ThrowInvalidMessage("key '" + path + "': message nested too deeply (or self-referencing)");
+  py::dict dict = py::reinterpret_borrow<py::dict>(obj);
+  std::vector<std::pair<std::string, py::handle>> entries;
+  entries.reserve(dict.size());
+  for (auto item : dict) {
+    if (!py::isinstance<py::str>(item.first)) {
+      ThrowInvalidMessage("key " + std::string(py::repr(item.first)) + (path.empty() ? "" : " in '" + path + "'") +
+                          ": keys must be str, not " + TypeName(item.first));
+    }
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(item.first.ptr(), &size);
+    if (!data) {
+      PyErr_Clear();
+      ThrowInvalidMessage("key " + std::string(py::repr(item.first)) + ": not encodable as UTF-8");
+    }
+    entries.emplace_back(std::string(data, size), item.second);
+  }
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  Message out;
+  for (auto& [key, value] : entries) {
+    Result<std::string> nk = NormalizeKey(key);
+    if (!nk.ok()) ThrowInvalidMessage("key '" + PathFor(path, key) + "': " + nk.status().message());
+    std::string child = PathFor(path, *nk);
+    out.Set(std::move(nk).value(), ConvertValue(value, child, depth + 1));
+  }
+  return out;
+}
+
+Value ConvertValue(py::handle obj, const std::string& path, int depth) {
+  if (depth > kMaxDepth) ThrowInvalidMessage("key '" + path + "': value nested too deeply (or self-referencing)");
+  if (obj.is_none()) return Value::Null();
+  if (PyBool_Check(obj.ptr())) return Value(obj.ptr() == Py_True);
+  if (PyLong_Check(obj.ptr())) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(obj.ptr(), &overflow);
+    if (overflow != 0) ThrowInvalidMessage("key '" + path + "': integer does not fit in 64 bits");
+    if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
+    return Value(static_cast<int64_t>(v));
+  }
+  if (PyFloat_Check(obj.ptr())) return Value(PyFloat_AsDouble(obj.ptr()));
+  if (PyUnicode_Check(obj.ptr())) {
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(obj.ptr(), &size);
+    if (!data) {
+      PyErr_Clear();
+      ThrowInvalidMessage("key '" + path + "': str value is not encodable as UTF-8");
+    }
+    return Value(Bytes(data, size));
+  }
+  if (PyBytes_Check(obj.ptr())) return Value(Bytes(PyBytes_AS_STRING(obj.ptr()), PyBytes_GET_SIZE(obj.ptr())));
+  if (PyByteArray_Check(obj.ptr()) || PyMemoryView_Check(obj.ptr())) {
+    py::bytes copy(py::reinterpret_steal<py::object>(PyBytes_FromObject(obj.ptr())));
+    return Value(Bytes(copy));
+  }
+  if (py::isinstance<Atom>(obj)) return Value(obj.cast<Atom>());
+  if (PyList_Check(obj.ptr())) {
+    Value::List list;
+    Py_ssize_t n = PyList_GET_SIZE(obj.ptr());
+    list.reserve(n);
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      list.push_back(ConvertValue(PyList_GET_ITEM(obj.ptr(), i), PathFor(path, std::to_string(i + 1)), depth + 1));
+    }
+    return Value(std::move(list));
+  }
+  if (PyDict_Check(obj.ptr())) return Value(ConvertDict(obj, path, depth + 1));
+  ThrowInvalidMessage("key '" + path + "': unsupported value type '" + TypeName(obj) + "'");
+}
+
+}  // namespace
+
+Message MessageFromPy(py::handle obj, const char* what) {
+  if (!PyDict_Check(obj.ptr())) {
+    ThrowInvalidMessage(std::string(what) + " must be a dict, not " + TypeName(obj));
+  }
+  return ConvertDict(obj, "", 0);
+}
+
+Value ValueFromPy(py::handle obj, const std::string& key_path) { return ConvertValue(obj, key_path, 0); }
+
+py::object ValueToPy(const Value& value) {
+  switch (value.kind()) {
+    case Value::Kind::kAtom: {
+      const std::string& name = value.atom().name;
+      if (name == "true") return py::bool_(true);
+      if (name == "false") return py::bool_(false);
+      if (name == "null") return py::none();
+      return py::cast(value.atom());
+    }
+    case Value::Kind::kInteger: return py::int_(value.integer());
+    case Value::Kind::kFloat: return py::float_(value.floating());
+    case Value::Kind::kBinary: {
+      const Bytes& b = value.binary();
+      PyObject* s = PyUnicode_DecodeUTF8(b.data(), static_cast<Py_ssize_t>(b.size()), "strict");
+      if (s) return py::reinterpret_steal<py::object>(s);
+      PyErr_Clear();
+      return py::bytes(b);
+    }
+    case Value::Kind::kList: {
+      py::list out(value.list().size());
+      for (size_t i = 0; i < value.list().size(); ++i) out[i] = ValueToPy(value.list()[i]);
+      return out;
+    }
+    case Value::Kind::kMessage: return MessageToPy(value.message());
+    case Value::Kind::kDevice: return py::str("<device>");
+  }
+  return py::none();
+}
+
+py::dict MessageToPy(const Message& message) {
+  py::dict out;
+  for (const auto& [k, v] : message) {
+    PyObject* key = PyUnicode_DecodeUTF8(k.data(), static_cast<Py_ssize_t>(k.size()), "surrogateescape");
+    if (!key) throw py::error_already_set();
+    out[py::reinterpret_steal<py::object>(key)] = ValueToPy(v);
+  }
+  return out;
+}
+
+void InitConvert(py::module_& m) {
+  py::class_<Atom>(m, "Atom", "A symbol value (the reference's atoms), e.g. Atom('unset').\n\n"
+                              "true/false/null are Python True/False/None; every other atom is an Atom.")
+      .def(py::init([](std::string name) { return Atom{std::move(name)}; }), py::arg("name"))
+      .def_property_readonly("name", [](const Atom& a) { return a.name; })
+      .def("__repr__", [](const Atom& a) { return "Atom(" + std::string(py::repr(py::str(a.name))) + ")"; })
+      .def("__eq__", [](const Atom& a, py::object other) {
+        return py::isinstance<Atom>(other) && other.cast<Atom>() == a;
+      })
+      .def("__hash__", [](const Atom& a) { return py::hash(py::str("aocore.Atom:" + a.name)); });
+}
+
+}  // namespace ao::py_bindings

@@ -1,0 +1,33 @@
+// Conversion between Python objects and message values (API.md "Values"):
+//   str, bytes (also bytearray/memoryview) -> binary; a binary comes back as str when it is
+//   valid UTF-8, else bytes. int (64-bit) -> integer; float -> float; bool/None -> the atoms
+//   true/false/null; aocore.Atom -> any other atom; list -> list; dict -> nested message.
+// Keys must be str; they are normalised at every level (lower-case unless ID-shaped); when two
+// keys collapse to one, the key that sorts last (original spelling) wins, as in the reference.
+// Anything else raises aocore.InvalidMessageError naming the key path and the type.
+// Everything is copied: no Python object is referenced by the result and vice versa.
+//
+// Thread-safety: call with the GIL held.
+#pragma once
+
+#include <string>
+
+#include <pybind11/pybind11.h>
+
+#include "aocore/message/message.h"
+
+namespace ao::py_bindings {
+
+namespace py = pybind11;
+
+// Converts a dict to a Message; raises InvalidMessageError. `what` names the argument in errors.
+Message MessageFromPy(py::handle obj, const char* what = "message");
+Value ValueFromPy(py::handle obj, const std::string& key_path);
+
+py::object ValueToPy(const Value& value);
+py::dict MessageToPy(const Message& message);
+
+// Registers aocore.Atom.
+void InitConvert(py::module_& m);
+
+}  // namespace ao::py_bindings

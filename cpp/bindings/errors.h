@@ -1,0 +1,48 @@
+// The Python exception hierarchy of aocore (API.md "Errors") and the one place where a core
+// Status becomes a Python exception. Classes are created once at import and live in the module;
+// raising looks them up there (no static py::object).
+//
+//   Error(Exception) .status .details
+//     ResolveError(Error) .value            NotFoundError(ResolveError, KeyError)
+//                                           DeviceError(ResolveError)
+//     InvalidMessageError(Error, ValueError)
+//     StoreError(Error, OSError)
+//     TimeoutError(Error, builtins.TimeoutError)
+//     ClosedError(Error)
+//
+// Thread-safety: call with the GIL held.
+#pragma once
+
+#include <string>
+
+#include <pybind11/pybind11.h>
+
+#include "aocore/common/result.h"
+
+namespace ao::py_bindings {
+
+namespace py = pybind11;
+
+void InitErrors(py::module_& m);
+
+// Raises the Python exception matching `status` (REQUIRES: !status.ok()).
+[[noreturn]] void ThrowStatus(const Status& status);
+
+// Raises ResolveError / NotFoundError / DeviceError for a resolution that ended with a
+// non-ok status; `value` becomes the exception's .value.
+[[noreturn]] void ThrowResolveFailure(const std::string& status, const std::string& message,
+                                      py::object value);
+
+// Raises InvalidMessageError with `message`.
+[[noreturn]] void ThrowInvalidMessage(const std::string& message);
+
+template <typename T>
+T Unwrap(Result<T> result) {
+  if (!result.ok()) ThrowStatus(result.status());
+  return std::move(result).value();
+}
+inline void Check(const Status& status) {
+  if (!status.ok()) ThrowStatus(status);
+}
+
+}  // namespace ao::py_bindings

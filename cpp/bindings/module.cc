@@ -1,0 +1,19 @@
+// PYBIND11_MODULE(_core): the aocore extension. Each init function binds one concept.
+#include <pybind11/pybind11.h>
+
+#include "convert.h"
+#include "errors.h"
+
+namespace ao::py_bindings {
+void InitLogging(pybind11::module_& m);
+void InitMessage(pybind11::module_& m);
+}  // namespace ao::py_bindings
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "aocore native core: AO-Core messages, devices, processes and schedulers in C++.";
+  m.attr("__version__") = AOCORE_VERSION;
+  ao::py_bindings::InitErrors(m);
+  ao::py_bindings::InitConvert(m);
+  ao::py_bindings::InitLogging(m);
+  ao::py_bindings::InitMessage(m);
+}

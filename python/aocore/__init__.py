@@ -1,0 +1,43 @@
+"""aocore: the AO-Core device and process management subsystem, in C++, driven from Python.
+
+Messages are plain dicts; see the README and docs/ for the API. Every public name is
+re-exported here.
+"""
+
+from __future__ import annotations
+
+from . import _core
+from ._core import (
+    Atom,
+    ClosedError,
+    DeviceError,
+    Error,
+    InvalidMessageError,
+    NotFoundError,
+    ResolveError,
+    StoreError,
+    TimeoutError,
+    get_log_level,
+    normalize_key,
+    set_log_level,
+)
+from ._logging import flush_logs
+
+__version__: str = _core.__version__
+
+__all__ = [
+    "Atom",
+    "ClosedError",
+    "DeviceError",
+    "Error",
+    "InvalidMessageError",
+    "NotFoundError",
+    "ResolveError",
+    "StoreError",
+    "TimeoutError",
+    "__version__",
+    "flush_logs",
+    "get_log_level",
+    "normalize_key",
+    "set_log_level",
+]

@@ -82,12 +82,12 @@ Result<ResolveResult> Fold(const DeviceCall& c) {
 
   AO_ASSIGN_OR_RETURN(Value started, resolver.Set(Value(c.base), Value("pass"), Value(1), internal));
   if (!started.is_message()) return Status::InvalidArgument("stack@1.0: setting `pass` did not give a message");
-  Message m = started.message();
+  Value m = std::move(started);  // the current message (a Value: no copies between slots)
   int64_t slot = 1;
   int64_t passes = 0;
-  Message final_message;
+  Value final_message;
   while (true) {
-    Result<Message> t = stack::Transform(resolver, m, Value(slot), c.opts);
+    Result<Message> t = stack::Transform(resolver, m.message(), Value(slot), c.opts);
     if (!t.ok()) {
       if (t.status().IsNotFound()) {  // the first missing slot ends the fold
         final_message = std::move(m);
@@ -99,15 +99,15 @@ Result<ResolveResult> Fold(const DeviceCall& c) {
     AO_ASSIGN_OR_RETURN(ResolveResult r, resolver.Resolve(transformed, c.req, c.opts));
     const bool is_map = r.value.is_message();
     if (r.ok() && is_map) {
-      m = r.value.message();
+      m = std::move(r.value);
       ++slot;
     } else if (r.IsNotFound()) {  // the device lacks the key: skip the slot
-      m = transformed.message();
+      m = std::move(transformed);
       ++slot;
     } else if (r.ok()) {
       return r;  // a raw value short-circuits, without restoration
     } else if (r.Is(kStatusSkip) && is_map) {
-      final_message = r.value.message();
+      final_message = std::move(r.value);
       break;
     } else if (r.Is(kStatusPass) && is_map) {
       if (++passes > c.opts.max_stack_passes) {
@@ -120,24 +120,25 @@ Result<ResolveResult> Fold(const DeviceCall& c) {
       }
       AO_ASSIGN_OR_RETURN(Value next, resolver.Set(r.value, Value("pass"), Value(pass->integer() + 1), internal));
       if (!next.is_message()) return Status::InvalidArgument("stack@1.0: setting `pass` did not give a message");
-      m = next.message();
+      m = std::move(next);
       slot = 1;
     } else if (r.Is(kStatusError)) {
-      return ErrorStrategy(m, c.req, slot, r.value, c.opts);
+      return ErrorStrategy(m.message(), c.req, slot, r.value, c.opts);
     } else {
-      return ErrorStrategy(m, c.req, slot, Value(Message{{"unexpected_result", Value(r.status)}, {"value", r.value}}),
-                           c.opts);
+      return ErrorStrategy(m.message(), c.req, slot,
+                           Value(Message{{"unexpected_result", Value(r.status)}, {"value", r.value}}), c.opts);
     }
   }
   // Restoration: the stack's own device, the prefixes from before, `pass` as it was.
   Message restore;
   if (init_device != nullptr) restore.Set("device", *init_device);
-  if (const Value* p = MessageFind(final_message, "previous-input-prefix")) restore.Set("input-prefix", *p);
-  if (const Value* p = MessageFind(final_message, "previous-output-prefix")) restore.Set("output-prefix", *p);
+  const Message& fin = final_message.message();
+  if (const Value* p = MessageFind(fin, "previous-input-prefix")) restore.Set("input-prefix", *p);
+  if (const Value* p = MessageFind(fin, "previous-output-prefix")) restore.Set("output-prefix", *p);
   restore.Set("device-key", Value::Symbol("unset"));
   restore.Set("device-stack-previous", Value::Symbol("unset"));
   restore.Set("pass", std::move(starting_pass));
-  AO_ASSIGN_OR_RETURN(Message restored, MessageSet(final_message, restore));
+  AO_ASSIGN_OR_RETURN(Message restored, MessageSet(fin, restore));
   return ResolveResult::Ok(Value(std::move(restored)));
 }
 

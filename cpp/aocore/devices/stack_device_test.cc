@@ -2,6 +2,10 @@
 // (pass bound, unknown slot, missing stack), under hashpath "ignore" and the defaults.
 #include "aocore/devices/stack_device.h"
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "aocore/message/hashpath.h"
@@ -247,6 +251,28 @@ TEST_P(StackDeviceTest, ARawValueShortCircuitsTheFold) {
   raw->AddKey("append", [](const DeviceCall&) -> Result<ResolveResult> { return ResolveResult::Ok(Value(42)); });
   ResolveResult r = R(Stack({{"1", Dev(raw)}, {"2", Dev(AppendDevice("+D2"))}}), Message{{"path", "append"}});
   EXPECT_EQ(r.value, Value(42));
+}
+
+TEST_P(StackDeviceTest, ConcurrentResolutionsThroughOneResolverAgree) {
+  Message slots;
+  for (int i = 1; i <= 5; ++i) slots.Set(std::to_string(i), Dev(AppendDevice("+D" + std::to_string(i))));
+  const Value base(Stack(slots, {{"result", "I"}}));
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        std::string bin = std::to_string(t);
+        Result<ResolveResult> r = resolver_->Resolve(base, Message{{"path", "append"}, {"bin", Value(bin)}}, opts_);
+        if (r.ok() && r->ok() && *r->value.message().Find("result") ==
+                                     Value("I+D1" + bin + "+D2" + bin + "+D3" + bin + "+D4" + bin + "+D5" + bin)) {
+          ++good;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(good.load(), 800);
 }
 
 }  // namespace

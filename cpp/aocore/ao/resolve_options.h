@@ -24,6 +24,8 @@
 
 namespace ao {
 
+class Wallet;
+
 // What stage 9 does with a result's priv.hashpath (spec §1.6).
 enum class HashpathMode {
   kUpdate,  // link: priv.hashpath = NextHashpath(base, req) on {ok, map}
@@ -64,6 +66,9 @@ struct ResolveOptions {
   // {path: "step", base, request, status, body} after every step (stage 7); its {ok, map}
   // result's status/body replace the step's result. Null/absent: no hook.
   std::shared_ptr<const Message> on;
+
+  // HB `priv_wallet`: the wallet message@1.0 `commit` signs with. Null: `commit` fails.
+  std::shared_ptr<const Wallet> priv_wallet;
 
   // Every other option key, as given (e.g. {"opts_key": "37"}). Never null.
   std::shared_ptr<const Message> user = EmptyUser();

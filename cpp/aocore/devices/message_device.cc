@@ -1,8 +1,10 @@
 #include "aocore/devices/message_device.h"
 
 #include <algorithm>
-#include <set>
 
+#include "aocore/ao/resolve_options.h"
+#include "aocore/crypto/wallet.h"
+#include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
 #include "aocore/message/key.h"
 
@@ -33,67 +35,8 @@ Value DeepMerge(const Value& old_value, const Value& new_value) {
   return Value(std::move(merged));
 }
 
-const Message& CommitmentsOf(const Message& base) {
-  static const Message kEmpty;
-  const Message* c = base.FindMessage("commitments");
-  return c ? *c : kEmpty;
-}
-
-// Selector values: "all" / "none" / a single value / a list, normalised to a list of strings.
-std::vector<std::string> SelectorList(const Value& v) {
-  std::vector<std::string> out;
-  if (v.is_list()) {
-    for (const Value& e : v.list()) {
-      if (e.is_binary()) out.push_back(e.binary());
-    }
-  } else if (v.is_binary()) {
-    out.push_back(v.binary());
-  } else if (v.is_atom()) {
-    out.push_back(v.atom().name);
-  }
-  return out;
-}
-
 bool IsWord(const Value* v, std::string_view word) {
   return v != nullptr && ((v->is_binary() && v->binary() == word) || v->IsAtom(word));
-}
-
-// The commitment IDs a request selects (§3.6). `plain` is set when the request has no
-// selectors at all (the default: every commitment).
-Result<std::vector<std::string>> SelectCommitments(const Message& base, const Message& req) {
-  const Message& commitments = CommitmentsOf(base);
-  const Value* committers = req.Find("committers");
-  const Value* selected = req.Find("commitments");
-  const bool committers_none = committers == nullptr || IsWord(committers, "none");
-  std::vector<std::string> out;
-  if (!committers_none) {
-    if (IsWord(committers, "all")) {
-      for (const auto& [id, c] : commitments) {
-        if (c.is_message() && c.message().Contains("committer")) out.push_back(id);
-      }
-    } else {
-      for (const std::string& address : SelectorList(*committers)) {
-        bool found = false;
-        for (const auto& [id, c] : commitments) {
-          const Bytes* who = c.is_message() ? c.message().FindBinary("committer") : nullptr;
-          if (who != nullptr && *who == address) {
-            out.push_back(id);
-            found = true;
-          }
-        }
-        if (!found) return Status::InvalidArgument("requested_committers_not_found: " + address);
-      }
-    }
-  }
-  const bool commitments_all = selected == nullptr ? committers_none : IsWord(selected, "all");
-  if (commitments_all) {
-    for (const auto& [id, c] : commitments) out.push_back(id);
-  } else if (selected != nullptr && !IsWord(selected, "none")) {
-    for (const std::string& id : SelectorList(*selected)) {
-      if (commitments.Contains(id)) out.push_back(id);
-    }
-  }
-  return out;
 }
 
 Result<ResolveResult> IdKey(const DeviceCall& c) {
@@ -112,7 +55,7 @@ Result<ResolveResult> IdKey(const DeviceCall& c) {
     AO_ASSIGN_OR_RETURN(std::string id, MessageId(c.base, IdMode::kNone));
     return ResolveResult::Ok(Value(std::move(id)));
   }
-  AO_ASSIGN_OR_RETURN(std::vector<std::string> ids, SelectCommitments(c.base, c.req));
+  AO_ASSIGN_OR_RETURN(std::vector<std::string> ids, SelectCommitments(c.base, committers, selected));
   if (ids.empty()) {
     AO_ASSIGN_OR_RETURN(std::string id, MessageId(c.base, IdMode::kNone));
     return ResolveResult::Ok(Value(std::move(id)));
@@ -158,36 +101,45 @@ Result<ResolveResult> RemoveKey(const DeviceCall& c) {
 
 Result<ResolveResult> CommittersKey(const DeviceCall& c) {
   Value::List out;
-  for (const auto& [id, commitment] : CommitmentsOf(c.base)) {
-    const Value* who = commitment.is_message() ? commitment.message().Find("committer") : nullptr;
-    if (who != nullptr) out.push_back(*who);
-  }
+  for (std::string& who : Committers(c.base)) out.emplace_back(std::move(who));
   return ResolveResult::Ok(Value(std::move(out)));
 }
 
 Result<ResolveResult> CommittedKey(const DeviceCall& c) {
-  AO_ASSIGN_OR_RETURN(std::vector<std::string> ids, SelectCommitments(c.base, c.req));
-  const Message& commitments = CommitmentsOf(c.base);
-  std::vector<std::string> common;
-  bool first = true;
-  for (const std::string& id : ids) {
-    const Message* commitment = commitments.FindMessage(id);
-    if (commitment == nullptr) continue;
-    std::vector<std::string> keys = CommittedKeysOf(*commitment);
-    if (first) {
-      common = std::move(keys);
-      first = false;
-    } else {
-      std::vector<std::string> kept;
-      for (const std::string& k : common) {
-        if (std::find(keys.begin(), keys.end(), k) != keys.end()) kept.push_back(k);
-      }
-      common = std::move(kept);
-    }
-  }
+  AO_ASSIGN_OR_RETURN(std::vector<std::string> keys,
+                      Committed(c.base, c.req.Find("committers"), c.req.Find("commitments")));
   Value::List out;
-  for (std::string& k : common) out.emplace_back(std::move(k));
+  for (std::string& k : keys) out.emplace_back(std::move(k));
   return ResolveResult::Ok(Value(std::move(out)));
+}
+
+// verify (§3.6): the target is the base itself (`target` absent or "self"), else req[target],
+// falling back to req.body; true only if every selected commitment verifies.
+Result<ResolveResult> VerifyKey(const DeviceCall& c) {
+  const Value* target = c.req.Find("target");
+  const Message* subject = &c.base;
+  if (target != nullptr && !IsWord(target, "self")) {
+    const Value* t = target->is_binary() ? MessageFind(c.req, target->binary()) : nullptr;
+    if (t == nullptr) t = c.req.Find("body");
+    if (t == nullptr || !t->is_message()) {
+      return Status::InvalidArgument("message@1.0 verify: the target is not a message");
+    }
+    subject = &t->message();
+  }
+  AO_ASSIGN_OR_RETURN(bool ok, VerifySelected(*subject, c.req.Find("committers"), c.req.Find("commitments")));
+  return ResolveResult::Ok(Value(ok));
+}
+
+// commit: signs the base with the `priv_wallet` option through httpsig@1.0 (the only
+// commitment device so far).
+Result<ResolveResult> CommitKey(const DeviceCall& c) {
+  const Value* device = c.req.Find("commitment-device");
+  if (device != nullptr && !(device->is_binary() && device->binary() == kHttpsigDevice)) {
+    return Status::InvalidArgument("message@1.0 commit: unsupported commitment device " + device->DebugString());
+  }
+  if (!c.opts.priv_wallet) return Status::InvalidArgument("message@1.0 commit: no priv_wallet option");
+  AO_ASSIGN_OR_RETURN(Message committed, Commit(c.base, *c.opts.priv_wallet));
+  return ResolveResult::Ok(Value(std::move(committed)));
 }
 
 Result<ResolveResult> GetDefault(const DeviceCall& c) { return MessageGet(c.base, c.key); }
@@ -240,46 +192,13 @@ std::vector<std::string> MessageKeys(const Message& base) {
   return out;
 }
 
-std::vector<std::string> CommittedKeysOf(const Message& commitment) {
-  // signature-input is an SF dictionary: label=("c1" "c2" ...);params. The components are the
-  // quoted items of the first inner list; derived components (@path...) name their field.
-  std::vector<std::string> out;
-  const Bytes* input = commitment.FindBinary("signature-input");
-  if (input == nullptr) return out;
-  size_t open = input->find('(');
-  size_t close = open == std::string::npos ? std::string::npos : input->find(')', open);
-  if (close == std::string::npos) return out;
-  size_t i = open + 1;
-  while (i < close) {
-    size_t q1 = input->find('"', i);
-    if (q1 == std::string::npos || q1 >= close) break;
-    size_t q2 = input->find('"', q1 + 1);
-    if (q2 == std::string::npos || q2 > close) break;
-    std::string name = input->substr(q1 + 1, q2 - q1 - 1);
-    if (!name.empty() && name[0] == '@') name.erase(0, 1);
-    Result<std::string> nk = NormalizeKey(name);
-    out.push_back(nk.ok() ? std::move(nk).value() : name);
-    i = q2 + 1;
-  }
-  return out;
-}
-
 Result<Message> MessageSet(const Message& base, const Message& req) {
   const bool explicit_mode = IsWord(req.Find("set-mode"), "explicit");
   Message merged = base;
-  bool touched_committed = false;
-  std::set<std::string> committed;
-  const Message* commitments = base.FindMessage("commitments");
-  if (commitments != nullptr) {
-    for (const auto& [id, c] : *commitments) {
-      if (c.is_message() && c.message().Contains("committer")) {
-        for (std::string& k : CommittedKeysOf(c.message())) committed.insert(std::move(k));
-      }
-    }
-  }
+  std::vector<std::string> candidates;
   for (const auto& [k, v] : req) {
     if (IsPrivateKey(k) || IsReservedSetKey(k) || v.IsAtom("undefined")) continue;
-    if (committed.count(k)) touched_committed = true;
+    candidates.push_back(k);
     if (v.IsAtom("unset")) {
       merged.Erase(k);
       continue;
@@ -292,8 +211,8 @@ Result<Message> MessageSet(const Message& base, const Message& req) {
     }
   }
   // `priv` of the base is kept as it was (the request's priv is never applied: it is private).
-  if (touched_committed && !(merged == base)) merged.Erase("commitments");
-  return merged;
+  if (!base.Contains("commitments")) return merged;
+  return InvalidateCommitmentsOnSet(base, std::move(merged), candidates);
 }
 
 DevicePtr MakeMessageDevice() {
@@ -305,12 +224,8 @@ DevicePtr MakeMessageDevice() {
       .AddKey("id", IdKey)
       .AddKey("committers", CommittersKey)
       .AddKey("committed", CommittedKey)
-      .AddKey("commit", [](const DeviceCall&) -> Result<ResolveResult> {
-        return Status::Unavailable("message@1.0 commit: not implemented yet (wallet issue)");
-      })
-      .AddKey("verify", [](const DeviceCall&) -> Result<ResolveResult> {
-        return Status::Unavailable("message@1.0 verify: not implemented yet (wallet issue)");
-      })
+      .AddKey("commit", CommitKey)
+      .AddKey("verify", VerifyKey)
       .AddKey("get", [](const DeviceCall&) -> Result<ResolveResult> {
         return Status::InvalidArgument("message@1.0: `get` cannot be resolved as a key (the reference crashes)");
       })

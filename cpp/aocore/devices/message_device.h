@@ -8,8 +8,9 @@
 // `set` refuses the reserved keys and private keys; `remove` matches keys exactly.
 // Fixed: `get` and `info` as keys (the reference crashes), `remove` without `item`/`items`,
 // and `set_path` without `value` are InvalidArgument errors; selecting commitments by explicit
-// ID selects those IDs (the reference returns their bodies). `commit`/`verify` answer
-// Unavailable until the wallet issue lands.
+// ID selects those IDs (the reference returns their bodies). Commitment work (selection,
+// committers, committed, verify, commit, invalidation on set) is message/commitment.h's;
+// `commit` signs with the `priv_wallet` option; `verify` checks `target` (default: the base).
 //
 // The helpers below give other devices message@1.0 semantics without going through the engine.
 //
@@ -42,8 +43,5 @@ Result<Message> MessageSet(const Message& base, const Message& req);
 
 // keys(base): every public key, sorted (`path` included).
 std::vector<std::string> MessageKeys(const Message& base);
-
-// The keys covered by one commitment (from its `signature-input` components), lower-case.
-std::vector<std::string> CommittedKeysOf(const Message& commitment);
 
 }  // namespace ao

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "aocore/ao/resolver.h"
+#include "aocore/crypto/wallet.h"
+#include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
 #include "testing/fixture_devices.h"
 #include "testing/test_util.h"
@@ -139,26 +141,56 @@ TEST_F(MessageDeviceTest, IdIsAlwaysComputed) {
   EXPECT_EQ(R(Msg({}), Value("id")).value, Value("VnYnaoOvankqXk13s502zpiq9PIaqFHDRcIrTNhyqKQ"));
 }
 
-TEST_F(MessageDeviceTest, CommittedKeysComeFromTheSignatureInput) {
-  Message commitment{{"signature-input", "sig-1=(\"a\" \"b\" \"@path\");alg=\"rsa-pss-sha512\""}};
-  EXPECT_EQ(CommittedKeysOf(commitment), (std::vector<std::string>{"a", "b", "path"}));
-  // Changing a committed key drops the commitments; an unrelated key keeps them (as the reference).
-  Message signed_msg{{"a", "1"},
-                     {"commitments", Value(Message{{"c1", Value(Message{{"committer", "me"},
-                                                                        {"signature-input", "s=(\"a\")"}})}})}};
-  Result<Message> changed = MessageSet(signed_msg, Message{{"a", "2"}});
-  ASSERT_OK(changed);
-  EXPECT_FALSE(changed->Contains("commitments"));
-  Result<Message> same = MessageSet(signed_msg, Message{{"a", "1"}});
-  ASSERT_OK(same);
-  EXPECT_TRUE(same->Contains("commitments"));
-  Result<Message> other = MessageSet(signed_msg, Message{{"zz", "new"}});
-  ASSERT_OK(other);
-  EXPECT_TRUE(other->Contains("commitments"));
+// TV-33 and the commitment keys, with a real wallet.
+class SignedMessageTest : public MessageDeviceTest {
+ protected:
+  static void SetUpTestSuite() {
+    Result<Wallet> w = Wallet::Generate();
+    ASSERT_OK(w);
+    wallet_ = std::make_shared<const Wallet>(std::move(w).value());
+  }
+  static std::shared_ptr<const Wallet> wallet_;
+};
+std::shared_ptr<const Wallet> SignedMessageTest::wallet_;
+
+TEST_F(SignedMessageTest, CommitVerifyCommittersCommittedAndSetInvalidation) {
+  ResolveOptions opts = opts_;
+  opts.priv_wallet = wallet_;
+  Result<ResolveResult> committed = resolver_->Resolve(Msg({{"a", "b"}}), Value("commit"), opts);
+  ASSERT_OK(committed);
+  ASSERT_TRUE(committed->value.is_message());
+  const Value signed_msg = committed->value;
+  EXPECT_EQ(R(signed_msg, Value("committers")).value, List({Value(wallet_->Address())}));
+  EXPECT_EQ(R(signed_msg, Value("committed")).value,
+            List({Value("a"), Value("signature-input"), Value("signature")}));
+
+  // TV-33: hb_message.verify, the vacuous default target, and target "body".
+  Message tampered = signed_msg.message();
+  tampered.Set("a", Value("c"));
+  EXPECT_FALSE(Verify(tampered));
+  EXPECT_EQ(R(Msg({{"device", "message@1.0"}}), Msg({{"path", "verify"}, {"body", signed_msg}})).value, Value(true));
+  EXPECT_EQ(R(Msg({}), Msg({{"path", "verify"}, {"body", signed_msg}})).value, Value(true));
+  EXPECT_EQ(R(Msg({}), Msg({{"path", "verify"}, {"target", "body"}, {"committers", "all"}, {"body", signed_msg}})).value,
+            Value(true));
+  EXPECT_EQ(R(Msg({}), Msg({{"path", "verify"}, {"target", "body"}, {"committers", "all"}, {"body", Msg(tampered)}})).value,
+            Value(false));
+
+  // §3.4 step 7: a changed committed key drops commitments; same value or an uncovered key keeps them.
+  EXPECT_FALSE(R(signed_msg, Msg({{"path", "set"}, {"a", "2"}})).value.message().Contains("commitments"));
+  EXPECT_TRUE(R(signed_msg, Msg({{"path", "set"}, {"a", "b"}})).value.message().Contains("commitments"));
+  EXPECT_TRUE(R(signed_msg, Msg({{"path", "set"}, {"zz", "new"}})).value.message().Contains("commitments"));
+
+  // The IDs of §1.5: default = both commitments; committers all = the signer's; none = unsigned.
+  Result<std::string> unsigned_id = MessageId(Message{{"a", "b"}}, IdMode::kNone);
+  ASSERT_OK(unsigned_id);
+  EXPECT_EQ(R(signed_msg, Msg({{"path", "id"}, {"commitments", "none"}})).value, Value(*unsigned_id));
+  EXPECT_NE(R(signed_msg, Value("id")).value, Value(*unsigned_id));
+  EXPECT_NE(R(signed_msg, Msg({{"path", "id"}, {"committers", "all"}})).value, R(signed_msg, Value("id")).value);
 }
 
-TEST_F(MessageDeviceTest, CommitAndVerifyAreNotYetAvailable) {
-  EXPECT_TRUE(resolver_->Resolve(Msg({}), Value("verify"), opts_).status().IsUnavailable());
+TEST_F(MessageDeviceTest, CommitWithoutAWalletIsAnError) {
+  EXPECT_TRUE(resolver_->Resolve(Msg({{"a", 1}}), Value("commit"), opts_).status().IsInvalidArgument());
+  EXPECT_EQ(R(Msg({}), Value("verify")).value, Value(true));
 }
 
 // E16 (test-device@1.0 through the registry)

@@ -81,13 +81,4 @@ std::string_view SchedulingModeName(SchedulingMode mode) {
   return "?";
 }
 
-std::string_view HashpathModeName(HashpathMode mode) {
-  switch (mode) {
-    case HashpathMode::kUpdate: return "update";
-    case HashpathMode::kReset: return "reset";
-    case HashpathMode::kIgnore: return "ignore";
-  }
-  return "?";
-}
-
 }  // namespace ao

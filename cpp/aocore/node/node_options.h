@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "aocore/ao/resolve_options.h"  // HashpathMode, HashpathModeName
 #include "aocore/common/result.h"
 #include "aocore/message/message.h"
 
@@ -20,8 +21,6 @@ enum class SchedulingMode {
   kLocalConfirmation,  // reply once the batch is synced to disk (default)
   kRemoteConfirmation, // reply once an uploader accepted the assignment
 };
-
-enum class HashpathMode { kUpdate, kReset, kIgnore };
 
 struct NodeOptions {
   // Where the node keeps its data: empty = in memory; else a LevelDB directory.
@@ -45,6 +44,5 @@ struct NodeOptions {
 };
 
 std::string_view SchedulingModeName(SchedulingMode mode);
-std::string_view HashpathModeName(HashpathMode mode);
 
 }  // namespace ao

@@ -33,10 +33,11 @@ def test_nested_messages_and_lists():
     assert roundtrip(msg) == msg
 
 
-def test_keys_are_lowercased_at_every_level_unless_id_shaped():
+def test_top_level_keys_are_lowercased_unless_id_shaped_nested_keep_spelling():
     id_key = "A" * 43
     out = roundtrip({"Key": {"Inner-Key": 1, id_key: 2}, id_key: "x"})
-    assert out == {"key": {"inner-key": 1, id_key: 2}, id_key: "x"}
+    # As in the reference: nested maps keep their spelling (their IDs depend on it).
+    assert out == {"key": {"Inner-Key": 1, id_key: 2}, id_key: "x"}
     assert aocore.normalize_key("Test-Header") == "test-header"
     assert aocore.normalize_key("\u00c4BC") == "\u00e4bc"
     assert aocore.normalize_key("B" * 44) == "b" * 44

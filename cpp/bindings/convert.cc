@@ -20,7 +20,10 @@ std::string TypeName(py::handle obj) { return py::str(py::type::of(obj).attr("__
 
 Value ConvertValue(py::handle obj, const std::string& path, int depth);
 
-Message ConvertDict(py::handle obj, const std::string& path, int depth) {
+// Top-level keys are normalised (the reference normalises them at every resolution step);
+// nested keys keep their spelling, because the reference's ID encoding distinguishes, e.g.,
+// a nested {"Priv": 1} (a field) from {"priv": 1} (an empty message).
+Message ConvertDict(py::handle obj, const std::string& path, int depth, bool normalize) {
   if (depth > kMaxDepth) ThrowInvalidMessage("key '" + path + "': message nested too deeply (or self-referencing)");
   py::dict dict = py::reinterpret_borrow<py::dict>(obj);
   std::vector<std::pair<std::string, py::handle>> entries;
@@ -41,10 +44,11 @@ Message ConvertDict(py::handle obj, const std::string& path, int depth) {
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   Message out;
   for (auto& [key, value] : entries) {
-    Result<std::string> nk = NormalizeKey(key);
+    Result<std::string> nk = NormalizeKey(key);  // also validates UTF-8
     if (!nk.ok()) ThrowInvalidMessage("key '" + PathFor(path, key) + "': " + nk.status().message());
-    std::string child = PathFor(path, *nk);
-    out.Set(std::move(nk).value(), ConvertValue(value, child, depth + 1));
+    std::string stored = normalize ? std::move(nk).value() : key;
+    std::string child = PathFor(path, stored);
+    out.Set(std::move(stored), ConvertValue(value, child, depth + 1));
   }
   return out;
 }
@@ -85,7 +89,7 @@ Value ConvertValue(py::handle obj, const std::string& path, int depth) {
     }
     return Value(std::move(list));
   }
-  if (PyDict_Check(obj.ptr())) return Value(ConvertDict(obj, path, depth + 1));
+  if (PyDict_Check(obj.ptr())) return Value(ConvertDict(obj, path, depth + 1, /*normalize=*/false));
   ThrowInvalidMessage("key '" + path + "': unsupported value type '" + TypeName(obj) + "'");
 }
 
@@ -95,7 +99,7 @@ Message MessageFromPy(py::handle obj, const char* what) {
   if (!PyDict_Check(obj.ptr())) {
     ThrowInvalidMessage(std::string(what) + " must be a dict, not " + TypeName(obj));
   }
-  return ConvertDict(obj, "", 0);
+  return ConvertDict(obj, "", 0, /*normalize=*/true);
 }
 
 Value ValueFromPy(py::handle obj, const std::string& key_path) { return ConvertValue(obj, key_path, 0); }

@@ -2,8 +2,9 @@
 //   str, bytes (also bytearray/memoryview) -> binary; a binary comes back as str when it is
 //   valid UTF-8, else bytes. int (64-bit) -> integer; float -> float; bool/None -> the atoms
 //   true/false/null; aocore.Atom -> any other atom; list -> list; dict -> nested message.
-// Keys must be str; they are normalised at every level (lower-case unless ID-shaped); when two
-// keys collapse to one, the key that sorts last (original spelling) wins, as in the reference.
+// Keys must be str. Top-level keys are normalised (lower-case unless ID-shaped; when two keys
+// collapse to one, the key that sorts last in original spelling wins), as the reference does at
+// every resolution step; nested keys keep their spelling, which the ID encoding depends on.
 // Anything else raises aocore.InvalidMessageError naming the key path and the type.
 // Everything is copied: no Python object is referenced by the result and vice versa.
 //

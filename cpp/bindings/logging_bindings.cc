@@ -63,6 +63,13 @@ class RecordQueue {
     return out;
   }
 
+  // Waits up to `timeout` until a record is queued or Stop() was called; true if records wait.
+  bool Wait(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return !queue_.empty() || stopped_; });
+    return !queue_.empty();
+  }
+
   void Stop() {
     {
       std::lock_guard lock(mu_);
@@ -136,6 +143,13 @@ void InitLogging(py::module_& m) {
   m.def("get_log_level", [] { return std::string(spdlog::level::to_string_view(GetLogLevel()).data()); });
   m.def("_drain_logs", &DrainToPython, py::arg("timeout") = 0.0,
         "Internal: waits up to `timeout` seconds for log records and returns them as (subsystem, level, text).");
+  m.def(
+      "_wait_logs",
+      [](double timeout_s) {
+        py::gil_scoped_release release;
+        return Queue().Wait(std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000)));
+      },
+      py::arg("timeout"), "Internal: waits up to `timeout` seconds until log records are queued.");
   m.def("_stop_log_drain", [] { Queue().Stop(); }, "Internal: wakes and stops the log drain thread.");
   m.def("_log_drain_stopped", [] { return Queue().stopped(); });
   m.def("_log", [](const std::string& subsystem, const std::string& level, const std::string& text) {

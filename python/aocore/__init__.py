@@ -18,8 +18,11 @@ from ._core import (
     StoreError,
     TimeoutError,
     get_log_level,
+    hashpath,
+    id,
     normalize_key,
     set_log_level,
+    verify_hashpath,
 )
 from ._logging import flush_logs
 
@@ -38,6 +41,9 @@ __all__ = [
     "__version__",
     "flush_logs",
     "get_log_level",
+    "hashpath",
+    "id",
     "normalize_key",
     "set_log_level",
+    "verify_hashpath",
 ]

@@ -29,11 +29,12 @@ def flush_logs() -> None:
 
 
 def _drain_forever() -> None:
+    # Records are taken from the queue only under _lock, so flush_logs() returning means every
+    # record queued before it was called has been emitted (by this thread or by the caller).
     while not _core._log_drain_stopped():
-        records = _core._drain_logs(0.25)
-        if records:
+        if _core._wait_logs(0.25):
             with _lock:
-                _emit(records)
+                _emit(_core._drain_logs(0.0))
 
 
 _thread = threading.Thread(target=_drain_forever, name="aocore-log-drain", daemon=True)

@@ -5,13 +5,17 @@
 // signature base is built over every field, and ID = base64url(HMAC-SHA256("ao", base)).
 // The byte-exact rules are in shared/spec/id_encoding.md; every vector of id_vectors.json holds.
 //
-// Commitment rules (spec/core.md §1.5): zero selected commitments -> the uncommitted ID; one ->
-// its key; several -> base64url(SHA-256(sorted keys joined by ", ")).
+// Commitment rules (spec/core.md §1.5): commitments live under the top-level key `commitments`
+// (exact spelling) as a message of commitment-ID -> commitment message. Zero selected
+// commitments -> the uncommitted ID; one -> its key; several -> base64url(SHA-256(sorted keys
+// joined by ", ")). The encoding steps are exposed in structured.h and httpsig.h.
 //
 // Thread-safety: pure functions, safe from any thread.
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "aocore/common/result.h"
 #include "aocore/message/message.h"
@@ -34,7 +38,8 @@ Result<std::string> MessageId(const Message& message, IdMode mode = IdMode::kUnc
 // The uncommitted (HMAC) ID, ignoring any `commitments`.
 Result<std::string> UncommittedId(const Message& message);
 
-// The ID of a list of commitment keys under the several-commitments rule (one key -> itself).
+// The ID of a list of commitment keys under the several-commitments rule (one key -> itself;
+// no keys -> the SHA-256 of the empty string).
 std::string CommitmentSetId(std::vector<std::string> keys);
 
 // The ID of a binary value: base64url(SHA-256(bytes)).

@@ -58,16 +58,10 @@
 #include "aocore/message/message.h"
 #include "aocore/scheduler/assignment.h"
 #include "aocore/scheduler/hash_chain.h"
+#include "aocore/scheduler/scheduling_mode.h"
 #include "aocore/store/store.h"
 
 namespace ao {
-
-enum class SchedulingMode { kLocalConfirmation, kAggressive, kRemoteConfirmation };
-
-// "local_confirmation" / "aggressive" / "remote_confirmation". "disabled" is Unavailable
-// (scheduling refused); anything else is InvalidArgument (the reference never replies, §8.22).
-Result<SchedulingMode> ParseSchedulingMode(std::string_view name);
-std::string_view SchedulingModeName(SchedulingMode mode);
 
 // Signs an unsigned assignment with the node wallet (the node wires Commit(m, wallet)). Must
 // keep every field and add `commitments`.

@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include "aocore/crypto/wallet.h"
+#include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
 #include "aocore/scheduler/scheduler_test_util.h"
 #include "aocore/store/keys.h"
@@ -88,6 +90,45 @@ TEST(ProcessScheduler, ReplyIsTheSignedAssignmentWithTheMessageAsBody) {
             HashChain().Next(*MessageId(message, IdMode::kAll))->Text());
   // What was replied is what is stored.
   EXPECT_EQ(*ReadAndVerifySchedule(store, pid, 1)->front().FindMessage("body"), message);
+}
+
+TEST(ProcessScheduler, AssignmentsSignedWithTheNodeWalletVerify) {
+  // The wiring the node uses: Commit with the node wallet, Verify for incoming messages.
+  Result<Wallet> wallet = Wallet::Generate();
+  ASSERT_OK(wallet);
+  MemoryStore store;
+  SchedulerEnvironment env = TestEnvironment(&store);
+  env.signer = [&wallet](Message m) { return Commit(m, *wallet); };
+  env.verifier = [](const Message& m) {
+    return Verify(m) ? Status::OK() : Status::InvalidArgument("commitment does not verify");
+  };
+  const std::string pid = RandomId();
+  auto scheduler = MakeScheduler(pid, env);
+  Result<Message> signed_message = Commit(TestMessage(0), *wallet);
+  ASSERT_OK(signed_message);
+  Result<Message> a = scheduler->Schedule(*signed_message);
+  ASSERT_OK(a);
+  EXPECT_TRUE(Verify(*a));
+  EXPECT_EQ(*a->FindMessage("body"), *signed_message);
+  // id(assignment, all) is the wallet's RSA commitment.
+  Result<std::vector<std::string>> committers = SelectCommitments(*a, nullptr, nullptr);
+  ASSERT_OK(committers);
+  bool found = false;
+  for (const auto& [key, c] : *a->FindMessage("commitments")) {
+    const Bytes* committer = c.message().FindBinary("committer");
+    if (committer != nullptr && *committer == wallet->Address()) {
+      EXPECT_EQ(*MessageId(*a, IdMode::kAll), key);
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found);
+  Message tampered = *signed_message;
+  tampered.Set("data", "changed after signing");
+  EXPECT_TRUE(scheduler->Schedule(tampered).status().IsInvalidArgument());
+  ASSERT_OK(scheduler->Schedule(TestMessage(1)));  // unsigned: accepted
+  Result<std::vector<Message>> stored = ReadAndVerifySchedule(store, pid, 2);
+  ASSERT_OK(stored);
+  EXPECT_TRUE(Verify((*stored)[0]));  // the stored assignment still verifies
 }
 
 TEST(ProcessScheduler, DuplicateMessagesGetConsecutiveSlots) {

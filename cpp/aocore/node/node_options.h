@@ -1,0 +1,44 @@
+// NodeOptions: the options of an aocore node, with the reference's names (hb_opts) where one
+// exists and one documented default per field. Parsed from the keyword arguments a user passes
+// to aocore.Node(...): an unknown option or a value of the wrong type is an InvalidArgument
+// error naming the option (a typo must not be silently ignored).
+//
+// Thread-safety: a plain value; copy it freely.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "aocore/common/result.h"
+#include "aocore/message/message.h"
+#include "aocore/scheduler/scheduling_mode.h"  // SchedulingMode, SchedulingModeName
+
+namespace ao {
+
+enum class HashpathMode { kUpdate, kReset, kIgnore };
+
+struct NodeOptions {
+  // Where the node keeps its data: empty = in memory; else a LevelDB directory.
+  std::string store_path;
+  SchedulingMode scheduling_mode = SchedulingMode::kLocalConfirmation;  // HB scheduling_mode
+  int64_t process_cache_frequency = 1;        // HB process_cache_frequency: snapshot every N slots
+  bool process_workers = true;                // HB process_workers: keep hot workers per process
+  int64_t process_worker_max_idle_ms = 300000;// HB process_worker_max_idle (5 minutes)
+  int64_t max_workers = 1024;                 // cap on live workers (LRU eviction with snapshot)
+  int64_t threads = 0;                        // worker pool size; 0 = hardware concurrency
+  HashpathMode hashpath = HashpathMode::kUpdate;  // HB hashpath (local option)
+  int64_t max_stack_passes = 1000;            // bound on stack@1.0 `pass` loops (HB has none)
+  int64_t request_timeout_ms = 30000;         // deadline of any wait inside the node
+
+  // Parses user options (keys as given to Node(**options)). InvalidArgument on an unknown key
+  // or a value of the wrong type or range.
+  static Result<NodeOptions> Parse(const Message& options);
+
+  // The option names Parse accepts, sorted.
+  static const std::vector<std::string>& Names();
+};
+
+std::string_view HashpathModeName(HashpathMode mode);
+
+}  // namespace ao

@@ -1,0 +1,46 @@
+#include "aocore/node/node_options.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/test_util.h"
+
+namespace ao {
+namespace {
+
+TEST(NodeOptions, DefaultsFollowTheReference) {
+  Result<NodeOptions> o = NodeOptions::Parse(Message{});
+  ASSERT_OK(o);
+  EXPECT_EQ(o->scheduling_mode, SchedulingMode::kLocalConfirmation);
+  EXPECT_EQ(o->process_cache_frequency, 1);
+  EXPECT_TRUE(o->process_workers);
+  EXPECT_EQ(o->hashpath, HashpathMode::kUpdate);
+  EXPECT_GE(o->threads, 2);
+}
+
+TEST(NodeOptions, ParsesKnownOptions) {
+  Result<NodeOptions> o = NodeOptions::Parse(Message{{"scheduling_mode", "aggressive"},
+                                                     {"process_cache_frequency", 5},
+                                                     {"process_workers", false},
+                                                     {"hashpath", "ignore"},
+                                                     {"threads", 3}});
+  ASSERT_OK(o);
+  EXPECT_EQ(o->scheduling_mode, SchedulingMode::kAggressive);
+  EXPECT_EQ(o->process_cache_frequency, 5);
+  EXPECT_FALSE(o->process_workers);
+  EXPECT_EQ(o->hashpath, HashpathMode::kIgnore);
+  EXPECT_EQ(o->threads, 3);
+}
+
+TEST(NodeOptions, UnknownOptionOrBadValueIsAnErrorNamingIt) {
+  Result<NodeOptions> unknown = NodeOptions::Parse(Message{{"schedulng_mode", "aggressive"}});
+  ASSERT_TRUE(unknown.status().IsInvalidArgument());
+  EXPECT_NE(unknown.status().message().find("schedulng_mode"), std::string::npos);
+  Result<NodeOptions> bad = NodeOptions::Parse(Message{{"process_cache_frequency", 0}});
+  ASSERT_TRUE(bad.status().IsInvalidArgument());
+  EXPECT_NE(bad.status().message().find("process_cache_frequency"), std::string::npos);
+  EXPECT_TRUE(NodeOptions::Parse(Message{{"scheduling_mode", "fast"}}).status().IsInvalidArgument());
+  EXPECT_TRUE(NodeOptions::Parse(Message{{"process_workers", 1}}).status().IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace ao

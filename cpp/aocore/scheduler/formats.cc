@@ -8,6 +8,7 @@
 
 #include "aocore/common/bytes.h"
 #include "aocore/message/id.h"
+#include "aocore/message/structured.h"
 
 namespace ao {
 namespace {
@@ -35,103 +36,9 @@ std::string PercentDecode(std::string_view s) {
   return out;
 }
 
-void AppendSfString(std::string_view s, std::string& out) {
-  out += '"';
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  out += '"';
-}
-
-std::string FormatFloat(double v) {
-  char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%.20e", v);
-  return std::string(buf, n > 0 ? static_cast<size_t>(n) : 0);
-}
-
-// The structured codec's text of a list element: `"x"` or `"(ao-type-integer) 1"`.
-Result<std::string> ListItemText(const Value& v) {
-  std::string inner;
-  switch (v.kind()) {
-    case Value::Kind::kBinary:
-      inner = v.binary();
-      break;
-    case Value::Kind::kInteger:
-      inner = "(ao-type-integer) " + std::to_string(v.integer());
-      break;
-    case Value::Kind::kFloat:
-      inner = "(ao-type-float) " + FormatFloat(v.floating());
-      break;
-    case Value::Kind::kAtom:
-      inner = "(ao-type-atom) " + v.atom().name;
-      break;
-    default:
-      return Status::InvalidArgument("list element of kind " + std::string(KindName(v.kind())));
-  }
-  std::string out;
-  AppendSfString(inner, out);
-  return out;
-}
-
-// The TABM text of a leaf and its ao-types entry ("" for a plain binary). nullopt: no tag.
-struct TabmLeaf {
-  std::string text;
-  std::string type;
-};
-std::optional<TabmLeaf> ToTabmLeaf(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::kBinary:
-      if (v.binary().empty()) return std::nullopt;  // typed empty-binary, no field
-      return TabmLeaf{v.binary(), ""};
-    case Value::Kind::kInteger:
-      return TabmLeaf{std::to_string(v.integer()), "integer"};
-    case Value::Kind::kFloat:
-      return TabmLeaf{FormatFloat(v.floating()), "float"};
-    case Value::Kind::kAtom: {
-      std::string text;
-      AppendSfString(v.atom().name, text);
-      return TabmLeaf{std::move(text), "atom"};
-    }
-    case Value::Kind::kList: {
-      if (v.list().empty()) return std::nullopt;
-      std::string text;
-      for (const Value& e : v.list()) {
-        Result<std::string> item = ListItemText(e);
-        if (!item.ok()) return std::nullopt;
-        if (!text.empty()) text += ", ";
-        text += *item;
-      }
-      return TabmLeaf{std::move(text), "list"};
-    }
-    default:
-      return std::nullopt;
-  }
-}
-
-std::string TypeOf(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::kBinary:
-      return v.binary().empty() ? "empty-binary" : "";
-    case Value::Kind::kInteger:
-      return "integer";
-    case Value::Kind::kFloat:
-      return "float";
-    case Value::Kind::kAtom:
-      return "atom";
-    case Value::Kind::kList:
-      return v.list().empty() ? "empty-list" : "list";
-    case Value::Kind::kMessage:
-      return v.message().empty() ? "empty-message" : "";
-    default:
-      return "";
-  }
-}
-
 bool IsExcludedTag(std::string_view key, bool is_assignment) {
   return key == "id" || key == "anchor" || key == "owner" || key == "data" || key == "target" ||
-         key == "signature" || key == "commitments" || key == "ao-types" ||
-         key.substr(0, 4) == "priv" || (is_assignment && key == "body");
+         key == "signature" || key == "commitments" || (is_assignment && key == "body");
 }
 
 std::string BinaryField(const Message& m, std::string_view key) {
@@ -160,31 +67,16 @@ Result<Json> JsonIfaceStruct(const Message& m, bool is_assignment) {
   std::string signature = BinaryField(m, "signature");
   if (signature.size() == 512) signature = Base64UrlEncode(signature);
 
-  // ao-types of this level, then every tag, in key order ("ao-types" sorts among them).
-  std::string types;
-  for (const auto& [key, value] : m) {
-    if (key == "commitments" || key.substr(0, 4) == "priv") continue;
-    std::string type = TypeOf(value);
-    if (type.empty()) continue;
-    if (!types.empty()) types += ", ";
-    types += key + "=\"" + type + "\"";
-  }
+  // Tags: the TABM of the message without its commitments, in key order ("ao-types", the
+  // types of this level, sorts among them). Nested messages are not tags.
+  Message uncommitted = m;
+  uncommitted.Erase("commitments");
+  AO_ASSIGN_OR_RETURN(Message tabm, MessageToTabm(uncommitted));
   Json tags = Json::array();
-  auto add_tag = [&tags](std::string_view key, std::string value) {
-    tags.push_back(Json{{"name", HeaderCase(key)}, {"value", std::move(value)}});
-  };
-  bool types_added = types.empty();
-  for (const auto& [key, value] : m) {
-    if (!types_added && key > std::string_view("ao-types")) {
-      add_tag("ao-types", types);
-      types_added = true;
-    }
-    if (IsExcludedTag(key, is_assignment)) continue;
-    std::optional<TabmLeaf> leaf = ToTabmLeaf(value);
-    if (!leaf) continue;
-    add_tag(key, std::move(leaf->text));
+  for (const auto& [key, value] : tabm) {
+    if (IsExcludedTag(key, is_assignment) || !value.is_binary()) continue;
+    tags.push_back(Json{{"name", HeaderCase(key)}, {"value", value.binary()}});
   }
-  if (!types_added) add_tag("ao-types", types);
 
   Json out;
   out["Id"] = id;

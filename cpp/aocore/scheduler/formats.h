@@ -15,13 +15,11 @@
 // SelectScheduleFormat picks one from an `accept` value exactly as the reference: only the
 // exact (percent-decoded) text "application/aos-2" selects aos-2.
 //
+// Tags are the binary fields of the message's TABM (MessageToTabm of the message without its
+// commitments), `ao-types` included, names in Header-Case.
 // Differences from the reference, documented in docs/deviations.md: Tags come in bytewise key
 // order for every message size (Erlang map order is hash order beyond 32 keys); nested message
-// values produce no tag (the reference's json-iface does not define them); ANS-104
-// `original-tags` are not consulted yet (no ANS-104 codec).
-// TODO(ids): build Tags from MessageToTabm (aocore/message/structured.h) once it is on main;
-// the local leaf encoding below follows the same rules for binaries, integers, floats, atoms
-// and lists of leaves.
+// values produce no tag; ANS-104 `original-tags` are not consulted yet (no ANS-104 codec).
 //
 // Thread-safety: pure functions.
 #pragma once

@@ -6,9 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include "aocore/common/bytes.h"
+#include "aocore/crypto/hash.h"
 #include "aocore/message/id.h"
-#include "aocore/scheduler/assignment.h"
-#include "aocore/scheduler/scheduler_test_util.h"
 #include "aocore/store/keys.h"
 #include "aocore/store/memory_store.h"
 #include "testing/test_util.h"
@@ -16,17 +16,21 @@
 namespace ao {
 namespace {
 
-using scheduler_testing::RandomId;
-using scheduler_testing::TestMessage;
+// The cache layer sits below the scheduler: these tests build assignment-shaped messages by
+// hand (the fields the cache reads: process, slot, hash-chain, timestamp, body).
+std::string RandomId() { return Base64UrlEncode(RandomBytes(32)); }
+
+Message TestMessage(int64_t i) {
+  return Message{{"type", "Message"}, {"index", Value(i)}, {"data", Value("payload")}};
+}
 
 Message SampleAssignment(const std::string& pid, int64_t slot) {
-  AssignmentFields f;
-  f.process_id = pid;
-  f.slot = slot;
-  f.timestamp_ms = 1000 + slot;
-  f.hash_chain = RandomId();
-  f.body = TestMessage(slot);
-  return BuildAssignment(f);
+  return Message{{"process", Value(pid)},
+                 {"slot", Value(slot)},
+                 {"timestamp", Value(int64_t{1000} + slot)},
+                 {"hash-chain", Value(RandomId())},
+                 {"epoch", "0"},
+                 {"body", Value(TestMessage(slot))}};
 }
 
 TEST(AssignmentCache, CommitsAssignmentBodyAndLatestPointerInOneBatch) {

@@ -12,8 +12,10 @@ import aocore
 from aocore import Atom
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def node():
+    # One node for the module (creating one generates an RSA-4096 wallet); tests register
+    # devices under their own names.
     with aocore.Node(hashpath="ignore") as n:
         yield n
 

@@ -120,7 +120,17 @@ void InitNode(py::module_& m) {
   py::classh<Node>(m, "_Node", py::release_gil_before_calling_cpp_dtor(),
                    "The native node; use aocore.Node. Safe to use from several threads.")
       .def(py::init(&OpenNode), py::arg("store"), py::arg("wallet"), py::arg("options"))
-      .def("close", [](Node& n) { Check(n.Close()); }, py::call_guard<py::gil_scoped_release>(),
+      .def(
+          "close",
+          [](Node& n) {
+            // The GIL is released only around Close(): raising its error needs the GIL (a
+            // call_guard here made close() from inside a device raise without it: a crash).
+            Status s = [&] {
+              py::gil_scoped_release release;
+              return n.Close();
+            }();
+            Check(s);
+          },
            "Stops the node: waits for operations in flight, then closes the store. Idempotent.")
       .def_property_readonly("closed", &Node::closed, "True once close() was called.")
       .def_property_readonly("address", &Node::address, "The node wallet's address (43-char base64url).")

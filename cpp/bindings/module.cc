@@ -7,6 +7,7 @@
 namespace ao::py_bindings {
 void InitLogging(pybind11::module_& m);
 void InitMessage(pybind11::module_& m);
+void InitNode(pybind11::module_& m);
 void InitWallet(pybind11::module_& m);
 }  // namespace ao::py_bindings
 
@@ -18,4 +19,5 @@ PYBIND11_MODULE(_core, m) {
   ao::py_bindings::InitLogging(m);
   ao::py_bindings::InitMessage(m);
   ao::py_bindings::InitWallet(m);
+  ao::py_bindings::InitNode(m);
 }

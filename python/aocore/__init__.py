@@ -30,6 +30,7 @@ from ._core import (
     verify_hashpath,
 )
 from ._logging import flush_logs
+from .node import Node
 
 __version__: str = _core.__version__
 
@@ -39,6 +40,7 @@ __all__ = [
     "DeviceError",
     "Error",
     "InvalidMessageError",
+    "Node",
     "NotFoundError",
     "ResolveError",
     "StoreError",

@@ -72,20 +72,19 @@ Result<NodeOptions> NodeOptions::Parse(const Message& options) {
   return out;
 }
 
+<<<<<<< HEAD
 std::string_view SchedulingModeName(SchedulingMode mode) {
   switch (mode) {
     case SchedulingMode::kAggressive: return "aggressive";
     case SchedulingMode::kLocalConfirmation: return "local_confirmation";
     case SchedulingMode::kRemoteConfirmation: return "remote_confirmation";
-  }
-  return "?";
-}
-
+=======
 std::string_view HashpathModeName(HashpathMode mode) {
   switch (mode) {
     case HashpathMode::kUpdate: return "update";
     case HashpathMode::kReset: return "reset";
     case HashpathMode::kIgnore: return "ignore";
+>>>>>>> scheduler
   }
   return "?";
 }

@@ -10,18 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "aocore/ao/resolve_options.h"  // HashpathMode, HashpathModeName
 #include "aocore/common/result.h"
 #include "aocore/message/message.h"
+#include "aocore/scheduler/scheduling_mode.h"  // SchedulingMode, SchedulingModeName
 
 namespace ao {
 
-enum class SchedulingMode {
-  kAggressive,         // reply once the assignment batch is written (no fsync)
-  kLocalConfirmation,  // reply once the batch is synced to disk (default)
-  kRemoteConfirmation, // reply once an uploader accepted the assignment
-};
-
-enum class HashpathMode { kUpdate, kReset, kIgnore };
 
 struct NodeOptions {
   // Where the node keeps its data: empty = in memory; else a LevelDB directory.
@@ -44,7 +39,5 @@ struct NodeOptions {
   static const std::vector<std::string>& Names();
 };
 
-std::string_view SchedulingModeName(SchedulingMode mode);
-std::string_view HashpathModeName(HashpathMode mode);
 
 }  // namespace ao

@@ -1,0 +1,129 @@
+#include "aocore/cache/assignment_cache.h"
+
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "aocore/store/keys.h"
+
+namespace ao {
+namespace {
+
+constexpr char kLatestName[] = "latest";
+
+bool IsDigitLed(std::string_view name) { return !name.empty() && name[0] >= '0' && name[0] <= '9'; }
+
+}  // namespace
+
+std::string AssignmentCache::LatestPointerPath(std::string_view process_id) {
+  return AssignmentsGroup(process_id) + "/" + kLatestName;
+}
+
+Result<std::string> AssignmentCache::AddToBatch(const Message& assignment,
+                                                WriteBatch* batch) const {
+  const Bytes* process = assignment.FindBinary("process");
+  if (process == nullptr || process->empty() || process->find('/') != std::string::npos) {
+    return Status::InvalidArgument("assignment has no valid 'process' field");
+  }
+  const Value* slot_value = assignment.Find("slot");
+  if (slot_value == nullptr || !slot_value->is_integer() || slot_value->integer() < 0) {
+    return Status::InvalidArgument("assignment has no valid 'slot' field");
+  }
+  const uint64_t slot = static_cast<uint64_t>(slot_value->integer());
+  const std::string slot_path = AssignmentPath(*process, slot);
+  AO_ASSIGN_OR_RETURN(NodeType existing, store_.Type(slot_path));
+  if (existing != NodeType::kNotFound) {
+    return Status::AlreadyExists("slot " + std::to_string(slot) + " of process " + *process +
+                                 " is already assigned");
+  }
+  AO_ASSIGN_OR_RETURN(std::string id, content_.AddToBatch(assignment, batch));
+  batch->MakeLink(id, slot_path);
+  batch->Write(LatestPointerPath(*process), EncodeSlot(slot));
+  return id;
+}
+
+Status AssignmentCache::Write(const Message& assignment, const WriteOptions& options) const {
+  WriteBatch batch;
+  AO_ASSIGN_OR_RETURN(std::string id, AddToBatch(assignment, &batch));
+  (void)id;
+  return store_.Apply(batch, options);
+}
+
+Result<Message> AssignmentCache::Read(std::string_view process_id, uint64_t slot) const {
+  return content_.ReadMessage(AssignmentPath(process_id, slot));
+}
+
+Result<std::optional<uint64_t>> AssignmentCache::LatestSlot(std::string_view process_id) const {
+  Result<Bytes> pointer = store_.Read(LatestPointerPath(process_id));
+  if (!pointer.ok()) {
+    if (pointer.status().IsNotFound()) return std::optional<uint64_t>();
+    return pointer.status();
+  }
+  Result<uint64_t> slot = DecodeSlot(*pointer);
+  if (!slot.ok()) {
+    return Status::Corruption("latest pointer of process " + std::string(process_id) +
+                              " is damaged: " + slot.status().message());
+  }
+  return std::optional<uint64_t>(*slot);
+}
+
+Result<std::optional<LatestAssignment>> AssignmentCache::Latest(
+    std::string_view process_id) const {
+  AO_ASSIGN_OR_RETURN(std::optional<uint64_t> pointer, LatestSlot(process_id));
+  AO_ASSIGN_OR_RETURN(std::optional<uint64_t> highest,
+                      ::ao::LatestSlot(store_, AssignmentsGroup(process_id)));
+  if (pointer != highest) {
+    auto show = [](const std::optional<uint64_t>& s) {
+      return s ? std::to_string(*s) : std::string("none");
+    };
+    return Status::Corruption("schedule of process " + std::string(process_id) +
+                              " is inconsistent: latest pointer " + show(pointer) +
+                              ", highest slot link " + show(highest));
+  }
+  if (!pointer) return std::optional<LatestAssignment>();
+  LatestAssignment latest;
+  latest.slot = *pointer;
+  const std::string path = AssignmentPath(process_id, *pointer);
+  // Two lazy field reads instead of the whole assignment (and its body).
+  Result<Value> chain = content_.Read(path + "/hash-chain");
+  Result<Value> timestamp = content_.Read(path + "/timestamp");
+  if (!chain.ok() || !chain->is_binary() || !timestamp.ok() || !timestamp->is_integer()) {
+    Status cause = !chain.ok() ? chain.status() : !timestamp.ok() ? timestamp.status()
+                                                                   : Status::OK();
+    return Status::Corruption("latest assignment (slot " + std::to_string(*pointer) +
+                              ") of process " + std::string(process_id) +
+                              " has no readable hash-chain/timestamp" +
+                              (cause.ok() ? std::string() : ": " + cause.ToString()));
+  }
+  latest.hash_chain = chain->binary();
+  latest.timestamp_ms = timestamp->integer();
+  return std::optional<LatestAssignment>(std::move(latest));
+}
+
+Result<std::vector<Message>> AssignmentCache::Range(std::string_view process_id, uint64_t from,
+                                                    uint64_t to, size_t limit) const {
+  std::vector<Message> out;
+  if (from > to) return out;
+  ScanOptions scan;
+  scan.start = EncodeSlot(from);
+  if (to != std::numeric_limits<uint64_t>::max()) scan.end = EncodeSlot(to + 1);
+  scan.limit = limit;
+  Result<std::vector<std::string>> names = store_.ScanChildren(AssignmentsGroup(process_id), scan);
+  if (!names.ok()) {
+    if (names.status().IsNotFound()) return out;
+    return names.status();
+  }
+  uint64_t expected = from;
+  for (const std::string& name : *names) {
+    if (!IsDigitLed(name)) break;  // "latest" sorts after every slot
+    AO_ASSIGN_OR_RETURN(uint64_t slot, DecodeSlot(name));
+    if (slot != expected) break;  // a gap hides everything after it
+    AO_ASSIGN_OR_RETURN(Message assignment, Read(process_id, slot));
+    out.push_back(std::move(assignment));
+    if (expected == std::numeric_limits<uint64_t>::max()) break;
+    ++expected;
+  }
+  return out;
+}
+
+}  // namespace ao

@@ -1,0 +1,81 @@
+// AssignmentCache: where a process's schedule lives in the Store, the port of
+// dev_scheduler_cache (spec/scheduler_store.md §4) with the §6.7/§8.3 fixes.
+//
+// Layout (relative to the Store; path helpers from store/keys.h):
+//   assignments/<pid>/<EncodeSlot(slot)>  link -> the assignment's content-cache group
+//                                         (first writer wins: a slot link is never replaced)
+//   assignments/<pid>/latest              value: EncodeSlot(the highest committed slot)
+//   <assignment group>, <body group>, ... the assignment and its body, stored by ContentCache
+//                                         (readable by their IDs and commitment IDs too)
+// AddToBatch puts the assignment, the scheduled message (its body) and the latest pointer in
+// the caller's WriteBatch, so applying that batch commits all three atomically or none.
+//
+// Deviations from the reference: slot names are fixed-width (EncodeSlot) so the latest slot is
+// one seek and ranges are one scan; an already linked slot is refused (AlreadyExists) instead
+// of being silently dropped (first-writer-wins equivocation, §2.2); the latest pointer
+// replaces "list the children and take the max" (§2.6), and Latest() cross-checks it against
+// the highest slot link (Corruption when they disagree rather than re-issuing a slot).
+//
+// Thread-safety: safe for concurrent use (stateless over a thread-safe Store). Whether a
+// slot is free is checked when the batch is built; one writer per process (the scheduler)
+// keeps that check valid until the batch is applied.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aocore/cache/content_cache.h"
+#include "aocore/common/result.h"
+#include "aocore/message/message.h"
+#include "aocore/store/store.h"
+
+namespace ao {
+
+// What a scheduler recovers at start.
+struct LatestAssignment {
+  uint64_t slot = 0;
+  std::string hash_chain;   // the stored `hash-chain` text
+  int64_t timestamp_ms = 0;  // the stored `timestamp`
+};
+
+class AssignmentCache {
+ public:
+  // REQUIRES: `store` and `content` outlive the cache; `content` writes to `store`.
+  AssignmentCache(Store& store, const ContentCache& content) : store_(store), content_(content) {}
+
+  // Appends the operations that commit `assignment` (fields `process`, binary, and `slot`,
+  // integer >= 0, are required): its content with its body, its slot link and the latest
+  // pointer. Returns the assignment's content ID. InvalidArgument for a malformed
+  // assignment; AlreadyExists when the slot is already linked in the store.
+  Result<std::string> AddToBatch(const Message& assignment, WriteBatch* batch) const;
+
+  // AddToBatch + Apply, one atomic batch.
+  Status Write(const Message& assignment, const WriteOptions& options = {}) const;
+
+  // The assignment at `slot`. NotFound when there is none.
+  Result<Message> Read(std::string_view process_id, uint64_t slot) const;
+
+  // The highest committed slot by the latest pointer (one read), nullopt when none.
+  Result<std::optional<uint64_t>> LatestSlot(std::string_view process_id) const;
+
+  // The highest assignment (slot, hash-chain, timestamp), or nullopt when the process has none.
+  // Corruption when the latest pointer and the slot links disagree or the fields are damaged.
+  Result<std::optional<LatestAssignment>> Latest(std::string_view process_id) const;
+
+  // Assignments from `from` to `to` inclusive, at most `limit` (0 = no limit), in slot order,
+  // stopping at the first missing slot (the reference's contiguous-prefix rule, §1.5).
+  Result<std::vector<Message>> Range(std::string_view process_id, uint64_t from, uint64_t to,
+                                     size_t limit) const;
+
+  // The path of the latest pointer of `process_id`.
+  static std::string LatestPointerPath(std::string_view process_id);
+
+ private:
+  Store& store_;
+  const ContentCache& content_;
+};
+
+}  // namespace ao

@@ -1,0 +1,141 @@
+// AssignmentCache: the §4 layout, atomic commit of assignment + body + latest pointer, reads by
+// slot, latest, ranges (spec/scheduler_store.md §4, §6.7).
+#include "aocore/cache/assignment_cache.h"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "aocore/common/bytes.h"
+#include "aocore/crypto/hash.h"
+#include "aocore/message/id.h"
+#include "aocore/store/keys.h"
+#include "aocore/store/memory_store.h"
+#include "testing/test_util.h"
+
+namespace ao {
+namespace {
+
+// The cache layer sits below the scheduler: these tests build assignment-shaped messages by
+// hand (the fields the cache reads: process, slot, hash-chain, timestamp, body).
+std::string RandomId() { return Base64UrlEncode(RandomBytes(32)); }
+
+Message TestMessage(int64_t i) {
+  return Message{{"type", "Message"}, {"index", Value(i)}, {"data", Value("payload")}};
+}
+
+Message SampleAssignment(const std::string& pid, int64_t slot) {
+  return Message{{"process", Value(pid)},
+                 {"slot", Value(slot)},
+                 {"timestamp", Value(int64_t{1000} + slot)},
+                 {"hash-chain", Value(RandomId())},
+                 {"epoch", "0"},
+                 {"body", Value(TestMessage(slot))}};
+}
+
+TEST(AssignmentCache, CommitsAssignmentBodyAndLatestPointerInOneBatch) {
+  MemoryStore store;
+  ContentCache content(store);
+  AssignmentCache cache(store, content);
+  const std::string pid = RandomId();
+  Message a = SampleAssignment(pid, 0);
+  WriteBatch batch;
+  Result<std::string> id = cache.AddToBatch(a, &batch);
+  ASSERT_OK(id);
+  // Nothing is visible before the batch is applied.
+  EXPECT_TRUE(cache.Read(pid, 0).status().IsNotFound());
+  EXPECT_FALSE(*cache.LatestSlot(pid));
+  EXPECT_EQ(*store.Type(*MessageId(TestMessage(0))), NodeType::kNotFound);
+  ASSERT_OK(store.Apply(batch));
+  // The assignment by slot (through the §4 link), the body by its own ID, the latest pointer.
+  Result<Message> read = cache.Read(pid, 0);
+  ASSERT_OK(read);
+  EXPECT_EQ(*read, a);
+  EXPECT_EQ(*content.ReadMessage(*MessageId(TestMessage(0))), TestMessage(0));
+  EXPECT_EQ(*content.ReadMessage(*id), a);
+  EXPECT_EQ(*store.Read(AssignmentCache::LatestPointerPath(pid)), EncodeSlot(0));
+  EXPECT_EQ(*store.Resolve(AssignmentPath(pid, 0)), *id);
+}
+
+TEST(AssignmentCache, LatestIsTheHighestSlotWithItsChainAndTimestamp) {
+  MemoryStore store;
+  ContentCache content(store);
+  AssignmentCache cache(store, content);
+  const std::string pid = RandomId();
+  Result<std::optional<LatestAssignment>> none = cache.Latest(pid);
+  ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
+  Message last;
+  for (int64_t slot = 0; slot < 12; ++slot) {
+    last = SampleAssignment(pid, slot);
+    ASSERT_OK(cache.Write(last));
+  }
+  Result<std::optional<LatestAssignment>> latest = cache.Latest(pid);
+  ASSERT_OK(latest);
+  ASSERT_TRUE(latest->has_value());
+  EXPECT_EQ((*latest)->slot, 11u);
+  EXPECT_EQ((*latest)->hash_chain, last.FindBinary("hash-chain")->data());
+  EXPECT_EQ((*latest)->timestamp_ms, 1011);
+  EXPECT_EQ(**cache.LatestSlot(pid), 11u);
+}
+
+TEST(AssignmentCache, AnAssignedSlotIsRefusedNotSilentlyDropped) {
+  MemoryStore store;
+  ContentCache content(store);
+  AssignmentCache cache(store, content);
+  const std::string pid = RandomId();
+  ASSERT_OK(cache.Write(SampleAssignment(pid, 0)));
+  Message other = SampleAssignment(pid, 0);
+  other.Set("body", Value(TestMessage(99)));
+  EXPECT_TRUE(cache.Write(other).IsAlreadyExists());
+  EXPECT_EQ(*cache.Read(pid, 0)->FindMessage("body"), TestMessage(0));
+}
+
+TEST(AssignmentCache, MalformedAssignmentsAreRefused) {
+  MemoryStore store;
+  ContentCache content(store);
+  AssignmentCache cache(store, content);
+  Message a = SampleAssignment(RandomId(), 0);
+  a.Set("slot", Value("0"));
+  WriteBatch batch;
+  EXPECT_TRUE(cache.AddToBatch(a, &batch).status().IsInvalidArgument());
+  a = SampleAssignment(RandomId(), 0);
+  a.Erase("process");
+  EXPECT_TRUE(cache.AddToBatch(a, &batch).status().IsInvalidArgument());
+  EXPECT_TRUE(batch.empty());
+}
+
+TEST(AssignmentCache, RangeIsInclusiveLimitedAndStopsAtTheFirstGap) {
+  MemoryStore store;
+  ContentCache content(store);
+  AssignmentCache cache(store, content);
+  const std::string pid = RandomId();
+  for (int64_t slot : {0, 1, 2, 3, 5, 6}) ASSERT_OK(cache.Write(SampleAssignment(pid, slot)));
+  Result<std::vector<Message>> all = cache.Range(pid, 0, 100, 0);
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 4u);  // slot 4 is missing: 5 and 6 are hidden (§1.5)
+  for (size_t i = 0; i < all->size(); ++i) EXPECT_EQ((*all)[i].Find("slot")->integer(), int64_t(i));
+  EXPECT_EQ(cache.Range(pid, 1, 2, 0)->size(), 2u);  // inclusive on both ends
+  EXPECT_EQ(cache.Range(pid, 0, 3, 2)->size(), 2u);  // limit
+  EXPECT_EQ(cache.Range(pid, 5, 6, 0)->size(), 2u);
+  EXPECT_TRUE(cache.Range(pid, 3, 2, 0)->empty());  // from > to
+  EXPECT_TRUE(cache.Range(RandomId(), 0, 10, 0)->empty());
+  EXPECT_EQ(cache.Range(pid, 5, UINT64_MAX, 0)->size(), 2u);
+}
+
+TEST(AssignmentCache, LatestPointerDisagreeingWithSlotLinksIsCorruption) {
+  MemoryStore store;
+  ContentCache content(store);
+  AssignmentCache cache(store, content);
+  const std::string pid = RandomId();
+  ASSERT_OK(cache.Write(SampleAssignment(pid, 0)));
+  ASSERT_OK(cache.Write(SampleAssignment(pid, 1)));
+  // A pointer behind the highest slot would make a scheduler re-issue slot 1.
+  ASSERT_OK(store.Write(AssignmentCache::LatestPointerPath(pid), EncodeSlot(0)));
+  EXPECT_TRUE(cache.Latest(pid).status().IsCorruption());
+  ASSERT_OK(store.Write(AssignmentCache::LatestPointerPath(pid), "garbage"));
+  EXPECT_TRUE(cache.Latest(pid).status().IsCorruption());
+}
+
+}  // namespace
+}  // namespace ao

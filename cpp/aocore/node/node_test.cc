@@ -1,0 +1,84 @@
+#include "aocore/node/node.h"
+
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "aocore/message/id.h"
+#include "testing/test_util.h"
+
+namespace ao {
+namespace {
+
+NodeOptions AtPath(const std::string& path) {
+  NodeOptions o = *NodeOptions::Parse(Message{});
+  o.store_path = path;
+  return o;
+}
+
+TEST(Node, InMemoryWriteReadAndClose) {
+  Result<std::unique_ptr<Node>> node = Node::Open(*NodeOptions::Parse(Message{}));
+  ASSERT_OK(node);
+  Message m{{"a", "1"}, {"b", Value(Message{{"c", 2}})}};
+  Result<std::string> id = (*node)->Write(m);
+  ASSERT_OK(id);
+  EXPECT_EQ(*id, *MessageId(m));
+  Result<Value> back = (*node)->Read(*id);
+  ASSERT_OK(back);
+  EXPECT_EQ(back->message(), m);
+  EXPECT_EQ((*node)->Read(*id + "/b/c")->integer(), 2);
+  EXPECT_EQ((*node)->address().size(), 43u);
+  ASSERT_OK((*node)->Close());
+  ASSERT_OK((*node)->Close());  // idempotent
+  EXPECT_TRUE((*node)->closed());
+  EXPECT_TRUE((*node)->Read(*id).status().IsClosed());
+}
+
+TEST(Node, LevelDbNodeReopensWithDataAndWallet) {
+  testing::TempDir dir;
+  std::string id, address;
+  {
+    auto node = Node::Open(AtPath(dir.str()));
+    ASSERT_OK(node);
+    id = *(*node)->Write(Message{{"k", "v"}});
+    address = (*node)->address();
+    auto second = Node::Open(AtPath(dir.str()));
+    ASSERT_FALSE(second.ok());
+    EXPECT_TRUE(second.status().IsIOError()) << second.status().ToString();
+  }
+  EXPECT_EQ(std::filesystem::status(dir.path() / "wallet.json").permissions() &
+                std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto node = Node::Open(AtPath(dir.str()));
+  ASSERT_OK(node);
+  EXPECT_EQ((*node)->address(), address);
+  EXPECT_EQ((*node)->Read(id)->message().FindBinary("k")->data(), std::string("v"));
+}
+
+TEST(Node, CloseWaitsForOperationsInFlightAndRefusesSelfClose) {
+  auto node = Node::Open(*NodeOptions::Parse(Message{}));
+  ASSERT_OK(node);
+  Node* n = node->get();
+  std::atomic<bool> closed{false};
+  std::thread closer;
+  {
+    Result<Node::Operation> op = n->Enter();
+    ASSERT_OK(op);
+    EXPECT_TRUE(n->Close().IsUnavailable());  // from inside our own operation
+    closer = std::thread([&] {
+      EXPECT_OK(n->Close());
+      closed = true;
+    });
+    // The closer cannot finish while our operation is alive; new operations are refused once
+    // it started closing.
+    while (!n->closed()) std::this_thread::yield();
+    EXPECT_FALSE(closed.load());
+    EXPECT_TRUE(n->Enter().status().IsClosed());
+  }
+  closer.join();
+  EXPECT_TRUE(closed.load());
+}
+
+}  // namespace
+}  // namespace ao

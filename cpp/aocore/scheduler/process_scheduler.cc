@@ -1,0 +1,296 @@
+#include "aocore/scheduler/process_scheduler.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "aocore/common/logging.h"
+#include "aocore/message/id.h"
+
+namespace ao {
+namespace {
+
+const std::shared_ptr<spdlog::logger>& Log() {
+  static const std::shared_ptr<spdlog::logger> logger = Logger("scheduler");
+  return logger;
+}
+
+bool HasCommitments(const Message& message) {
+  const Message* commitments = message.FindMessage("commitments");
+  return commitments != nullptr && !commitments->empty();
+}
+
+}  // namespace
+
+ProcessScheduler::ProcessScheduler(std::string process_id, const SchedulerEnvironment& env)
+    : process_id_(std::move(process_id)),
+      env_(env),
+      content_(*env.store),
+      assignments_(*env.store, content_) {}
+
+Result<std::unique_ptr<ProcessScheduler>> ProcessScheduler::Create(
+    std::string process_id, const SchedulerEnvironment& env) {
+  if (env.store == nullptr) return Status::InvalidArgument("scheduler needs a store");
+  if (!env.signer) return Status::InvalidArgument("scheduler needs an assignment signer");
+  if (env.mode == SchedulingMode::kRemoteConfirmation && !env.uploader) {
+    return Status::InvalidArgument("remote_confirmation needs an uploader");
+  }
+  if (env.max_batch == 0) return Status::InvalidArgument("max_batch must be positive");
+  if (process_id.size() != 43 || !IsIdShaped(process_id)) {
+    return Status::InvalidArgument("process ID must be a 43-character ID, got '" + process_id +
+                                   "'");
+  }
+  std::unique_ptr<ProcessScheduler> scheduler(new ProcessScheduler(std::move(process_id), env));
+  Result<std::optional<LatestAssignment>> latest =
+      scheduler->assignments_.Latest(scheduler->process_id_);
+  if (!latest.ok()) {
+    return latest.status().WithContext("recovering the schedule of " + scheduler->process_id_);
+  }
+  if (latest->has_value()) {
+    const LatestAssignment& l = **latest;
+    Result<HashChain> chain = HashChain::FromStored(l.hash_chain);
+    if (!chain.ok()) {
+      return chain.status().WithContext("recovering the schedule of " + scheduler->process_id_);
+    }
+    scheduler->current_slot_ = static_cast<int64_t>(l.slot);
+    scheduler->chain_ = std::move(chain).value();
+    scheduler->last_timestamp_ms_ = l.timestamp_ms;
+  }
+  scheduler->committed_slot_.store(scheduler->current_slot_, std::memory_order_release);
+  Log()->debug("scheduler for {} started at slot {} ({})", scheduler->process_id_,
+               scheduler->current_slot_, SchedulingModeName(env.mode));
+  return scheduler;
+}
+
+ProcessScheduler::~ProcessScheduler() { Stop(); }
+
+Status ProcessScheduler::health() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failure_;
+}
+
+void ProcessScheduler::Stop() {
+  std::thread worker;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    closed_ = true;
+    idle_cv_.notify_all();
+    idle_cv_.wait(lock, [this] { return !running_; });
+    worker = std::move(worker_);
+  }
+  if (worker.joinable()) worker.join();
+}
+
+Result<Message> ProcessScheduler::Schedule(const Message& message) {
+  return Schedule(message, std::chrono::steady_clock::now() + env_.deadline);
+}
+
+Result<Message> ProcessScheduler::Schedule(const Message& message,
+                                           std::chrono::steady_clock::time_point deadline) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return Status::Closed("scheduler of " + process_id_ + " is stopped");
+    if (!failure_.ok()) return failure_;
+  }
+  // Verification and the ID are per message, so they run on the caller's thread, in parallel.
+  if (HasCommitments(message) && env_.verifier) {
+    Status verified = env_.verifier(message);
+    if (!verified.ok()) {
+      return Status::InvalidArgument(
+          "Message is not valid: Given message does not correctly validate (" +
+          verified.ToString() + ")");
+    }
+  }
+  Result<std::string> id = MessageId(message, IdMode::kAll);
+  if (!id.ok()) return id.status().WithContext("message to schedule has no ID");
+
+  auto request = std::make_unique<Request>();
+  request->message = message;
+  request->message_id = std::move(id).value();
+  request->deadline = deadline;
+  std::future<Result<Message>> reply = request->reply.get_future();
+  std::thread finished_worker;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return Status::Closed("scheduler of " + process_id_ + " is stopped");
+    if (!failure_.ok()) return failure_;
+    queue_.push_back(std::move(request));
+    if (running_) {
+      idle_cv_.notify_all();
+    } else {
+      running_ = true;
+      finished_worker = std::move(worker_);  // exited (running_ was false); joined below
+      worker_ = std::thread([this] { WorkerLoop(); });
+    }
+  }
+  if (finished_worker.joinable()) finished_worker.join();
+
+  if (reply.wait_until(deadline) != std::future_status::ready) {
+    return Status::DeadlineExceeded("no assignment from the scheduler of " + process_id_ +
+                                    " within the deadline (the message may still be scheduled)");
+  }
+  Result<Message> assignment = reply.get();
+  if (!assignment.ok() || env_.mode != SchedulingMode::kRemoteConfirmation) return assignment;
+
+  std::future<Status> upload = env_.uploader(*assignment);
+  const std::string slot_text = std::to_string(assignment->Find("slot")->integer());
+  if (!upload.valid()) {
+    return Status::Unavailable("assignment of slot " + slot_text +
+                               " is committed locally but the uploader did not start");
+  }
+  if (upload.wait_until(deadline) != std::future_status::ready) {
+    return Status::DeadlineExceeded("assignment of slot " + slot_text +
+                                    " is committed locally but the upload did not finish "
+                                    "within the deadline");
+  }
+  Status uploaded = upload.get();
+  if (!uploaded.ok()) {
+    return uploaded.WithContext("assignment of slot " + slot_text +
+                                " is committed locally but the upload failed");
+  }
+  return assignment;
+}
+
+void ProcessScheduler::WorkerLoop() {
+  std::deque<std::unique_ptr<Request>> group;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (queue_.empty() && !closed_) {
+        idle_cv_.wait_for(lock, env_.worker_linger,
+                          [this] { return !queue_.empty() || closed_; });
+      }
+      if (closed_) {
+        for (auto& request : queue_) {
+          request->reply.set_value(Status::Closed("scheduler of " + process_id_ + " is stopped"));
+        }
+        queue_.clear();
+      }
+      if (queue_.empty()) {
+        running_ = false;
+        idle_cv_.notify_all();
+        return;
+      }
+      const size_t n = std::min(queue_.size(), env_.max_batch);
+      for (size_t i = 0; i < n; ++i) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    ProcessGroup(group);
+    group.clear();
+  }
+}
+
+int64_t ProcessScheduler::NowMillis() const {
+  if (env_.clock) return env_.clock();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+BlockInfo ProcessScheduler::CurrentBlock() const {
+  return env_.block_info ? env_.block_info() : BlockInfo{};
+}
+
+void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!failure_.ok()) {
+      for (auto& request : group) request->reply.set_value(failure_);
+      return;
+    }
+  }
+  // Build the whole group on tentative state; commit it in one batch; advance only on success.
+  int64_t slot = current_slot_;
+  HashChain chain = chain_;
+  int64_t timestamp = last_timestamp_ms_;
+  const BlockInfo block = CurrentBlock();
+  WriteBatch batch;
+  std::vector<std::pair<Request*, Message>> staged;
+  staged.reserve(group.size());
+  const auto now = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < group.size(); ++i) {
+    Request* request = group[i].get();
+    if (now >= request->deadline) {
+      request->reply.set_value(Status::DeadlineExceeded("deadline passed before scheduling"));
+      continue;
+    }
+    Result<HashChain> next_chain = chain.Next(request->message_id);
+    if (!next_chain.ok()) {
+      request->reply.set_value(next_chain.status());
+      continue;
+    }
+    AssignmentFields fields;
+    fields.process_id = process_id_;
+    fields.slot = slot + 1;
+    fields.timestamp_ms = std::max(timestamp, NowMillis());
+    fields.block = block;
+    fields.hash_chain = next_chain->Text();
+    fields.body = request->message;
+    Result<Message> signed_assignment = env_.signer(BuildAssignment(fields));
+    if (!signed_assignment.ok()) {
+      request->reply.set_value(signed_assignment.status().WithContext("signing the assignment"));
+      continue;
+    }
+    // The signer must not change what the assignment says.
+    Result<ParsedAssignment> parsed = ParseAssignment(*signed_assignment);
+    if (!parsed.ok() || parsed->slot != fields.slot || parsed->hash_chain != fields.hash_chain ||
+        parsed->process_id != process_id_ || parsed->timestamp_ms != fields.timestamp_ms) {
+      request->reply.set_value(Status::Internal(
+          "the signer changed the assignment" +
+          (parsed.ok() ? std::string() : ": " + parsed.status().ToString())));
+      continue;
+    }
+    WriteBatch one;
+    Result<std::string> added = assignments_.AddToBatch(*signed_assignment, &one);
+    if (!added.ok()) {
+      if (added.status().IsAlreadyExists()) {
+        // Another writer used our slot: the single-writer invariant is broken. Stop here
+        // rather than equivocate; the staged part of the group is still committed below.
+        Status failure = Status::Aborted("scheduler of " + process_id_ + " stopped: " +
+                                         added.status().ToString());
+        Log()->error("{}", failure.ToString());
+        for (size_t j = i; j < group.size(); ++j) group[j]->reply.set_value(failure);
+        std::lock_guard<std::mutex> lock(mu_);
+        failure_ = failure;
+        break;
+      }
+      request->reply.set_value(added.status().WithContext("storing the assignment"));
+      continue;
+    }
+    batch.Append(one);
+    slot = fields.slot;
+    chain = std::move(next_chain).value();
+    timestamp = fields.timestamp_ms;
+    staged.emplace_back(request, std::move(signed_assignment).value());
+  }
+  if (!staged.empty()) {
+    WriteOptions options;
+    options.sync = env_.mode != SchedulingMode::kAggressive;
+    Status applied = env_.store->Apply(batch, options);
+    if (!applied.ok()) {
+      Status failure = Status::Aborted("scheduler of " + process_id_ +
+                                       " stopped after a failed write at slot " +
+                                       std::to_string(current_slot_ + 1) + ": " +
+                                       applied.ToString());
+      Log()->error("{}", failure.ToString());
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        failure_ = failure;
+      }
+      for (auto& [request, assignment] : staged) {
+        request->reply.set_value(applied.WithContext("assignment not committed; " +
+                                                     failure.message()));
+      }
+      return;
+    }
+    current_slot_ = slot;
+    chain_ = std::move(chain);
+    last_timestamp_ms_ = timestamp;
+    committed_slot_.store(slot, std::memory_order_release);
+    for (auto& [request, assignment] : staged) request->reply.set_value(std::move(assignment));
+  }
+}
+
+}  // namespace ao

@@ -1,0 +1,162 @@
+// ProcessScheduler: the single writer that hands out slots for one process, the port of
+// dev_scheduler_server (spec/scheduler_store.md §2) with its ordering and durability bugs fixed.
+//
+// Schedule(message) assigns the next slot: slot = current + 1, hash chain extended with
+// id(message, all) (hash_chain.h), timestamp = wall clock clamped to be non-decreasing; the
+// assignment (assignment.h) is signed by the injected signer and committed through the
+// AssignmentCache in ONE atomic batch (assignment + body + latest pointer). The caller gets the
+// signed assignment (body = the message).
+//
+// Design (correctness over cleverness): requests are queued under a leaf mutex and ONE worker
+// thread at a time drains the queue; everything that reads or advances (slot, chain, timestamp)
+// -- building, signing, the batch write -- happens in that serial section, never under the
+// mutex. The worker takes up to max_batch queued requests and commits them as one batch (group
+// commit: one fsync for many assignments); state advances only after the batch is applied, and
+// replies are sent only then. The worker exits when idle (after a short linger) and is started
+// again by the next request, so an idle process costs no thread.
+//
+// Modes (when the reply is sent):
+//   local_confirmation (default)  after the batch is applied with sync (fsync'd);
+//   aggressive                    after the batch is applied without sync: it survives a crash
+//                                 of this process, not a power loss. Unlike the reference (reply
+//                                 BEFORE the write, §2.5/§8.2) an acknowledged slot is always
+//                                 in the store, so no slot can be re-issued after a crash;
+//   remote_confirmation           after the synced write AND the injected uploader accepted the
+//                                 assignment; a failed or missing upload is an error reply (the
+//                                 assignment stays committed locally: the slot is used, no hole).
+// Sticky failure: if applying a batch fails, the state is uncertain; the scheduler replies to
+// that batch with the store error and refuses every later request with Aborted until it is
+// recreated (which recovers from the store). Signing or content errors for one message reject
+// only that message (nothing was written; no slot is consumed).
+// Deadlines: every Schedule call returns exactly once, by its deadline at the latest
+// (DeadlineExceeded). A request still queued when its deadline passes is dropped unassigned; a
+// request already being committed may still be committed (like any timed-out RPC, the outcome
+// is then unknown to the caller).
+// Verification: a message with commitments is checked by the injected verifier; a failure is
+// InvalidArgument "Message is not valid..."; unsigned messages are accepted (as the reference).
+// Recovery at Create: (slot, chain, timestamp) of the latest assignment, or (-1, "", 0).
+//
+// Thread-safety: Schedule, CurrentSlot, health and Stop are safe from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "aocore/cache/assignment_cache.h"
+#include "aocore/cache/content_cache.h"
+#include "aocore/common/result.h"
+#include "aocore/message/message.h"
+#include "aocore/scheduler/assignment.h"
+#include "aocore/scheduler/hash_chain.h"
+#include "aocore/scheduler/scheduling_mode.h"
+#include "aocore/store/store.h"
+
+namespace ao {
+
+// Signs an unsigned assignment with the node wallet (the node wires Commit(m, wallet)). Must
+// keep every field and add `commitments`.
+using AssignmentSigner = std::function<Result<Message>(Message assignment)>;
+// OK when every commitment of `message` verifies.
+using MessageVerifier = std::function<Status(const Message& message)>;
+// Starts uploading a committed assignment; the future holds OK once the uploader accepted it.
+using AssignmentUploader = std::function<std::future<Status>(const Message& assignment)>;
+// The current Arweave block data (default: the debug tuple (0, 0, 43 x 'A')).
+using BlockInfoSource = std::function<BlockInfo()>;
+// Wall clock in milliseconds since the Unix epoch (default: std::chrono::system_clock).
+using MillisClock = std::function<int64_t()>;
+
+// What every scheduler of a node shares. REQUIRES: `store` outlives every scheduler using it;
+// `signer` is set; `uploader` is set for remote_confirmation.
+struct SchedulerEnvironment {
+  Store* store = nullptr;
+  AssignmentSigner signer;
+  MessageVerifier verifier;  // unset: signed messages are not verified (tests only)
+  AssignmentUploader uploader;
+  BlockInfoSource block_info;
+  MillisClock clock;
+  SchedulingMode mode = SchedulingMode::kLocalConfirmation;
+  // Default deadline of Schedule.
+  std::chrono::milliseconds deadline{30000};
+  // At most this many assignments per committed batch.
+  size_t max_batch = 256;
+  // How long an idle worker waits for more work before its thread exits.
+  std::chrono::milliseconds worker_linger{20};
+};
+
+class ProcessScheduler {
+ public:
+  // Recovers the state of `process_id` (a canonical 43-character ID) from the store.
+  // InvalidArgument for a bad environment; Corruption when the stored schedule is damaged.
+  static Result<std::unique_ptr<ProcessScheduler>> Create(std::string process_id,
+                                                          const SchedulerEnvironment& env);
+  // Stops (see Stop).
+  ~ProcessScheduler();
+  ProcessScheduler(const ProcessScheduler&) = delete;
+  ProcessScheduler& operator=(const ProcessScheduler&) = delete;
+
+  // Assigns the next slot to `message`; returns the signed assignment. Errors:
+  // InvalidArgument (message not valid / has no ID / cannot be stored), Aborted (sticky
+  // failure), Closed (stopped), DeadlineExceeded, the store's error for the batch that failed,
+  // the uploader's error (remote_confirmation).
+  Result<Message> Schedule(const Message& message);
+  Result<Message> Schedule(const Message& message,
+                           std::chrono::steady_clock::time_point deadline);
+
+  // The last committed slot (-1 when none).
+  int64_t CurrentSlot() const { return committed_slot_.load(std::memory_order_acquire); }
+  // OK, or the sticky failure.
+  Status health() const;
+  const std::string& process_id() const { return process_id_; }
+  SchedulingMode mode() const { return env_.mode; }
+
+  // Replies Closed to queued requests, waits for the batch in progress, and refuses later
+  // requests with Closed. Idempotent.
+  void Stop();
+
+ private:
+  struct Request {
+    Message message;
+    std::string message_id;  // id(message, all)
+    std::chrono::steady_clock::time_point deadline;
+    std::promise<Result<Message>> reply;
+  };
+
+  ProcessScheduler(std::string process_id, const SchedulerEnvironment& env);
+
+  void WorkerLoop();
+  void ProcessGroup(std::deque<std::unique_ptr<Request>>& group);
+  int64_t NowMillis() const;
+  BlockInfo CurrentBlock() const;
+
+  const std::string process_id_;
+  const SchedulerEnvironment env_;
+  ContentCache content_;
+  AssignmentCache assignments_;
+  std::atomic<int64_t> committed_slot_{-1};
+
+  // Serial state: touched only by the (single) running worker; handed from one worker thread
+  // to the next through mu_ (running_).
+  int64_t current_slot_ = -1;
+  HashChain chain_;
+  int64_t last_timestamp_ms_ = 0;
+
+  mutable std::mutex mu_;  // leaf lock: guards the fields below; never held across I/O or signing
+  std::condition_variable idle_cv_;  // signalled when work arrives or the worker stops
+  std::deque<std::unique_ptr<Request>> queue_;
+  bool running_ = false;
+  bool closed_ = false;
+  Status failure_;  // sticky
+  std::thread worker_;
+};
+
+}  // namespace ao

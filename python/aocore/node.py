@@ -1,0 +1,53 @@
+"""aocore.Node: a node holding a store, a wallet, devices, schedulers and process workers."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import weakref
+from typing import Any
+
+from . import _core
+
+_live_nodes: "weakref.WeakSet[Node]" = weakref.WeakSet()
+
+
+class Node(_core._Node):
+    """An AO-Core node.
+
+    ``Node()`` is an in-memory node with a fresh wallet. ``Node(path)`` opens (or creates) a
+    LevelDB directory and reopens everything in it, including its wallet (``<path>/wallet.json``,
+    mode 0600), so the node address survives restarts. ``wallet=`` uses the given
+    :class:`aocore.Wallet` instead. ``**options`` are node options with the reference's names
+    (``scheduling_mode``, ``process_cache_frequency``, ``process_workers``,
+    ``process_worker_max_idle``, ``max_workers``, ``threads``, ``hashpath``, ...); an unknown
+    option raises :class:`aocore.InvalidMessageError`.
+
+    A node is a context manager; ``close()`` is idempotent and any use after it raises
+    :class:`aocore.ClosedError`. Safe to use from several threads at once.
+    """
+
+    def __init__(self, store: str | os.PathLike[str] | None = None, *, wallet: Any = None, **options: Any) -> None:
+        super().__init__(store, wallet, options)
+        _live_nodes.add(self)
+
+    def __enter__(self) -> "Node":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = self.store_path or "memory"
+        state = "closed" if self.closed else "open"
+        return f"<aocore.Node {where} address={self.address} {state}>"
+
+
+@atexit.register
+def _close_live_nodes() -> None:
+    # Close before the interpreter tears down: closing joins native threads that may need the GIL.
+    for node in list(_live_nodes):
+        try:
+            node.close()
+        except _core.Error:
+            pass

@@ -25,6 +25,7 @@
 namespace ao {
 
 class Wallet;
+struct NodeServices;  // defined in aocore/devices/node_services.h
 
 // What stage 9 does with a result's priv.hashpath (spec §1.6).
 enum class HashpathMode {
@@ -70,6 +71,10 @@ struct ResolveOptions {
   // HB `priv_wallet`: the wallet message@1.0 `commit` signs with. Null: `commit` fails.
   std::shared_ptr<const Wallet> priv_wallet;
 
+  // The node's services (store, caches, schedulers, workers, wallet) for devices that need
+  // them (scheduler@1.0, process@1.0, ...). Null outside a node (plain engine tests); such
+  // devices then return an error result. Not owned; outlives every resolution.
+  const NodeServices* services = nullptr;
   // Every other option key, as given (e.g. {"opts_key": "37"}). Never null.
   std::shared_ptr<const Message> user = EmptyUser();
 

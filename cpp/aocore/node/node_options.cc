@@ -72,21 +72,4 @@ Result<NodeOptions> NodeOptions::Parse(const Message& options) {
   return out;
 }
 
-<<<<<<< HEAD
-std::string_view SchedulingModeName(SchedulingMode mode) {
-  switch (mode) {
-    case SchedulingMode::kAggressive: return "aggressive";
-    case SchedulingMode::kLocalConfirmation: return "local_confirmation";
-    case SchedulingMode::kRemoteConfirmation: return "remote_confirmation";
-=======
-std::string_view HashpathModeName(HashpathMode mode) {
-  switch (mode) {
-    case HashpathMode::kUpdate: return "update";
-    case HashpathMode::kReset: return "reset";
-    case HashpathMode::kIgnore: return "ignore";
->>>>>>> scheduler
-  }
-  return "?";
-}
-
 }  // namespace ao

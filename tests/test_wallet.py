@@ -420,10 +420,6 @@ def test_commitment_that_is_not_a_message_fails_when_selected(signed):
     assert aocore.verify(broken, commitments=rsa_key) is False
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core: Verify() checks only entries that have a `committer`; an entry that is not a message "
-    "(or whose committer is not a binary) is not a signer, so the message verifies as unsigned. "
-    "Issue 4 says an unparseable commitment is False: lead to decide."))
 def test_commitment_that_is_not_a_message_is_false(signed):
     broken = copy.deepcopy(signed)
     [rsa_key] = signer_keys(broken)

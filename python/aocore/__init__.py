@@ -31,6 +31,7 @@ from ._core import (
 )
 from ._logging import flush_logs
 from .node import Node
+from .process import Process
 
 __version__: str = _core.__version__
 
@@ -42,6 +43,7 @@ __all__ = [
     "InvalidMessageError",
     "Node",
     "NotFoundError",
+    "Process",
     "ResolveError",
     "StoreError",
     "TimeoutError",

@@ -93,8 +93,10 @@ def test_statuses(node):
     assert node.call(base, "skip") == ("skip", {"more": 1, "priv": {}})
     assert node.call(base, "passing") == ("pass", {"more": 2, "priv": {}})
     assert node.call(base, "custom") == ("my-status", "custom value")
-    with pytest.raises(aocore.DeviceError, match="bad"):
+    # An error *result* is a ResolveError; DeviceError is kept for devices that fail (raise).
+    with pytest.raises(aocore.ResolveError, match="bad") as err:
         node.resolve(base, "error")
+    assert not isinstance(err.value, aocore.DeviceError) and err.value.status == "error"
     with pytest.raises(aocore.ResolveError) as info:
         node.resolve(base, "custom")
     assert info.value.status == "my-status"

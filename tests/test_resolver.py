@@ -326,10 +326,19 @@ def test_tv33_verify_default_target_is_the_base(node, hp):
     assert node.call({"device": "message@1.0"}, {"path": "verify", "body": {"a": "b"}}, hashpath=hp) == ("ok", True)
 
 
-@pytest.mark.skip(reason="needs aocore.Wallet and aocore.commit: cpp/bindings/wallet_bindings.cc is still empty "
-                         "on main; the signed cases of TV-33 run in C++ (MessageDevice tests)")
-def test_tv33_verify_signed():  # pragma: no cover
-    pass
+@pytest.fixture(scope="module")
+def signed():
+    return aocore.commit({"a": "b"}, aocore.Wallet.generate())
+
+
+def test_tv33_verify_signed(node, signed, hp):
+    assert aocore.verify(signed) is True
+    assert aocore.verify({**signed, "a": "c"}) is False
+    assert node.call({"device": "message@1.0"}, {"path": "verify", "body": signed}, hashpath=hp) == ("ok", True)
+    assert node.call({}, {"path": "verify", "body": signed}, hashpath=hp) == ("ok", True)
+    req = {"path": "verify", "target": "body", "committers": "all"}
+    assert node.call({}, {**req, "body": signed}, hashpath=hp) == ("ok", True)
+    assert node.call({}, {**req, "body": {**signed, "a": "c"}}, hashpath=hp) == ("ok", False)
 
 
 def test_tv34_private_helpers(node, hp):

@@ -134,6 +134,8 @@ void InitNode(py::module_& m) {
            "Stops the node: waits for operations in flight, then closes the store. Idempotent.")
       .def_property_readonly("closed", &Node::closed, "True once close() was called.")
       .def_property_readonly("address", &Node::address, "The node wallet's address (43-char base64url).")
+      .def_property_readonly("wallet", [](const Node& n) { return n.wallet(); },
+                             "The node wallet (an aocore.Wallet): signs assignments and spawned processes.")
       .def_property_readonly("store_path", [](const Node& n) -> py::object {
         if (n.options().store_path.empty()) return py::none();
         return py::str(n.options().store_path);

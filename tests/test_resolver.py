@@ -618,7 +618,8 @@ def test_e27_only_if_cached_alone_executes(node, hp):
     assert node.call({"a": 1}, "a", hashpath=hp, cache_control=["only-if-cached"]) == ("ok", 1)
 
 
-@pytest.mark.skip(reason="E28 needs the resolver's cache seam (ResolveCache, stages 2/10): the node wires no "
-                         "ResolveCache yet (cpp/aocore/node/node.cc), so cache_control lookups never happen")
-def test_e28_only_if_cached_miss_is_504():  # pragma: no cover
-    pass
+def test_e28_only_if_cached_miss_is_504(node, hp):
+    status, value = node.call({"a": 1}, "a", hashpath=hp, cache_control=["cache", "only-if-cached"])
+    assert status == "error"
+    assert value["status"] == 504 and value["cache-status"] == "miss"
+    assert value["body"] == "Computed result not available in cache."

@@ -133,4 +133,7 @@ def ratios(results: dict[str, dict]) -> dict[str, float]:
     ratio("B4 16 processes / raw RSA sign", "B4_Schedule16Processes", "Raw_RsaPssSign4096")
     ratio("B4 local / raw synced LevelDB", "B4_ScheduleLocal", "Raw_LevelDbBatch/sync:1")
     ratio("B4 16 processes / raw synced LevelDB", "B4_Schedule16Processes", "Raw_LevelDbBatch/sync:1")
+    ratio("Store write at 100k children / at 1k (flat = 1)", "Store_GroupChildWrite/100000",
+          "Store_GroupChildWrite/1000")
+    ratio("Store latest child at 100k / at 1k (one seek = 1)", "Store_LatestChild/100000", "Store_LatestChild/1000")
     return out

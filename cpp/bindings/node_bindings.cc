@@ -16,7 +16,47 @@ namespace py = pybind11;
 
 namespace {
 
-std::unique_ptr<Node> OpenNode(py::object store, py::object wallet, py::dict options) {
+// A Python callable held by C++ code that may run and be destroyed on any thread: every use
+// and the final release take the GIL (no py::object outlives the interpreter unsafely).
+struct GilHeld {
+  py::object object;
+  explicit GilHeld(py::object o) : object(std::move(o)) {}
+  ~GilHeld() {
+    if (!Py_IsInitialized()) {
+      object.release();  // the interpreter is gone: leak rather than touch freed state
+      return;
+    }
+    py::gil_scoped_acquire gil;
+    object = py::object();
+  }
+};
+
+// The remote_confirmation uploader: calls `uploader(assignment)`; a falsy return or an
+// exception is a refusal, reported to the scheduler's caller as an error reply.
+std::function<std::future<Status>(const Message&)> MakeUploader(py::object uploader) {
+  auto held = std::make_shared<GilHeld>(std::move(uploader));
+  return [held](const Message& assignment) {
+    std::promise<Status> done;
+    Status status;
+    if (!Py_IsInitialized()) {
+      status = Status::Unavailable("the Python interpreter has shut down");
+    } else {
+      py::gil_scoped_acquire gil;
+      try {
+        py::object accepted = held->object(MessageToPy(assignment));
+        if (!accepted.is_none() && !PyObject_IsTrue(accepted.ptr())) {
+          status = Status::Unavailable("the uploader refused the assignment");
+        }
+      } catch (py::error_already_set& e) {
+        status = Status::Unavailable(std::string("the uploader failed: ") + e.what());
+      }
+    }
+    done.set_value(status);
+    return done.get_future();
+  };
+}
+
+std::unique_ptr<Node> OpenNode(py::object store, py::object wallet, py::dict options, py::object uploader) {
   Message option_msg;
   for (auto item : options) {
     std::string key = py::str(item.first);
@@ -28,6 +68,10 @@ std::unique_ptr<Node> OpenNode(py::object store, py::object wallet, py::dict opt
   }
   std::optional<Wallet> w;
   if (!wallet.is_none()) w.emplace(wallet.cast<const Wallet&>());
+  if (!uploader.is_none()) {
+    if (!PyCallable_Check(uploader.ptr())) throw py::type_error("uploader must be callable");
+    parsed.uploader = MakeUploader(uploader);
+  }
   Result<std::unique_ptr<Node>> node = [&] {
     py::gil_scoped_release release;
     return Node::Open(std::move(parsed), std::move(w));
@@ -119,7 +163,8 @@ bool IsMissing(py::handle obj) { return obj.is(Missing()); }
 void InitNode(py::module_& m) {
   py::classh<Node>(m, "_Node", py::release_gil_before_calling_cpp_dtor(),
                    "The native node; use aocore.Node. Safe to use from several threads.")
-      .def(py::init(&OpenNode), py::arg("store"), py::arg("wallet"), py::arg("options"))
+      .def(py::init(&OpenNode), py::arg("store"), py::arg("wallet"), py::arg("options"),
+           py::arg("uploader") = py::none())
       .def(
           "close",
           [](Node& n) {

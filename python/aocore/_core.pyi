@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import os
-from typing import Any, Iterable, Literal, Union
+from typing import Callable, Any, Iterable, Literal, Union
 
 __version__: str
 
@@ -86,7 +86,10 @@ def committed(
 # --- node (aocore.Node subclasses _Node) -------------------------------------------------------
 
 class _Node:
-    def __init__(self, store: StrPath | None, wallet: Wallet | None, options: dict[str, Any]) -> None: ...
+    def __init__(self, store: StrPath | None, wallet: Wallet | None, options: dict[str, Any],
+                 uploader: Callable[[dict[str, Any]], Any] | None = ...) -> None: ...
+    @property
+    def wallet(self) -> Wallet: ...
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...

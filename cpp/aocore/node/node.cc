@@ -105,6 +105,7 @@ Status Node::Start() {
     return Status::InvalidArgument("the message's commitments do not verify");
   };
   env.mode = options_.scheduling_mode;
+  env.uploader = options_.uploader;
   env.deadline = std::chrono::milliseconds(options_.request_timeout_ms);
   schedulers_ = std::make_unique<SchedulerRegistry>(std::move(env));
 

@@ -5,6 +5,7 @@
 
 #include "aocore/message/key.h"
 #include "errors.h"
+#include "py_device.h"
 
 namespace ao::py_bindings {
 namespace {
@@ -128,7 +129,13 @@ py::object ValueToPy(const Value& value) {
       return out;
     }
     case Value::Kind::kMessage: return MessageToPy(value.message());
-    case Value::Kind::kDevice: return py::str("<device>");
+    case Value::Kind::kDevice: {
+      // A Python device comes back as its object; a native device as its name.
+      if (auto* py_dev = dynamic_cast<const PyDevice*>(value.device().get())) {
+        return py::reinterpret_borrow<py::object>(py_dev->object());
+      }
+      return py::str(std::string(value.device()->name()));
+    }
   }
   return py::none();
 }

@@ -70,6 +70,13 @@ void ThrowStatus(const Status& status) {
   Raise(cls, status.message(), std::string(status.CodeName()), py::none(), py::none());
 }
 
+void ThrowResolveStatus(const Status& status) {
+  if (status.IsInternal()) {
+    Raise(g_classes.device, status.message(), std::string(status.CodeName()), py::none(), py::none());
+  }
+  ThrowStatus(status);
+}
+
 void ThrowResolveFailure(const std::string& status, const std::string& message, py::object value) {
   PyObject* cls = g_classes.resolve;
   if (status == "not_found" || message == "not_found") cls = g_classes.not_found;

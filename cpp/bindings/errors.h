@@ -33,6 +33,10 @@ void InitErrors(py::module_& m);
 [[noreturn]] void ThrowResolveFailure(const std::string& status, const std::string& message,
                                       py::object value);
 
+// Raises the exception for a Status returned by a resolution: like ThrowStatus, except that a
+// device failure (Internal) is a DeviceError.
+[[noreturn]] void ThrowResolveStatus(const Status& status);
+
 // Raises InvalidMessageError with `message`.
 [[noreturn]] void ThrowInvalidMessage(const std::string& message);
 

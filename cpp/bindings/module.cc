@@ -14,6 +14,8 @@ void InitWallet(pybind11::module_& m);
 PYBIND11_MODULE(_core, m) {
   m.doc() = "aocore native core: AO-Core messages, devices, processes and schedulers in C++.";
   m.attr("__version__") = AOCORE_VERSION;
+  // Sentinel for "no default given" in Node.get.
+  m.attr("_MISSING") = pybind11::module_::import("builtins").attr("object")();
   ao::py_bindings::InitErrors(m);
   ao::py_bindings::InitConvert(m);
   ao::py_bindings::InitLogging(m);

@@ -8,6 +8,7 @@
 #include "aocore/node/node.h"
 #include "convert.h"
 #include "errors.h"
+#include "py_device.h"
 
 namespace ao::py_bindings {
 namespace py = pybind11;
@@ -31,6 +32,80 @@ std::unique_ptr<Node> OpenNode(py::object store, py::object wallet, py::dict opt
     return Node::Open(std::move(parsed), std::move(w));
   }();
   return Unwrap(std::move(node));
+}
+
+// Request: a path str, a list of path segments, or a dict with a "path".
+Value RequestFromPy(py::handle request) {
+  if (py::isinstance<py::str>(request) || py::isinstance<py::list>(request)) return ValueFromPy(request, "path");
+  return Value(MessageFromPy(request, "request"));
+}
+
+// Base: a dict, a list (a numbered message), or the ID of a stored message.
+Value BaseFromPy(Node& node, py::handle base) {
+  if (py::isinstance<py::str>(base)) {
+    std::string id = py::str(base);
+    Result<Value> loaded = [&] {
+      py::gil_scoped_release release;
+      return node.Read(id);
+    }();
+    if (!loaded.ok() && loaded.status().IsNotFound()) {
+      ThrowStatus(Status::NotFound("no stored message with ID '" + id + "'"));
+    }
+    return Unwrap(std::move(loaded));
+  }
+  if (py::isinstance<py::list>(base)) return ValueFromPy(base, "base");
+  return Value(MessageFromPy(base, "base"));
+}
+
+// The node's default options with the caller's keyword overrides; unknown keys are user
+// options, visible to devices (as in the reference).
+ResolveOptions OptionsFromPy(const Node& node, py::dict kwargs) {
+  ResolveOptions opts = node.DefaultResolveOptions();
+  auto user = std::make_shared<Message>(*opts.user);
+  for (auto item : kwargs) {
+    std::string key = py::str(item.first);
+    if (key == "hashpath") {
+      opts.hashpath = Unwrap(ParseHashpathMode(std::string(py::str(item.second))));
+    } else if (key == "error_strategy") {
+      opts.error_strategy = py::str(item.second);
+    } else if (key == "force_message") {
+      opts.force_message = item.second.cast<bool>();
+    } else if (key == "cache_control") {
+      opts.cache_control = ValueFromPy(item.second, key);
+    } else {
+      user->Set(key, ValueFromPy(item.second, key));
+    }
+  }
+  opts.user = std::move(user);
+  return opts;
+}
+
+ResolveResult RunResolve(Node& node, py::object base, py::object request, py::dict kwargs) {
+  Value b = BaseFromPy(node, base);
+  Value r = RequestFromPy(request);
+  ResolveOptions opts = OptionsFromPy(node, kwargs);
+  Result<ResolveResult> result = [&] {
+    py::gil_scoped_release release;
+    return node.Resolve(b, r, opts);
+  }();
+  if (!result.ok()) ThrowResolveStatus(result.status());
+  return std::move(result).value();
+}
+
+std::string Describe(const ResolveResult& r) {
+  if (r.IsNotFound()) return "not_found";
+  if (r.value.is_message()) {
+    const Message& m = r.value.message();
+    for (const char* key : {"message", "body", "reason"}) {
+      if (const Bytes* b = m.FindBinary(key)) {
+        std::string text = *b;
+        if (const Bytes* type = m.FindBinary("type")) text = *type + ": " + text;
+        return text;
+      }
+    }
+  }
+  if (r.value.is_binary()) return r.value.binary();
+  return r.status + ": " + r.value.DebugString();
 }
 
 }  // namespace
@@ -67,7 +142,50 @@ void InitNode(py::module_& m) {
             }();
             return ValueToPy(Unwrap(std::move(value)));
           },
-          py::arg("id"), "Reads a stored message by ID (or a path into one, '<id>/a/b'). NotFoundError if absent.");
+          py::arg("id"), "Reads a stored message by ID (or a path into one, '<id>/a/b'). NotFoundError if absent.")
+      .def(
+          "resolve",
+          [](Node& n, py::object base, py::object request, py::kwargs opts) {
+            ResolveResult r = RunResolve(n, base, request, opts);
+            if (!r.ok()) ThrowResolveFailure(r.status, Describe(r), ValueToPy(r.value));
+            return ValueToPy(r.value);
+          },
+          py::arg("base"), py::arg("request"),
+          "Resolves `request` (a path str like 'a/b', or a dict with 'path') on `base` (a dict, a list,\n"
+          "or a stored message's ID) and returns the value of the `ok` result. Any other status raises\n"
+          "ResolveError (NotFoundError for a missing key, DeviceError for a failing device).\n"
+          "Keyword options: hashpath ('update'/'reset'/'ignore'), error_strategy, force_message,\n"
+          "cache_control; any other keyword is a user option the devices see.")
+      .def(
+          "call",
+          [](Node& n, py::object base, py::object request, py::kwargs opts) {
+            ResolveResult r = RunResolve(n, base, request, opts);
+            return py::make_tuple(r.status, ValueToPy(r.value));
+          },
+          py::arg("base"), py::arg("request"),
+          "Like resolve, but returns (status, value) for every status instead of raising.")
+      .def(
+          "get",
+          [](Node& n, py::object base, py::object key, py::object default_value) {
+            ResolveResult r = RunResolve(n, base, key, py::dict());
+            if (r.ok()) return ValueToPy(r.value);
+            if (r.status == "error" && !default_value.is(py::module_::import("aocore._core").attr("_MISSING"))) {
+              return default_value;
+            }
+            ThrowResolveFailure(r.status, Describe(r), ValueToPy(r.value));
+          },
+          py::arg("base"), py::arg("key"), py::arg("default") = py::module_::import("aocore._core").attr("_MISSING"),
+          "The value of `key` (a path) on `base`, or `default` when it resolves to an error\n"
+          "(NotFoundError when no default is given).")
+      .def(
+          "register_device",
+          [](Node& n, const std::string& name, py::object device) {
+            std::shared_ptr<PyDevice> dev = PyDevice::Create(name, device);
+            Check(n.RegisterDevice(name, std::move(dev)));
+          },
+          py::arg("name"), py::arg("device"),
+          "Registers a Python device under 'name@version' (see API.md 'Python devices').")
+      .def("devices", &Node::DeviceNames, "The names of the devices this node can load, sorted.");
 }
 
 }  // namespace ao::py_bindings

@@ -4,6 +4,8 @@
 #include <system_error>
 
 #include "aocore/common/logging.h"
+#include "aocore/devices/builtin_devices.h"
+#include "aocore/message/commitment.h"
 #include "aocore/store/leveldb_store.h"
 #include "aocore/store/memory_store.h"
 
@@ -29,6 +31,16 @@ Result<Wallet> LoadOrCreateWallet(const std::filesystem::path& file, std::option
   AO_RETURN_IF_ERROR(given->Save(file.string()));
   return *given;
 }
+
+// Loads base messages given by ID from the node's content cache.
+class ContentLoader final : public MessageLoader {
+ public:
+  explicit ContentLoader(const ContentCache* content) : content_(content) {}
+  Result<Message> Load(std::string_view id) const override { return content_->ReadMessage(id); }
+
+ private:
+  const ContentCache* content_;
+};
 
 }  // namespace
 
@@ -63,6 +75,7 @@ Result<std::unique_ptr<Node>> Node::Open(NodeOptions options, std::optional<Wall
     node_wallet.emplace(std::move(loaded).value());
   }
   std::unique_ptr<Node> node(new Node(std::move(options), std::move(store), std::move(*node_wallet)));
+  AO_RETURN_IF_ERROR(node->Start());
   log->info("node opened store={} address={}", node->store_->Describe(), node->address_);
   return node;
 }
@@ -73,6 +86,45 @@ Node::Node(NodeOptions options, std::unique_ptr<Store> store, Wallet wallet)
       content_(std::make_unique<ContentCache>(*store_)),
       wallet_(std::move(wallet)),
       address_(wallet_.Address()) {}
+
+Status Node::Start() {
+  AO_RETURN_IF_ERROR(RegisterBuiltinDevices(*registry_));
+  ResolverConfig config;
+  config.registry = registry_;
+  config.loader = std::make_shared<ContentLoader>(content_.get());
+  resolver_ = std::make_unique<Resolver>(std::move(config));
+
+  SchedulerEnvironment env;
+  env.store = store_.get();
+  const Wallet* wallet = &wallet_;
+  env.signer = [wallet](Message assignment) { return Commit(assignment, *wallet); };
+  env.verifier = [](const Message& message) -> Status {
+    if (Verify(message)) return Status::OK();
+    return Status::InvalidArgument("the message's commitments do not verify");
+  };
+  env.mode = options_.scheduling_mode;
+  env.deadline = std::chrono::milliseconds(options_.request_timeout_ms);
+  schedulers_ = std::make_unique<SchedulerRegistry>(std::move(env));
+
+  services_.store = store_.get();
+  services_.content = content_.get();
+  services_.schedulers = schedulers_.get();
+  services_.resolver = resolver_.get();
+  services_.wallet = &wallet_;
+  services_.address = address_;
+  services_.scheduling_mode = options_.scheduling_mode;
+  services_.process_cache_frequency = options_.process_cache_frequency;
+  services_.process_workers = options_.process_workers;
+  services_.process_worker_max_idle_ms = options_.process_worker_max_idle_ms;
+  services_.max_workers = options_.max_workers;
+  services_.request_timeout_ms = options_.request_timeout_ms;
+
+  default_opts_.hashpath = options_.hashpath;
+  default_opts_.max_stack_passes = options_.max_stack_passes;
+  default_opts_.services = &services_;
+  default_opts_.priv_wallet = std::make_shared<const Wallet>(wallet_);
+  return Status::OK();
+}
 
 Node::~Node() { (void)Close(); }
 
@@ -111,6 +163,7 @@ Status Node::Close() {
     if (closed_) return Status::OK();
     closed_ = true;
   }
+  schedulers_.reset();  // stops every scheduler (each finishes or fails its batch in flight)
   Status s = store_->Close();
   Logger("node")->info("node closed address={}", address_);
   return s;
@@ -132,5 +185,25 @@ Result<Value> Node::Read(std::string_view path) {
   AO_ASSIGN_OR_RETURN(Operation op, Enter());
   return content_->Read(path);
 }
+
+Result<ResolveResult> Node::Resolve(const Value& base, const Value& request, const ResolveOptions& opts) {
+  AO_ASSIGN_OR_RETURN(Operation op, Enter());
+  return resolver_->Resolve(base, request, opts);
+}
+
+Result<ResolveResult> Node::ResolveMany(const std::vector<ResolveStep>& steps, const ResolveOptions& opts) {
+  AO_ASSIGN_OR_RETURN(Operation op, Enter());
+  return resolver_->ResolveMany(steps, opts);
+}
+
+Status Node::RegisterDevice(std::string_view name, DevicePtr device) {
+  AO_ASSIGN_OR_RETURN(Operation op, Enter());
+  if (name.find('@') == std::string_view::npos) {
+    return Status::InvalidArgument("device names have the form name@version, got '" + std::string(name) + "'");
+  }
+  return registry_->Register(name, std::move(device));
+}
+
+std::vector<std::string> Node::DeviceNames() const { return registry_->Names(); }
 
 }  // namespace ao

@@ -1,7 +1,9 @@
 // Node: the composition root of an aocore node. It owns the store (in memory, or LevelDB in
 // `<dir>/store`), the node wallet (in memory, or `<dir>/wallet.json`, mode 0600, reloaded on
-// every open so the node address survives restarts), the content cache, and — as their layers
-// land — the device registry, resolver, schedulers and process workers.
+// every open so the node address survives restarts), the content cache, the device registry
+// (preloaded with the built-in devices), the resolver, and the scheduler registry (one
+// single-writer scheduler per process, signing assignments with the node wallet). Devices
+// reach these through NodeServices (ResolveOptions::services).
 //
 // Lifecycle: Open() builds everything; Close() stops accepting work, waits for operations in
 // flight, then closes the store. Close() is idempotent; any call after it returns
@@ -17,11 +19,16 @@
 #include <optional>
 #include <string>
 
+#include "aocore/ao/device_registry.h"
+#include "aocore/ao/resolve_options.h"
+#include "aocore/ao/resolver.h"
 #include "aocore/cache/content_cache.h"
 #include "aocore/common/result.h"
 #include "aocore/crypto/wallet.h"
+#include "aocore/devices/node_services.h"
 #include "aocore/message/message.h"
 #include "aocore/node/node_options.h"
+#include "aocore/scheduler/scheduler_registry.h"
 #include "aocore/store/store.h"
 
 namespace ao {
@@ -52,6 +59,24 @@ class Node {
   // Reads a stored message or a path into one ("<id>/a/b"). NotFound when absent.
   Result<Value> Read(std::string_view path);
 
+  // Resolves `request` (a message with a path, or a bare path) on `base` with `opts` (start
+  // from DefaultResolveOptions()). A non-ok status is a result, not an error; errors are
+  // typed Statuses (no path, unknown device, a device that raised, ...).
+  Result<ResolveResult> Resolve(const Value& base, const Value& request, const ResolveOptions& opts);
+  // Resolves a sequence of messages (the reference's resolve_many).
+  Result<ResolveResult> ResolveMany(const std::vector<ResolveStep>& steps, const ResolveOptions& opts);
+  // The options every resolution on this node starts from: the node's hashpath mode, its
+  // services and its wallet (for `commit`).
+  const ResolveOptions& DefaultResolveOptions() const { return default_opts_; }
+
+  // Registers a device under "name@version" (replacing one of the same name).
+  Status RegisterDevice(std::string_view name, DevicePtr device);
+  // The names of the devices this node can load, sorted.
+  std::vector<std::string> DeviceNames() const;
+  const Resolver& resolver() const { return *resolver_; }
+  SchedulerRegistry& schedulers() { return *schedulers_; }
+  const NodeServices& services() const { return services_; }
+
   // An operation scope: while one is alive the node will not close underneath it.
   class Operation {
    public:
@@ -75,6 +100,7 @@ class Node {
  private:
   Node(NodeOptions options, std::unique_ptr<Store> store, Wallet wallet);
   void Exit() const;
+  Status Start();  // builds the registry, resolver and schedulers (called by Open)
 
   // Constant after construction.
   const NodeOptions options_;
@@ -82,6 +108,11 @@ class Node {
   std::unique_ptr<ContentCache> content_;
   const Wallet wallet_;
   const std::string address_;
+  std::shared_ptr<DeviceRegistry> registry_ = std::make_shared<DeviceRegistry>();
+  std::unique_ptr<Resolver> resolver_;
+  std::unique_ptr<SchedulerRegistry> schedulers_;
+  NodeServices services_;
+  ResolveOptions default_opts_;
 
   // Guarded by mu_ (a leaf lock: held only to update these fields).
   mutable std::mutex mu_;

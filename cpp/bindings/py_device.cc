@@ -1,0 +1,152 @@
+#include "py_device.h"
+
+#include "aocore/ao/resolver.h"
+#include "aocore/message/key.h"
+#include "convert.h"
+#include "errors.h"
+
+namespace ao::py_bindings {
+namespace {
+
+// Positional parameter count of a bound method; -1 for *args.
+int ArityOf(py::handle fn) {
+  py::object inspect = py::module_::import("inspect");
+  py::object sig = inspect.attr("signature")(fn);
+  int count = 0;
+  for (py::handle p : sig.attr("parameters").attr("values")()) {
+    py::object kind = p.attr("kind");
+    if (kind.is(p.attr("VAR_POSITIONAL"))) return -1;
+    if (kind.is(p.attr("POSITIONAL_ONLY")) || kind.is(p.attr("POSITIONAL_OR_KEYWORD"))) ++count;
+  }
+  return count;
+}
+
+std::vector<std::string> KeyList(py::handle value, const char* what) {
+  std::vector<std::string> out;
+  if (value.is_none()) return out;
+  if (!py::isinstance<py::list>(value) && !py::isinstance<py::tuple>(value)) {
+    throw py::type_error(std::string("device info '") + what + "' must be a list of str");
+  }
+  for (py::handle k : value) out.push_back(Unwrap(NormalizeKey(std::string(py::str(k)))));
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<PyDevice> PyDevice::Create(std::string name, py::object object) {
+  std::shared_ptr<PyDevice> dev(new PyDevice(std::move(name), object));
+  py::list names = py::module_::import("builtins").attr("dir")(object);
+  for (py::handle n : names) {
+    std::string attr = py::str(n);
+    if (attr.empty() || attr[0] == '_' || attr == "info") continue;
+    py::object fn = object.attr(n);
+    if (!PyCallable_Check(fn.ptr()) || PyType_Check(fn.ptr())) continue;
+    int arity;
+    try {
+      arity = ArityOf(fn);
+    } catch (py::error_already_set&) {
+      continue;  // a builtin without a signature is not a device key
+    }
+    dev->methods_.emplace(attr, Method{fn.release().ptr(), arity});
+  }
+  if (py::hasattr(object, "info")) {
+    py::object info = object.attr("info")();
+    if (!py::isinstance<py::dict>(info)) throw py::type_error("device info() must return a dict");
+    auto parsed = std::make_shared<DeviceInfo>();
+    py::dict d = info;
+    if (d.contains("exports")) parsed->exports = KeyList(d["exports"], "exports");
+    if (d.contains("excludes")) parsed->excludes = KeyList(d["excludes"], "excludes");
+    auto method_named = [&](const char* key) -> std::optional<Method> {
+      if (!d.contains(key)) return std::nullopt;
+      std::string method = py::str(d[key]);
+      auto it = dev->methods_.find(method);
+      if (it == dev->methods_.end()) {
+        throw py::value_error(std::string("device info '") + key + "' names no method: '" + method + "'");
+      }
+      return it->second;
+    };
+    dev->handler_ = method_named("handler");
+    dev->default_ = method_named("default");
+    parsed->has_handler = dev->handler_.has_value();
+    parsed->has_default = dev->default_.has_value();
+    dev->info_ = parsed;
+  }
+  return dev;
+}
+
+PyDevice::~PyDevice() {
+  if (!Py_IsInitialized()) return;  // interpreter gone: leak rather than touch freed state
+  py::gil_scoped_acquire gil;
+  for (auto& [name, m] : methods_) Py_XDECREF(m.fn);
+  Py_XDECREF(object_);
+}
+
+Result<std::shared_ptr<const DeviceInfo>> PyDevice::Info(const Message&, const ResolveOptions&) const {
+  return info_;
+}
+
+bool PyDevice::HasKey(std::string_view key) const {
+  std::string name = DeviceKeyName(KeyStyle::kModule, key);
+  auto it = methods_.find(name);
+  if (it == methods_.end()) return false;
+  return it->second.arity < 0 || it->second.arity <= 3;
+}
+
+Result<ResolveResult> PyDevice::Call(const DeviceCall& call) const {
+  switch (call.kind) {
+    case FunctionKind::kKey: {
+      auto it = methods_.find(DeviceKeyName(KeyStyle::kModule, call.key));
+      if (it == methods_.end()) return ResolveResult::NotFound();
+      return Invoke(it->second, call, /*with_key=*/false);
+    }
+    case FunctionKind::kHandler:
+      if (!handler_) return ResolveResult::NotFound();
+      return Invoke(*handler_, call, /*with_key=*/true);
+    case FunctionKind::kDefault:
+      if (!default_) return ResolveResult::NotFound();
+      return Invoke(*default_, call, /*with_key=*/true);
+  }
+  return ResolveResult::NotFound();
+}
+
+Result<ResolveResult> PyDevice::Invoke(const Method& method, const DeviceCall& call, bool with_key) const {
+  if (!Py_IsInitialized()) return Status::Unavailable("the Python interpreter has shut down");
+  py::gil_scoped_acquire gil;
+  try {
+    std::vector<py::object> all;
+    if (with_key) all.push_back(py::str(std::string(call.key)));
+    all.push_back(MessageToPy(call.base));
+    all.push_back(MessageToPy(call.req));
+    py::dict opts;
+    opts["hashpath"] = std::string(HashpathModeName(call.opts.hashpath));
+    opts["error_strategy"] = call.opts.error_strategy;
+    if (call.opts.user) {
+      for (const auto& [k, v] : *call.opts.user) opts[py::str(k)] = ValueToPy(v);
+    }
+    all.push_back(opts);
+    size_t n = method.arity < 0 ? all.size() : std::min<size_t>(all.size(), static_cast<size_t>(method.arity));
+    py::tuple args(n);
+    for (size_t i = 0; i < n; ++i) args[i] = all[i];
+    py::object out = py::reinterpret_borrow<py::object>(method.fn)(*args);
+    if (py::isinstance<py::tuple>(out) && py::len(out) == 2 && py::isinstance<py::str>(out[py::int_(0)])) {
+      py::tuple t = out;
+      return ResolveResult::Make(std::string(py::str(t[0])), ValueFromPy(t[1], "result"));
+    }
+    return ResolveResult::Ok(ValueFromPy(out, "result"));
+  } catch (py::error_already_set& e) {
+    Message error;
+    error.Set("error", "device_call");
+    error.Set("type", std::string(py::str(e.type().attr("__name__"))));
+    error.Set("message", std::string(py::str(e.value())));
+    error.Set("device", name_);
+    error.Set("key", std::string(call.key));
+    try {
+      py::object tb = py::module_::import("traceback").attr("format_exception")(e.type(), e.value(), e.trace());
+      error.Set("traceback", py::str("").attr("join")(tb).cast<std::string>());
+    } catch (py::error_already_set&) {
+    }
+    return ResolveResult::Error(Value(std::move(error)));
+  }
+}
+
+}  // namespace ao::py_bindings

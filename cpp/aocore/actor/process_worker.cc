@@ -44,22 +44,32 @@ Status ProcessWorker::Post(std::function<void()> task) {
 }
 
 void ProcessWorker::Answer(const Promise& p, ComputeResult result) {
-  p->set_value(std::move(result));
+  if (p->answered.exchange(true, std::memory_order_acq_rel)) return;  // Stop answered first
+  {
+    std::lock_guard lock(outstanding_mu_);
+    outstanding_.erase(p.get());
+  }
+  p->promise.set_value(std::move(result));
   pending_.fetch_sub(1, std::memory_order_acq_rel);
 }
 
 std::future<ComputeResult> ProcessWorker::Compute(int64_t slot) {
-  auto p = std::make_shared<std::promise<ComputeResult>>();
-  std::future<ComputeResult> f = p->get_future();
+  auto p = std::make_shared<Waiter>();
+  std::future<ComputeResult> f = p->promise.get_future();
   if (slot < -1) {
-    p->set_value(Status::InvalidArgument("slot " + std::to_string(slot) + " is below -1"));
-    return f;
-  }
-  if (stopped()) {
-    p->set_value(Status::Unavailable("process worker " + process_id_ + " stopped"));
+    p->promise.set_value(Status::InvalidArgument("slot " + std::to_string(slot) + " is below -1"));
     return f;
   }
   pending_.fetch_add(1, std::memory_order_acq_rel);
+  {
+    std::lock_guard lock(outstanding_mu_);
+    outstanding_.emplace(p.get(), p);
+  }
+  // Checked after registering, so a concurrent Stop either sees this request or we see it.
+  if (stopped()) {
+    Answer(p, Status::Unavailable("process worker " + process_id_ + " stopped"));
+    return f;
+  }
   Status s = Post([this, slot, p] { OnRequest(slot, p); });
   if (!s.ok()) Answer(p, Status::Unavailable("process worker " + process_id_ + ": " + s.ToString()));
   return f;
@@ -233,6 +243,13 @@ std::shared_future<void> ProcessWorker::Stop() {
     auto done = std::make_shared<std::promise<void>>();
     stop_done_ = done->get_future().share();
     stopped_.store(true, std::memory_order_release);
+    // Answer every outstanding request now, without waiting for a slot in progress.
+    std::vector<Promise> all;
+    {
+      std::lock_guard lock(outstanding_mu_);
+      for (const auto& [raw, p] : outstanding_) all.push_back(p);
+    }
+    for (const Promise& p : all) Answer(p, Status::Unavailable("process worker " + process_id_ + " stopped"));
     Status s = Post([this, done] { DoStop(done); });
     if (!s.ok()) done->set_value();  // the pool no longer runs tasks: nothing left to do here
   });

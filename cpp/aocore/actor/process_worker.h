@@ -19,7 +19,8 @@
 // error; the worker keeps its last good state and keeps serving. Retire() (idle timeout, LRU
 // eviction) writes a restore point of the live slot when it has none and drops the live state
 // (done after the last waiter is answered when some are waiting). Stop() does the same, answers
-// every outstanding waiter with Unavailable, and refuses later requests with Unavailable.
+// every outstanding waiter with Unavailable at once (even while a slot is still being
+// computed; the worker finishes that slot, then snapshots), and refuses later requests.
 //
 // The worker knows nothing about devices: the ProcessEngine (implemented by process@1.0) loads,
 // advances and snapshots states.
@@ -34,7 +35,9 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -113,7 +116,12 @@ class ProcessWorker : public std::enable_shared_from_this<ProcessWorker> {
   static const ProcessWorker* Current();
 
  private:
-  using Promise = std::shared_ptr<std::promise<ComputeResult>>;
+  // One request's reply; answered exactly once (by the strand, or by Stop from any thread).
+  struct Waiter {
+    std::promise<ComputeResult> promise;
+    std::atomic<bool> answered{false};
+  };
+  using Promise = std::shared_ptr<Waiter>;
 
   ProcessWorker(std::string process_id, std::unique_ptr<ProcessEngine> engine, Executor& executor,
                 std::shared_ptr<WorkerCounters> counters);
@@ -136,6 +144,8 @@ class ProcessWorker : public std::enable_shared_from_this<ProcessWorker> {
   const std::shared_ptr<WorkerCounters> counters_;
   const std::shared_ptr<SerialQueue> strand_;
   std::atomic<int64_t> pending_{0};
+  std::mutex outstanding_mu_;  // leaf lock: guards outstanding_
+  std::unordered_map<Waiter*, Promise> outstanding_;  // every unanswered request
   std::atomic<bool> stopped_{false};
   std::shared_future<void> stop_done_;  // set once by Stop (guarded by stop_once_)
   std::once_flag stop_once_;

@@ -38,7 +38,8 @@
 //
 // Workers: with NodeServices::process_workers and a WorkerRegistry, compute goes through the
 // process's worker (live state in memory, one computation per slot for all callers, every
-// wait bounded by request_timeout_ms); otherwise (or when already running on a worker's
+// wait bounded by request_timeout_ms; the worker keeps the resolve options of the call that
+// started it, e.g. its error_strategy, for its lifetime); otherwise (or when already running on a worker's
 // strand, which must not block on a worker) it is computed inline from the cache.
 //
 // Thread-safety: stateless; safe from any thread (the worker owns all per-process state).

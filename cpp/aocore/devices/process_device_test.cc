@@ -121,13 +121,22 @@ struct EnvOptions {
   int64_t timeout_ms = 30000;
 };
 
+// Test signer for assignments; real verification of signed messages (as the node does).
+SchedulerEnvironment Environment(Store* store) {
+  SchedulerEnvironment env = scheduler_testing::TestEnvironment(store);
+  env.verifier = [](const Message& m) -> Status {
+    return Verify(m) ? Status::OK() : Status::InvalidArgument("does not verify");
+  };
+  return env;
+}
+
 // A node's worth of services around one store.
 class Env {
  public:
   Env(std::unique_ptr<Store> store, EnvOptions o)
       : store_(std::move(store)),
         content_(*store_),
-        schedulers_(scheduler_testing::TestEnvironment(store_.get())),
+        schedulers_(Environment(store_.get())),
         cache_(*store_, content_),
         registry_(::ao::testing::BuiltinRegistry()),
         pool_(2) {
@@ -229,6 +238,15 @@ Message CountProcess(int64_t seed, std::string stack_device = "count@1.0") {
                  {"device-stack", Value(Value::List{Value(std::move(stack_device))})}};
 }
 
+// m[k], or the binary "<missing>" (no null dereference when a test fails).
+Value F(const Message& m, std::string_view k) {
+  const Value* v = m.Find(k);
+  return v != nullptr ? *v : Value("<missing>");
+}
+Value F(const Value& v, std::string_view k) {
+  return v.is_message() ? F(v.message(), k) : Value("<not a message>");
+}
+
 Value List(std::initializer_list<int64_t> xs) {
   Value::List l;
   for (int64_t x : xs) l.push_back(Value(x));
@@ -260,14 +278,14 @@ TEST_P(ProcessDeviceTest, TestDeviceProcessReproducesTheWorkedExample) {
   EXPECT_EQ(pid, *all_id);
   env.ScheduleMany(def, 2, /*signed_bodies=*/true);
   Message s1 = env.ComputeOk(def, 1);
-  EXPECT_EQ(*s1.Find("already-seen"), List({1, 1, 0, 0}));
-  EXPECT_EQ(*s1.Find("results"), Value(Message{{"assignment-slot", Value(1)}}));
-  EXPECT_EQ(*s1.Find("at-slot"), Value(1));
-  EXPECT_EQ(*s1.Find("initialized"), Value("true"));
-  EXPECT_EQ(*s1.Find("device"), Value("process@1.0"));
-  EXPECT_EQ(*s1.Find("random-key"), Value("random-value"));
-  EXPECT_EQ(*s1.Find("execution-device"), Value("stack@1.0"));
-  EXPECT_EQ(*s1.Find("input-prefix"), Value("process"));
+  EXPECT_EQ(F(s1, "already-seen"), List({1, 1, 0, 0}));
+  EXPECT_EQ(F(s1, "results"), Value(Message{{"assignment-slot", Value(1)}}));
+  EXPECT_EQ(F(s1, "at-slot"), Value(1));
+  EXPECT_EQ(F(s1, "initialized"), Value("true"));
+  EXPECT_EQ(F(s1, "device"), Value("process@1.0"));
+  EXPECT_EQ(F(s1, "random-key"), Value("random-value"));
+  EXPECT_EQ(F(s1, "execution-device"), Value("stack@1.0"));
+  EXPECT_EQ(F(s1, "input-prefix"), Value("process"));
   EXPECT_FALSE(s1.Contains("commitments"));
   EXPECT_FALSE(s1.Contains("snapshot"));
   ASSERT_TRUE(s1.FindMessage("process") != nullptr);
@@ -276,10 +294,10 @@ TEST_P(ProcessDeviceTest, TestDeviceProcessReproducesTheWorkedExample) {
   Result<std::optional<Message>> stored0 = env.cache_.Read(pid, 0);
   ASSERT_OK(stored0);
   ASSERT_TRUE(stored0->has_value());
-  EXPECT_EQ(*(*stored0)->Find("already-seen"), List({0, 0}));
-  EXPECT_EQ(*(*stored0)->Find("results"), Value(Message{{"assignment-slot", Value(0)}}));
-  EXPECT_EQ(*(*stored0)->Find("snapshot"), Value(Message{{"1", Value(Message())}, {"2", Value(Message())}}));
-  EXPECT_EQ(*(*stored0)->Find("device"), Value("process@1.0"));
+  EXPECT_EQ(F(**stored0, "already-seen"), List({0, 0}));
+  EXPECT_EQ(F(**stored0, "results"), Value(Message{{"assignment-slot", Value(0)}}));
+  EXPECT_EQ(F(**stored0, "snapshot"), Value(Message{{"1", Value(Message())}, {"2", Value(Message())}}));
+  EXPECT_EQ(F(**stored0, "device"), Value("process@1.0"));
   // Reading the schedule through the process works without the scheduler device too:
   // the definition resolves plain keys through message@1.0.
   Result<ResolveResult> label = env.Resolve(def, Message{{"path", "type"}});
@@ -293,7 +311,7 @@ TEST_P(ProcessDeviceTest, TestDeviceProcessReproducesTheWorkedExample) {
   EXPECT_EQ(chained->value, Value(1));
   // Computing again from the returned state (which carries `process`) gives the same answer.
   Message again = env.ComputeOk(s1, 1);
-  EXPECT_EQ(*again.Find("already-seen"), List({1, 1, 0, 0}));
+  EXPECT_EQ(F(again, "already-seen"), List({1, 1, 0, 0}));
 }
 
 TEST_P(ProcessDeviceTest, NowAndComputeWithoutSlot) {
@@ -303,8 +321,8 @@ TEST_P(ProcessDeviceTest, NowAndComputeWithoutSlot) {
   Result<ResolveResult> boot = env.Resolve(def, Message{{"path", "now"}});
   ASSERT_OK(boot);
   ASSERT_TRUE(boot->ok()) << boot->DebugString();
-  EXPECT_EQ(*boot->value.message().Find("at-slot"), Value(-1));
-  EXPECT_EQ(*boot->value.message().Find("already-seen"), Value(Value::List{}));
+  EXPECT_EQ(F(boot->value, "at-slot"), Value(-1));
+  EXPECT_EQ(F(boot->value, "already-seen"), Value(Value::List{}));
   env.ScheduleMany(def, 2);
   Result<ResolveResult> now = env.Resolve(def, Message{{"path", "now/results/assignment-slot"}});
   ASSERT_OK(now);
@@ -315,11 +333,11 @@ TEST_P(ProcessDeviceTest, NowAndComputeWithoutSlot) {
   env.ScheduleMany(def, 1);
   Result<ResolveResult> cached = env.Resolve(def, Message{{"path", "compute"}});
   ASSERT_OK(cached);
-  EXPECT_EQ(*cached->value.message().Find("at-slot"), Value(1));
-  EXPECT_EQ(*cached->value.message().Find("device"), Value("process@1.0"));
+  EXPECT_EQ(F(cached->value, "at-slot"), Value(1));
+  EXPECT_EQ(F(cached->value, "device"), Value("process@1.0"));
   Result<ResolveResult> fresh = env.Resolve(def, Message{{"path", "now"}});
   ASSERT_OK(fresh);
-  EXPECT_EQ(*fresh->value.message().Find("at-slot"), Value(2));
+  EXPECT_EQ(F(fresh->value, "at-slot"), Value(2));
 }
 
 TEST_P(ProcessDeviceTest, ComputeByTheIdOfAScheduledMessageOrItsAssignment) {
@@ -341,21 +359,21 @@ TEST_P(ProcessDeviceTest, ComputeByTheIdOfAScheduledMessageOrItsAssignment) {
   Result<ResolveResult> r = env.Resolve(def, Message{{"path", "compute"}, {"slot", Value(body_ids[2])}});
   ASSERT_OK(r);
   ASSERT_TRUE(r->ok()) << r->DebugString();
-  EXPECT_EQ(*r->value.message().Find("at-slot"), Value(2));
+  EXPECT_EQ(F(r->value, "at-slot"), Value(2));
   Result<std::string> aid = MessageId(assignments[1], IdMode::kAll);
   ASSERT_OK(aid);
   Result<ResolveResult> by_assignment = env.Resolve(def, Message{{"path", "compute"}, {"slot", Value(*aid)}});
   ASSERT_OK(by_assignment);
-  EXPECT_EQ(*by_assignment->value.message().Find("at-slot"), Value(1));
+  EXPECT_EQ(F(by_assignment->value, "at-slot"), Value(1));
   Result<ResolveResult> unknown =
       env.Resolve(def, Message{{"path", "compute"}, {"slot", Value(scheduler_testing::RandomId())}});
   ASSERT_OK(unknown);
   EXPECT_FALSE(unknown->ok());
-  EXPECT_EQ(*unknown->value.message().Find("status"), Value(404));
+  EXPECT_EQ(F(unknown->value, "status"), Value(404));
   // Decimal text is a slot.
   Result<ResolveResult> text = env.Resolve(def, Message{{"path", "compute"}, {"slot", Value("3")}});
   ASSERT_OK(text);
-  EXPECT_EQ(*text->value.message().Find("at-slot"), Value(3));
+  EXPECT_EQ(F(text->value, "at-slot"), Value(3));
   Result<ResolveResult> bad = env.Resolve(def, Message{{"path", "compute"}, {"slot", Value("three")}});
   ASSERT_OK(bad);
   EXPECT_FALSE(bad->ok());
@@ -369,9 +387,9 @@ TEST_P(ProcessDeviceTest, AMissingAssignmentIsA503ErrorResult) {
   ASSERT_OK(r);
   ASSERT_FALSE(r->ok());
   const Message& e = r->value.message();
-  EXPECT_EQ(*e.Find("status"), Value(503));
-  EXPECT_EQ(*e.Find("phase"), Value("get-schedule"));
-  EXPECT_EQ(*e.Find("attempted-slot"), Value(2));
+  EXPECT_EQ(F(e, "status"), Value(503));
+  EXPECT_EQ(F(e, "phase"), Value("get-schedule"));
+  EXPECT_EQ(F(e, "attempted-slot"), Value(2));
   // Slots 0 and 1 were computed and stored on the way.
   Result<std::optional<Message>> s1 = env.cache_.Read(env.Pid(def), 1);
   ASSERT_OK(s1);
@@ -438,7 +456,7 @@ TEST_P(ProcessDeviceTest, CacheFrequencyMakesRestorePointsAndRestoreReplaysFromT
   ASSERT_OK(l1);
   EXPECT_EQ((*l1)->slot, 0u);
   Message s4 = env.ComputeOk(def, 4);
-  EXPECT_EQ(*s4.Find("already-seen"), List({4, 4, 3, 3, 2, 2, 1, 1, 0, 0}));
+  EXPECT_EQ(F(s4, "already-seen"), List({4, 4, 3, 3, 2, 2, 1, 1, 0, 0}));
 }
 
 INSTANTIATE_TEST_SUITE_P(WorkersOnAndOff, ProcessDeviceTest, ::testing::Bool(),
@@ -449,9 +467,9 @@ TEST(ProcessWorkers, KeepTheStateInMemoryBetweenCalls) {
   const Message def = CountProcess(1);
   env.ScheduleMany(def, 20);
   Message s9 = env.ComputeOk(def, 9);
-  EXPECT_EQ(*s9.Find("sum"), Value(45));
+  EXPECT_EQ(F(s9, "sum"), Value(45));
   Message s19 = env.ComputeOk(def, 19);
-  EXPECT_EQ(*s19.Find("sum"), Value(190));
+  EXPECT_EQ(F(s19, "sum"), Value(190));
   WorkerRegistryMetrics m = env.workers_->metrics();
   EXPECT_EQ(m.loads, 1);
   EXPECT_EQ(m.slots_computed, 20);
@@ -478,7 +496,7 @@ TEST(ProcessWorkers, ConcurrentCallersForOneSlotShareOneComputation) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       Message s = env.ComputeOk(def, 29);
-      if (s.Find("sum") != nullptr && *s.Find("sum") == Value(435)) ++good;
+      if (s.Find("sum") != nullptr && F(s, "sum") == Value(435)) ++good;
     });
   }
   {
@@ -528,11 +546,11 @@ TEST(ProcessWorkers, ASlotBelowTheLiveOneComesFromTheCacheWithoutRollback) {
   env.ScheduleMany(def, 12);
   env.ComputeOk(def, 10);
   Message s3 = env.ComputeOk(def, 3);
-  EXPECT_EQ(*s3.Find("sum"), Value(6));
-  EXPECT_EQ(*s3.Find("device"), Value("process@1.0"));
+  EXPECT_EQ(F(s3, "sum"), Value(6));
+  EXPECT_EQ(F(s3, "device"), Value("process@1.0"));
   EXPECT_FALSE(s3.Contains("snapshot"));
   Message s11 = env.ComputeOk(def, 11);
-  EXPECT_EQ(*s11.Find("sum"), Value(66));
+  EXPECT_EQ(F(s11, "sum"), Value(66));
   EXPECT_EQ(env.count_->total(), 12);  // nothing recomputed
   EXPECT_EQ(env.workers_->metrics().cache_hits, 1);
 }
@@ -542,16 +560,26 @@ TEST(ProcessWorkers, ADeviceErrorAnswersTheCallerAndTheWorkerKeepsServing) {
   const Message def = CountProcess(4);
   env.ScheduleMany(def, 10);
   env.count_->fail_at = 5;
+  // error_strategy "stop": stack@1.0 returns the failure as an error result (with "throw",
+  // the default, it is an error Status; either way the worker keeps its state).
+  env.opts_.error_strategy = "stop";
   Result<ResolveResult> r = env.Resolve(def, Message{{"path", "compute"}, {"slot", Value(8)}});
   ASSERT_OK(r);
   ASSERT_FALSE(r->ok());
-  EXPECT_EQ(*r->value.message().Find("attempted-slot"), Value(5));
-  EXPECT_EQ(*r->value.message().Find("phase"), Value("compute"));
+  EXPECT_EQ(F(r->value, "attempted-slot"), Value(5)) << r->DebugString();
+  EXPECT_EQ(F(r->value, "phase"), Value("compute"));
+  Env thrown(MemoryStore::Create(), EnvOptions{});
+  thrown.ScheduleMany(def, 10);
+  thrown.count_->fail_at = 5;
+  Result<ResolveResult> t = thrown.Resolve(def, Message{{"path", "compute"}, {"slot", Value(8)}});
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().ToString().find("slot 5"), std::string::npos) << t.status().ToString();
+  EXPECT_NE(t.status().ToString().find("injected failure"), std::string::npos);
   Message s4 = env.ComputeOk(def, 4);  // the last good state is live
-  EXPECT_EQ(*s4.Find("sum"), Value(10));
+  EXPECT_EQ(F(s4, "sum"), Value(10));
   env.count_->fail_at = -2;
   Message s9 = env.ComputeOk(def, 9);
-  EXPECT_EQ(*s9.Find("sum"), Value(45));
+  EXPECT_EQ(F(s9, "sum"), Value(45));
   EXPECT_EQ(env.workers_->metrics().loads, 1);
   EXPECT_EQ(env.count_->at(4), 1);
 }
@@ -565,13 +593,13 @@ TEST(ProcessWorkers, RestartFromASnapshotReExecutesAtMostOneSlot) {
     Env env(std::move(store).value(), EnvOptions{.frequency = 10});
     env.ScheduleMany(def, 102);
     Message s100 = env.ComputeOk(def, 100);
-    EXPECT_EQ(*s100.Find("sum"), Value(5050));
+    EXPECT_EQ(F(s100, "sum"), Value(5050));
   }
   Result<std::unique_ptr<LevelDbStore>> store = LevelDbStore::Open(dir.str());
   ASSERT_OK(store);
   Env env(std::move(store).value(), EnvOptions{.frequency = 10});
   Message s101 = env.ComputeOk(def, 101);
-  EXPECT_EQ(*s101.Find("sum"), Value(5151));
+  EXPECT_EQ(F(s101, "sum"), Value(5151));
   EXPECT_EQ(env.workers_->metrics().slots_computed, 1);
   EXPECT_EQ(env.count_->total(), 1);
   EXPECT_EQ(env.count_->inits, 0);
@@ -596,7 +624,7 @@ TEST(ProcessWorkers, AnIdleWorkerSnapshotsWhereRestoreFindsItAndRetires) {
   }
   EXPECT_EQ(env.workers_->Find(pid), nullptr);
   Message s8 = env.ComputeOk(def, 8);
-  EXPECT_EQ(*s8.Find("sum"), Value(36));
+  EXPECT_EQ(F(s8, "sum"), Value(36));
   EXPECT_EQ(env.count_->total(), 9);  // slots 0..8 once each: restored at 7
   EXPECT_EQ(env.count_->normalizes, 1);
 }
@@ -617,7 +645,7 @@ TEST(ProcessWorkers, LeastRecentlyUsedWorkersAreEvictedWithASnapshot) {
     std::this_thread::yield();
   }
   Message a4 = env.ComputeOk(a, 4);
-  EXPECT_EQ(*a4.Find("sum"), Value(10));
+  EXPECT_EQ(F(a4, "sum"), Value(10));
   EXPECT_EQ(env.count_->total(), 4 + 3 + 1);  // a: 0..3 then 4; b: 0..2
 }
 
@@ -651,7 +679,7 @@ TEST(ProcessWorkers, EveryWaitHasADeadline) {
   env.count_->Release();
   env.services_.request_timeout_ms = 30000;
   Message s4 = env.ComputeOk(def, 4);
-  EXPECT_EQ(*s4.Find("sum"), Value(10));
+  EXPECT_EQ(F(s4, "sum"), Value(10));
   EXPECT_EQ(env.count_->at(2), 1);
 }
 
@@ -665,7 +693,7 @@ TEST(ProcessDevice, SnapshotAndPushKeys) {
   Result<ResolveResult> push = env.Resolve(def, Message{{"path", "push"}});
   ASSERT_OK(push);
   ASSERT_FALSE(push->ok());
-  EXPECT_EQ(*push->value.message().Find("status"), Value(501));
+  EXPECT_EQ(F(push->value, "status"), Value(501));
   EXPECT_NE(push->value.DebugString().find("not implemented yet"), std::string::npos);
   // Test helpers of the reference are not keys: `init` reads the message instead.
   Result<ResolveResult> init = env.Resolve(def, Message{{"path", "init"}});

@@ -79,8 +79,13 @@ void ThrowResolveStatus(const Status& status) {
 
 void ThrowResolveFailure(const std::string& status, const std::string& message, py::object value) {
   PyObject* cls = g_classes.resolve;
+  bool device_failure = false;
+  if (!value.is_none() && py::isinstance<py::dict>(value)) {
+    py::dict d = value;
+    device_failure = d.contains("error") && py::str(d["error"]).cast<std::string>() == "device_call";
+  }
   if (status == "not_found" || message == "not_found") cls = g_classes.not_found;
-  else if (status == "error") cls = g_classes.device;
+  else if (device_failure) cls = g_classes.device;
   Raise(cls, message, status, value, value);
 }
 

@@ -28,8 +28,9 @@ void InitErrors(py::module_& m);
 // Raises the Python exception matching `status` (REQUIRES: !status.ok()).
 [[noreturn]] void ThrowStatus(const Status& status);
 
-// Raises ResolveError / NotFoundError / DeviceError for a resolution that ended with a
-// non-ok status; `value` becomes the exception's .value.
+// Raises ResolveError for a resolution that ended with a non-ok status: NotFoundError for
+// {error, not_found}, DeviceError for a device that failed ({error: "device_call", ...}).
+// `value` becomes the exception's .value (and .details).
 [[noreturn]] void ThrowResolveFailure(const std::string& status, const std::string& message,
                                       py::object value);
 

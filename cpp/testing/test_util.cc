@@ -5,6 +5,11 @@
 
 namespace ao::testing {
 
+const Wallet& SharedTestWallet() {
+  static const Wallet* wallet = new Wallet(std::move(Wallet::Generate()).value());
+  return *wallet;
+}
+
 TempDir::TempDir() {
   static std::atomic<int> counter{0};
   path_ = std::filesystem::temp_directory_path() /

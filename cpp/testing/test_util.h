@@ -11,6 +11,7 @@
 
 #include "aocore/common/result.h"
 #include "aocore/common/status.h"
+#include "aocore/crypto/wallet.h"
 
 #define ASSERT_OK(expr)                                            \
   do {                                                             \
@@ -28,6 +29,10 @@ namespace ao::testing {
 inline const Status& ToStatus(const Status& s) { return s; }
 template <typename T>
 const Status& ToStatus(const Result<T>& r) { return r.status(); }
+
+// One RSA-4096 wallet generated on first use and shared by every test that does not care which
+// wallet signs (generation takes about a second).
+const Wallet& SharedTestWallet();
 
 // A fresh directory under the system temp dir, removed (recursively) on destruction.
 class TempDir {

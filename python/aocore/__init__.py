@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import _core
 from ._core import (
+    As,
     Atom,
     ClosedError,
     DeviceError,
@@ -17,19 +18,26 @@ from ._core import (
     ResolveError,
     StoreError,
     TimeoutError,
+    Wallet,
+    commit,
+    committed,
+    committers,
     get_log_level,
     hashpath,
     id,
     normalize_key,
     set_log_level,
+    verify,
     verify_hashpath,
 )
 from ._logging import flush_logs
 from .node import Node
+from .process import Process
 
 __version__: str = _core.__version__
 
 __all__ = [
+    "As",
     "Atom",
     "ClosedError",
     "DeviceError",
@@ -37,15 +45,21 @@ __all__ = [
     "InvalidMessageError",
     "Node",
     "NotFoundError",
+    "Process",
     "ResolveError",
     "StoreError",
     "TimeoutError",
+    "Wallet",
     "__version__",
+    "commit",
+    "committed",
+    "committers",
     "flush_logs",
     "get_log_level",
     "hashpath",
     "id",
     "normalize_key",
     "set_log_level",
+    "verify",
     "verify_hashpath",
 ]

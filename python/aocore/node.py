@@ -8,6 +8,13 @@ import weakref
 from typing import Any
 
 from . import _core
+from .process import Process
+
+DEFAULT_PROCESS = {
+    "device": "process@1.0",
+    "scheduler-device": "scheduler@1.0",
+    "execution-device": "test-device@1.0",
+}
 
 _live_nodes: "weakref.WeakSet[Node]" = weakref.WeakSet()
 
@@ -30,6 +37,30 @@ class Node(_core._Node):
     def __init__(self, store: str | os.PathLike[str] | None = None, *, wallet: Any = None, **options: Any) -> None:
         super().__init__(store, wallet, options)
         _live_nodes.add(self)
+
+    def spawn(self, definition: dict[str, Any] | None = None, *, sign: bool = True) -> Process:
+        """Creates a process and assigns its definition slot 0 on this node's scheduler.
+
+        ``definition`` defaults to a test-device process (``DEFAULT_PROCESS``); ``type`` is set
+        to ``"Process"`` and ``scheduler`` to this node's address when absent. With
+        ``sign=True`` the definition is committed with the node wallet, so every spawn gets a
+        new process ID.
+        """
+        from . import _core as core
+
+        msg = dict(DEFAULT_PROCESS if definition is None else definition)
+        msg.setdefault("type", "Process")
+        msg.setdefault("scheduler", self.address)
+        if sign:
+            msg = core.commit(msg, self.wallet)
+        process_id = core.id(msg, mode="all")
+        self.resolve({"device": "scheduler@1.0"}, {"path": "schedule", "method": "POST", "body": msg},
+                     hashpath="ignore")
+        return Process(self, process_id, msg)
+
+    def process(self, process_id: str) -> Process:
+        """A handle to an existing process (also after a restart). NotFoundError if unknown."""
+        return Process(self, process_id, self.read(process_id))
 
     def __enter__(self) -> "Node":
         return self

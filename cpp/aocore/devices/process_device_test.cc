@@ -155,6 +155,9 @@ class Env {
     services_.process_workers = o.workers;
     services_.process_cache_frequency = o.frequency;
     services_.request_timeout_ms = o.timeout_ms;
+    if (wallet_ != nullptr) address_ = wallet_->Address();
+    services_.address = address_;
+    services_.wallet = wallet_;
     opts_.services = &services_;
   }
   ~Env() { Shutdown(); }
@@ -212,6 +215,7 @@ class Env {
   ResolveOptions opts_;
   std::shared_ptr<CountState> count_ = std::make_shared<CountState>();
   bool closed_ = false;
+  std::string address_;
   static inline const Wallet* wallet_ = nullptr;
 };
 
@@ -312,6 +316,29 @@ TEST_P(ProcessDeviceTest, TestDeviceProcessReproducesTheWorkedExample) {
   // Computing again from the returned state (which carries `process`) gives the same answer.
   Message again = env.ComputeOk(s1, 1);
   EXPECT_EQ(F(again, "already-seen"), List({1, 1, 0, 0}));
+}
+
+TEST_P(ProcessDeviceTest, ScheduleAndSlotRouteToTheSchedulerDevice) {
+  Env env(MemoryStore::Create(), EnvOptions{.workers = GetParam()});
+  const Message def = TestDeviceProcess(*wallet_, 99);
+  for (const char* label : {"TEST TEXT 1", "TEST TEXT 2"}) {
+    Result<Message> body = Commit(Message{{"type", "Message"}, {"test-label", Value(label)}}, *wallet_);
+    ASSERT_OK(body);
+    Result<ResolveResult> r =
+        env.Resolve(def, Message{{"path", "schedule"}, {"method", "POST"}, {"body", Value(*body)}});
+    ASSERT_OK(r);
+    ASSERT_TRUE(r->ok()) << r->DebugString();
+  }
+  Result<ResolveResult> label = env.Resolve(def, Message{{"path", "schedule/assignments/1/body/test-label"}});
+  ASSERT_OK(label);
+  ASSERT_TRUE(label->ok()) << label->DebugString();
+  EXPECT_EQ(label->value, Value("TEST TEXT 2"));
+  Result<ResolveResult> current = env.Resolve(def, Message{{"path", "slot/current"}});
+  ASSERT_OK(current);
+  ASSERT_TRUE(current->ok()) << current->DebugString();
+  EXPECT_EQ(current->value, Value(1));
+  Message s1 = env.ComputeOk(def, 1);
+  EXPECT_EQ(F(s1, "already-seen"), List({1, 1, 0, 0}));
 }
 
 TEST_P(ProcessDeviceTest, NowAndComputeWithoutSlot) {

@@ -597,6 +597,18 @@ Result<bool> VerifySelected(const Message& message, const Value* committers,
 }
 
 bool Verify(const Message& message) {
+  // Every entry must be a parseable commitment: one that is not (not a message, or a committer
+  // that is not a binary) makes the whole message unverified, rather than being skipped as if
+  // it were an unsigned HMAC commitment.
+  if (const Value* commitments = message.Find("commitments"); commitments && commitments->is_message()) {
+    for (const auto& [id, c] : commitments->message()) {
+      const Value* committer = c.is_message() ? c.message().Find("committer") : nullptr;
+      if (!c.is_message() || (committer && !committer->is_binary())) {
+        Log()->warn("message does not verify: commitment '{}' cannot be parsed", id);
+        return false;
+      }
+    }
+  }
   const Value all("all");
   auto result = VerifySelected(message, &all, nullptr);
   if (!result.ok()) {

@@ -8,6 +8,7 @@
 #include "aocore/common/logging.h"
 #include "aocore/devices/builtin_devices.h"
 #include "aocore/message/commitment.h"
+#include "aocore/node/result_cache.h"
 #include "aocore/store/leveldb_store.h"
 #include "aocore/store/memory_store.h"
 
@@ -94,6 +95,7 @@ Status Node::Start() {
   ResolverConfig config;
   config.registry = registry_;
   config.loader = std::make_shared<ContentLoader>(content_.get());
+  config.cache = std::make_shared<ResultCache>(store_.get(), content_.get());
   resolver_ = std::make_unique<Resolver>(std::move(config));
 
   SchedulerEnvironment env;

@@ -18,7 +18,7 @@ NodeOptions AtPath(const std::string& path) {
 }
 
 TEST(Node, InMemoryWriteReadAndClose) {
-  Result<std::unique_ptr<Node>> node = Node::Open(*NodeOptions::Parse(Message{}));
+  Result<std::unique_ptr<Node>> node = Node::Open(*NodeOptions::Parse(Message{}), testing::SharedTestWallet());
   ASSERT_OK(node);
   Message m{{"a", "1"}, {"b", Value(Message{{"c", 2}})}};
   Result<std::string> id = (*node)->Write(m);
@@ -57,7 +57,7 @@ TEST(Node, LevelDbNodeReopensWithDataAndWallet) {
 }
 
 TEST(Node, CloseWaitsForOperationsInFlightAndRefusesSelfClose) {
-  auto node = Node::Open(*NodeOptions::Parse(Message{}));
+  auto node = Node::Open(*NodeOptions::Parse(Message{}), testing::SharedTestWallet());
   ASSERT_OK(node);
   Node* n = node->get();
   std::atomic<bool> closed{false};

@@ -17,9 +17,9 @@
 //   body             the scheduled message (nested message)
 //   commitments      added by the signer
 // There is no separate `message` field: consumers derive the message ID from `body`.
-// NOT YET: the reference first reduces a signed body to its committed keys
-// (hb_message:with_only_committed); that needs the commitments layer, so the body is stored as
-// given (the content cache drops private keys).
+// The reference first reduces a signed body to its committed keys
+// (hb_message:with_only_committed); in aocore the scheduler@1.0 device does that before
+// scheduling, and the body is stored as given here (the content cache drops private keys).
 //
 // Thread-safety: pure functions over value types.
 #pragma once

@@ -1,0 +1,145 @@
+// B4 of shared/BENCHMARKS.md: assignments per second through the scheduler registry, with a
+// LevelDB store in a temporary directory and every assignment signed by an RSA-4096 node wallet
+// (Commit), the configuration a node runs. Compared in bench/workloads.py with the raw RSA-PSS
+// signing rate and the raw synced LevelDB batch rate measured in the same run.
+//   B4_ScheduleLocal        one process, one caller, local_confirmation (synced batch per reply)
+//   B4_ScheduleAggressive   one process, one caller, aggressive (written, not synced)
+//   B4_Schedule16Processes  16 processes, one caller thread each, local_confirmation
+// The scheduling work runs on the schedulers' worker threads, so rates are per wall-clock
+// second (UseRealTime).
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "aocore/common/bytes.h"
+#include "aocore/crypto/hash.h"
+#include "aocore/crypto/wallet.h"
+#include "aocore/message/commitment.h"
+#include "aocore/scheduler/scheduler_registry.h"
+#include "aocore/store/leveldb_store.h"
+
+namespace {
+
+const ao::Wallet& NodeWallet() {
+  static const ao::Wallet* wallet = new ao::Wallet(ao::Wallet::Generate().value());
+  return *wallet;
+}
+
+// A LevelDB store in a fresh temporary directory and a registry over it; removed at the end.
+class Bed {
+ public:
+  explicit Bed(ao::SchedulingMode mode) {
+    static std::atomic<int> n{0};
+    dir_ = std::filesystem::temp_directory_path() /
+           ("aocore-bench-b4-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    std::filesystem::remove_all(dir_);
+    auto store = ao::LevelDbStore::Open(dir_.string());
+    if (!store.ok()) {
+      error_ = store.status().ToString();
+      return;
+    }
+    store_ = std::move(store).value();
+    ao::SchedulerEnvironment env;
+    env.store = store_.get();
+    env.signer = [](ao::Message m) { return ao::Commit(m, NodeWallet()); };
+    env.verifier = [](const ao::Message& m) {
+      return ao::Verify(m) ? ao::Status::OK() : ao::Status::InvalidArgument("does not verify");
+    };
+    env.mode = mode;
+    registry_ = std::make_unique<ao::SchedulerRegistry>(std::move(env));
+  }
+  ~Bed() {
+    registry_.reset();
+    if (store_) (void)store_->Close();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  const std::string& error() const { return error_; }
+  ao::SchedulerRegistry& registry() { return *registry_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::string error_;
+  std::unique_ptr<ao::LevelDbStore> store_;
+  std::unique_ptr<ao::SchedulerRegistry> registry_;
+};
+
+std::string RandomPid() { return ao::Base64UrlEncode(ao::RandomBytes(32)); }
+
+ao::Message Msg(const std::string& pid, int64_t i) {
+  return ao::Message{{"type", "Message"},
+                     {"target", ao::Value(pid)},
+                     {"action", "Eval"},
+                     {"index", ao::Value(i)},
+                     {"data", ao::Value(std::string(256, 'd'))}};
+}
+
+void ScheduleOneProcess(benchmark::State& state, ao::SchedulingMode mode) {
+  (void)NodeWallet();  // key generation outside the timing
+  Bed bed(mode);
+  if (!bed.error().empty()) {
+    state.SkipWithError(bed.error().c_str());
+    return;
+  }
+  const std::string pid = RandomPid();
+  int64_t i = 0;
+  for (auto _ : state) {
+    auto a = bed.registry().Schedule(pid, Msg(pid, i++));
+    if (!a.ok()) {
+      state.SkipWithError(a.status().ToString().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(a);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void B4_ScheduleLocal(benchmark::State& state) { ScheduleOneProcess(state, ao::SchedulingMode::kLocalConfirmation); }
+BENCHMARK(B4_ScheduleLocal)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void B4_ScheduleAggressive(benchmark::State& state) { ScheduleOneProcess(state, ao::SchedulingMode::kAggressive); }
+BENCHMARK(B4_ScheduleAggressive)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// One iteration: each of 16 threads schedules kPerThread messages on its own process.
+void B4_Schedule16Processes(benchmark::State& state) {
+  constexpr int kProcesses = 16;
+  constexpr int kPerThread = 4;
+  (void)NodeWallet();
+  Bed bed(ao::SchedulingMode::kLocalConfirmation);
+  if (!bed.error().empty()) {
+    state.SkipWithError(bed.error().c_str());
+    return;
+  }
+  std::vector<std::string> pids;
+  for (int p = 0; p < kProcesses; ++p) pids.push_back(RandomPid());
+  std::atomic<bool> failed{false};
+  std::string failure;
+  int64_t round = 0;
+  for (auto _ : state) {
+    std::vector<std::thread> threads;
+    for (int p = 0; p < kProcesses; ++p) {
+      threads.emplace_back([&, p] {
+        for (int k = 0; k < kPerThread; ++k) {
+          auto a = bed.registry().Schedule(pids[p], Msg(pids[p], round * kPerThread + k));
+          if (!a.ok() && !failed.exchange(true)) failure = a.status().ToString();
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    ++round;
+    if (failed) {
+      state.SkipWithError(failure.c_str());
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kProcesses * kPerThread);
+}
+BENCHMARK(B4_Schedule16Processes)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace

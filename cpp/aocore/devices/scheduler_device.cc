@@ -1,0 +1,515 @@
+#include "aocore/devices/scheduler_device.h"
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "aocore/ao/resolve_options.h"
+#include "aocore/ao/resolver.h"
+#include "aocore/cache/content_cache.h"
+#include "aocore/common/logging.h"
+#include "aocore/devices/message_device.h"
+#include "aocore/devices/node_services.h"
+#include "aocore/message/commitment.h"
+#include "aocore/message/id.h"
+#include "aocore/scheduler/formats.h"
+#include "aocore/scheduler/scheduler_registry.h"
+
+namespace ao {
+namespace {
+
+constexpr char kDeviceName[] = "scheduler@1.0";
+
+// {error, {status: S, body: B[, reason: R]}}: the reference's typed error shape.
+ResolveResult ErrorResult(int64_t status, std::string body, std::string reason = "") {
+  Message m{{"status", Value(status)}, {"body", Value(std::move(body))}};
+  if (!reason.empty()) m.Set("reason", Value(std::move(reason)));
+  return ResolveResult::Error(Value(std::move(m)));
+}
+
+// The HTTP-like status a core error maps to.
+int64_t HttpStatusOf(const Status& s) {
+  if (s.IsInvalidArgument()) return 400;
+  if (s.IsNotFound()) return 404;
+  if (s.IsDeadlineExceeded()) return 504;
+  if (s.IsAborted() || s.IsClosed() || s.IsUnavailable()) return 503;
+  return 500;
+}
+
+ResolveResult StatusResult(const Status& s) { return ErrorResult(HttpStatusOf(s), s.ToString()); }
+
+const NodeServices* ServicesOf(const DeviceCall& c) {
+  const NodeServices* s = c.opts.services;
+  if (s == nullptr || s->schedulers == nullptr) return nullptr;
+  return s;
+}
+
+ResolveResult NoServices() {
+  return ErrorResult(500, std::string(kDeviceName) +
+                              ": no node services (the device needs a node's scheduler registry)");
+}
+
+bool IsProcess(const Message& m) {
+  const Value* type = MessageFind(m, "type");
+  return type != nullptr && type->is_binary() && type->binary() == "Process";
+}
+
+// A binary (or integer) field as text, or nullopt.
+std::optional<std::string> TextField(const Message& m, std::string_view key) {
+  const Value* v = MessageFind(m, key);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_binary()) return v->binary();
+  if (v->is_integer()) return std::to_string(v->integer());
+  return std::nullopt;
+}
+
+// The ID a `process` value names: id(P, all) for a message, the text for an ID.
+Result<std::string> ProcessValueId(const Value& v) {
+  if (v.is_message()) return MessageId(v.message(), IdMode::kAll);
+  if (v.is_binary()) return v.binary();
+  return Status::InvalidArgument("`process` is neither a message nor an ID");
+}
+
+// §1.2 find_target_id.
+Result<std::string> FindTargetId(const Message& base, const Message& req) {
+  if (std::optional<std::string> target = TextField(req, "target")) return *target;
+  if (IsProcess(req)) return MessageId(req, IdMode::kAll);
+  if (const Value* process = MessageFind(base, "process")) return ProcessValueId(*process);
+  if (IsProcess(base)) return MessageId(base, IdMode::kAll);
+  return MessageId(req, IdMode::kAll);
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else if (s[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// get_hint: the `hint` query parameter after a '?' in `s` (only when exactly one '?').
+std::optional<std::string> HintOf(std::string_view s) {
+  const size_t q = s.find('?');
+  if (q == std::string_view::npos || s.find('?', q + 1) != std::string_view::npos) return std::nullopt;
+  std::string_view query = s.substr(q + 1);
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (PercentDecode(pair.substr(0, eq)) == "hint") {
+      return eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+// generate_redirect.
+Message Redirect(const std::string& url, const std::string& variant = "ao.N.1") {
+  return Message{{"status", Value(int64_t{307})},
+                 {"location", Value(url)},
+                 {"body", Value("Redirecting to scheduler: " + url)},
+                 {"variant", Value(variant)}};
+}
+
+// parse_schedulers: a list of addresses, or a comma-separated text with quotes removed.
+std::vector<std::string> ParseSchedulers(const Value& v) {
+  std::vector<std::string> out;
+  if (v.is_list()) {
+    for (const Value& e : v.list()) {
+      if (e.is_binary()) out.push_back(e.binary());
+    }
+    return out;
+  }
+  if (!v.is_binary()) return out;
+  std::string text;
+  for (char ch : v.binary()) {
+    if (ch != '"') text.push_back(ch);
+  }
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(start, comma - start);
+    // Structured-field lists put a space after the comma.
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) out.push_back(std::move(item));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Where a process is scheduled: here (with its canonical ID), elsewhere (a redirect), or an
+// error result.
+struct Local {
+  std::string pid;
+};
+struct Elsewhere {
+  Message redirect;
+};
+using ServerLocation = std::variant<Local, Elsewhere, ResolveResult>;
+
+bool FollowHints(const ResolveOptions& opts) {
+  const Value* v = opts.FindUser("scheduler_follow_hints");
+  return v == nullptr || !(v->IsAtom("false") || (v->is_binary() && v->binary() == "false"));
+}
+
+// §1.3 find_server (local parts; remote lookups end at a hint or a cached location record).
+ServerLocation FindServer(const NodeServices& services, const std::string& raw_pid,
+                          const Message& base, const Message* to_sched, const ResolveOptions& opts) {
+  if (FollowHints(opts)) {
+    if (std::optional<std::string> hint = HintOf(raw_pid)) return Elsewhere{Redirect(*hint)};
+  }
+  Result<std::string> pid = CanonicalProcessId(raw_pid);
+  if (!pid.ok()) return ErrorResult(400, "Invalid process ID.", pid.status().message());
+  if (services.schedulers->Find(*pid) != nullptr) return Local{*pid};
+
+  // find_process_message.
+  std::optional<Message> process;
+  if (const Value* p = MessageFind(base, "process"); p != nullptr && p->is_message()) {
+    process = p->message();
+  }
+  if (!process && to_sched != nullptr) {
+    Result<std::string> id = MessageId(*to_sched, IdMode::kAll);
+    if (id.ok() && *id == *pid) process = *to_sched;
+  }
+  if (!process) {
+    Result<std::string> id = MessageId(base, IdMode::kAll);
+    if (id.ok() && *id == *pid) process = base;
+  }
+  if (!process && services.content != nullptr) {
+    Result<Message> read = services.content->ReadMessage(*pid);
+    if (read.ok()) process = std::move(read).value();
+  }
+  if (!process) {
+    // aocore: a schedule already in this node's store was written by this node's scheduler.
+    if (services.store != nullptr) {
+      Result<SchedulePage> page = services.schedulers->Assignments(*pid, 0, uint64_t{0}, 1);
+      if (page.ok() && !page->assignments.empty()) return Local{*pid};
+    }
+    return ErrorResult(404, "Process not available: " + *pid, "process_not_available");
+  }
+
+  const Value* location = MessageFind(*process, "scheduler");
+  if (location == nullptr) location = MessageFind(*process, "scheduler-location");
+  if (location == nullptr && to_sched != nullptr) location = MessageFind(*to_sched, "scheduler-location");
+  if (location == nullptr) return ErrorResult(400, "No scheduler information provided.");
+  const std::vector<std::string> schedulers = ParseSchedulers(*location);
+  for (const std::string& s : schedulers) {
+    if (!services.address.empty() && s == services.address) return Local{*pid};
+  }
+  for (const std::string& s : schedulers) {
+    if (FollowHints(opts)) {
+      if (std::optional<std::string> hint = HintOf(s)) return Elsewhere{Redirect(*hint)};
+    }
+    if (services.content != nullptr) {
+      Result<Message> record = services.content->ReadMessage("scheduler-locations/" + s);
+      if (record.ok()) {
+        std::optional<std::string> url = TextField(*record, "url");
+        if (!url) url = TextField(*record, "location");
+        std::optional<std::string> variant = TextField(*record, "variant");
+        return Elsewhere{Redirect(url ? *url : "/", variant ? *variant : "ao.N.1")};
+      }
+    }
+  }
+  return ErrorResult(502, "Scheduler location not found: no known location for the scheduler of " + *pid,
+                     "remote scheduler lookup is not supported");
+}
+
+// The request's `method`, upper-cased; GET by default.
+Result<std::string> MethodOf(const Message& req) {
+  const Value* v = MessageFind(req, "method");
+  if (v == nullptr) return std::string("GET");
+  std::string m;
+  if (v->is_binary()) {
+    m = v->binary();
+  } else if (v->is_atom()) {
+    m = v->atom().name;
+  } else {
+    return Status::InvalidArgument("`method` must be text");
+  }
+  std::transform(m.begin(), m.end(), m.begin(), [](unsigned char ch) { return std::toupper(ch); });
+  return m;
+}
+
+// An integer given as an integer or as decimal text.
+Result<int64_t> IntOf(const Value& v, std::string_view key) {
+  if (v.is_integer()) return v.integer();
+  if (v.is_binary()) {
+    const std::string& s = v.binary();
+    int64_t out = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    if (ec == std::errc() && ptr == s.data() + s.size() && !s.empty()) return out;
+  }
+  return Status::InvalidArgument("`" + std::string(key) + "` is not an integer: " + v.DebugString());
+}
+
+// with_only_committed: a signed message reduced to its committed keys plus `commitments`.
+Result<Message> OnlyCommitted(const Message& m) {
+  if (m.Find("commitments") == nullptr) return m;
+  AO_ASSIGN_OR_RETURN(std::vector<std::string> keys, Committed(m));
+  Message out;
+  for (const std::string& k : keys) {
+    if (const Value* v = m.Find(k)) out.Set(k, *v);
+  }
+  out.Set("commitments", *m.Find("commitments"));
+  return out;
+}
+
+bool VerifyEnabled(const ResolveOptions& opts) {
+  const Value* v = opts.FindUser("verify_assignments");
+  return v == nullptr || !(v->IsAtom("false") || (v->is_binary() && v->binary() == "false"));
+}
+
+Result<ResolveResult> PostSchedule(const NodeServices& services, const DeviceCall& c) {
+  const Value* body = MessageFind(c.req, "body");
+  const Message& to_sched = (body != nullptr && body->is_message()) ? body->message() : c.req;
+  Result<std::string> raw_pid = [&]() -> Result<std::string> {
+    if (IsProcess(to_sched)) return MessageId(to_sched, IdMode::kAll);
+    if (std::optional<std::string> target = TextField(to_sched, "target")) return *target;
+    return FindTargetId(c.base, c.req);
+  }();
+  if (!raw_pid.ok()) return ErrorResult(400, "Cannot determine the target process.", raw_pid.status().message());
+
+  Result<Message> committed = OnlyCommitted(to_sched);
+  if (!committed.ok()) {
+    return ErrorResult(400, "Message invalid: Committed components cannot be validated.",
+                       committed.status().message());
+  }
+  ServerLocation where = FindServer(services, *raw_pid, c.base, &to_sched, c.opts);
+  if (auto* redirect = std::get_if<Elsewhere>(&where)) return ResolveResult::Ok(Value(redirect->redirect));
+  if (auto* error = std::get_if<ResolveResult>(&where)) return *error;
+  const std::string& pid = std::get<Local>(where).pid;
+
+  if (VerifyEnabled(c.opts) && !Verify(*committed)) {
+    return ErrorResult(400, "Message is not valid.", "Given message does not correctly validate.");
+  }
+  if (IsProcess(*committed) && services.content != nullptr) {
+    Result<std::string> written = services.content->Write(*committed, WriteOptions{true});
+    if (!written.ok()) {
+      return ErrorResult(500, "Cannot store the process message.", written.status().ToString());
+    }
+  }
+  Result<Message> assignment = services.schedulers->Schedule(pid, *committed);
+  if (!assignment.ok()) {
+    const Status& s = assignment.status();
+    if (s.IsInvalidArgument() && s.message().rfind("Message is not valid", 0) == 0) {
+      return ErrorResult(400, "Message is not valid.", s.message());
+    }
+    return StatusResult(s);
+  }
+  return ResolveResult::Ok(Value(std::move(assignment).value()));
+}
+
+// The `accept` of the request (else the base), default "application/http".
+std::string AcceptOf(const DeviceCall& c) {
+  if (std::optional<std::string> a = TextField(c.req, "accept")) return *a;
+  if (std::optional<std::string> a = TextField(c.base, "accept")) return *a;
+  return "application/http";
+}
+
+Result<ResolveResult> GetSchedule(const NodeServices& services, const DeviceCall& c) {
+  Result<std::string> raw_pid = FindTargetId(c.base, c.req);
+  if (!raw_pid.ok()) return ErrorResult(400, "Cannot determine the target process.", raw_pid.status().message());
+  ServerLocation where = FindServer(services, *raw_pid, c.base, nullptr, c.opts);
+  if (auto* redirect = std::get_if<Elsewhere>(&where)) return ResolveResult::Ok(Value(redirect->redirect));
+  if (auto* error = std::get_if<ResolveResult>(&where)) return *error;
+  const std::string& pid = std::get<Local>(where).pid;
+
+  uint64_t from = 0;
+  if (const Value* v = MessageFind(c.req, "from")) {
+    Result<int64_t> f = IntOf(*v, "from");
+    if (!f.ok()) return ErrorResult(400, "Invalid `from`.", f.status().message());
+    from = *f < 0 ? 0 : static_cast<uint64_t>(*f);
+  }
+  std::optional<uint64_t> to;
+  if (const Value* v = MessageFind(c.req, "to")) {
+    Result<int64_t> t = IntOf(*v, "to");
+    if (!t.ok()) return ErrorResult(400, "Invalid `to`.", t.status().message());
+    if (*t < 0) {
+      // Below every slot: an empty page.
+      to = 0;
+      from = 1;
+    } else {
+      to = static_cast<uint64_t>(*t);
+    }
+  }
+  // As the reference, reading a schedule starts the process's scheduler.
+  Result<std::shared_ptr<ProcessScheduler>> scheduler = services.schedulers->GetOrCreate(pid);
+  if (!scheduler.ok()) return StatusResult(scheduler.status());
+  Result<SchedulePage> page = services.schedulers->Assignments(pid, from, to);
+  if (!page.ok()) return StatusResult(page.status());
+  Result<Message> out = SelectScheduleFormat(AcceptOf(c)) == ScheduleFormat::kAos2 ? ScheduleToAos2(*page)
+                                                                                   : ScheduleToBundle(*page);
+  if (!out.ok()) return StatusResult(out.status());
+  return ResolveResult::Ok(Value(std::move(out).value()));
+}
+
+Result<ResolveResult> Schedule(const DeviceCall& c) {
+  const NodeServices* services = ServicesOf(c);
+  if (services == nullptr) return NoServices();
+  Result<std::string> method = MethodOf(c.req);
+  if (!method.ok()) return ErrorResult(400, "Unsupported method.", method.status().message());
+  if (*method == "POST") return PostSchedule(*services, c);
+  if (*method == "GET") return GetSchedule(*services, c);
+  return ErrorResult(400, "Unsupported method: " + *method + " (scheduler@1.0 accepts GET and POST).");
+}
+
+Result<ResolveResult> Slot(const DeviceCall& c) {
+  const NodeServices* services = ServicesOf(c);
+  if (services == nullptr) return NoServices();
+  Result<std::string> raw_pid = FindTargetId(c.base, c.req);
+  if (!raw_pid.ok()) return ErrorResult(400, "Cannot determine the target process.", raw_pid.status().message());
+  ServerLocation where = FindServer(*services, *raw_pid, c.base, nullptr, c.opts);
+  if (auto* redirect = std::get_if<Elsewhere>(&where)) return ResolveResult::Ok(Value(redirect->redirect));
+  if (auto* error = std::get_if<ResolveResult>(&where)) return *error;
+  const std::string& pid = std::get<Local>(where).pid;
+  Result<int64_t> current = services->schedulers->CurrentSlot(pid);
+  if (!current.ok()) return StatusResult(current.status());
+  const SchedulerEnvironment& env = services->schedulers->environment();
+  const BlockInfo block = env.block_info ? env.block_info() : BlockInfo{};
+  return ResolveResult::Ok(Value(Message{{"process", Value(pid)},
+                                         {"current", Value(*current)},
+                                         {"timestamp", Value(block.timestamp)},
+                                         {"block-height", Value(block.height)},
+                                         {"block-hash", Value(block.hash)},
+                                         {"cache-control", Value("no-store")},
+                                         {"wallet-address", Value(std::string(services->address))}}));
+}
+
+Result<ResolveResult> StatusKey(const DeviceCall& c) {
+  const NodeServices* services = ServicesOf(c);
+  if (services == nullptr) return NoServices();
+  Value::List processes;
+  for (std::string& pid : services->schedulers->Processes()) processes.emplace_back(std::move(pid));
+  return ResolveResult::Ok(Value(Message{{"address", Value(std::string(services->address))},
+                                         {"processes", Value(std::move(processes))},
+                                         {"cache-control", Value("no-store")}}));
+}
+
+// The slot of an assignment, or nullopt.
+std::optional<int64_t> SlotOf(const Value& assignment) {
+  if (!assignment.is_message()) return std::nullopt;
+  const Value* s = assignment.message().Find("slot");
+  if (s == nullptr) return std::nullopt;
+  Result<int64_t> i = IntOf(*s, "slot");
+  if (!i.ok()) return std::nullopt;
+  return *i;
+}
+
+Result<ResolveResult> Next(const DeviceCall& c) {
+  const NodeServices* services = ServicesOf(c);
+  if (services == nullptr) return NoServices();
+  int64_t at_slot = -1;
+  if (const Value* v = MessageFind(c.base, "at-slot")) {
+    Result<int64_t> a = IntOf(*v, "at-slot");
+    if (!a.ok()) return ErrorResult(400, "Invalid `at-slot`.", a.status().message());
+    at_slot = *a;
+  }
+  const int64_t expected = at_slot + 1;
+
+  // The prefetched assignments still ahead of `at-slot`.
+  Value::List pending;
+  Message priv = PrivateOf(c.base);
+  Message sched_priv;
+  if (const Message* sp = priv.FindMessage(kDeviceName)) sched_priv = *sp;
+  if (const Value* list = sched_priv.Find("assignments"); list != nullptr && list->is_list()) {
+    for (const Value& a : list->list()) {
+      std::optional<int64_t> s = SlotOf(a);
+      if (s && *s > at_slot) pending.push_back(a);
+    }
+  }
+  if (pending.empty()) {
+    Result<std::string> raw_pid = FindTargetId(c.base, c.req);
+    if (!raw_pid.ok()) return ErrorResult(400, "Cannot determine the target process.", raw_pid.status().message());
+    Result<std::string> pid = CanonicalProcessId(*raw_pid);
+    if (!pid.ok()) return ErrorResult(400, "Invalid process ID.", pid.status().message());
+    Result<SchedulePage> page = services->schedulers->Assignments(*pid, static_cast<uint64_t>(expected),
+                                                                   std::nullopt, kSchedulerNextPrefetch);
+    if (!page.ok()) return StatusResult(page.status());
+    for (Message& a : page->assignments) pending.emplace_back(std::move(a));
+  }
+  if (pending.empty() || SlotOf(pending.front()) != expected) {
+    return ErrorResult(503, "No assignment found for next slot.");
+  }
+  Value next = std::move(pending.front());
+  pending.erase(pending.begin());
+  sched_priv.Set("assignments", Value(std::move(pending)));
+  priv.Set(kDeviceName, Value(std::move(sched_priv)));
+  Message state = c.base;
+  state.Set("priv", Value(std::move(priv)));
+  return ResolveResult::Ok(Value(Message{{"body", std::move(next)}, {"state", Value(std::move(state))}}));
+}
+
+Result<ResolveResult> Location(const DeviceCall& c) {
+  const NodeServices* services = ServicesOf(c);
+  if (services == nullptr) return NoServices();
+  Result<std::string> method = MethodOf(c.req);
+  if (!method.ok()) return ErrorResult(400, "Unsupported method.", method.status().message());
+  if (*method == "POST") {
+    return ErrorResult(501, "Scheduler location records cannot be posted to this node yet.");
+  }
+  if (*method != "GET") return ErrorResult(400, "Unsupported method: " + *method);
+  std::string address = TextField(c.req, "address").value_or(std::string(services->address));
+  if (services->content != nullptr) {
+    Result<Message> record = services->content->ReadMessage("scheduler-locations/" + address);
+    if (record.ok()) return ResolveResult::Ok(Value(Message{{"body", Value(std::move(record).value())}}));
+  }
+  return ResolveResult::Ok(
+      Value(Message{{"status", Value(int64_t{404})}, {"body", Value("No location found for address: " + address)}}));
+}
+
+const std::vector<std::string>& Exports() {
+  static const std::vector<std::string> kExports = {"location", "status", "next",      "schedule",
+                                                    "slot",     "init",   "checkpoint"};
+  return kExports;
+}
+
+}  // namespace
+
+DevicePtr MakeSchedulerDevice() {
+  auto dev = FunctionDevice::Module(kDeviceName);
+  dev->AddKey("schedule", Schedule)
+      .AddKey("slot", Slot)
+      .AddKey("status", StatusKey)
+      .AddKey("next", Next)
+      .AddKey("location", Location)
+      .AddKey("checkpoint", [](const DeviceCall& c) -> Result<ResolveResult> {
+        return ResolveResult::Ok(Value(c.base));
+      })
+      .AddKey("info", [](const DeviceCall&) -> Result<ResolveResult> {
+        Value::List exports(Exports().begin(), Exports().end());
+        return ResolveResult::Ok(Value(Message{{"exports", Value(std::move(exports))},
+                                               {"excludes", Value(Value::List{Value("set"), Value("keys")})},
+                                               {"default", Value("schedule")}}));
+      })
+      // No `exports` list: as in the reference (whose `excludes` entry shadows its `exports`),
+      // every key but set/keys reaches the device, and keys without a function go to the
+      // default (schedule).
+      .SetExcludes({"set", "keys"})
+      .SetDefault(Schedule);
+  return dev;
+}
+
+}  // namespace ao

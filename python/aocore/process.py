@@ -1,0 +1,93 @@
+"""aocore.Process: a handle to a process on a node (spawn one with Node.spawn)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .node import Node
+
+# The scheduler device as a bare base message: requests name their process with `target`.
+_SCHEDULER = {"device": "scheduler@1.0"}
+
+
+class Process:
+    """A process: a message whose state advances one slot at a time.
+
+    Every method is a resolution on the node, so the same operations are reachable through
+    ``node.resolve`` with the reference paths (``schedule``, ``slot``, ``compute``, ``now``).
+    Handles are cheap; several may refer to the same process. Thread-safe.
+    """
+
+    def __init__(self, node: "Node", process_id: str, definition: dict[str, Any]) -> None:
+        self._node = node
+        self._id = process_id
+        self._definition = definition
+
+    @property
+    def id(self) -> str:
+        """The process ID (the ID of its definition over the signers' commitments)."""
+        return self._id
+
+    @property
+    def definition(self) -> dict[str, Any]:
+        """The process message (a copy)."""
+        return dict(self._definition)
+
+    @property
+    def node(self) -> "Node":
+        return self._node
+
+    def schedule(self, message: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+        """Schedules a message on this process; returns its signed assignment (slot, process,
+        hash-chain, timestamp, block-height, block-hash, epoch, body, ...).
+
+        ``fields`` are merged over ``message``; ``type`` defaults to ``"Message"`` and
+        ``target`` is set to this process.
+        """
+        msg = dict(message or {})
+        msg.update(fields)
+        msg.setdefault("type", "Message")
+        msg["target"] = self._id
+        return self._node.resolve(_SCHEDULER, {"path": "schedule", "method": "POST", "body": msg}, hashpath="ignore")
+
+    def slot(self) -> int:
+        """The last assigned slot, -1 when none."""
+        return int(self._node.resolve(_SCHEDULER, {"path": "slot", "target": self._id}, hashpath="ignore")["current"])
+
+    def assignments(self, start: int = 0, end: int | None = None) -> list[dict[str, Any]]:
+        """The assignments from ``start`` to ``end`` inclusive (``None``: the latest), in slot order."""
+        out: list[dict[str, Any]] = []
+        cursor = start
+        while True:
+            request: dict[str, Any] = {"path": "schedule", "target": self._id, "from": cursor}
+            if end is not None:
+                request["to"] = end
+            page = self._node.resolve(_SCHEDULER, request, hashpath="ignore")
+            batch = sorted(page.get("assignments", {}).values(), key=lambda a: a["slot"])
+            out.extend(batch)
+            if not page.get("continues") or not batch:
+                return out
+            cursor = batch[-1]["slot"] + 1
+
+    def compute(self, slot: int) -> dict[str, Any]:
+        """The process state after applying ``slot``."""
+        return self._node.resolve(self._definition, {"path": "compute", "slot": slot})
+
+    def now(self) -> dict[str, Any]:
+        """The state after the latest assigned slot."""
+        return self._node.resolve(self._definition, "now")
+
+    def push(self, slot: int) -> dict[str, Any]:
+        """Delivers the outbox of ``slot`` to the targets' schedules; returns the tree of
+        assignments created."""
+        return self._node.resolve(self._definition, {"path": "push", "slot": slot})
+
+    def __repr__(self) -> str:
+        return f"<aocore.Process {self._id}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Process) and other._id == self._id and other._node is self._node
+
+    def __hash__(self) -> int:
+        return hash(self._id)

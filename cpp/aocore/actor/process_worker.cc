@@ -49,8 +49,10 @@ void ProcessWorker::Answer(const Promise& p, ComputeResult result) {
     std::lock_guard lock(outstanding_mu_);
     outstanding_.erase(p.get());
   }
-  p->promise.set_value(std::move(result));
+  // Not pending any more before the caller wakes (an idle check right after the answer must
+  // see it).
   pending_.fetch_sub(1, std::memory_order_acq_rel);
+  p->promise.set_value(std::move(result));
 }
 
 std::future<ComputeResult> ProcessWorker::Compute(int64_t slot) {

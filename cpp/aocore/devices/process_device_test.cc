@@ -730,3 +730,4 @@ TEST(ProcessDevice, SnapshotAndPushKeys) {
 
 }  // namespace
 }  // namespace ao
+

@@ -43,40 +43,6 @@ std::string PathFromPy(py::handle path) {
   throw py::error_already_set();
 }
 
-Jwk JwkFromDict(const py::dict& dict) {
-  Jwk jwk;
-  jwk.kty.clear();
-  struct Member {
-    const char* name;
-    std::string* out;
-  };
-  const Member members[] = {{"kty", &jwk.kty}, {"n", &jwk.n},   {"e", &jwk.e},
-                            {"d", &jwk.d},     {"p", &jwk.p},   {"q", &jwk.q},
-                            {"dp", &jwk.dp},   {"dq", &jwk.dq}, {"qi", &jwk.qi}};
-  for (const Member& m : members) {
-    if (!dict.contains(m.name)) continue;
-    py::handle value = dict[m.name];
-    if (!py::isinstance<py::str>(value)) {
-      ThrowInvalidMessage(std::string("JWK member '") + m.name + "' is not a string (got " +
-                          std::string(py::str(value.get_type().attr("__name__"))) + ")");
-    }
-    *m.out = value.cast<std::string>();
-    if (m.out->empty()) ThrowInvalidMessage(std::string("JWK member '") + m.name + "' is empty");
-  }
-  if (jwk.kty.empty()) ThrowInvalidMessage("JWK member 'kty' is missing");
-  return jwk;
-}
-
-py::dict JwkToDict(const Jwk& jwk) {
-  py::dict out;
-  const std::pair<const char*, const std::string*> members[] = {
-      {"kty", &jwk.kty}, {"n", &jwk.n},   {"e", &jwk.e},   {"d", &jwk.d},  {"p", &jwk.p},
-      {"q", &jwk.q},     {"dp", &jwk.dp}, {"dq", &jwk.dq}, {"qi", &jwk.qi}};
-  for (const auto& [name, value] : members) {
-    if (!value->empty()) out[name] = *value;
-  }
-  return out;
-}
 
 // A selector for committers / commitments: None (absent), a str, or a list of str.
 std::optional<Value> SelectorFromPy(py::handle obj, const char* name) {
@@ -117,8 +83,9 @@ void InitWallet(py::module_& m) {
           "from_jwk",
           [](py::object jwk) {
             if (py::isinstance<py::dict>(jwk)) {
-              Jwk fields = JwkFromDict(jwk.cast<py::dict>());
-              return Unwrap(WithoutGil([&] { return Wallet::FromJwk(fields); }));
+              // One JWK parser (the core's): the dict goes through its JSON text.
+              std::string text = py::module_::import("json").attr("dumps")(jwk).cast<std::string>();
+              return Unwrap(WithoutGil([&] { return Wallet::FromJwk(std::string_view(text)); }));
             }
             if (py::isinstance<py::str>(jwk) || py::isinstance<py::bytes>(jwk)) {
               std::string text = jwk.cast<std::string>();
@@ -141,7 +108,7 @@ void InitWallet(py::module_& m) {
           "Writes the JWK to `path` with mode 0600, atomically (temporary file + rename).\n"
           "Raises StoreError (an OSError) when it cannot be written.")
       .def(
-          "to_jwk", [](const Wallet& self) { return JwkToDict(self.ToJwkFields()); },
+          "to_jwk", [](const Wallet& self) { return py::module_::import("json").attr("loads")(self.ToJwk()); },
           "The key as a JWK dict: kty, n, e and, for a private wallet, d, p, q, dp, dq, qi\n"
           "(unpadded base64url strings, RFC 7518 §6.3).")
       .def_property_readonly(

@@ -102,36 +102,27 @@ void ProcessWorker::OnRequest(int64_t slot, Promise p) {
       ServeBelowLive(slot, p);
       return;
     }
-  } else if (slot >= 0) {
-    // Cold: an exact cache hit needs no load.
-    Result<std::optional<Message>> cached = engine_->ReadCached(slot);
-    if (!cached.ok()) {
-      Answer(p, cached.status());
-      return;
-    }
-    if (cached->has_value()) {
-      counters_->cache_hits.fetch_add(1, std::memory_order_relaxed);
-      Answer(p, ResolveResult::Ok(Value(std::move(**cached))));
-      return;
-    }
+  } else if (slot >= 0 && AnswerFromCache(slot, p)) {
+    return;  // cold: an exact cache hit needs no load
   }
   waiters_[slot].push_back(std::move(p));
   ScheduleAdvance();
 }
 
-void ProcessWorker::ServeBelowLive(int64_t slot, const Promise& p) {
-  if (slot >= 0) {
-    Result<std::optional<Message>> cached = engine_->ReadCached(slot);
-    if (!cached.ok()) {
-      Answer(p, cached.status());
-      return;
-    }
-    if (cached->has_value()) {
-      counters_->cache_hits.fetch_add(1, std::memory_order_relaxed);
-      Answer(p, ResolveResult::Ok(Value(std::move(**cached))));
-      return;
-    }
+bool ProcessWorker::AnswerFromCache(int64_t slot, const Promise& p) {
+  Result<std::optional<Message>> cached = engine_->ReadCached(slot);
+  if (!cached.ok()) {
+    Answer(p, cached.status());
+    return true;
   }
+  if (!cached->has_value()) return false;
+  counters_->cache_hits.fetch_add(1, std::memory_order_relaxed);
+  Answer(p, ResolveResult::Ok(Value(std::move(**cached))));
+  return true;
+}
+
+void ProcessWorker::ServeBelowLive(int64_t slot, const Promise& p) {
+  if (slot >= 0 && AnswerFromCache(slot, p)) return;
   // Not cached (slot -1, or an entry that is gone): replay on a temporary state.
   ComputeResult r = engine_->Load(slot);
   counters_->loads.fetch_add(1, std::memory_order_relaxed);

@@ -131,6 +131,8 @@ class ProcessWorker : public std::enable_shared_from_this<ProcessWorker> {
 
   // Strand-only.
   void OnRequest(int64_t slot, Promise p);
+  // Answers `p` from the process cache (or with the read error); false on a cache miss.
+  bool AnswerFromCache(int64_t slot, const Promise& p);
   void ServeBelowLive(int64_t slot, const Promise& p);
   void ScheduleAdvance();
   void AdvanceStep();

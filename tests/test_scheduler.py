@@ -66,6 +66,9 @@ def test_slots_are_consecutive_and_the_chain_verifies(node):
     assignments = p.assignments()
     assert [a["body"].get("i") for a in assignments[1:]] == list(range(20))
     verify_chain(assignments)
+    # Read back from the store, every assignment still carries its own signature (regression:
+    # commitments sharing an ID once came back with another slot's signature).
+    assert all(aocore.verify(a) for a in assignments)
     assert [a["slot"] for a in p.assignments(5, 7)] == [5, 6, 7]
 
 

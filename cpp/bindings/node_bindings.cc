@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include "aocore/crypto/wallet.h"
+#include "aocore/node/inspect.h"
 #include "aocore/node/node.h"
 #include "convert.h"
 #include "errors.h"
@@ -248,6 +249,29 @@ void InitNode(py::module_& m) {
           },
           py::arg("name"), py::arg("device"),
           "Registers a Python device under 'name@version' (see API.md 'Python devices').")
+      .def(
+          "inspect_processes",
+          [](Node& n) {
+            Result<std::vector<ProcessSummary>> summaries = [&] {
+              py::gil_scoped_release release;
+              return SummarizeProcesses(n);
+            }();
+            py::list out;
+            auto opt = [](const std::optional<uint64_t>& v) -> py::object {
+              return v ? py::object(py::int_(*v)) : py::object(py::none());
+            };
+            for (const ProcessSummary& s : Unwrap(std::move(summaries))) {
+              py::dict d;
+              d["process"] = s.process_id;
+              d["slot"] = opt(s.assigned_slot);
+              d["computed"] = opt(s.computed_slot);
+              d["snapshot"] = opt(s.snapshot_slot);
+              out.append(d);
+            }
+            return out;
+          },
+          "Every process with assignments in this node's store: {process, slot (latest assigned),\n"
+          "computed (latest computed slot), snapshot (latest restore point)}; None where absent.")
       .def("devices", &Node::DeviceNames, "The names of the devices this node can load, sorted.");
 }
 

@@ -54,7 +54,7 @@ TEST(AssignmentCache, CommitsAssignmentBodyAndLatestPointerInOneBatch) {
   EXPECT_EQ(*content.ReadMessage(*MessageId(TestMessage(0))), TestMessage(0));
   EXPECT_EQ(*content.ReadMessage(*id), a);
   EXPECT_EQ(*store.Read(AssignmentCache::LatestPointerPath(pid)), EncodeSlot(0));
-  EXPECT_EQ(*store.Resolve(AssignmentPath(pid, 0)), *id);
+  EXPECT_EQ(*store.Resolve(AssignmentPath(pid, 0)), *store.Resolve(*id));
 }
 
 TEST(AssignmentCache, LatestIsTheHighestSlotWithItsChainAndTimestamp) {

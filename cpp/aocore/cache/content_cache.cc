@@ -16,6 +16,7 @@ namespace {
 
 constexpr std::string_view kDataGroup = "data";
 constexpr std::string_view kListGroup = "list";
+constexpr std::string_view kMessageGroup = "msg";
 constexpr char kBinaryTag = 'b';
 constexpr char kIntegerTag = 'i';
 constexpr char kFloatTag = 'f';
@@ -95,35 +96,48 @@ Result<Value> ContentCache::DecodeLeaf(std::string_view encoded) {
 }
 
 Result<std::string> ContentCache::AddMessage(const Message& message, WriteBatch* batch,
-                                             int depth) const {
+                                             int depth, std::string* group_out) const {
   if (depth > kMaxDepth) {
     return Status::InvalidArgument("message nesting deeper than " + std::to_string(kMaxDepth));
   }
   AO_ASSIGN_OR_RETURN(std::string id, id_function_(message));
   AO_RETURN_IF_ERROR(CheckSegment("message ID", id));
-  // Readable by every commitment ID as well (hb_cache: AltIDs, at every level).
-  if (const Message* commitments = message.FindMessage("commitments")) {
-    for (const auto& [commitment_id, unused] : *commitments) {
-      if (IsPrivateKey(commitment_id)) continue;
-      AO_RETURN_IF_ERROR(CheckSegment("commitment ID", commitment_id));
-      batch->MakeLink(id, commitment_id);
-    }
-  }
-  // A message group is only ever created together with all its fields (one batch), so an
-  // existing one is complete: skip rewriting it. It may also exist as a link, when the message
-  // was stored first under another ID (e.g. with more commitments); links are first-writer-wins,
-  // so that copy stays.
-  AO_ASSIGN_OR_RETURN(NodeType existing, store_.Type(id));
-  if (existing == NodeType::kComposite) return id;
-  batch->MakeGroup(id);
+  // The group's address is a Merkle hash over its (key, value address) pairs, so two messages
+  // share a group only when they are equal field for field. A message ID cannot address
+  // content: the httpsig encoding leaves out `signature`, so every RSA
+  // commitment by one signer has the same ID, and first-writer-wins would hand back another
+  // message's signature.
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::string digest_input = "message";
   for (const auto& [key, value] : message) {
     if (IsPrivateKey(key)) continue;
     AO_RETURN_IF_ERROR(CheckSegment("key", key));
     Result<std::string> address = AddValue(value, batch, depth + 1);
     if (!address.ok()) return address.status().WithContext("key " + Quoted(key));
-    batch->MakeLink(*address, id + "/" + key);
+    digest_input += std::to_string(key.size()) + ":" + key + std::to_string(address->size()) + ":" + *address;
+    fields.emplace_back(key, std::move(address).value());
   }
-  return id;
+  std::string group = JoinPath({kMessageGroup, ContentHash(digest_input)});
+  // A message group is only ever created together with all its fields (one batch), so an
+  // existing one is complete: skip rewriting it.
+  AO_ASSIGN_OR_RETURN(NodeType existing, store_.Type(group));
+  if (existing != NodeType::kComposite) {
+    batch->MakeGroup(group);
+    for (const auto& [key, address] : fields) batch->MakeLink(address, group + "/" + key);
+  }
+  // Readable by its ID and by every commitment ID (hb_cache: AltIDs, at every level). These
+  // links are first-writer-wins: two messages with one ID (they differ only in fields the ID
+  // leaves out) keep the first one under that ID; each is always reachable by its group.
+  batch->MakeLink(group, id);
+  if (const Message* commitments = message.FindMessage("commitments")) {
+    for (const auto& [commitment_id, unused] : *commitments) {
+      if (IsPrivateKey(commitment_id)) continue;
+      AO_RETURN_IF_ERROR(CheckSegment("commitment ID", commitment_id));
+      batch->MakeLink(group, commitment_id);
+    }
+  }
+  if (group_out) *group_out = group;
+  return depth == 0 ? id : group;
 }
 
 Result<std::string> ContentCache::AddValue(const Value& value, WriteBatch* batch, int depth) const {
@@ -162,8 +176,8 @@ Result<std::string> ContentCache::AddValue(const Value& value, WriteBatch* batch
   }
 }
 
-Result<std::string> ContentCache::AddToBatch(const Message& message, WriteBatch* batch) const {
-  return AddMessage(message, batch, 0);
+Result<std::string> ContentCache::AddToBatch(const Message& message, WriteBatch* batch, std::string* group) const {
+  return AddMessage(message, batch, 0, group);
 }
 
 Result<std::string> ContentCache::AddValueToBatch(const Value& value, WriteBatch* batch) const {

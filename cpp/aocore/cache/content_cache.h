@@ -2,17 +2,21 @@
 // write/read (spec/scheduler_store.md §6.6) with its gaps fixed.
 //
 // Layout (all paths relative to the Store):
-//   <id>                 group of a message; <id> = MessageId(message, kUncommitted), the
-//                        reference's group ID (the content ID, or the ID over all commitments)
-//   <id>/<key>           link -> the address of the key's value, for every non-private key
+//   msg/<hash>           group of a message; <hash> = base64url(SHA-256 over its (key, value
+//                        address) pairs): a Merkle hash, so only equal messages share a group
+//   msg/<hash>/<key>     link -> the address of the key's value, for every non-private key
+//   <id>                 link -> msg/<hash>; <id> = MessageId(message, kUncommitted), the
+//                        reference's group ID (the content ID, or the ID over all commitments).
+//                        First writer wins: messages that differ only in fields the ID leaves
+//                        out (`signature`, `signature-input`, ...) share an ID, not a group
 //   data/<hash>          a leaf value (binary, integer, float, atom) in the typed encoding below;
 //                        <hash> = base64url(SHA-256(encoding)): identical leaves are stored once
 //   list/<hash>          group of a list; children "1".."n" link to the elements' addresses;
 //                        <hash> = base64url(SHA-256 over the element addresses), so identical
 //                        lists are stored once too
-//   <commitment id>      link -> <id>, for every key of the message's top-level `commitments`
+//   <commitment id>      link -> msg/<hash>, for every key of the message's top-level `commitments`
 //                        map, at every nesting level (a message is readable by each commitment ID)
-// Nested messages are stored as their own groups (<id>/<key> links to the nested <id>).
+// Nested messages are stored as their own groups (msg/<hash>/<key> links to the nested group).
 // Every write of one message, with everything nested in it, is a single WriteBatch, so a crash
 // never leaves a partial message visible: either the group and all its links exist or none do.
 // Links are first-writer-wins, so writing the same message again changes nothing.
@@ -67,8 +71,9 @@ class ContentCache {
   // Appends to `batch` the operations that store `message` and everything nested in it, and
   // returns the message's ID. Nothing is written until the batch is applied, so a caller can
   // commit the message together with its own links (a slot link, a "latest" pointer) atomically.
-  // Reads the store to skip (nested) messages that are already stored.
-  Result<std::string> AddToBatch(const Message& message, WriteBatch* batch) const;
+  // Reads the store to skip (nested) messages that are already stored. With `group`, also
+  // returns the message's group address (msg/<hash>), which only equal messages share.
+  Result<std::string> AddToBatch(const Message& message, WriteBatch* batch, std::string* group = nullptr) const;
   // The same for any value: returns its address (a message ID, data/<hash> or list/<hash>).
   Result<std::string> AddValueToBatch(const Value& value, WriteBatch* batch) const;
 
@@ -92,7 +97,8 @@ class ContentCache {
   static constexpr int kMaxDepth = 256;
 
  private:
-  Result<std::string> AddMessage(const Message& message, WriteBatch* batch, int depth) const;
+  Result<std::string> AddMessage(const Message& message, WriteBatch* batch, int depth,
+                                 std::string* group_out = nullptr) const;
   Result<std::string> AddValue(const Value& value, WriteBatch* batch, int depth) const;
   Result<Value> ReadAt(const std::string& path, std::vector<std::string>* in_progress) const;
 

@@ -25,6 +25,7 @@
 #include "aocore/crypto/hash.h"
 #include "aocore/store/keys.h"
 #include "aocore/store/leveldb_store.h"
+#include "aocore/message/id.h"
 #include "aocore/store/memory_store.h"
 #include "testing/test_util.h"
 
@@ -551,6 +552,29 @@ TEST(ContentCacheCrash, KilledWriterLeavesOnlyCompleteMessages) {
     EXPECT_GE(messages, acknowledged.size());
     ASSERT_OK((*store)->Close());
   }
+}
+
+}  // namespace
+}  // namespace ao
+
+namespace ao {
+namespace {
+
+// Regression: message IDs leave out `signature`, so two signatures by
+// one signer have the same commitment-message ID. Content must be addressed by all of it.
+TEST(ContentCacheRealIds, NestedMessagesThatShareAnIdReadBackExactly) {
+  auto store = MemoryStore::Create();
+  ContentCache cache(*store);
+  Message c1{{"alg", "rsa-pss-sha512"}, {"signature", "sig-one"}, {"signature-input", "same-input"}};
+  Message c2{{"alg", "rsa-pss-sha512"}, {"signature", "sig-two"}, {"signature-input", "same-input"}};
+  ASSERT_EQ(*MessageId(c1), *MessageId(c2));  // the premise
+  Message first{{"slot", 1}, {"commitment", Value(c1)}};
+  Message second{{"slot", 2}, {"commitment", Value(c2)}};
+  Result<std::string> id1 = cache.Write(first), id2 = cache.Write(second);
+  ASSERT_OK(id1);
+  ASSERT_OK(id2);
+  EXPECT_EQ(*cache.ReadMessage(*id1), first);
+  EXPECT_EQ(*cache.ReadMessage(*id2), second);
 }
 
 }  // namespace

@@ -41,10 +41,11 @@ Result<std::string> ProcessCache::Write(std::string_view process_id, uint64_t sl
   AO_RETURN_IF_ERROR(CheckId("process ID", process_id));
   for (const std::string& id : extra_ids) AO_RETURN_IF_ERROR(CheckId("message ID", id));
   WriteBatch batch;
-  AO_ASSIGN_OR_RETURN(std::string state_id, content_.AddToBatch(state, &batch));
+  std::string state_group;
+  AO_ASSIGN_OR_RETURN(std::string state_id, content_.AddToBatch(state, &batch, &state_group));
   const std::string slot_path = ComputedSlotPath(process_id, slot);
   AO_ASSIGN_OR_RETURN(std::optional<std::string> existing, LinkTarget(slot_path));
-  if (existing && *existing != state_id) {
+  if (existing && *existing != state_group) {
     return Status::AlreadyExists("slot " + std::to_string(slot) + " of process " +
                                  std::string(process_id) + " already holds state " + *existing +
                                  "; the different state " + state_id + " was not stored");

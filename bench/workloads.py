@@ -10,6 +10,34 @@ import aocore
 TEN_KEYS = {f"key-{i}": f"value-{i}" for i in range(10)}
 
 
+class _Append:
+    """The B3/B9 APPEND device as a Python device: appends its tag and req.bin to `result`."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+
+    def append(self, base, req):
+        return {**base, "result": base.get("result", "") + self.tag + req["bin"]}
+
+
+_node: aocore.Node | None = None
+
+
+def _bench_node() -> aocore.Node:
+    """One node for every workload (creating one generates an RSA-4096 wallet)."""
+    global _node
+    if _node is None:
+        _node = aocore.Node()
+        for i in range(1, 6):
+            _node.register_device(f"bench-append-{i}@1.0", _Append(f"+D{i}"))
+    return _node
+
+
+# C++ benchmark names are "<name>/<arg>" with arg 0 = hashpath ignore, 1 = update
+# (bench/cpp/resolver_bench.cc); the Python ones follow the same convention.
+HASHPATH_ARGS = {"0": "ignore", "1": "update"}
+
+
 def workloads() -> dict[str, Callable[[int], None]]:
     def b6_id(n: int) -> None:
         for _ in range(n):
@@ -33,6 +61,36 @@ def workloads() -> dict[str, Callable[[int], None]]:
         out["B6 py id (10 keys)"] = b6_id
     if hasattr(aocore, "commit") and hasattr(aocore, "Wallet"):
         out["B6 py commit"] = b6_commit
+    if not hasattr(aocore, "Node"):
+        return out
+    node = _bench_node()
+    stack = {"device": "stack@1.0", "result": "INIT",
+             "device-stack": {str(i): f"bench-append-{i}@1.0" for i in range(1, 6)}}
+    expected_stack = "INIT" + "".join(f"+D{i}2" for i in range(1, 6))
+    for arg, mode in HASHPATH_ARGS.items():
+        def b1(n: int, mode: str = mode) -> None:
+            resolve = node.resolve
+            base = {"a": 1}
+            for _ in range(n):
+                resolve(base, "a", hashpath=mode)
+
+        def b2(n: int, mode: str = mode) -> None:
+            resolve = node.resolve
+            base = {"a": 1}
+            req = {"path": "set", "b": 2}
+            for _ in range(n):
+                resolve(base, req, hashpath=mode)
+
+        def b9(n: int, mode: str = mode) -> None:
+            resolve = node.resolve
+            req = {"path": "append", "bin": "2"}
+            for _ in range(n):
+                resolve(stack, req, hashpath=mode)
+
+        assert node.resolve(stack, {"path": "append", "bin": "2"}, hashpath=mode)["result"] == expected_stack
+        out[f"B1_PyResolveKey/{arg}"] = b1
+        out[f"B2_PySet/{arg}"] = b2
+        out[f"B9_PythonAppendStack/{arg}"] = b9
     return out
 
 
@@ -63,12 +121,19 @@ def ratios(results: dict[str, dict]) -> dict[str, float]:
 
     ratio("B6 commit / raw RSA-PSS sign", "B6_Commit", "Raw_RsaPssSign4096")
     ratio("B6 py id / C++ id", "B6 py id (10 keys)", "B6_Id10Keys")
-    ratio("B6 py commit / C++ commit", "B6 py commit", "B6_Commit")
-    ratio("B1 hashpath ignore / update", "B1_ResolveKey/ignore", "B1_ResolveKey/update")
-    ratio("B9 python stack / C++ stack", "B9_PythonAppendStack", "B3_AppendStack5")
     ratio("B4 local_confirmation / raw RSA sign", "B4_ScheduleLocal", "Raw_RsaPssSign4096")
+    for arg, mode in HASHPATH_ARGS.items():
+        ratio(f"B1 py / C++ ({mode})", f"B1_PyResolveKey/{arg}", f"B1_ResolveKey/{arg}")
+        ratio(f"B2 py / C++ ({mode})", f"B2_PySet/{arg}", f"B2_Set/{arg}")
+        ratio(f"B9 python stack / C++ stack ({mode})", f"B9_PythonAppendStack/{arg}", f"B3_AppendStack/{arg}")
+    ratio("B1 hashpath ignore / update", "B1_ResolveKey/0", "B1_ResolveKey/1")
+    ratio("B1 py hashpath ignore / update", "B1_PyResolveKey/0", "B1_PyResolveKey/1")
+    ratio("B6 py commit / C++ commit", "B6 py commit", "B6_Commit")
     ratio("B4 aggressive / raw RSA sign", "B4_ScheduleAggressive", "Raw_RsaPssSign4096")
     ratio("B4 16 processes / raw RSA sign", "B4_Schedule16Processes", "Raw_RsaPssSign4096")
     ratio("B4 local / raw synced LevelDB", "B4_ScheduleLocal", "Raw_LevelDbBatch/sync:1")
     ratio("B4 16 processes / raw synced LevelDB", "B4_Schedule16Processes", "Raw_LevelDbBatch/sync:1")
+    ratio("Store write at 100k children / at 1k (flat = 1)", "Store_GroupChildWrite/100000",
+          "Store_GroupChildWrite/1000")
+    ratio("Store latest child at 100k / at 1k (one seek = 1)", "Store_LatestChild/100000", "Store_LatestChild/1000")
     return out

@@ -141,3 +141,23 @@ def test_scheduling_modes(tmp_path, mode):
     with aocore.Node(tmp_path / mode, scheduling_mode=mode) as n:
         p = n.spawn()
         assert p.schedule(v=1)["slot"] == 1
+
+
+def test_remote_confirmation_replies_after_the_uploader_accepts():
+    uploaded: list[int] = []
+    with aocore.Node(scheduling_mode="remote_confirmation", uploader=lambda a: uploaded.append(a["slot"]) or True) as n:
+        p = n.spawn()
+        assert p.schedule(v=1)["slot"] == 1
+        assert uploaded == [0, 1]
+
+
+def test_remote_confirmation_failure_is_an_error_reply_not_a_silent_success():
+    def refuse(assignment):
+        raise ConnectionError("bundler unreachable")
+
+    with aocore.Node(scheduling_mode="remote_confirmation", uploader=refuse) as n:
+        with pytest.raises(aocore.Error, match="bundler unreachable"):
+            n.spawn()
+    with aocore.Node(scheduling_mode="remote_confirmation") as n:
+        with pytest.raises(aocore.Error, match="uploader"):
+            n.spawn()

@@ -12,22 +12,12 @@
 #include "aocore/node/path_request.h"
 #include "convert.h"
 #include "errors.h"
+#include "resolve_common.h"
 
 namespace ao::py_bindings {
 namespace py = pybind11;
 
 namespace {
-
-std::string DescribeFailure(const ResolveResult& r) {
-  if (r.IsNotFound()) return "not_found";
-  if (r.value.is_message()) {
-    for (const char* key : {"body", "message", "reason"}) {
-      if (const Bytes* b = r.value.message().FindBinary(key)) return *b;
-    }
-  }
-  if (r.value.is_binary()) return r.value.binary();
-  return r.status + ": " + r.value.DebugString();
-}
 
 py::object ResolvePathPy(Node& node, const std::string& path, py::kwargs params) {
   Message request;
@@ -41,7 +31,7 @@ py::object ResolvePathPy(Node& node, const std::string& path, py::kwargs params)
   }();
   if (!result.ok()) ThrowResolveStatus(result.status());
   const ResolveResult& r = *result;
-  if (!r.ok()) ThrowResolveFailure(r.status, DescribeFailure(r), ValueToPy(r.value));
+  if (!r.ok()) ThrowResolveFailure(r.status, DescribeResult(r), ValueToPy(r.value));
   return ValueToPy(r.value);
 }
 

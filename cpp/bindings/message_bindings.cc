@@ -22,8 +22,6 @@ Message RequestFromPy(py::handle request) {
 }
 
 void InitMessage(py::module_& m) {
-  m.def("normalize_key", [](const std::string& key) { return Unwrap(NormalizeKey(key)); }, py::arg("key"),
-        "The reference's key normalisation: lower-case unless the key is ID-shaped (32, 42 or 43 bytes).");
   m.def("message", [](py::object obj) { return MessageToPy(MessageFromPy(obj)); }, py::arg("message"),
         "Converts `message` to the message model and back: normalised keys, values as aocore sees them.\n"
         "Raises InvalidMessageError naming the key for unsupported values.");

@@ -5,6 +5,7 @@
 #include "errors.h"
 
 namespace ao::py_bindings {
+void InitEngine(pybind11::module_& m);
 void InitHttp(pybind11::module_& m);
 void InitLogging(pybind11::module_& m);
 void InitMessage(pybind11::module_& m);
@@ -23,5 +24,6 @@ PYBIND11_MODULE(_core, m) {
   ao::py_bindings::InitMessage(m);
   ao::py_bindings::InitWallet(m);
   ao::py_bindings::InitNode(m);
-  ao::py_bindings::InitHttp(m);  // adds methods to _Node
+  ao::py_bindings::InitEngine(m);  // adds methods to _Node
+  ao::py_bindings::InitHttp(m);    // adds methods to _Node
 }

@@ -9,13 +9,54 @@
 #include "convert.h"
 #include "errors.h"
 #include "py_device.h"
+#include "resolve_common.h"
 
 namespace ao::py_bindings {
 namespace py = pybind11;
 
 namespace {
 
-std::unique_ptr<Node> OpenNode(py::object store, py::object wallet, py::dict options) {
+// A Python callable held by C++ code that may run and be destroyed on any thread: every use
+// and the final release take the GIL (no py::object outlives the interpreter unsafely).
+struct GilHeld {
+  py::object object;
+  explicit GilHeld(py::object o) : object(std::move(o)) {}
+  ~GilHeld() {
+    if (!Py_IsInitialized()) {
+      object.release();  // the interpreter is gone: leak rather than touch freed state
+      return;
+    }
+    py::gil_scoped_acquire gil;
+    object = py::object();
+  }
+};
+
+// The remote_confirmation uploader: calls `uploader(assignment)`; a falsy return or an
+// exception is a refusal, reported to the scheduler's caller as an error reply.
+std::function<std::future<Status>(const Message&)> MakeUploader(py::object uploader) {
+  auto held = std::make_shared<GilHeld>(std::move(uploader));
+  return [held](const Message& assignment) {
+    std::promise<Status> done;
+    Status status;
+    if (!Py_IsInitialized()) {
+      status = Status::Unavailable("the Python interpreter has shut down");
+    } else {
+      py::gil_scoped_acquire gil;
+      try {
+        py::object accepted = held->object(MessageToPy(assignment));
+        if (!accepted.is_none() && !PyObject_IsTrue(accepted.ptr())) {
+          status = Status::Unavailable("the uploader refused the assignment");
+        }
+      } catch (py::error_already_set& e) {
+        status = Status::Unavailable(std::string("the uploader failed: ") + e.what());
+      }
+    }
+    done.set_value(status);
+    return done.get_future();
+  };
+}
+
+std::unique_ptr<Node> OpenNode(py::object store, py::object wallet, py::dict options, py::object uploader) {
   Message option_msg;
   for (auto item : options) {
     std::string key = py::str(item.first);
@@ -27,6 +68,10 @@ std::unique_ptr<Node> OpenNode(py::object store, py::object wallet, py::dict opt
   }
   std::optional<Wallet> w;
   if (!wallet.is_none()) w.emplace(wallet.cast<const Wallet&>());
+  if (!uploader.is_none()) {
+    if (!PyCallable_Check(uploader.ptr())) throw py::type_error("uploader must be callable");
+    parsed.uploader = MakeUploader(uploader);
+  }
   Result<std::unique_ptr<Node>> node = [&] {
     py::gil_scoped_release release;
     return Node::Open(std::move(parsed), std::move(w));
@@ -34,14 +79,26 @@ std::unique_ptr<Node> OpenNode(py::object store, py::object wallet, py::dict opt
   return Unwrap(std::move(node));
 }
 
-// Request: a path str, a list of path segments, or a dict with a "path".
-Value RequestFromPy(py::handle request) {
+ResolveResult RunResolve(Node& node, py::object base, py::object request, py::dict kwargs) {
+  Value b = BaseValueFromPy(node, base);
+  Value r = RequestValueFromPy(request);
+  ResolveOptions opts = ResolveOptionsFromPy(node, kwargs);
+  Result<ResolveResult> result = [&] {
+    py::gil_scoped_release release;
+    return node.Resolve(b, r, opts);
+  }();
+  if (!result.ok()) ThrowResolveStatus(result.status());
+  return std::move(result).value();
+}
+
+}  // namespace
+
+Value RequestValueFromPy(py::handle request) {
   if (py::isinstance<py::str>(request) || py::isinstance<py::list>(request)) return ValueFromPy(request, "path");
   return Value(MessageFromPy(request, "request"));
 }
 
-// Base: a dict, a list (a numbered message), or the ID of a stored message.
-Value BaseFromPy(Node& node, py::handle base) {
+Value BaseValueFromPy(Node& node, py::handle base) {
   if (py::isinstance<py::str>(base)) {
     std::string id = py::str(base);
     Result<Value> loaded = [&] {
@@ -57,9 +114,7 @@ Value BaseFromPy(Node& node, py::handle base) {
   return Value(MessageFromPy(base, "base"));
 }
 
-// The node's default options with the caller's keyword overrides; unknown keys are user
-// options, visible to devices (as in the reference).
-ResolveOptions OptionsFromPy(const Node& node, py::dict kwargs) {
+ResolveOptions ResolveOptionsFromPy(const Node& node, py::dict kwargs) {
   ResolveOptions opts = node.DefaultResolveOptions();
   auto user = std::make_shared<Message>(*opts.user);
   for (auto item : kwargs) {
@@ -72,6 +127,12 @@ ResolveOptions OptionsFromPy(const Node& node, py::dict kwargs) {
       opts.force_message = item.second.cast<bool>();
     } else if (key == "cache_control") {
       opts.cache_control = ValueFromPy(item.second, key);
+    } else if (key == "on") {
+      opts.on = item.second.is_none() ? nullptr : std::make_shared<const Message>(MessageFromPy(item.second, "on"));
+    } else if (key == "max_stack_passes") {
+      int64_t n = item.second.cast<int64_t>();
+      if (n < 1) ThrowInvalidMessage("option 'max_stack_passes' must be >= 1");
+      opts.max_stack_passes = n;
     } else {
       user->Set(key, ValueFromPy(item.second, key));
     }
@@ -80,19 +141,7 @@ ResolveOptions OptionsFromPy(const Node& node, py::dict kwargs) {
   return opts;
 }
 
-ResolveResult RunResolve(Node& node, py::object base, py::object request, py::dict kwargs) {
-  Value b = BaseFromPy(node, base);
-  Value r = RequestFromPy(request);
-  ResolveOptions opts = OptionsFromPy(node, kwargs);
-  Result<ResolveResult> result = [&] {
-    py::gil_scoped_release release;
-    return node.Resolve(b, r, opts);
-  }();
-  if (!result.ok()) ThrowResolveStatus(result.status());
-  return std::move(result).value();
-}
-
-std::string Describe(const ResolveResult& r) {
+std::string DescribeResult(const ResolveResult& r) {
   if (r.IsNotFound()) return "not_found";
   if (r.value.is_message()) {
     const Message& m = r.value.message();
@@ -108,13 +157,25 @@ std::string Describe(const ResolveResult& r) {
   return r.status + ": " + r.value.DebugString();
 }
 
-}  // namespace
+py::object Missing() { return py::module_::import("aocore._core").attr("_MISSING"); }
+bool IsMissing(py::handle obj) { return obj.is(Missing()); }
 
 void InitNode(py::module_& m) {
   py::classh<Node>(m, "_Node", py::release_gil_before_calling_cpp_dtor(),
                    "The native node; use aocore.Node. Safe to use from several threads.")
-      .def(py::init(&OpenNode), py::arg("store"), py::arg("wallet"), py::arg("options"))
-      .def("close", [](Node& n) { Check(n.Close()); }, py::call_guard<py::gil_scoped_release>(),
+      .def(py::init(&OpenNode), py::arg("store"), py::arg("wallet"), py::arg("options"),
+           py::arg("uploader") = py::none())
+      .def(
+          "close",
+          [](Node& n) {
+            // The GIL is released only around Close(): raising its error needs the GIL (a
+            // call_guard here made close() from inside a device raise without it: a crash).
+            Status s = [&] {
+              py::gil_scoped_release release;
+              return n.Close();
+            }();
+            Check(s);
+          },
            "Stops the node: waits for operations in flight, then closes the store. Idempotent.")
       .def_property_readonly("closed", &Node::closed, "True once close() was called.")
       .def_property_readonly("address", &Node::address, "The node wallet's address (43-char base64url).")
@@ -149,7 +210,7 @@ void InitNode(py::module_& m) {
           "resolve",
           [](Node& n, py::object base, py::object request, py::kwargs opts) {
             ResolveResult r = RunResolve(n, base, request, opts);
-            if (!r.ok()) ThrowResolveFailure(r.status, Describe(r), ValueToPy(r.value));
+            if (!r.ok()) ThrowResolveFailure(r.status, DescribeResult(r), ValueToPy(r.value));
             return ValueToPy(r.value);
           },
           py::arg("base"), py::arg("request"),
@@ -174,7 +235,7 @@ void InitNode(py::module_& m) {
             if (r.status == "error" && !default_value.is(py::module_::import("aocore._core").attr("_MISSING"))) {
               return default_value;
             }
-            ThrowResolveFailure(r.status, Describe(r), ValueToPy(r.value));
+            ThrowResolveFailure(r.status, DescribeResult(r), ValueToPy(r.value));
           },
           py::arg("base"), py::arg("key"), py::arg("default") = py::module_::import("aocore._core").attr("_MISSING"),
           "The value of `key` (a path) on `base`, or `default` when it resolves to an error\n"

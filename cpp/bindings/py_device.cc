@@ -141,10 +141,21 @@ Result<ResolveResult> PyDevice::Invoke(const Method& method, const DeviceCall& c
     error.Set("device", name_);
     error.Set("key", std::string(call.key));
     try {
-      py::object tb = py::module_::import("traceback").attr("format_exception")(e.type(), e.value(), e.trace());
+      // An exception raised by aocore's own converters has no traceback: pass None, not null.
+      py::object trace = e.trace() ? py::reinterpret_borrow<py::object>(e.trace()) : py::none();
+      py::object tb = py::module_::import("traceback").attr("format_exception")(e.type(), e.value(), trace);
       error.Set("traceback", py::str("").attr("join")(tb).cast<std::string>());
-    } catch (py::error_already_set&) {
+    } catch (const std::exception&) {  // the traceback is best effort
     }
+    return ResolveResult::Error(Value(std::move(error)));
+  } catch (const std::exception& e) {
+    // A C++ error in the conversions (e.g. a pybind11 cast_error): the same error result shape.
+    Message error;
+    error.Set("error", "device_call");
+    error.Set("type", "InternalError");
+    error.Set("message", std::string(e.what()));
+    error.Set("device", name_);
+    error.Set("key", std::string(call.key));
     return ResolveResult::Error(Value(std::move(error)));
   }
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import _core
 from ._core import (
+    As,
     Atom,
     ClosedError,
     DeviceError,
@@ -36,6 +37,7 @@ from .process import Process
 __version__: str = _core.__version__
 
 __all__ = [
+    "As",
     "Atom",
     "ClosedError",
     "DeviceError",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import weakref
-from typing import Any
+from typing import Any, Callable
 
 from . import _core
 from .process import Process
@@ -28,14 +28,18 @@ class Node(_core._Node):
     :class:`aocore.Wallet` instead. ``**options`` are node options with the reference's names
     (``scheduling_mode``, ``process_cache_frequency``, ``process_workers``,
     ``process_worker_max_idle``, ``max_workers``, ``threads``, ``hashpath``, ...); an unknown
-    option raises :class:`aocore.InvalidMessageError`.
+    option raises :class:`aocore.InvalidMessageError`. ``uploader`` (for
+    ``scheduling_mode="remote_confirmation"``) is called with each committed assignment before
+    the scheduler replies; a falsy return or an exception refuses it and the caller gets an
+    error instead of the assignment.
 
     A node is a context manager; ``close()`` is idempotent and any use after it raises
     :class:`aocore.ClosedError`. Safe to use from several threads at once.
     """
 
-    def __init__(self, store: str | os.PathLike[str] | None = None, *, wallet: Any = None, **options: Any) -> None:
-        super().__init__(store, wallet, options)
+    def __init__(self, store: str | os.PathLike[str] | None = None, *, wallet: Any = None,
+                 uploader: Callable[[dict[str, Any]], Any] | None = None, **options: Any) -> None:
+        super().__init__(store, wallet, options, uploader)
         self._servers: "weakref.WeakSet[_core._HttpServer]" = weakref.WeakSet()
         _live_nodes.add(self)
 

@@ -16,16 +16,20 @@
 namespace ao {
 
 class ContentCache;
+class ProcessCache;
 class Resolver;
 class SchedulerRegistry;
 class Store;
 class Wallet;
+class WorkerRegistry;
 
 struct NodeServices {
   Store* store = nullptr;
   ContentCache* content = nullptr;
   SchedulerRegistry* schedulers = nullptr;
   const Resolver* resolver = nullptr;
+  ProcessCache* process_cache = nullptr;  // computed states (process@1.0)
+  WorkerRegistry* workers = nullptr;      // process workers; null: every compute is inline
   const Wallet* wallet = nullptr;       // the node wallet (signs assignments)
   std::string_view address;             // the node wallet's address
 

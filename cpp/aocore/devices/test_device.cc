@@ -1,9 +1,76 @@
 #include "aocore/devices/test_device.h"
 
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
+
 #include "aocore/devices/message_device.h"
 
 namespace ao {
 namespace {
+
+std::mutex& WorkersMutex() {
+  static std::mutex mu;
+  return mu;
+}
+std::map<std::string, TestWorkerFn, std::less<>>& Workers() {
+  static std::map<std::string, TestWorkerFn, std::less<>> workers;
+  return workers;
+}
+
+Result<ResolveResult> Notify(const DeviceCall& c, std::string_view event, std::string_view not_found) {
+  const Value* id = MessageFind(c.req, "test-id");
+  if (id == nullptr) return ResolveResult::Error(Value("No test ID found in message."));
+  std::string key = id->is_binary() ? id->binary() : id->DebugString();
+  TestWorkerFn fn;
+  {
+    std::lock_guard lock(WorkersMutex());
+    auto it = Workers().find(key);
+    if (it != Workers().end()) fn = it->second;
+  }
+  if (!fn) return ResolveResult::Error(Value(not_found));
+  // Called outside the registry lock (leaf lock).
+  fn(event, event == "update" ? c.req : Message());
+  return ResolveResult::Ok(Value(std::move(key)));
+}
+
+Result<ResolveResult> UpdateState(const DeviceCall& c) { return Notify(c, "update", "No test worker found."); }
+Result<ResolveResult> IncrementCounter(const DeviceCall& c) {
+  return Notify(c, "increment", "No test worker found for increment.");
+}
+
+Result<ResolveResult> Delay(const DeviceCall& c) {
+  const Value* d = MessageFind(c.base, "duration");
+  if (d == nullptr) d = MessageFind(c.req, "duration");
+  int64_t ms = 750;
+  if (d != nullptr) {
+    if (!d->is_integer() || d->integer() < 0) {
+      return Status::InvalidArgument("test-device@1.0 delay: `duration` must be a non-negative integer (ms)");
+    }
+    ms = d->integer();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  if (const Value* r = MessageFind(c.base, "return")) return ResolveResult::Ok(*r);
+  if (const Value* b = MessageFind(c.req, "body")) return ResolveResult::Ok(*b);
+  return ResolveResult::Ok(Value(Message{{"result", Value("slept")}}));
+}
+
+Result<ResolveResult> InfoKey(const DeviceCall&) {
+  Message paths{{"info", Value("Get device info")},
+                {"test_func", Value("Test function")},
+                {"compute", Value("Compute function")},
+                {"init", Value("Initialize function")},
+                {"restore", Value("Restore function")},
+                {"mul", Value("Multiply function")},
+                {"snapshot", Value("Snapshot function")},
+                {"postprocess", Value("Postprocess function")},
+                {"update_state", Value("Update state function")}};
+  Message body{{"description", Value("Test device for testing the AO-Core framework")},
+               {"version", Value("1.0")},
+               {"paths", Value(std::move(paths))}};
+  return ResolveResult::Ok(Value(Message{{"status", Value(200)}, {"body", Value(std::move(body))}}));
+}
 
 Result<ResolveResult> TestFunc(const DeviceCall&) { return ResolveResult::Ok(Value("GOOD_FUNCTION")); }
 
@@ -66,8 +133,21 @@ DevicePtr MakeTestDevice() {
       .AddKey("compute", Compute)
       .AddKey("restore", Restore)
       .AddKey("snapshot", Snapshot)
-      .AddKey("mul", Mul);
+      .AddKey("mul", Mul)
+      .AddKey("update_state", UpdateState)
+      .AddKey("increment_counter", IncrementCounter)
+      .AddKey("delay", Delay)
+      .AddKey("info", InfoKey);
   return dev;
+}
+
+void RegisterTestWorker(const std::string& test_id, TestWorkerFn fn) {
+  std::lock_guard lock(WorkersMutex());
+  if (fn) {
+    Workers()[test_id] = std::move(fn);
+  } else {
+    Workers().erase(test_id);
+  }
 }
 
 }  // namespace ao

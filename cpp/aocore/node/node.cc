@@ -1,5 +1,7 @@
 #include "aocore/node/node.h"
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <system_error>
 
@@ -107,13 +109,26 @@ Status Node::Start() {
     return Status::InvalidArgument("the message's commitments do not verify");
   };
   env.mode = options_.scheduling_mode;
+  env.uploader = options_.uploader;
   env.deadline = std::chrono::milliseconds(options_.request_timeout_ms);
   schedulers_ = std::make_unique<SchedulerRegistry>(std::move(env));
+
+  process_cache_ = std::make_unique<ProcessCache>(*store_, *content_);
+  pool_ = std::make_unique<ThreadPoolExecutor>(static_cast<size_t>(std::max<int64_t>(options_.threads, 0)));
+  WorkerRegistryOptions worker_options;
+  worker_options.max_workers = static_cast<size_t>(std::max<int64_t>(options_.max_workers, 1));
+  worker_options.max_idle = std::chrono::milliseconds(std::max<int64_t>(options_.process_worker_max_idle_ms, 0));
+  // The reaper looks for idle workers a few times per idle period (at most every second).
+  worker_options.reap_interval = std::clamp(worker_options.max_idle / 4, std::chrono::milliseconds(10),
+                                            std::chrono::milliseconds(1000));
+  workers_ = std::make_unique<WorkerRegistry>(*pool_, worker_options);
 
   services_.store = store_.get();
   services_.content = content_.get();
   services_.schedulers = schedulers_.get();
   services_.resolver = resolver_.get();
+  services_.process_cache = process_cache_.get();
+  services_.workers = workers_.get();
   services_.wallet = &wallet_;
   services_.address = address_;
   services_.scheduling_mode = options_.scheduling_mode;
@@ -159,6 +174,9 @@ Status Node::Close() {
   for (const Node* n : t_inside) {
     if (n == this) return Status::Unavailable("cannot close a node from inside one of its own operations");
   }
+  if (ProcessWorker::Current() != nullptr || (pool_ && pool_->InPool())) {
+    return Status::Unavailable("cannot close a node from inside one of its process workers");
+  }
   {
     std::unique_lock lock(mu_);
     if (closed_) return Status::OK();
@@ -166,6 +184,15 @@ Status Node::Close() {
     idle_.wait(lock, [&] { return active_ == 0; });
     if (closed_) return Status::OK();
     closed_ = true;
+  }
+  // Shutdown order: no new work (closing_), workers stop (each snapshots and answers its
+  // waiters), the pool runs what is queued and joins, schedulers stop, then the store closes.
+  if (workers_) {
+    for (const std::shared_future<void>& done : workers_->Stop()) done.wait();
+  }
+  if (pool_) {
+    pool_->Stop();
+    pool_->Join();
   }
   schedulers_.reset();  // stops every scheduler (each finishes or fails its batch in flight)
   Status s = store_->Close();

@@ -1,12 +1,14 @@
 // Node: the composition root of an aocore node. It owns the store (in memory, or LevelDB in
 // `<dir>/store`), the node wallet (in memory, or `<dir>/wallet.json`, mode 0600, reloaded on
 // every open so the node address survives restarts), the content cache, the device registry
-// (preloaded with the built-in devices), the resolver, and the scheduler registry (one
-// single-writer scheduler per process, signing assignments with the node wallet). Devices
-// reach these through NodeServices (ResolveOptions::services).
+// (preloaded with the built-in devices), the resolver, the scheduler registry (one
+// single-writer scheduler per process, signing assignments with the node wallet), the process
+// cache, the thread pool and the process workers (one per process, on the pool). Devices reach
+// these through NodeServices (ResolveOptions::services).
 //
 // Lifecycle: Open() builds everything; Close() stops accepting work, waits for operations in
-// flight, then closes the store. Close() is idempotent; any call after it returns
+// flight, stops the process workers (each writes a restore point and answers its waiters),
+// stops and joins the pool, stops the schedulers, then closes the store. Close() is idempotent; any call after it returns
 // Status::Closed. Closing from inside an operation of the same node (e.g. a device calling
 // back into the node) is refused instead of deadlocking.
 //
@@ -19,10 +21,13 @@
 #include <optional>
 #include <string>
 
+#include "aocore/actor/thread_pool_executor.h"
+#include "aocore/actor/worker_registry.h"
 #include "aocore/ao/device_registry.h"
 #include "aocore/ao/resolve_options.h"
 #include "aocore/ao/resolver.h"
 #include "aocore/cache/content_cache.h"
+#include "aocore/cache/process_cache.h"
 #include "aocore/common/result.h"
 #include "aocore/crypto/wallet.h"
 #include "aocore/devices/node_services.h"
@@ -75,6 +80,9 @@ class Node {
   std::vector<std::string> DeviceNames() const;
   const Resolver& resolver() const { return *resolver_; }
   SchedulerRegistry& schedulers() { return *schedulers_; }
+  // The process workers (metrics: live workers, slots computed, cache hits, ...).
+  WorkerRegistry& workers() { return *workers_; }
+  ProcessCache& process_cache() { return *process_cache_; }
   const NodeServices& services() const { return services_; }
 
   // An operation scope: while one is alive the node will not close underneath it.
@@ -111,6 +119,9 @@ class Node {
   std::shared_ptr<DeviceRegistry> registry_ = std::make_shared<DeviceRegistry>();
   std::unique_ptr<Resolver> resolver_;
   std::unique_ptr<SchedulerRegistry> schedulers_;
+  std::unique_ptr<ProcessCache> process_cache_;
+  std::unique_ptr<ThreadPoolExecutor> pool_;
+  std::unique_ptr<WorkerRegistry> workers_;
   NodeServices services_;
   ResolveOptions default_opts_;
 

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,9 @@ struct NodeOptions {
   HashpathMode hashpath = HashpathMode::kUpdate;  // HB hashpath (local option)
   int64_t max_stack_passes = 1000;            // bound on stack@1.0 `pass` loops (HB has none)
   int64_t request_timeout_ms = 30000;         // deadline of any wait inside the node
+  // remote_confirmation: accepts (OK) or refuses a committed assignment before the scheduler
+  // replies. Not parsed from user options (it is code, given to the Node directly).
+  std::function<std::future<Status>(const Message& assignment)> uploader;
 
   // Parses user options (keys as given to Node(**options)). InvalidArgument on an unknown key
   // or a value of the wrong type or range.

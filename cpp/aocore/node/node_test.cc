@@ -80,5 +80,47 @@ TEST(Node, CloseWaitsForOperationsInFlightAndRefusesSelfClose) {
   EXPECT_TRUE(closed.load());
 }
 
+TEST(Node, ProcessComputeContinuesFromItsSnapshotAfterReopening) {
+  testing::TempDir dir;
+  NodeOptions options = AtPath(dir.str());
+  options.process_cache_frequency = 10;
+  const Message def{{"device", "process@1.0"},
+                    {"type", "Process"},
+                    {"test-random-seed", Value(4242)},
+                    {"execution-device", "stack@1.0"},
+                    {"device-stack", Value(Value::List{Value("test-device@1.0")})}};
+  Result<std::string> pid = MessageId(def, IdMode::kAll);
+  ASSERT_OK(pid);
+  auto compute = [&](Node& node, int64_t slot) -> Message {
+    Result<ResolveResult> r =
+        node.Resolve(Value(def), Value(Message{{"path", "compute"}, {"slot", Value(slot)}}), node.DefaultResolveOptions());
+    EXPECT_OK(r);
+    if (!r.ok()) return Message();
+    EXPECT_TRUE(r->ok()) << r->DebugString();
+    return r->value.is_message() ? r->value.message() : Message();
+  };
+  {
+    auto node = Node::Open(options);
+    ASSERT_OK(node);
+    for (int i = 0; i < 22; ++i) {
+      ASSERT_OK((*node)->schedulers().Schedule(*pid, Message{{"type", "Message"}, {"i", Value(i)}}));
+    }
+    Message s20 = compute(**node, 20);
+    EXPECT_EQ(*s20.Find("at-slot"), Value(20));
+    EXPECT_EQ((*node)->workers().metrics().slots_computed, 21);
+    ASSERT_OK((*node)->Close());
+  }
+  auto node = Node::Open(options);
+  ASSERT_OK(node);
+  Message s21 = compute(**node, 21);
+  EXPECT_EQ(*s21.Find("at-slot"), Value(21));
+  ASSERT_TRUE(s21.Find("already-seen") != nullptr);
+  EXPECT_EQ(s21.Find("already-seen")->list().size(), 22u);
+  EXPECT_EQ((*node)->workers().metrics().slots_computed, 1);  // restored at 20, one slot run
+  EXPECT_EQ((*node)->workers().metrics().live_workers, 1);
+  ASSERT_OK((*node)->Close());
+  EXPECT_EQ((*node)->workers().metrics().live_workers, 0);
+}
+
 }  // namespace
 }  // namespace ao

@@ -91,6 +91,81 @@ def workloads() -> dict[str, Callable[[int], None]]:
         out[f"B1_PyResolveKey/{arg}"] = b1
         out[f"B2_PySet/{arg}"] = b2
         out[f"B9_PythonAppendStack/{arg}"] = b9
+    if hasattr(node, "serve"):
+        out.update(_http_workloads(node))
+    return out
+
+
+def _http_workloads(node: aocore.Node) -> dict[str, Callable[[int], None]]:
+    """B10: the node over HTTP, driven by http.client on keep-alive connections (the Python
+    client's own cost is part of the figure). Schedules: every client posts to the same process
+    (one sequencer, the contended case). Computes: each client schedules on its own process
+    and then GETs /<pid>/compute/<slot> for that slot, so every compute is a fresh slot."""
+    import http.client
+    import threading
+
+    from aocore import _core
+
+    state: dict = {}
+
+    def setup() -> None:
+        if state:
+            return
+        state["server"] = node.serve(port=0, threads=32)
+        # The schedule workloads pile thousands of slots on one process; the compute workloads
+        # use their own processes, so no compute has to catch up on those.
+        state["schedule_pid"] = node.spawn().id
+        state["pids"] = [node.spawn().id for _ in range(16)]
+
+    def run_clients(clients: int, n: int, compute: bool) -> None:
+        port = state["server"].port
+        per = max(1, n // clients)
+        errors: list = []
+
+        def client(c: int) -> None:
+            pid = state["pids"][c] if compute else state["schedule_pid"]
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            body = _core.json_encode({"body": {"type": "Message", "client": c}})
+            headers = {"Content-Type": "application/json"}
+            try:
+                for _ in range(per):
+                    conn.request("POST", f"/{pid}/schedule", body=body, headers=headers)
+                    res = conn.getresponse()
+                    data = res.read()
+                    if res.status != 200:
+                        errors.append(res.status)
+                        return
+                    if compute:
+                        slot = _core.json_decode(data.decode())["slot"]
+                        conn.request("GET", f"/{pid}/compute/{slot}")
+                        res = conn.getresponse()
+                        res.read()
+                        if res.status != 200:
+                            errors.append(res.status)
+                            return
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise RuntimeError(f"HTTP benchmark requests failed: {errors[:5]}")
+
+    out: dict[str, Callable[[int], None]] = {}
+    for clients in (1, 16):
+        def schedule(n: int, clients: int = clients) -> None:
+            run_clients(clients, n, compute=False)
+
+        def schedule_compute(n: int, clients: int = clients) -> None:
+            run_clients(clients, n, compute=True)
+
+        schedule.setup = setup  # type: ignore[attr-defined]
+        schedule_compute.setup = setup  # type: ignore[attr-defined]
+        out[f"B10 HTTP schedule ({clients} client{'s' if clients > 1 else ''})"] = schedule
+        out[f"B10 HTTP schedule+compute ({clients} client{'s' if clients > 1 else ''})"] = schedule_compute
     return out
 
 
@@ -127,6 +202,8 @@ def ratios(results: dict[str, dict]) -> dict[str, float]:
         ratio(f"B2 py / C++ ({mode})", f"B2_PySet/{arg}", f"B2_Set/{arg}")
         ratio(f"B9 python stack / C++ stack ({mode})", f"B9_PythonAppendStack/{arg}", f"B3_AppendStack/{arg}")
     ratio("B1 hashpath ignore / update", "B1_ResolveKey/0", "B1_ResolveKey/1")
+    ratio("B10 HTTP schedule 16 clients / 1 client", "B10 HTTP schedule (16 clients)", "B10 HTTP schedule (1 client)")
+    ratio("B10 HTTP schedule / in-process local schedule", "B10 HTTP schedule (1 client)", "B4_ScheduleLocal")
     ratio("B1 py hashpath ignore / update", "B1_PyResolveKey/0", "B1_PyResolveKey/1")
     ratio("B6 py commit / C++ commit", "B6 py commit", "B6_Commit")
     ratio("B4 aggressive / raw RSA sign", "B4_ScheduleAggressive", "Raw_RsaPssSign4096")

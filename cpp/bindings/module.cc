@@ -6,6 +6,7 @@
 
 namespace ao::py_bindings {
 void InitEngine(pybind11::module_& m);
+void InitHttp(pybind11::module_& m);
 void InitLogging(pybind11::module_& m);
 void InitMessage(pybind11::module_& m);
 void InitNode(pybind11::module_& m);
@@ -24,4 +25,5 @@ PYBIND11_MODULE(_core, m) {
   ao::py_bindings::InitWallet(m);
   ao::py_bindings::InitNode(m);
   ao::py_bindings::InitEngine(m);  // adds methods to _Node
+  ao::py_bindings::InitHttp(m);    // adds methods to _Node
 }

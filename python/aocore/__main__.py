@@ -1,4 +1,4 @@
-"""The ``aocore`` command line: ``aocore demo`` (and, as they land, ``serve`` and ``inspect``)."""
+"""The ``aocore`` command line: ``aocore demo``, ``aocore serve`` (and, as it lands, ``inspect``)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,31 @@ def _inspect(args: argparse.Namespace) -> int:
     return _inspect.run(args)
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from .node import Node
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with Node(args.store) as node, node.serve(args.host, args.port) as server:
+            print(f"aocore: serving node {node.address} on {server.url} (store {args.store}); "
+                  "Ctrl-C to stop", flush=True)
+            while not stop.wait(0.5):
+                pass
+            print("aocore: stopping", flush=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aocore", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -31,6 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     inspect.add_argument("--from", dest="start", type=int, default=0, help="first slot (with --process)")
     inspect.add_argument("--to", dest="end", type=int, default=None, help="last slot, inclusive (with --process)")
     inspect.set_defaults(func=_inspect)
+
+
+    serve = sub.add_parser("serve", help="serve a node over HTTP until SIGINT/SIGTERM")
+    serve.add_argument("--store", default=".aocore", help="LevelDB store directory (default ./.aocore)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=10000, help="port (default 10000; 0 picks a free one)")
+    serve.set_defaults(func=_serve)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 

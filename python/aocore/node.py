@@ -40,7 +40,29 @@ class Node(_core._Node):
     def __init__(self, store: str | os.PathLike[str] | None = None, *, wallet: Any = None,
                  uploader: Callable[[dict[str, Any]], Any] | None = None, **options: Any) -> None:
         super().__init__(store, wallet, options, uploader)
+        self._servers: "weakref.WeakSet[_core._HttpServer]" = weakref.WeakSet()
         _live_nodes.add(self)
+
+    def serve(self, host: str = "127.0.0.1", port: int = 10000, **limits: Any) -> "_core._HttpServer":
+        """Serves this node over HTTP/1.1 on background threads (see docs/http.md) and returns
+        the running server: ``.url``, ``.port`` (the chosen one for ``port=0``), ``.stop()``; it
+        is also a context manager. Bound to loopback unless ``host`` says otherwise.
+
+        ``limits``: ``max_body_bytes`` (16 MiB), ``read_timeout_ms``/``write_timeout_ms``
+        (5000), ``keep_alive_timeout_ms`` (2000), ``keep_alive_max_count`` (100), ``threads``
+        (16 requests at once), ``max_queued`` (256 waiting connections). Closing the node stops
+        its servers first.
+        """
+        server = self._serve(host, port, **limits)
+        self._servers.add(server)
+        return server
+
+    def close(self) -> None:
+        """Stops this node's HTTP servers, waits for operations in flight, closes the store.
+        Idempotent."""
+        for server in list(getattr(self, "_servers", ())):
+            server.stop()
+        super().close()
 
     def spawn(self, definition: dict[str, Any] | None = None, *, sign: bool = True) -> Process:
         """Creates a process and assigns its definition slot 0 on this node's scheduler.

@@ -8,6 +8,7 @@
 #include "aocore/common/logging.h"
 #include "aocore/devices/builtin_devices.h"
 #include "aocore/message/commitment.h"
+#include "aocore/node/meta_device.h"
 #include "aocore/node/result_cache.h"
 #include "aocore/store/leveldb_store.h"
 #include "aocore/store/memory_store.h"
@@ -92,6 +93,7 @@ Node::Node(NodeOptions options, std::unique_ptr<Store> store, Wallet wallet)
 
 Status Node::Start() {
   AO_RETURN_IF_ERROR(RegisterBuiltinDevices(*registry_));
+  AO_RETURN_IF_ERROR(registry_->Register("meta@1.0", MakeMetaDevice()));
   ResolverConfig config;
   config.registry = registry_;
   config.loader = std::make_shared<ContentLoader>(content_.get());

@@ -1,0 +1,96 @@
+#include "aocore/http/server.h"
+
+#include <httplib.h>
+
+#include <gtest/gtest.h>
+
+#include "aocore/http/json_codec.h"
+#include "aocore/node/node.h"
+#include "testing/test_util.h"
+
+namespace ao {
+namespace {
+
+struct Served {
+  std::unique_ptr<Node> node;
+  std::unique_ptr<HttpServer> server;
+};
+
+Served Serve(HttpServerOptions options = {}) {
+  Served s;
+  Result<std::unique_ptr<Node>> node = Node::Open(*NodeOptions::Parse(Message{}), testing::SharedTestWallet());
+  EXPECT_OK(node);
+  s.node = std::move(node).value();
+  options.port = 0;
+  Result<std::unique_ptr<HttpServer>> server = HttpServer::Start(*s.node, options);
+  EXPECT_OK(server);
+  s.server = std::move(server).value();
+  return s;
+}
+
+TEST(HttpServer, ServesStoredMessagesAsJsonAndUnknownIdsAs404) {
+  Served s = Serve();
+  Message m{{"a", 1}, {"b", Value(Bytes("\x01\xff", 2))}};
+  Result<std::string> id = s.node->Write(m);
+  ASSERT_OK(id);
+  httplib::Client client("127.0.0.1", s.server->port());
+  auto res = client.Get(("/" + *id).c_str());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(DecodeJsonMessage(res->body).value(), m);
+  auto missing = client.Get("/e5ohB7TgMYRoc0BLllkmAqkqLy1SrliEkOPJlNPXBQ8");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(*DecodeJsonMessage(missing->body)->FindBinary("error"), "not_found");
+}
+
+TEST(HttpServer, MetaInfoDescribesTheNode) {
+  Served s = Serve();
+  httplib::Client client("127.0.0.1", s.server->port());
+  auto res = client.Get("/~meta@1.0/info");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  Result<Message> info = DecodeJsonMessage(res->body);
+  ASSERT_OK(info);
+  EXPECT_EQ(*info->FindBinary("address"), s.node->address());
+}
+
+TEST(HttpServer, OversizedAndMalformedBodiesAreRejectedAndServingGoesOn) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1024;
+  Served s = Serve(options);
+  httplib::Client client("127.0.0.1", s.server->port());
+  auto big = client.Post("/~meta@1.0/info", std::string(4096, 'x'), "text/plain");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  auto bad = client.Post("/~meta@1.0/info", "{not json", "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  auto ok = client.Get("/~meta@1.0/info");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+}
+
+TEST(HttpServer, StopIsIdempotentAndFreesThePort) {
+  Served s = Serve();
+  int port = s.server->port();
+  EXPECT_TRUE(s.server->running());
+  s.server->Stop();
+  s.server->Stop();
+  EXPECT_FALSE(s.server->running());
+  HttpServerOptions again;
+  again.port = port;
+  Result<std::unique_ptr<HttpServer>> rebound = HttpServer::Start(*s.node, again);
+  EXPECT_OK(rebound);
+}
+
+TEST(HttpServer, BindingAnAddressInUseIsUnavailable) {
+  Served s = Serve();
+  HttpServerOptions same;
+  same.port = s.server->port();
+  Result<std::unique_ptr<HttpServer>> second = HttpServer::Start(*s.node, same);
+  EXPECT_TRUE(second.status().IsUnavailable());
+}
+
+}  // namespace
+}  // namespace ao

@@ -8,6 +8,7 @@ namespace ao::py_bindings {
 void InitEngine(pybind11::module_& m);
 void InitLogging(pybind11::module_& m);
 void InitMessage(pybind11::module_& m);
+void InitMessaging(pybind11::module_& m);
 void InitNode(pybind11::module_& m);
 void InitWallet(pybind11::module_& m);
 }  // namespace ao::py_bindings
@@ -24,4 +25,5 @@ PYBIND11_MODULE(_core, m) {
   ao::py_bindings::InitWallet(m);
   ao::py_bindings::InitNode(m);
   ao::py_bindings::InitEngine(m);  // adds methods to _Node
+  ao::py_bindings::InitMessaging(m);  // adds Node.monitor
 }

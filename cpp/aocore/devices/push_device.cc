@@ -231,7 +231,7 @@ class Pusher {
       return ResolveResult::Ok(Value(std::move(out)));
     }
     AO_ASSIGN_OR_RETURN(Origin origin, OriginOf(id, slot));
-    Message normalized = NormalizeKeys(*outbox);
+    AO_ASSIGN_OR_RETURN(Message normalized, NormalizeKeys(*outbox));
     for (const std::string& key : OrderedKeys(normalized)) {
       AO_ASSIGN_OR_RETURN(Message entry, PushOne(origin, key, *normalized.Find(key)));
       out.Set(key, Value(std::move(entry)));

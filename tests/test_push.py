@@ -17,6 +17,9 @@ class PingPong:
     def init(self, base):
         return {**base, "received": 0}
 
+    def snapshot(self, base):
+        return {"kind": "pingpong"}
+
     def compute(self, base, req):
         body = req.get("body", {})
         state = {**base, "received": base.get("received", 0) + 1}

@@ -66,6 +66,9 @@ inline DevicePtr PingPongDevice() {
     m.Set("received", Value(0));
     return ResolveResult::Ok(Value(std::move(m)));
   });
+  dev->AddKey("snapshot", [](const DeviceCall&) -> Result<ResolveResult> {
+    return ResolveResult::Ok(Value(Message{{"kind", "pingpong"}}));
+  });
   dev->AddKey("compute", [](const DeviceCall& c) -> Result<ResolveResult> {
     Message m = c.base;
     const Message* body = c.req.FindMessage("body");

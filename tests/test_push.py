@@ -40,8 +40,15 @@ def spawn(node: aocore.Node, name: str, limit: int = 6) -> aocore.Process:
                        "execution-device": "pingpong@1.0", "name": name, "limit": limit})
 
 
+_WALLET: list[aocore.Wallet] = []
+
+
 def make_node(path=None) -> aocore.Node:
-    node = aocore.Node(path) if path is not None else aocore.Node()
+    # One wallet for the module: generating RSA-4096 keys dominates a test otherwise. A LevelDB
+    # node stores it and reloads it on reopen.
+    if not _WALLET:
+        _WALLET.append(aocore.Wallet.generate())
+    node = aocore.Node(path, wallet=_WALLET[0])
     node.register_device("pingpong@1.0", PingPong())
     return node
 

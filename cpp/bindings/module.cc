@@ -9,6 +9,7 @@ void InitEngine(pybind11::module_& m);
 void InitHttp(pybind11::module_& m);
 void InitLogging(pybind11::module_& m);
 void InitMessage(pybind11::module_& m);
+void InitMessaging(pybind11::module_& m);
 void InitNode(pybind11::module_& m);
 void InitWallet(pybind11::module_& m);
 }  // namespace ao::py_bindings
@@ -26,4 +27,5 @@ PYBIND11_MODULE(_core, m) {
   ao::py_bindings::InitNode(m);
   ao::py_bindings::InitEngine(m);  // adds methods to _Node
   ao::py_bindings::InitHttp(m);    // adds methods to _Node
+  ao::py_bindings::InitMessaging(m);  // adds Node.monitor
 }

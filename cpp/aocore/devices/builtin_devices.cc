@@ -1,8 +1,10 @@
 #include "aocore/devices/builtin_devices.h"
 
+#include "aocore/devices/cron_device.h"
 #include "aocore/devices/message_device.h"
 #include "aocore/devices/patch_device.h"
 #include "aocore/devices/process_device.h"
+#include "aocore/devices/push_device.h"
 #include "aocore/devices/scheduler_device.h"
 #include "aocore/devices/stack_device.h"
 #include "aocore/devices/test_device.h"
@@ -10,15 +12,19 @@
 namespace ao {
 
 Status RegisterBuiltinDevices(DeviceRegistry& registry) {
+  AO_RETURN_IF_ERROR(registry.Register("cron@1.0", MakeCronDevice()));
   AO_RETURN_IF_ERROR(registry.Register("message@1.0", MakeMessageDevice()));
   AO_RETURN_IF_ERROR(registry.Register("patch@1.0", MakePatchDevice()));
   AO_RETURN_IF_ERROR(registry.Register("process@1.0", MakeProcessDevice()));
+  AO_RETURN_IF_ERROR(registry.Register("push@1.0", MakePushDevice()));
   AO_RETURN_IF_ERROR(registry.Register("scheduler@1.0", MakeSchedulerDevice()));
   AO_RETURN_IF_ERROR(registry.Register("stack@1.0", MakeStackDevice()));
   AO_RETURN_IF_ERROR(registry.Register("test-device@1.0", MakeTestDevice()));
+  AO_RETURN_IF_ERROR(registry.RegisterAlias("dev_cron", "cron@1.0"));
   AO_RETURN_IF_ERROR(registry.RegisterAlias("dev_message", "message@1.0"));
   AO_RETURN_IF_ERROR(registry.RegisterAlias("dev_patch", "patch@1.0"));
   AO_RETURN_IF_ERROR(registry.RegisterAlias("dev_process", "process@1.0"));
+  AO_RETURN_IF_ERROR(registry.RegisterAlias("dev_push", "push@1.0"));
   AO_RETURN_IF_ERROR(registry.RegisterAlias("dev_scheduler", "scheduler@1.0"));
   AO_RETURN_IF_ERROR(registry.RegisterAlias("dev_stack", "stack@1.0"));
   AO_RETURN_IF_ERROR(registry.RegisterAlias("dev_test", "test-device@1.0"));

@@ -16,6 +16,7 @@
 namespace ao {
 
 class ContentCache;
+class CronScheduler;
 class ProcessCache;
 class Resolver;
 class SchedulerRegistry;
@@ -30,6 +31,7 @@ struct NodeServices {
   const Resolver* resolver = nullptr;
   ProcessCache* process_cache = nullptr;  // computed states (process@1.0)
   WorkerRegistry* workers = nullptr;      // process workers; null: every compute is inline
+  CronScheduler* cron = nullptr;          // cron@1.0 tasks (devices/cron_device.h)
   const Wallet* wallet = nullptr;       // the node wallet (signs assignments)
   std::string_view address;             // the node wallet's address
 

@@ -13,8 +13,8 @@
 //              no `slot`: the latest cached state, else `now` (§1.13, process_now_from_cache)
 //   now        the state after the scheduler's current slot (the whole state, §1.5)
 //   snapshot   run_as execution, {path: snapshot, mode: Map}
-//   push       run_as push (`push-device`, default push@1.0); an error result saying push is
-//              not implemented yet while no push device is registered
+//   push       run_as push (`push-device`, default push@1.0, devices/push_device.h); a 501
+//              error result when the named push device is not registered
 // The execution device is `execution-device`, else stack@1.0 when `device-stack` is set; a
 // process with neither gets an error result when computed (no genesis-wasm default, §7.17).
 //

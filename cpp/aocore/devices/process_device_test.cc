@@ -717,7 +717,9 @@ TEST(ProcessDevice, SnapshotAndPushKeys) {
   ASSERT_OK(snap);
   ASSERT_TRUE(snap->ok()) << snap->DebugString();
   EXPECT_EQ(::ao::testing::WithoutPriv(snap->value), Value(Message{{"1", Value(Message())}}));
-  Result<ResolveResult> push = env.Resolve(def, Message{{"path", "push"}});
+  Message unregistered_push = def;
+  unregistered_push.Set("push-device", Value("no-such-push@1.0"));
+  Result<ResolveResult> push = env.Resolve(unregistered_push, Message{{"path", "push"}, {"slot", Value(0)}});
   ASSERT_OK(push);
   ASSERT_FALSE(push->ok());
   EXPECT_EQ(F(push->value, "status"), Value(501));

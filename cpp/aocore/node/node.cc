@@ -123,12 +123,21 @@ Status Node::Start() {
                                             std::chrono::milliseconds(1000));
   workers_ = std::make_unique<WorkerRegistry>(*pool_, worker_options);
 
+  timer_ = std::make_unique<Timer>(2);
+  cron_ = std::make_unique<CronScheduler>(*store_, *content_, *timer_, [this](const Message& request) -> Result<ResolveResult> {
+    AO_ASSIGN_OR_RETURN(Operation op, Enter());
+    ResolveOptions opts = default_opts_;
+    opts.hashpath = HashpathMode::kIgnore;
+    return ResolvePathRequest(*resolver_, *content_, request, opts);
+  });
+
   services_.store = store_.get();
   services_.content = content_.get();
   services_.schedulers = schedulers_.get();
   services_.resolver = resolver_.get();
   services_.process_cache = process_cache_.get();
   services_.workers = workers_.get();
+  services_.cron = cron_.get();
   services_.wallet = &wallet_;
   services_.address = address_;
   services_.scheduling_mode = options_.scheduling_mode;
@@ -142,7 +151,44 @@ Status Node::Start() {
   default_opts_.max_stack_passes = options_.max_stack_passes;
   default_opts_.services = &services_;
   default_opts_.priv_wallet = std::make_shared<const Wallet>(wallet_);
-  return Status::OK();
+  return cron_->Resume();
+}
+
+Result<std::shared_ptr<ProcessMonitor>> Node::Monitor(std::string_view process_id, MonitorOptions options) {
+  AO_ASSIGN_OR_RETURN(Operation op, Enter());
+  AO_ASSIGN_OR_RETURN(std::string pid, CanonicalProcessId(process_id));
+  {
+    std::lock_guard lock(mu_);
+    auto it = monitors_.find(pid);
+    if (it != monitors_.end() && it->second->running()) return it->second;
+  }
+  ProcessMonitor::Hooks hooks;
+  hooks.current_slot = [this](const std::string& id) -> Result<int64_t> {
+    AO_ASSIGN_OR_RETURN(Operation inner, Enter());
+    return schedulers_->CurrentSlot(id);
+  };
+  hooks.push = [this](const std::string& id, int64_t slot) -> Result<ResolveResult> {
+    AO_ASSIGN_OR_RETURN(Operation inner, Enter());
+    AO_ASSIGN_OR_RETURN(Message definition, content_->ReadMessage(id));
+    ResolveOptions opts = default_opts_;
+    opts.hashpath = HashpathMode::kIgnore;
+    return resolver_->Resolve(Value(std::move(definition)), Message{{"path", "push"}, {"slot", Value(slot)}}, opts);
+  };
+  AO_ASSIGN_OR_RETURN(std::shared_ptr<ProcessMonitor> monitor,
+                      ProcessMonitor::Start(pid, options, *store_, *timer_, std::move(hooks)));
+  std::shared_ptr<ProcessMonitor> replaced;
+  {
+    std::lock_guard lock(mu_);
+    auto& slot = monitors_[pid];
+    if (slot && slot->running()) {
+      replaced = monitor;  // a concurrent call won: keep its monitor
+      monitor = slot;
+    } else {
+      slot = monitor;
+    }
+  }
+  if (replaced) replaced->Stop();
+  return monitor;
 }
 
 Node::~Node() { (void)Close(); }
@@ -177,6 +223,18 @@ Status Node::Close() {
   if (ProcessWorker::Current() != nullptr || (pool_ && pool_->InPool())) {
     return Status::Unavailable("cannot close a node from inside one of its process workers");
   }
+  if (timer_ && timer_->InRunner()) {
+    return Status::Unavailable("cannot close a node from inside one of its cron tasks or monitors");
+  }
+  // Timed work first: no monitor tick or cron run starts after this, and those in flight end.
+  std::map<std::string, std::shared_ptr<ProcessMonitor>, std::less<>> monitors;
+  {
+    std::lock_guard lock(mu_);
+    monitors.swap(monitors_);
+  }
+  for (auto& [pid, monitor] : monitors) monitor->Stop();
+  if (cron_) cron_->Shutdown();
+  if (timer_) timer_->Stop();
   {
     std::unique_lock lock(mu_);
     if (closed_) return Status::OK();

@@ -3,10 +3,13 @@
 // every open so the node address survives restarts), the content cache, the device registry
 // (preloaded with the built-in devices), the resolver, the scheduler registry (one
 // single-writer scheduler per process, signing assignments with the node wallet), the process
-// cache, the thread pool and the process workers (one per process, on the pool). Devices reach
+// cache, the thread pool and the process workers (one per process, on the pool), and the timed
+// work: one Timer, the cron@1.0 tasks (CronScheduler, resumed from the store at open) and the
+// process monitors. Devices reach
 // these through NodeServices (ResolveOptions::services).
 //
-// Lifecycle: Open() builds everything; Close() stops accepting work, waits for operations in
+// Lifecycle: Open() builds everything; Close() first stops the monitors, the cron tasks and the
+// timer (runs in flight finish; persisted cron tasks stay for the next open), then stops accepting work, waits for operations in
 // flight, stops the process workers (each writes a restore point and answers its waiters),
 // stops and joins the pool, stops the schedulers, then closes the store. Close() is idempotent; any call after it returns
 // Status::Closed. Closing from inside an operation of the same node (e.g. a device calling
@@ -16,12 +19,14 @@
 #pragma once
 
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 
 #include "aocore/actor/thread_pool_executor.h"
+#include "aocore/actor/timer.h"
 #include "aocore/actor/worker_registry.h"
 #include "aocore/ao/device_registry.h"
 #include "aocore/ao/resolve_options.h"
@@ -30,9 +35,11 @@
 #include "aocore/cache/process_cache.h"
 #include "aocore/common/result.h"
 #include "aocore/crypto/wallet.h"
+#include "aocore/devices/cron_device.h"
 #include "aocore/devices/node_services.h"
 #include "aocore/message/message.h"
 #include "aocore/node/node_options.h"
+#include "aocore/node/process_monitor.h"
 #include "aocore/scheduler/scheduler_registry.h"
 #include "aocore/store/store.h"
 
@@ -84,6 +91,11 @@ class Node {
   WorkerRegistry& workers() { return *workers_; }
   ProcessCache& process_cache() { return *process_cache_; }
   const NodeServices& services() const { return services_; }
+  CronScheduler& cron() { return *cron_; }
+
+  // The monitor of `process_id` (process_monitor.h): the running one if there is one (its
+  // options stay), else a new one resuming from the persisted cursor. Closed after Close().
+  Result<std::shared_ptr<ProcessMonitor>> Monitor(std::string_view process_id, MonitorOptions options = {});
 
   // An operation scope: while one is alive the node will not close underneath it.
   class Operation {
@@ -122,6 +134,8 @@ class Node {
   std::unique_ptr<ProcessCache> process_cache_;
   std::unique_ptr<ThreadPoolExecutor> pool_;
   std::unique_ptr<WorkerRegistry> workers_;
+  std::unique_ptr<Timer> timer_;
+  std::unique_ptr<CronScheduler> cron_;
   NodeServices services_;
   ResolveOptions default_opts_;
 
@@ -131,6 +145,7 @@ class Node {
   mutable int active_ = 0;
   bool closing_ = false;
   bool closed_ = false;
+  std::map<std::string, std::shared_ptr<ProcessMonitor>, std::less<>> monitors_;
 };
 
 }  // namespace ao

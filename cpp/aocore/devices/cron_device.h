@@ -1,0 +1,128 @@
+// cron@1.0: node-level timed tasks. Port of src/dev_cron.erl (spec/process.md §5.2) with the
+// weaknesses of §7.29 fixed. The device is a thin front over the node's CronScheduler, which it
+// reaches through NodeServices::cron.
+//
+// Keys (the task request is the request with `path` = its `cron-path`, without `cron-path`,
+// `interval` and `device`; without a `method` it is sent as POST):
+//   once   {cron-path}: runs the request once, at once. -> the task ID (text)
+//   every  {cron-path, interval}: runs it at once, then every interval ("<n>-<unit>", units
+//          matched case-insensitively by prefix: millisecond, second, minute, hour, day).
+//          -> the task ID
+//   stop   {task}: stops the task (also while it runs: it is never run again) ->
+//          {status: 200, body: {message: "Task stopped successfully", task_id}};
+//          an unknown task -> {error, "Task not found."}
+// Errors as the reference: "No cron path found in message.", "No interval found in message.",
+// "No task ID found in message."; an unparseable interval is the error result
+// "Invalid time unit: <unit>" / "Invalid interval value." / "Error parsing interval" (the
+// reference crashes on the first two, §5.2).
+//
+// Fixes (docs/deviations.md "Messaging"): the task ID is id(request, all) as the reference,
+// but registering the same request again returns the same task (no second task, §7.29);
+// tasks are persisted in the store (cron/<task>) and resume when the node reopens (`every`
+// tasks at their next due time, not at once; a `once` task that had not finished runs again);
+// a failing run (an error status, or a non-ok result) is logged on the "cron" logger and
+// retried with exponential back-off (kCronBackoffBase doubling, capped at kCronBackoffCap, never
+// sooner than the interval) instead of at once; a finished `once` task is forgotten.
+//
+// Task requests are path requests ("/<id>/key/...?a=b", "/~device@1.0/key"): see
+// ResolvePathRequest.
+//
+// Thread-safety: CronScheduler is safe from any thread; runs happen on the Timer's runner
+// threads, one run of a task at a time.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aocore/actor/timer.h"
+#include "aocore/ao/device.h"
+#include "aocore/ao/resolve_options.h"
+#include "aocore/common/result.h"
+#include "aocore/message/message.h"
+
+namespace ao {
+
+class ContentCache;
+class Resolver;
+class Store;
+
+inline constexpr std::chrono::milliseconds kCronBackoffBase{100};
+inline constexpr std::chrono::milliseconds kCronBackoffCap{60000};
+
+DevicePtr MakeCronDevice();
+
+// Parses "<n>-<unit>" (see the header comment). InvalidArgument with the reference's messages.
+Result<std::chrono::milliseconds> ParseCronInterval(std::string_view text);
+
+// A path request as a node takes it from HTTP, minimal form (aocore's HTTP layer will provide
+// the full one): request.path is "/<first>[/<key>...][?k=v&...]". <first> is `~name@version`
+// (the base is {device: name}), a 43-character ID (the stored message, a 404 error result when
+// absent), or else the first key on an empty base. Query parameters and the other request keys
+// are request keys. With no key after <first> the result is the base itself.
+Result<ResolveResult> ResolvePathRequest(const Resolver& resolver, const ContentCache& content,
+                                         const Message& request, const ResolveOptions& opts);
+
+class CronScheduler {
+ public:
+  // Runs one task request; provided by the node (it keeps the node open during the run).
+  using Runner = std::function<Result<ResolveResult>(const Message& request)>;
+
+  struct TaskInfo {
+    std::string id;
+    std::string kind;  // "once" or "every"
+    std::chrono::milliseconds interval{0};
+    Message request;
+    int64_t runs = 0;
+    int64_t failures = 0;  // consecutive
+  };
+
+  // REQUIRES: store, content and timer outlive the scheduler (Shutdown first).
+  CronScheduler(Store& store, const ContentCache& content, Timer& timer, Runner runner);
+  ~CronScheduler();
+  CronScheduler(const CronScheduler&) = delete;
+  CronScheduler& operator=(const CronScheduler&) = delete;
+
+  // Loads and arms the persisted tasks. Call once, after the node is ready to run requests.
+  Status Resume();
+  // Registers a task (see the header comment); the same request again returns the same ID.
+  // `request` is the cron@1.0 request (path once/every, cron-path, interval, ...).
+  Result<std::string> Once(const Message& request);
+  Result<std::string> Every(const Message& request, std::chrono::milliseconds interval);
+  // NotFound when no such task.
+  Status Stop(std::string_view task_id);
+  // No more runs (the persisted tasks stay for the next open); waits for runs in flight unless
+  // called from one.
+  void Shutdown();
+
+  std::vector<TaskInfo> Tasks() const;
+
+ private:
+  struct Task;
+
+  Result<std::string> Register(const Message& request, std::string kind, std::chrono::milliseconds interval);
+  void Arm(const std::shared_ptr<Task>& task, Timer::Clock::time_point due);
+  void Run(const std::shared_ptr<Task>& task);
+  Status Persist(const Task& task, const Message& original);
+
+  Store& store_;
+  const ContentCache& content_;
+  Timer& timer_;
+  const Runner runner_;
+
+  mutable std::mutex mu_;  // leaf lock: guards the fields below
+  std::condition_variable idle_;
+  std::map<std::string, std::shared_ptr<Task>, std::less<>> tasks_;
+  int running_ = 0;
+  bool shutdown_ = false;
+};
+
+}  // namespace ao

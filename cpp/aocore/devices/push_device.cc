@@ -1,0 +1,359 @@
+#include "aocore/devices/push_device.h"
+
+#include <algorithm>
+#include <charconv>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "aocore/ao/resolver.h"
+#include "aocore/cache/content_cache.h"
+#include "aocore/common/bytes.h"
+#include "aocore/common/logging.h"
+#include "aocore/devices/message_device.h"
+#include "aocore/devices/node_services.h"
+#include "aocore/devices/process_device.h"
+#include "aocore/message/commitment.h"
+#include "aocore/message/id.h"
+#include "aocore/message/key.h"
+#include "aocore/store/keys.h"
+#include "aocore/store/store.h"
+
+namespace ao {
+namespace {
+
+ResolveResult ErrorResult(int64_t status, std::string body) {
+  return ResolveResult::Error(Value(Message{{"status", Value(status)}, {"body", Value(std::move(body))}}));
+}
+
+std::optional<int64_t> IntOf(const Value* v) {
+  if (v == nullptr) return std::nullopt;
+  if (v->is_integer()) return v->integer();
+  if (!v->is_binary() || v->binary().empty() || v->binary().size() > 20) return std::nullopt;
+  int64_t n = 0;
+  const std::string& s = v->binary();
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return n;
+}
+
+// Pushes of one (store, process, slot) in progress: a second concurrent push of the same slot
+// would race the delivery records.
+class Claims {
+ public:
+  bool Claim(const std::string& key) {
+    std::lock_guard lock(mu_);
+    return held_.insert(key).second;
+  }
+  void Release(const std::string& key) {
+    std::lock_guard lock(mu_);
+    held_.erase(key);
+  }
+
+ private:
+  std::mutex mu_;  // leaf lock
+  std::set<std::string> held_;
+};
+
+Claims& GlobalClaims() {
+  static Claims* claims = new Claims();  // never destroyed: used from detached threads at exit
+  return *claims;
+}
+
+class ClaimGuard {
+ public:
+  explicit ClaimGuard(std::string key) : key_(std::move(key)), held_(GlobalClaims().Claim(key_)) {}
+  ~ClaimGuard() {
+    if (held_) GlobalClaims().Release(key_);
+  }
+  ClaimGuard(const ClaimGuard&) = delete;
+  ClaimGuard& operator=(const ClaimGuard&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  std::string key_;
+  bool held_;
+};
+
+// Outbox keys in numeric order where numeric ("2" before "10"), others after, bytewise.
+std::vector<std::string> OrderedKeys(const Message& outbox) {
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : outbox) {
+    if (k == "priv" || k == "commitments" || k == "hashpath") continue;
+    keys.push_back(k);
+  }
+  auto number = [](const std::string& k) {
+    const Value v(k);
+    return IntOf(&v);
+  };
+  std::stable_sort(keys.begin(), keys.end(), [&](const std::string& a, const std::string& b) {
+    const std::optional<int64_t> ia = number(a), ib = number(b);
+    if (ia && ib) return *ia < *ib;
+    if (ia.has_value() != ib.has_value()) return ia.has_value();
+    return a < b;
+  });
+  return keys;
+}
+
+std::string DeliveryPath(std::string_view pid, int64_t slot, std::string_view outbox_key) {
+  return "push/" + std::string(pid) + "/" + EncodeSlot(static_cast<uint64_t>(slot)) + "/" +
+         Base64UrlEncode(outbox_key);
+}
+
+struct Delivery {
+  std::string target;
+  int64_t slot = 0;
+  std::string id;
+};
+
+Result<std::optional<Delivery>> ReadDelivery(Store& store, const std::string& path) {
+  Result<Bytes> raw = store.Read(path);
+  if (!raw.ok()) {
+    if (raw.status().IsNotFound()) return std::optional<Delivery>();
+    return raw.status();
+  }
+  const std::string& s = *raw;
+  const size_t a = s.find(' ');
+  const size_t b = a == std::string::npos ? a : s.find(' ', a + 1);
+  if (b == std::string::npos) return Status::Corruption("push delivery record '" + path + "' is malformed");
+  Delivery d;
+  d.target = s.substr(0, a);
+  Value slot_text(s.substr(a + 1, b - a - 1));
+  std::optional<int64_t> slot = IntOf(&slot_text);
+  if (!slot) return Status::Corruption("push delivery record '" + path + "' has no slot");
+  d.slot = *slot;
+  d.id = s.substr(b + 1);
+  return std::optional<Delivery>(std::move(d));
+}
+
+// The sender's identity as the stamps of its messages carry it.
+struct Origin {
+  std::string process;
+  int64_t slot = 0;
+  Message stamps;  // from-* keys (from-slot included)
+};
+
+Result<Origin> OriginOf(const process::Identity& id, int64_t slot) {
+  Origin o;
+  o.process = id.id;
+  o.slot = slot;
+  Message base = id.definition;
+  base.Erase("commitments");
+  AO_ASSIGN_OR_RETURN(std::string uncommitted, MessageId(base, IdMode::kNone));
+  base.Erase("authority");
+  base.Erase("scheduler");
+  AO_ASSIGN_OR_RETURN(std::string base_id, MessageId(base, IdMode::kNone));
+  o.stamps.Set("from-process", Value(id.id));
+  o.stamps.Set("from-slot", Value(slot));
+  o.stamps.Set("from-uncommitted", Value(std::move(uncommitted)));
+  o.stamps.Set("from-base", Value(std::move(base_id)));
+  if (const Value* s = id.definition.Find("scheduler")) o.stamps.Set("from-scheduler", *s);
+  if (const Value* a = id.definition.Find("authority")) o.stamps.Set("from-authority", *a);
+  return o;
+}
+
+class Pusher {
+ public:
+  Pusher(const DeviceCall& c, const NodeServices& services) : c_(c), services_(services), opts_(c.opts) {
+    opts_.hashpath = HashpathMode::kIgnore;
+  }
+
+  Result<ResolveResult> Run() {
+    AO_ASSIGN_OR_RETURN(process::Identity id, process::IdentityOf(c_.base));
+    const Value* raw_slot = MessageFind(c_.req, "slot");
+    int64_t slot = 0;
+    if (raw_slot == nullptr) {
+      AO_ASSIGN_OR_RETURN(ResolveResult scheduled, ScheduleInitial(id));
+      if (!scheduled.ok() || !scheduled.value.is_message()) return scheduled;
+      const Message& assignment = scheduled.value.message();
+      const Message* body = assignment.FindMessage("body");
+      if (body != nullptr) {
+        const Bytes* type = body->FindBinary("type");
+        if (type != nullptr && *type == "Process") return scheduled;  // a process is only scheduled
+      }
+      std::optional<int64_t> s = IntOf(assignment.Find("slot"));
+      if (!s) return ErrorResult(500, "push: the scheduler returned an assignment without a slot");
+      slot = *s;
+    } else {
+      std::optional<int64_t> s = IntOf(raw_slot);
+      if (!s || *s < 0) return ErrorResult(400, "push: `slot` must be a non-negative integer, not " + raw_slot->DebugString());
+      slot = *s;
+    }
+    depth_ = IntOf(MessageFind(c_.req, "push-depth")).value_or(0);
+    max_depth_ = IntOf(MessageFind(c_.req, "push-max-depth"))
+                     .value_or(IntOf(id.definition.Find("push-max-depth")).value_or(kDefaultPushMaxDepth));
+    result_depth_ = IntOf(MessageFind(c_.req, "result-depth")).value_or(1);
+    return PushSlot(id, slot);
+  }
+
+ private:
+  Result<ResolveResult> ScheduleInitial(const process::Identity& id) {
+    const Value* body = MessageFind(c_.req, "body");
+    Message to_sched = body != nullptr && body->is_message() ? body->message() : c_.req;
+    to_sched.Erase("path");
+    Message req{{"path", "schedule"}, {"method", "POST"}, {"body", Value(std::move(to_sched))}};
+    return c_.resolver.Resolve(Value(id.definition), req, opts_);
+  }
+
+  Result<ResolveResult> PushSlot(const process::Identity& id, int64_t slot) {
+    const std::string claim_key = std::to_string(reinterpret_cast<uintptr_t>(services_.store)) + "/" + id.id + "/" +
+                                  std::to_string(slot);
+    ClaimGuard claim(claim_key);
+    if (!claim.held()) {
+      return ErrorResult(409, "slot " + std::to_string(slot) + " of process " + id.id + " is being pushed already");
+    }
+    auto log = Logger("push");
+    AO_ASSIGN_OR_RETURN(ResolveResult computed,
+                        c_.resolver.Resolve(Value(id.definition), Message{{"path", "compute"}, {"slot", Value(slot)}},
+                                            opts_));
+    if (!computed.ok()) {
+      log->warn("push_compute_failed proc={} slot={} result={}", id.id, slot, computed.DebugString());
+      return computed;
+    }
+    Message results;
+    if (computed.value.is_message()) {
+      if (const Message* r = computed.value.message().FindMessage("results")) results = *r;
+    }
+    Message out;
+    if (result_depth_ > 0) {
+      for (const auto& [k, v] : results) {
+        if (k != "priv") out.Set(k, v);
+      }
+    }
+    out.Set("slot", Value(slot));
+    out.Set("process", Value(id.id));
+    const Message* outbox = results.FindMessage("outbox");
+    if (outbox == nullptr || outbox->empty()) {
+      log->debug("push_done proc={} slot={} outbox=empty", id.id, slot);
+      return ResolveResult::Ok(Value(std::move(out)));
+    }
+    AO_ASSIGN_OR_RETURN(Origin origin, OriginOf(id, slot));
+    AO_ASSIGN_OR_RETURN(Message normalized, NormalizeKeys(*outbox));
+    for (const std::string& key : OrderedKeys(normalized)) {
+      AO_ASSIGN_OR_RETURN(Message entry, PushOne(origin, key, *normalized.Find(key)));
+      out.Set(key, Value(std::move(entry)));
+    }
+    return ResolveResult::Ok(Value(std::move(out)));
+  }
+
+  // One outbox message: scheduled on its target (once), then pushed there.
+  Result<Message> PushOne(const Origin& origin, const std::string& key, const Value& raw) {
+    auto log = Logger("push");
+    const Bytes* raw_target = raw.is_message() ? raw.message().FindBinary("target") : nullptr;
+    if (raw_target == nullptr) {
+      return Message{{"response", "error"},
+                     {"status", Value(404)},
+                     {"outbox-index", Value(key)},
+                     {"reason", "Target process not available."},
+                     {"message", raw}};
+    }
+    // The target may carry a hint after `?` or `&` (not followed: pushing is local only).
+    const std::string target = raw_target->substr(0, raw_target->find_first_of("?&"));
+    Result<Message> target_def = services_.content->ReadMessage(target);
+    if (!target_def.ok()) {
+      if (!target_def.status().IsNotFound()) return target_def.status();
+      log->warn("push_target_not_found proc={} slot={} key={} target={}", origin.process, origin.slot, key, target);
+      return Message{{"response", "error"},
+                     {"status", Value(404)},
+                     {"target", Value(target)},
+                     {"outbox-index", Value(key)},
+                     {"reason", "Could not access target process!"}};
+    }
+    const std::string record = DeliveryPath(origin.process, origin.slot, key);
+    AO_ASSIGN_OR_RETURN(std::optional<Delivery> delivered, ReadDelivery(*services_.store, record));
+    Delivery d;
+    if (delivered) {
+      d = std::move(*delivered);
+      log->debug("push_already_delivered proc={} slot={} key={} target={} target_slot={}", origin.process,
+                 origin.slot, key, d.target, d.slot);
+    } else {
+      Message msg = raw.message();
+      msg.Erase("commitments");
+      msg.Erase("priv");
+      msg.Set("target", Value(target));
+      msg.Set("data-protocol", Value("ao"));
+      msg.Set("variant", Value("ao.N.1"));
+      msg.Set("type", Value("Message"));
+      for (const auto& [k, v] : origin.stamps) msg.Set(k, v);
+      if (services_.wallet == nullptr) return Status::Internal("push@1.0 needs the node wallet to sign");
+      AO_ASSIGN_OR_RETURN(Message signed_msg, Commit(msg, *services_.wallet));
+      AO_ASSIGN_OR_RETURN(std::string msg_id, MessageId(signed_msg, IdMode::kAll));
+      Message req{{"path", "schedule"}, {"method", "POST"}, {"body", Value(std::move(signed_msg))}};
+      AO_ASSIGN_OR_RETURN(ResolveResult scheduled, c_.resolver.Resolve(Value(*target_def), req, opts_));
+      std::optional<int64_t> new_slot;
+      if (scheduled.ok() && scheduled.value.is_message()) {
+        const std::optional<int64_t> status = IntOf(scheduled.value.message().Find("status"));
+        if (!status || *status == 200) new_slot = IntOf(scheduled.value.message().Find("slot"));
+      }
+      if (!new_slot) {
+        log->warn("push_schedule_failed proc={} slot={} key={} target={} result={}", origin.process, origin.slot,
+                  key, target, scheduled.DebugString());
+        return Message{{"response", "error"}, {"target", Value(target)}, {"outbox-index", Value(key)},
+                       {"reason", scheduled.value}};
+      }
+      d = Delivery{target, *new_slot, std::move(msg_id)};
+      WriteBatch batch;
+      batch.Write(record, d.target + " " + std::to_string(d.slot) + " " + d.id);
+      WriteOptions wo;
+      wo.sync = true;
+      AO_RETURN_IF_ERROR(services_.store->Apply(batch, wo));
+      log->info("pushed proc={} slot={} key={} target={} target_slot={}", origin.process, origin.slot, key,
+                d.target, d.slot);
+    }
+    Message entry{{"id", Value(d.id)}, {"target", Value(d.target)}, {"slot", Value(d.slot)}};
+    if (depth_ + 1 > max_depth_) {
+      entry.Set("resulted-in",
+                Value(Message{{"response", "error"},
+                              {"status", Value(508)},
+                              {"target", Value(d.target)},
+                              {"reason", Value("push depth limit (" + std::to_string(max_depth_) +
+                                               ") reached: the message is scheduled but not pushed further")}}));
+      return entry;
+    }
+    Message down{{"path", "push"},
+                 {"slot", Value(d.slot)},
+                 {"push-depth", Value(depth_ + 1)},
+                 {"push-max-depth", Value(max_depth_)},
+                 {"result-depth", Value(result_depth_ - 1)}};
+    Result<ResolveResult> pushed = c_.resolver.Resolve(Value(*target_def), down, opts_);
+    if (!pushed.ok()) {
+      entry.Set("resulted-in", Value(Message{{"response", "error"},
+                                             {"target", Value(d.target)},
+                                             {"reason", Value(pushed.status().ToString())}}));
+    } else if (!pushed->ok()) {
+      entry.Set("resulted-in",
+                Value(Message{{"response", "error"}, {"target", Value(d.target)}, {"reason", pushed->value}}));
+    } else {
+      entry.Set("resulted-in", pushed->value);
+    }
+    return entry;
+  }
+
+  const DeviceCall& c_;
+  const NodeServices& services_;
+  ResolveOptions opts_;
+  int64_t depth_ = 0;
+  int64_t max_depth_ = kDefaultPushMaxDepth;
+  int64_t result_depth_ = 1;
+};
+
+Result<ResolveResult> Push(const DeviceCall& c) {
+  const NodeServices* s = c.opts.services;
+  if (s == nullptr || s->store == nullptr || s->content == nullptr) {
+    return ErrorResult(500, "push@1.0 needs a node (store, content cache, schedulers)");
+  }
+  return Pusher(c, *s).Run();
+}
+
+}  // namespace
+
+DevicePtr MakePushDevice() {
+  auto dev = FunctionDevice::Module("push@1.0");
+  dev->AddKey("push", Push).SetExports({"push"});
+  return dev;
+}
+
+}  // namespace ao

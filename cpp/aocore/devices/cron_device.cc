@@ -87,58 +87,6 @@ Result<milliseconds> ParseCronInterval(std::string_view text) {
   return Status::InvalidArgument("Invalid time unit: " + std::string(text.substr(dash + 1)));
 }
 
-Result<ResolveResult> ResolvePathRequest(const Resolver& resolver, const ContentCache& content,
-                                         const Message& request, const ResolveOptions& opts) {
-  const Value* raw = MessageFind(request, "path");
-  if (raw == nullptr || !raw->is_binary()) return Status::InvalidArgument("a path request needs a text `path`");
-  std::string_view path = raw->binary();
-  Message req = request;
-  req.Erase("path");
-  if (const size_t q = path.find('?'); q != std::string_view::npos) {
-    std::string_view query = path.substr(q + 1);
-    path = path.substr(0, q);
-    while (!query.empty()) {
-      const size_t amp = query.find('&');
-      std::string_view pair = query.substr(0, amp);
-      query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-      if (pair.empty()) continue;
-      const size_t eq = pair.find('=');
-      std::string key = PercentDecode(pair.substr(0, eq));
-      std::string value = eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1));
-      req.Set(key, Value(std::move(value)));
-    }
-  }
-  std::vector<std::string> segments;
-  for (size_t pos = 0; pos <= path.size();) {
-    const size_t end = std::min(path.find('/', pos), path.size());
-    if (end > pos) segments.push_back(PercentDecode(path.substr(pos, end - pos)));
-    pos = end + 1;
-  }
-  if (segments.empty()) return Status::InvalidArgument("empty path request");
-  Message base;
-  size_t first_key = 0;
-  if (segments[0].size() > 1 && segments[0][0] == '~') {
-    base.Set("device", Value(segments[0].substr(1)));
-    first_key = 1;
-  } else if (IsHumanId(segments[0])) {
-    Result<Message> loaded = content.ReadMessage(segments[0]);
-    if (!loaded.ok()) {
-      if (!loaded.status().IsNotFound()) return loaded.status();
-      return ResolveResult::Error(
-          Value(Message{{"status", Value(404)}, {"body", Value("no message " + segments[0] + " on this node")}}));
-    }
-    base = std::move(loaded).value();
-    first_key = 1;
-  }
-  if (first_key >= segments.size()) return ResolveResult::Ok(Value(std::move(base)));
-  std::string rest;
-  for (size_t i = first_key; i < segments.size(); ++i) {
-    if (!rest.empty()) rest += "/";
-    rest += segments[i];
-  }
-  req.Set("path", Value(std::move(rest)));
-  return resolver.Resolve(Value(std::move(base)), req, opts);
-}
 
 // ---------------------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@
 // sooner than the interval) instead of at once; a finished `once` task is forgotten.
 //
 // Task requests are path requests ("/<id>/key/...?a=b", "/~device@1.0/key"): see
-// ResolvePathRequest.
+// the node's path resolution (node/path_request.h).
 //
 // Thread-safety: CronScheduler is safe from any thread; runs happen on the Timer's runner
 // threads, one run of a task at a time.
@@ -63,13 +63,6 @@ DevicePtr MakeCronDevice();
 // Parses "<n>-<unit>" (see the header comment). InvalidArgument with the reference's messages.
 Result<std::chrono::milliseconds> ParseCronInterval(std::string_view text);
 
-// A path request as a node takes it from HTTP, minimal form (aocore's HTTP layer will provide
-// the full one): request.path is "/<first>[/<key>...][?k=v&...]". <first> is `~name@version`
-// (the base is {device: name}), a 43-character ID (the stored message, a 404 error result when
-// absent), or else the first key on an empty base. Query parameters and the other request keys
-// are request keys. With no key after <first> the result is the base itself.
-Result<ResolveResult> ResolvePathRequest(const Resolver& resolver, const ContentCache& content,
-                                         const Message& request, const ResolveOptions& opts);
 
 class CronScheduler {
  public:

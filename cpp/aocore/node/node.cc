@@ -9,6 +9,7 @@
 #include "aocore/devices/builtin_devices.h"
 #include "aocore/message/commitment.h"
 #include "aocore/node/meta_device.h"
+#include "aocore/node/path_request.h"
 #include "aocore/node/result_cache.h"
 #include "aocore/store/leveldb_store.h"
 #include "aocore/store/memory_store.h"
@@ -128,7 +129,12 @@ Status Node::Start() {
     AO_ASSIGN_OR_RETURN(Operation op, Enter());
     ResolveOptions opts = default_opts_;
     opts.hashpath = HashpathMode::kIgnore;
-    return ResolvePathRequest(*resolver_, *content_, request, opts);
+    // One path resolution for HTTP, node.resolve_path and cron (path_request.h).
+    const Bytes* path = request.FindBinary("path");
+    if (!path) return Status::InvalidArgument("a cron task needs a path");
+    Message params = request;
+    params.Erase("path");
+    return ResolvePath(*this, *path, params, opts);
   });
 
   services_.store = store_.get();

@@ -10,6 +10,7 @@ fresh copy, so a run never sees what an earlier run computed.
       order, one call per slot: cold (process_workers=False: each call loads the previous
       slot's snapshot from the store) and hot (a live worker advances from memory). slots/s;
       the ratio hot/cold.
+      Also: hot with one compute(B5_SLOTS-1) call (no Python round trip per slot).
   B9  the B5 hot workload with the two test devices replaced by an equivalent Python device.
       slots/s; the ratio Python/C++ (the overhead).
   B7  reopen a node holding one process computed to slot B7_SLOTS and compute `now`:
@@ -134,8 +135,10 @@ def _build_b5(stack: list[str] | None) -> Callable[[pathlib.Path], dict]:
 
 
 def _b5_run(template: pathlib.Path, pid: str, scratch: pathlib.Path, *, workers: bool,
-            py_device: bool = False) -> float:
-    """One timed pass: compute 0..B5_SLOTS-1 in order on a fresh copy; returns slots/s."""
+            py_device: bool = False, one_call: bool = False) -> float:
+    """One timed pass: compute 0..B5_SLOTS-1 in order on a fresh copy; returns slots/s.
+    one_call: a single compute(B5_SLOTS-1) (the worker applies every slot without a round trip
+    to Python per slot: the engine's own rate)."""
     d = _copy(template, scratch)
     try:
         with aocore.Node(d, process_workers=workers) as n:
@@ -144,7 +147,7 @@ def _b5_run(template: pathlib.Path, pid: str, scratch: pathlib.Path, *, workers:
             p = n.process(pid)
             compute = p.compute
             start = time.perf_counter()
-            for s in range(B5_SLOTS):
+            for s in ([B5_SLOTS - 1] if one_call else range(B5_SLOTS)):
                 state = compute(s)
             elapsed = time.perf_counter() - start
             assert state["at-slot"] == B5_SLOTS - 1 and len(state["already-seen"]) == 2 * B5_SLOTS
@@ -157,8 +160,10 @@ def b5_figures(runs: int, scratch: pathlib.Path) -> dict[str, dict]:
     template, info = _prepared(f"b5-{B5_SLOTS}", _build_b5(None))
     cold = [_b5_run(template, info["pid"], scratch, workers=False) for _ in range(runs)]
     hot = [_b5_run(template, info["pid"], scratch, workers=True) for _ in range(runs)]
+    one = [_b5_run(template, info["pid"], scratch, workers=True, one_call=True) for _ in range(runs)]
     return {f"B5 process cold ({B5_SLOTS} slots)": _summarize(cold, "slots/s"),
-            f"B5 process hot ({B5_SLOTS} slots)": _summarize(hot, "slots/s")}
+            f"B5 process hot ({B5_SLOTS} slots)": _summarize(hot, "slots/s"),
+            f"B5 process hot, one call ({B5_SLOTS} slots)": _summarize(one, "slots/s")}
 
 
 def b9_figures(runs: int, scratch: pathlib.Path) -> dict[str, dict]:

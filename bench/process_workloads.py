@@ -17,7 +17,7 @@ fresh copy, so a run never sees what an earlier run computed.
       seconds from Node(path) to the first answer.
   B8  B8_PROCESSES processes x 10 slots, each computed once (compute(9)) with max_workers at
       its default: peak RSS of a fresh Python process doing only that (resource.getrusage),
-      in MiB, and the growth over the RSS right after opening the node.
+      in MiB, and the growth of the peak over the resident size right after opening the node.
 
 Sizes are scaled down from the plan by default on this 2-core box (see docs/benchmarks.md);
 set AOCORE_B5_SLOTS, AOCORE_B7_SLOTS, AOCORE_B8_PROCESSES to change them.
@@ -87,7 +87,11 @@ def _prepared(name: str, build: Callable[[pathlib.Path], dict]) -> tuple[pathlib
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix=name + "-", dir=target.parent))
     start = time.perf_counter()
-    info = build(tmp)
+    try:
+        info = build(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     info["prepare_seconds"] = time.perf_counter() - start
     (tmp / "bench-info.json").write_text(json.dumps(info))
     tmp.rename(target)
@@ -173,7 +177,9 @@ def b9_figures(runs: int, scratch: pathlib.Path) -> dict[str, dict]:
 
 
 def _build_b7(d: pathlib.Path) -> dict:
-    with aocore.Node(d, scheduling_mode="aggressive") as n:
+    # One compute call for thousands of slots takes longer than the default 30 s request_timeout
+    # (the state grows every slot): raise it for the preparation.
+    with aocore.Node(d, scheduling_mode="aggressive", request_timeout=3_600_000) as n:
         p = n.spawn(_definition(7), sign=False)
         _schedule_many(n, [p], B7_SLOTS, threads=1)
         assert p.compute(B7_SLOTS)["at-slot"] == B7_SLOTS
@@ -208,7 +214,8 @@ import json, resource, sys
 import aocore
 store, pids, last = sys.argv[1], json.loads(open(sys.argv[2]).read()), int(sys.argv[3])
 n = aocore.Node(store)
-opened = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# Current RSS after opening (ru_maxrss would be the peak so far, e.g. during LevelDB recovery).
+opened = int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize() // 1024
 for pid in pids:
     assert n.process(pid).compute(last)["at-slot"] == last
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -232,9 +239,11 @@ def b8_figures(runs: int, scratch: pathlib.Path) -> dict[str, dict]:
             peaks.append(r["peak_kib"] / 1024)
             growth.append((r["peak_kib"] - r["opened_kib"]) / 1024)
             assert r["metrics"]["live_workers"] <= 1024
+            evicted = r["metrics"]["workers_evicted"]
         finally:
             shutil.rmtree(d, ignore_errors=True)
     label = f"{B8_PROCESSES} processes x {B8_SLOTS} slots"
+    print(f"  B8: {evicted} workers evicted in the last run (max_workers default 1024)", file=sys.stderr)
     return {f"B8 peak RSS ({label})": _summarize(peaks, "MiB"),
             f"B8 RSS growth over open ({label})": _summarize(growth, "MiB")}
 

@@ -273,6 +273,40 @@ void InitNode(py::module_& m) {
           "Every process with assignments in this node's store: {process, slot (latest assigned),\n"
           "computed (latest computed slot), snapshot (latest restore point)}; None where absent.")
       .def("devices", &Node::DeviceNames, "The names of the devices this node can load, sorted.");
+      .def("devices", &Node::DeviceNames, "The names of the devices this node can load, sorted.")
+      .def(
+          "metrics",
+          [](Node& n) {
+            WorkerRegistryMetrics w;
+            int64_t resolves = 0;
+            Status s = [&] {
+              py::gil_scoped_release release;
+              Result<Node::Operation> op = n.Enter();
+              if (!op.ok()) return op.status();
+              w = n.workers().metrics();
+              resolves = n.resolves();
+              return Status::OK();
+            }();
+            Check(s);
+            py::dict d;
+            d["resolves"] = resolves;
+            d["live_workers"] = w.live_workers;
+            d["workers_started"] = w.workers_started;
+            d["workers_retired_idle"] = w.workers_retired_idle;
+            d["workers_evicted"] = w.workers_evicted;
+            d["slots_computed"] = w.slots_computed;
+            d["cache_hits"] = w.cache_hits;
+            d["live_hits"] = w.live_hits;
+            d["loads"] = w.loads;
+            d["snapshots"] = w.snapshots;
+            d["failures"] = w.failures;
+            return d;
+          },
+          "Counters since the node opened: resolves (calls into the node), live_workers,\n"
+          "workers_started, workers_retired_idle, workers_evicted, slots_computed (slots applied by the\n"
+          "execution device, also on replays), cache_hits (answered from the process cache), live_hits\n"
+          "(answered with a worker's live state), loads (restores from a snapshot or boots), snapshots\n"
+          "(restore points written when a worker retires or stops) and failures.");
 }
 
 }  // namespace ao::py_bindings

@@ -70,12 +70,18 @@ class Process:
                 return out
             cursor = batch[-1]["slot"] + 1
 
-    def compute(self, slot: int) -> dict[str, Any]:
-        """The process state after applying ``slot``."""
+    def compute(self, slot: int | str) -> dict[str, Any]:
+        """The process state after applying ``slot``: an int (or decimal text), or the ID of a
+        scheduled message or of its assignment (the state after that message's slot).
+
+        With ``process_workers`` on (the default) the node keeps the process's state hot in a
+        worker: a higher slot is computed from memory, a lower one is read from the cache.
+        Raises :class:`aocore.ResolveError` when the slot is not scheduled (status 503) or the
+        execution device fails; the worker keeps its last good state."""
         return self._node.resolve(self._definition, {"path": "compute", "slot": slot})
 
     def now(self) -> dict[str, Any]:
-        """The state after the latest assigned slot."""
+        """The state after the latest assigned slot (computed if needed, not just cached)."""
         return self._node.resolve(self._definition, "now")
 
     def push(self, slot: int) -> dict[str, Any]:

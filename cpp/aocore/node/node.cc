@@ -283,11 +283,13 @@ Result<Value> Node::Read(std::string_view path) {
 
 Result<ResolveResult> Node::Resolve(const Value& base, const Value& request, const ResolveOptions& opts) {
   AO_ASSIGN_OR_RETURN(Operation op, Enter());
+  resolves_.fetch_add(1, std::memory_order_relaxed);
   return resolver_->Resolve(base, request, opts);
 }
 
 Result<ResolveResult> Node::ResolveMany(const std::vector<ResolveStep>& steps, const ResolveOptions& opts) {
   AO_ASSIGN_OR_RETURN(Operation op, Enter());
+  resolves_.fetch_add(1, std::memory_order_relaxed);
   return resolver_->ResolveMany(steps, opts);
 }
 

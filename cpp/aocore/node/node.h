@@ -18,8 +18,10 @@
 // Thread-safety: every public method is safe to call concurrently from any thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -89,6 +91,9 @@ class Node {
   SchedulerRegistry& schedulers() { return *schedulers_; }
   // The process workers (metrics: live workers, slots computed, cache hits, ...).
   WorkerRegistry& workers() { return *workers_; }
+  // How many Resolve/ResolveMany calls the node accepted (its API entry points; the resolutions
+  // devices make inside one are not counted).
+  int64_t resolves() const { return resolves_.load(std::memory_order_relaxed); }
   ProcessCache& process_cache() { return *process_cache_; }
   const NodeServices& services() const { return services_; }
   CronScheduler& cron() { return *cron_; }
@@ -138,6 +143,8 @@ class Node {
   std::unique_ptr<CronScheduler> cron_;
   NodeServices services_;
   ResolveOptions default_opts_;
+
+  std::atomic<int64_t> resolves_{0};
 
   // Guarded by mu_ (a leaf lock: held only to update these fields).
   mutable std::mutex mu_;

@@ -35,6 +35,19 @@ TEST(Node, InMemoryWriteReadAndClose) {
   EXPECT_TRUE((*node)->Read(*id).status().IsClosed());
 }
 
+TEST(Node, CountsTheResolutionsItAccepts) {
+  Result<std::unique_ptr<Node>> node = Node::Open(*NodeOptions::Parse(Message{}), testing::SharedTestWallet());
+  ASSERT_OK(node);
+  EXPECT_EQ((*node)->resolves(), 0);
+  const ResolveOptions& opts = (*node)->DefaultResolveOptions();
+  ASSERT_OK((*node)->Resolve(Value(Message{{"a", 1}}), Value("a"), opts));
+  ASSERT_OK((*node)->ResolveMany({ResolveStep::Of(Value(Message{{"a", 1}})), ResolveStep::Of(Value("a"))}, opts));
+  EXPECT_EQ((*node)->resolves(), 2);
+  ASSERT_OK((*node)->Close());
+  EXPECT_TRUE((*node)->Resolve(Value(Message{{"a", 1}}), Value("a"), opts).status().IsClosed());
+  EXPECT_EQ((*node)->resolves(), 2);  // a refused call is not counted
+}
+
 TEST(Node, LevelDbNodeReopensWithDataAndWallet) {
   testing::TempDir dir;
   std::string id, address;

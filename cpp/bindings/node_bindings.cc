@@ -272,7 +272,6 @@ void InitNode(py::module_& m) {
           },
           "Every process with assignments in this node's store: {process, slot (latest assigned),\n"
           "computed (latest computed slot), snapshot (latest restore point)}; None where absent.")
-      .def("devices", &Node::DeviceNames, "The names of the devices this node can load, sorted.");
       .def("devices", &Node::DeviceNames, "The names of the devices this node can load, sorted.")
       .def(
           "metrics",

@@ -27,6 +27,7 @@
 #include "aocore/store/leveldb_store.h"
 #include "aocore/message/id.h"
 #include "aocore/store/memory_store.h"
+#include "testing/store_backends.h"
 #include "testing/test_util.h"
 
 namespace ao {
@@ -87,17 +88,8 @@ Message Signed(Message body, std::vector<std::string> commitment_ids) {
   return body;
 }
 
-struct MemoryBackend {
-  std::unique_ptr<Store> Open() { return std::make_unique<MemoryStore>(); }
-};
-struct LevelDbBackend {
-  testing::TempDir dir;
-  std::unique_ptr<Store> Open() {
-    auto store = LevelDbStore::Open((dir.path() / "db").string());
-    EXPECT_OK(store);
-    return store.ok() ? std::move(store).value() : nullptr;
-  }
-};
+using testing::LevelDbBackend;
+using testing::MemoryBackend;
 
 template <typename Backend>
 class ContentCacheTest : public ::testing::Test {

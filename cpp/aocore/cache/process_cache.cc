@@ -106,24 +106,6 @@ Result<bool> ProcessCache::HasSnapshot(std::string_view process_id, uint64_t slo
   return target.has_value();
 }
 
-Result<std::optional<uint64_t>> ProcessCache::HighestSlotIn(std::string_view group,
-                                                            std::optional<uint64_t> limit) const {
-  ScanOptions scan;
-  scan.start = "0";
-  scan.end = ":";  // the byte after '9': digit-led names only
-  if (limit && *limit < UINT64_MAX) scan.end = EncodeSlot(*limit + 1);
-  scan.reverse = true;
-  scan.limit = 1;
-  Result<std::vector<std::string>> names = store_.ScanChildren(group, scan);
-  if (!names.ok()) {
-    if (names.status().IsNotFound()) return std::optional<uint64_t>();
-    return names.status();
-  }
-  if (names->empty()) return std::optional<uint64_t>();
-  AO_ASSIGN_OR_RETURN(uint64_t slot, DecodeSlot(names->front()));
-  return std::optional<uint64_t>(slot);
-}
-
 Result<std::optional<CachedState>> ProcessCache::Latest(std::string_view process_id,
                                                         const std::vector<std::string>& required_path,
                                                         std::optional<uint64_t> limit) const {
@@ -134,7 +116,7 @@ Result<std::optional<CachedState>> ProcessCache::Latest(std::string_view process
   if (required_path.empty() || (required_path.size() == 1 && required_path[0] == "snapshot")) {
     const bool snapshot = !required_path.empty();
     const std::string group = snapshot ? SnapshotGroup(process_id) : ComputedSlotGroup(process_id);
-    AO_ASSIGN_OR_RETURN(std::optional<uint64_t> slot, HighestSlotIn(group, limit));
+    AO_ASSIGN_OR_RETURN(std::optional<uint64_t> slot, LatestSlot(store_, group, limit));
     if (!slot) return std::optional<CachedState>();
     return read_at(snapshot ? SnapshotPath(process_id, *slot) : ComputedSlotPath(process_id, *slot), *slot);
   }

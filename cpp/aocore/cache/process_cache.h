@@ -92,8 +92,6 @@ class ProcessCache {
  private:
   // The content ID a link at `path` resolves to, or nullopt when there is no link.
   Result<std::optional<std::string>> LinkTarget(std::string_view path) const;
-  // The highest child of `group` with an encoded slot <= limit, by one reverse seek.
-  Result<std::optional<uint64_t>> HighestSlotIn(std::string_view group, std::optional<uint64_t> limit) const;
 
   Store& store_;
   const ContentCache& content_;

@@ -70,10 +70,11 @@ Result<uint64_t> DecodeSlot(std::string_view name) {
   return slot;
 }
 
-Result<std::optional<uint64_t>> LatestSlot(Store& store, std::string_view group) {
+Result<std::optional<uint64_t>> LatestSlot(Store& store, std::string_view group, std::optional<uint64_t> limit) {
   ScanOptions options;
   options.start = "0";
   options.end = ":";  // the byte after '9': every digit-led name, nothing else
+  if (limit && *limit < UINT64_MAX) options.end = EncodeSlot(*limit + 1);
   options.reverse = true;
   options.limit = 1;
   Result<std::vector<std::string>> names = store.ScanChildren(group, options);

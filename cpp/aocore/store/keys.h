@@ -53,7 +53,9 @@ Result<uint64_t> DecodeSlot(std::string_view name);
 // The highest slot among the EncodeSlot-named children of `group` (one reverse seek), or
 // nullopt when it has none or does not exist. Children whose names do not start with a digit
 // (e.g. "latest") are ignored; REQUIRES: every digit-led child name of `group` is EncodeSlot-made.
-Result<std::optional<uint64_t>> LatestSlot(Store& store, std::string_view group);
+// With `limit`, the highest slot <= limit.
+Result<std::optional<uint64_t>> LatestSlot(Store& store, std::string_view group,
+                                           std::optional<uint64_t> limit = std::nullopt);
 
 // The reference's logical layout.
 // "assignments/<pid>": the group of a process's assignments (children: EncodeSlot(slot)).

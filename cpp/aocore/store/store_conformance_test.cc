@@ -17,6 +17,7 @@
 #include "aocore/store/leveldb_store.h"
 #include "aocore/store/memory_store.h"
 #include "aocore/store/store.h"
+#include "testing/store_backends.h"
 #include "testing/test_util.h"
 
 namespace ao {
@@ -35,18 +36,8 @@ ScanOptions Scan(std::string prefix, std::string start = "", std::string end = "
   return options;
 }
 
-struct MemoryBackend {
-  std::unique_ptr<Store> Open() { return std::make_unique<MemoryStore>(); }
-};
-
-struct LevelDbBackend {
-  testing::TempDir dir;
-  std::unique_ptr<Store> Open() {
-    auto store = LevelDbStore::Open((dir.path() / "db").string());
-    EXPECT_OK(store);
-    return store.ok() ? std::move(store).value() : nullptr;
-  }
-};
+using testing::LevelDbBackend;
+using testing::MemoryBackend;
 
 template <typename Backend>
 class StoreConformance : public ::testing::Test {

@@ -10,6 +10,11 @@ export CMAKE_BUILD_PARALLEL_LEVEL := $(JOBS)
 # The editable install builds the extension and the C++ test binary in one persistent build dir.
 PIP_BUILD_FLAGS := --no-build-isolation -Cbuild-dir=$(BUILD_DIR) -Ccmake.define.AOCORE_BUILD_TESTS=ON \
                    -Ccmake.define.AOCORE_BUILD_BENCH=ON
+# ccache, when the machine has it, makes rebuilds in several checkouts cheap; it is optional.
+CCACHE := $(shell command -v ccache 2>/dev/null)
+ifneq ($(CCACHE),)
+PIP_BUILD_FLAGS += -Ccmake.define.CMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)
+endif
 
 .PHONY: all setup build test test-cpp test-py demo bench sanitize clean
 

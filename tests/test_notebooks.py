@@ -49,7 +49,7 @@ def test_there_are_notebooks():
 
 
 def test_every_notebook_has_expectations():
-    assert {p.name for p in NOTEBOOKS} <= set(EXPECTED)
+    assert {p.name for p in NOTEBOOKS} == set(EXPECTED)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -59,7 +59,7 @@ def test_notebook_runs(path, tmp_path):
     # The committed notebook carries real outputs (executed, not just written).
     assert any(c.get("outputs") for c in stored.cells if c.cell_type == "code"), f"{path.name} has no stored outputs"
     nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=expected.get("timeout", 300), kernel_name="python3",
+    client = nbclient.NotebookClient(nb, timeout=expected.get("timeout", 300), kernel_name="python3", coalesce_streams=True,
                                      resources={"metadata": {"path": str(tmp_path)}})
     client.execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]

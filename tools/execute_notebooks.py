@@ -26,6 +26,7 @@ def execute(path: pathlib.Path, timeout: int = 300) -> float:
     start = time.monotonic()
     with tempfile.TemporaryDirectory() as cwd:
         client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                                         coalesce_streams=True,
                                          resources={"metadata": {"path": cwd}})
         client.execute()
     nbformat.write(nb, path)

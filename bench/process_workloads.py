@@ -1,4 +1,5 @@
-"""Process benchmarks B5, B7, B8 and B9 (processes) of shared/BENCHMARKS.md, through the Python API.
+"""Process benchmarks B5, B7, B8 and B9 (processes) of shared/BENCHMARKS.md, and B11 (store growth),
+through the Python API.
 
 Each workload needs a prepared LevelDB node (processes spawned and messages scheduled, which
 costs one RSA-4096 signature per assignment). It is prepared once and kept under
@@ -13,18 +14,19 @@ fresh copy, so a run never sees what an earlier run computed.
       Also: hot with one compute(B5_SLOTS-1) call (no Python round trip per slot).
   B9  the B5 hot workload with the two test devices replaced by an equivalent Python device.
       slots/s; the ratio Python/C++ (the overhead).
-  B7  reopen a node holding one process computed to slot B7_SLOTS and compute `now`:
-      seconds from Node(path) to the first answer.
-  B10 store growth (spec/process.md §7.12): a process with a Python counter device and a `payload`
-      key of 1 KiB or 100 KiB that no slot changes; one compute(B10_SLOTS-1) on a hot worker with
+  B7  reopen a node holding one process computed to slot B7_SLOTS (10,000, as planned; prepared
+      with a restore point every 100 slots) and compute `now`: seconds from Node(path) to the
+      first answer.
+  B11 store growth (spec/process.md §7.12): a process with a Python counter device and a `payload`
+      key of 1 KiB or 100 KiB that no slot changes; one compute(B11_SLOTS-1) on a hot worker with
       process_cache_frequency 100 (deltas between restore points) and 1 (a full state every slot):
       ms per slot, and the ratio 100 KiB / 1 KiB for each frequency (flat = ~1).
   B8  B8_PROCESSES processes x 10 slots, each computed once (compute(9)) with max_workers at
       its default: peak RSS of a fresh Python process doing only that (resource.getrusage),
       in MiB, and the growth of the peak over the resident size right after opening the node.
 
-Sizes are scaled down from the plan by default on this 2-core box (see docs/benchmarks.md);
-set AOCORE_B5_SLOTS, AOCORE_B7_SLOTS, AOCORE_B8_PROCESSES to change them.
+Sizes are those of the plan by default (see docs/benchmarks.md for what preparing them costs);
+set AOCORE_B5_SLOTS, AOCORE_B7_SLOTS, AOCORE_B8_PROCESSES, AOCORE_B11_SLOTS to change them.
 """
 
 from __future__ import annotations
@@ -48,11 +50,11 @@ DATA = ROOT / "build" / "bench-data"
 
 B5_SLOTS = int(os.environ.get("AOCORE_B5_SLOTS", "1000"))
 B7_SLOTS = int(os.environ.get("AOCORE_B7_SLOTS", "10000"))
-B8_PROCESSES = int(os.environ.get("AOCORE_B8_PROCESSES", "2000"))
+B8_PROCESSES = int(os.environ.get("AOCORE_B8_PROCESSES", "10000"))
 B8_SLOTS = 10
-B10_SLOTS = int(os.environ.get("AOCORE_B10_SLOTS", "300"))
-B10_SIZES = (1024, 100 * 1024)          # bytes of the `payload` key no slot changes
-B10_FREQUENCIES = (100, 1)              # process_cache_frequency: deltas between snapshots / full states
+B11_SLOTS = int(os.environ.get("AOCORE_B11_SLOTS", "300"))
+B11_SIZES = (1024, 100 * 1024)          # bytes of the `payload` key no slot changes
+B11_FREQUENCIES = (100, 1)              # process_cache_frequency: deltas between snapshots / full states
 
 
 def _definition(seed: int, stack: list[str] | None = None) -> dict[str, Any]:
@@ -258,7 +260,7 @@ def b8_figures(runs: int, scratch: pathlib.Path) -> dict[str, dict]:
 
 
 class PyCount:
-    """B10's execution device: a counter whose state does not grow (so the cost per slot is
+    """B11's execution device: a counter whose state does not grow (so the cost per slot is
     what storing the state costs, not what the device does)."""
 
     def init(self, base):
@@ -271,53 +273,53 @@ class PyCount:
         return {}
 
 
-def _b10_label(size: int, freq: int) -> str:
-    return f"B10 cost per slot, state {size // 1024} KiB, frequency {freq} ({B10_SLOTS} slots)"
+def _b11_label(size: int, freq: int) -> str:
+    return f"B11 cost per slot, state {size // 1024} KiB, frequency {freq} ({B11_SLOTS} slots)"
 
 
-def _build_b10(size: int) -> Callable[[pathlib.Path], dict]:
+def _build_b11(size: int) -> Callable[[pathlib.Path], dict]:
     def build(d: pathlib.Path) -> dict:
         with aocore.Node(d, scheduling_mode="aggressive") as n:
             p = n.spawn({"device": "process@1.0", "scheduler-device": "scheduler@1.0", "type": "Process",
                          "test-random-seed": 10, "execution-device": "bench-count@1.0",
                          "payload": b"p" * size}, sign=False)
-            _schedule_many(n, [p], B10_SLOTS - 1, threads=1)
+            _schedule_many(n, [p], B11_SLOTS - 1, threads=1)
             return {"pid": p.id}
     return build
 
 
-def _b10_run(template: pathlib.Path, pid: str, scratch: pathlib.Path, freq: int) -> float:
-    """One pass: compute(B10_SLOTS-1) in one call on a hot worker; milliseconds per slot."""
+def _b11_run(template: pathlib.Path, pid: str, scratch: pathlib.Path, freq: int) -> float:
+    """One pass: compute(B11_SLOTS-1) in one call on a hot worker; milliseconds per slot."""
     d = _copy(template, scratch)
     try:
         with aocore.Node(d, process_cache_frequency=freq) as n:
             n.register_device("bench-count@1.0", PyCount())
             p = n.process(pid)
             start = time.perf_counter()
-            state = p.compute(B10_SLOTS - 1)
+            state = p.compute(B11_SLOTS - 1)
             elapsed = time.perf_counter() - start
-            assert state["count"] == B10_SLOTS
-        return elapsed / B10_SLOTS * 1000
+            assert state["count"] == B11_SLOTS
+        return elapsed / B11_SLOTS * 1000
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
 
-def b10_figures(runs: int, scratch: pathlib.Path) -> dict[str, dict]:
-    """B10 (store growth, spec/process.md §7.12): the cost of a slot at two state sizes. With
+def b11_figures(runs: int, scratch: pathlib.Path) -> dict[str, dict]:
+    """B11 (store growth, spec/process.md §7.12): the cost of a slot at two state sizes. With
     frequency 100 the slots between restore points store deltas, so the cost should not depend
     on the size of the state; frequency 1 (a full state every slot, the reference's default)
     shows what it costs otherwise."""
     out: dict[str, dict] = {}
-    for size in B10_SIZES:
-        template, info = _prepared(f"b10-{B10_SLOTS}-{size}", _build_b10(size))
-        for freq in B10_FREQUENCIES:
-            out[_b10_label(size, freq)] = _summarize(
-                [_b10_run(template, info["pid"], scratch, freq) for _ in range(runs)], "ms/slot")
+    for size in B11_SIZES:
+        template, info = _prepared(f"b11-{B11_SLOTS}-{size}", _build_b11(size))
+        for freq in B11_FREQUENCIES:
+            out[_b11_label(size, freq)] = _summarize(
+                [_b11_run(template, info["pid"], scratch, freq) for _ in range(runs)], "ms/slot")
     return out
 
 
 FIGURES: dict[str, Callable[[int, pathlib.Path], dict[str, dict]]] = {
-    "B5": b5_figures, "B7": b7_figures, "B8": b8_figures, "B9 process": b9_figures, "B10": b10_figures,
+    "B5": b5_figures, "B7": b7_figures, "B8": b8_figures, "B9 process": b9_figures, "B11": b11_figures,
 }
 
 
@@ -340,10 +342,10 @@ def ratios(results: dict[str, dict]) -> dict[str, float]:
         out["B5 hot / cold"] = hot["median"] / cold["median"]
     if py and hot and hot["median"] > 0:
         out["B9 python process / C++ process (hot)"] = py["median"] / hot["median"]
-    small, large = B10_SIZES
-    for freq in B10_FREQUENCIES:
-        a, b = results.get(_b10_label(small, freq)), results.get(_b10_label(large, freq))
+    small, large = B11_SIZES
+    for freq in B11_FREQUENCIES:
+        a, b = results.get(_b11_label(small, freq)), results.get(_b11_label(large, freq))
         if a and b and a["median"] > 0:
-            out[f"B10 cost per slot {large // 1024} KiB / {small // 1024} KiB state, frequency {freq}"] = \
+            out[f"B11 cost per slot {large // 1024} KiB / {small // 1024} KiB state, frequency {freq}"] = \
                 b["median"] / a["median"]
     return out

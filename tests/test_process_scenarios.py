@@ -36,7 +36,10 @@ table below.
 | 29 | function_key | test_s29_function_key (+ test_resolver.py) |
 | 30 | compute (test-device) | test_s30_test_device_compute |
 | 31 | restore (test-device) | test_s31_test_device_restore |
-| 32-35 | cron once/every/stop | C++ cron_monitor_test.cc (Cron.*), test_push.py test_cron_* |
+| 32 | once_executed | test_s32_cron_once_executed |
+| 33 | every_worker_loop | test_s33_cron_every_worker_loop |
+| 34 | stop_once | test_s34_cron_stop_once |
+| 35 | stop_every | test_s35_cron_stop_every (+ test_push.py test_cron_*, C++ Cron.*) |
 | 36 | uninitialized_patch | C++ PatchDeviceTest.UninitializedPatchAppliesTheOutboxToTheRoot |
 | 37 | patch_to_submessage | C++ PatchDeviceTest.PatchToASubmessageMergesIntoIt |
 | 38 | all_mode | C++ PatchDeviceTest.AllModeMovesTheWholeSource |
@@ -557,6 +560,88 @@ def test_s31_test_device_restore(node):
     assert node.private_get(r, "test-key/started-state") == [1]
     status, value = node.call({"device": "test-device@1.0"}, "restore")
     assert status == "error" and value == "No viable state to restore."
+
+
+# --- cron@1.0 (the named test worker is a Python device here) -------------------------------------
+
+
+class TestWorker:
+    """The named test worker of the cron scenarios: `increment_counter` counts, `update_state`
+    keeps the request."""
+
+    __test__ = False
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.state: dict | None = None
+        self.lock = threading.Lock()
+
+    def increment_counter(self, base, req):
+        with self.lock:
+            self.count += 1
+        return "ok"
+
+    def update_state(self, base, req):
+        with self.lock:
+            self.state = dict(req)
+        return "ok"
+
+
+@pytest.fixture
+def cron_node():
+    with make_node() as n:
+        worker = TestWorker()
+        n.register_device("test-worker@1.0", worker)
+        yield n, worker
+
+
+def cron(node: aocore.Node, request: dict):
+    return node.call({"device": "cron@1.0"}, request)
+
+
+def test_s32_cron_once_executed(cron_node):
+    """§6.32 once_executed: the once task runs its path with the request's keys."""
+    n, worker = cron_node
+    status, task = cron(n, {"path": "once", "test-id": "ID-32", "cron-path": "/~test-worker@1.0/update_state"})
+    assert status == "ok" and isinstance(task, str)
+    wait_for(lambda: worker.state is not None and worker.state.get("test-id") == "ID-32")
+
+
+def test_s33_cron_every_worker_loop(cron_node):
+    """§6.33 every_worker_loop: every 500 ms, runs at about 0, 500 and 1000 ms."""
+    n, worker = cron_node
+    status, task = cron(n, {"path": "every", "test-id": "ID-33", "interval": "500-milliseconds",
+                            "cron-path": "/~test-worker@1.0/increment_counter"})
+    assert status == "ok"
+    start = time.monotonic()
+    wait_for(lambda: worker.count >= 3, timeout=10)
+    assert time.monotonic() - start >= 0.9  # the third run is about 1000 ms after the first
+    assert cron(n, {"path": "stop", "task": task})[0] == "ok"
+
+
+def test_s34_cron_stop_once(cron_node):
+    """§6.34 stop_once: a once task on test-device's `delay` (750 ms) is stopped while it runs;
+    stopping it again is "Task not found."."""
+    n, _ = cron_node
+    status, task = cron(n, {"path": "once", "cron-path": "/~test-device@1.0/delay"})
+    assert status == "ok"
+    status, stopped = cron(n, {"path": "stop", "task": task})
+    assert status == "ok" and stopped["status"] == 200 and stopped["body"]["task_id"] == task
+    assert cron(n, {"path": "stop", "task": task}) == ("error", "Task not found.")
+
+
+def test_s35_cron_stop_every(cron_node):
+    """§6.35 stop_every: after some runs, stop gives 200, the count is > 0, a second stop is
+    "Task not found."."""
+    n, worker = cron_node
+    status, task = cron(n, {"path": "every", "interval": "100-milliseconds",
+                            "cron-path": "/~test-worker@1.0/increment_counter"})
+    assert status == "ok"
+    wait_for(lambda: worker.count >= 2)
+    status, stopped = cron(n, {"path": "stop", "task": task})
+    assert status == "ok" and stopped["status"] == 200
+    assert worker.count > 0
+    assert cron(n, {"path": "stop", "task": task}) == ("error", "Task not found.")
 
 
 # --- derived edge cases ---------------------------------------------------------------------------

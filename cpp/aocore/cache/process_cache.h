@@ -27,11 +27,11 @@
 // process_cache_frequency slots, so a read applies fewer deltas than that. A delta entry is
 // not indexed by the state's own ID (that would hash the whole state every slot, the cost
 // deltas remove); the extra IDs (message and assignment IDs) are indexed as for full states.
-// A delta is only as good as its base: writers must give the previous slot's state as stored.
-// process@1.0 does (after a refused conflicting write it stores full states until it is in
-// step with the cache again); a non-deterministic device whose restore point (WriteSnapshot on
-// retire) differs from the slot it stands for would make later deltas read back against that
-// restore point; first-writer-wins conflicts (AlreadyExists) are how that shows.
+// A delta is only as good as its base: the writer must pass the previous slot's state exactly
+// as stored. process@1.0 does: after a refused (conflicting) write it no longer knows the stored
+// base and writes full states until it does again. Known limit: with a non-deterministic device,
+// a restore point written on retire (WriteSnapshot) can differ from the state the next slot's
+// delta was taken against; reads above it then start from the restore point.
 //
 // Links are first-writer-wins. A second write of a DIFFERENT state for a slot that already has
 // one is not hidden (the reference ignores it silently): Write writes nothing and returns

@@ -386,3 +386,57 @@ def test_a_signed_message_for_another_process_or_with_added_fields_is_refused(no
     assert p.slot() == 0 and other.slot() == 0  # neither process got a message
     # Signed for this process, it is accepted.
     assert p.schedule(aocore.commit({"type": "Message", "target": p.id}, node.wallet))["slot"] == 1
+
+# --- request_timeout and long computations --------------------------------------------------------
+
+
+class Gated:
+    """An execution device taking `delay` s per slot, which blocks at slot `gate_at` until
+    `gate` is set."""
+
+    def __init__(self, delay: float = 0.0, gate_at: int = -1) -> None:
+        self.delay = delay
+        self.gate_at = gate_at
+        self.gate = threading.Event()
+
+    def init(self, base):
+        return {**base, "count": 0}
+
+    def compute(self, base, req):
+        import time
+        if req["slot"] == self.gate_at:
+            assert self.gate.wait(timeout=30)
+        time.sleep(self.delay)
+        return {**base, "count": base["count"] + 1}
+
+    def snapshot(self, base):
+        return {}
+
+
+def test_a_compute_longer_than_request_timeout_succeeds_while_it_progresses():
+    with make_node(request_timeout=150) as n:
+        n.register_device("gated@1.0", Gated(delay=0.02))
+        p = n.spawn({"device": "process@1.0", "execution-device": "gated@1.0"})
+        for i in range(25):
+            p.schedule(i=i)
+        import time
+        start = time.perf_counter()
+        assert p.compute(25)["count"] == 26
+        assert time.perf_counter() - start > 0.3  # > 2 request_timeouts, never a timeout
+
+
+def test_a_stalled_compute_times_out_and_the_worker_keeps_computing_it():
+    with make_node(request_timeout=150) as n:
+        dev = Gated(gate_at=3)
+        n.register_device("gated@1.0", dev)
+        p = n.spawn({"device": "process@1.0", "execution-device": "gated@1.0"})
+        for i in range(6):
+            p.schedule(i=i)
+        with pytest.raises(aocore.TimeoutError, match="keeps computing"):
+            p.compute(6)
+        dev.gate.set()
+        # Without another call, the worker reaches slot 6 (slots 0..6 computed once each)...
+        wait_for(lambda: n.metrics()["slots_computed"] >= 7)
+        # ...so the retry is answered from memory.
+        assert p.compute(6)["count"] == 7
+        assert n.metrics()["slots_computed"] == 7

@@ -87,6 +87,22 @@ ComputeResult ProcessWorker::ComputeAndWait(int64_t slot,
   return f.get();
 }
 
+ComputeResult ProcessWorker::ComputeAndWait(int64_t slot, std::chrono::milliseconds stall_timeout) {
+  std::future<ComputeResult> f = Compute(slot);
+  int64_t seen = progress();
+  while (f.wait_for(stall_timeout) != std::future_status::ready) {
+    const int64_t now = progress();
+    if (now == seen) {
+      return Status::DeadlineExceeded(
+          "process " + process_id_ + ": no slot was computed for " + std::to_string(stall_timeout.count()) +
+          " ms while waiting for slot " + std::to_string(slot) +
+          " (request_timeout); the worker keeps computing it, so a retry finds it further along");
+    }
+    seen = now;
+  }
+  return f.get();
+}
+
 void ProcessWorker::OnRequest(int64_t slot, Promise p) {
   if (stopped()) {
     Answer(p, Status::Unavailable("process worker " + process_id_ + " stopped"));
@@ -131,6 +147,7 @@ void ProcessWorker::ServeBelowLive(int64_t slot, const Promise& p) {
     if (at >= slot) break;
     r = engine_->Advance(r->value.message(), at);
     counters_->slots_computed.fetch_add(1, std::memory_order_relaxed);
+    progress_.fetch_add(1, std::memory_order_acq_rel);
   }
   if (!r.ok() || !r->ok()) counters_->failures.fetch_add(1, std::memory_order_relaxed);
   Answer(p, std::move(r));
@@ -164,6 +181,7 @@ void ProcessWorker::AdvanceStep() {
     }
     live_slot_ = AtSlotOf(r->value.message(), -1);
     live_ = std::move(r->value);
+    progress_.fetch_add(1, std::memory_order_acq_rel);
   } else {
     ComputeResult r = engine_->Advance(live_->message(), live_slot_);
     if (!r.ok() || !r->ok() || !r->value.is_message()) {
@@ -176,6 +194,7 @@ void ProcessWorker::AdvanceStep() {
     counters_->slots_computed.fetch_add(1, std::memory_order_relaxed);
     live_slot_ = AtSlotOf(r->value.message(), live_slot_ + 1);
     live_ = std::move(r->value);
+    progress_.fetch_add(1, std::memory_order_acq_rel);
   }
   AnswerReached();
   if (!waiters_.empty()) {

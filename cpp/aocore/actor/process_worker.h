@@ -97,6 +97,14 @@ class ProcessWorker : public std::enable_shared_from_this<ProcessWorker> {
   // Compute, waiting at most until `deadline` (DeadlineExceeded then; the worker still
   // finishes the slot and caches it).
   ComputeResult ComputeAndWait(int64_t slot, std::chrono::steady_clock::time_point deadline);
+  // Compute, waiting as long as the worker makes progress: DeadlineExceeded only once a whole
+  // `stall_timeout` passed without the worker applying (or loading) any slot, e.g. a device
+  // stuck on one slot. A long computation (thousands of slots) therefore never fails only
+  // because it is long. After DeadlineExceeded the worker keeps computing towards `slot` (the
+  // request stays queued), so a retry finds it further along or answered.
+  ComputeResult ComputeAndWait(int64_t slot, std::chrono::milliseconds stall_timeout);
+  // Slots applied or loaded by this worker so far (a progress counter).
+  int64_t progress() const { return progress_.load(std::memory_order_acquire); }
 
   // Snapshot + drop the live state (see the header comment). The worker stays usable: a later
   // request loads again.
@@ -146,6 +154,7 @@ class ProcessWorker : public std::enable_shared_from_this<ProcessWorker> {
   const std::shared_ptr<WorkerCounters> counters_;
   const std::shared_ptr<SerialQueue> strand_;
   std::atomic<int64_t> pending_{0};
+  std::atomic<int64_t> progress_{0};
   std::mutex outstanding_mu_;  // leaf lock: guards outstanding_
   std::unordered_map<Waiter*, Promise> outstanding_;  // every unanswered request
   std::atomic<bool> stopped_{false};

@@ -35,6 +35,7 @@ struct FakeStore {
   int64_t snapshot_every = 0;       // 0: none while computing
   // Gate: Advance to slot `block_at` waits until released.
   int64_t block_at = -2;
+  std::chrono::milliseconds delay{0};  // each Advance takes this long
   bool released = false;
   bool blocked = false;
   std::condition_variable cv;
@@ -63,6 +64,7 @@ class FakeEngine : public ProcessEngine {
   }
   ComputeResult Advance(const Message& state, int64_t slot) override {
     const int64_t next = slot + 1;
+    if (s_->delay.count() > 0) std::this_thread::sleep_for(s_->delay);  // a slow device
     {
       std::unique_lock lock(s_->mu);
       if (next == s_->block_at) {
@@ -285,6 +287,46 @@ TEST(ProcessWorkerDeadline, AWaitPastItsDeadlineIsDeadlineExceededAndTheSlotStil
   store->cv.notify_all();
   ComputeResult again = w->ComputeAndWait(3, steady_clock::now() + std::chrono::seconds(10));
   EXPECT_EQ(SlotOf(again), 3);
+  w->Stop().wait();
+  pool.Stop();
+  pool.Join();
+}
+
+// A computation far longer than the timeout succeeds while every slot comes within it; a
+// worker stuck on one slot is DeadlineExceeded after one timeout, keeps computing, and is found
+// further along without being asked again.
+TEST(ProcessWorkerDeadline, AWaitLastsWhileTheWorkerProgressesAndFailsWhenItStalls) {
+  ThreadPoolExecutor pool(2);
+  auto store = std::make_shared<FakeStore>();
+  store->delay = std::chrono::milliseconds(5);
+  auto counters = std::make_shared<WorkerCounters>();
+  auto w = ProcessWorker::Create("P", std::make_unique<FakeEngine>(store), pool, counters);
+  const auto start = steady_clock::now();
+  ComputeResult r = w->ComputeAndWait(60, std::chrono::milliseconds(60));
+  EXPECT_EQ(SlotOf(r), 60) << (r.ok() ? r->DebugString() : r.status().ToString());
+  EXPECT_GT(steady_clock::now() - start, std::chrono::milliseconds(120));  // > 2 timeouts
+  // Stuck at slot 63: no progress for a whole timeout.
+  {
+    std::lock_guard lock(store->mu);
+    store->block_at = 63;
+  }
+  ComputeResult stalled = w->ComputeAndWait(80, std::chrono::milliseconds(60));
+  EXPECT_TRUE(stalled.status().IsDeadlineExceeded()) << stalled.status().ToString();
+  EXPECT_NE(stalled.status().ToString().find("keeps computing"), std::string::npos);
+  {
+    std::lock_guard lock(store->mu);
+    store->released = true;
+  }
+  store->cv.notify_all();
+  // No new request: the worker still reaches 80 for the request that timed out.
+  const auto deadline = steady_clock::now() + std::chrono::seconds(20);
+  while (counters->slots_computed.load() < 81) {  // slots 0..80
+    ASSERT_LT(steady_clock::now(), deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const int64_t computed = counters->slots_computed.load();
+  EXPECT_EQ(SlotOf(w->ComputeAndWait(80, std::chrono::milliseconds(60))), 80);
+  EXPECT_EQ(counters->slots_computed.load(), computed);  // the retry was answered live
   w->Stop().wait();
   pool.Stop();
   pool.Join();

@@ -1,6 +1,10 @@
 #include "aocore/cache/process_cache.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "aocore/common/bytes.h"
+#include "aocore/message/key.h"
 #include "aocore/store/keys.h"
 
 namespace ao {
@@ -8,6 +12,98 @@ namespace {
 
 // How many slot names one page of the reverse walk (Latest with a general path) reads.
 constexpr size_t kWalkPage = 64;
+
+// The reserved key that marks a delta entry (see the header comment).
+constexpr char kDeltaOf[] = "ao-delta-of";
+
+// A delta entry: {ao-delta-of: integer, at-slot: integer, set: message, unset?: list}.
+bool IsDelta(const Message& m) {
+  const Value* of = m.Find(kDeltaOf);
+  return of != nullptr && of->is_integer() && m.FindMessage("set") != nullptr;
+}
+
+// Keys a stored state never has (private keys are not stored; `snapshot` marks restore points).
+bool Ignored(std::string_view key) { return key == "snapshot" || IsPrivateKey(key); }
+
+// {ao-delta-of: slot-1, at-slot: slot, set: changed keys, unset: removed keys,
+//  prepend/append: {key: elements} for a list that only grew at one end}. The list forms keep
+// a growing list (a log, test-device's `already-seen`) from being rewritten whole every slot.
+Message MakeDelta(uint64_t slot, const Message& state, const Message& previous) {
+  Message set, prepend, append;
+  Value::List unset;
+  for (const auto& [k, v] : state) {
+    if (Ignored(k)) continue;
+    const Value* p = previous.Find(k);
+    if (p != nullptr && *p == v) continue;
+    if (p != nullptr && p->is_list() && v.is_list() && !p->list().empty() &&
+        v.list().size() > p->list().size()) {
+      const Value::List& o = p->list();
+      const Value::List& n = v.list();
+      const size_t extra = n.size() - o.size();
+      if (std::equal(o.begin(), o.end(), n.begin() + static_cast<std::ptrdiff_t>(extra))) {
+        prepend.Set(k, Value(Value::List(n.begin(), n.begin() + static_cast<std::ptrdiff_t>(extra))));
+        continue;
+      }
+      if (std::equal(o.begin(), o.end(), n.begin())) {
+        append.Set(k, Value(Value::List(n.begin() + static_cast<std::ptrdiff_t>(o.size()), n.end())));
+        continue;
+      }
+    }
+    set.Set(k, v);
+  }
+  for (const auto& [k, v] : previous) {
+    if (!Ignored(k) && !state.Contains(k)) unset.push_back(Value(k));
+  }
+  Message delta{{kDeltaOf, Value(static_cast<int64_t>(slot) - 1)},
+                {"at-slot", Value(static_cast<int64_t>(slot))},
+                {"set", Value(std::move(set))}};
+  if (!unset.empty()) delta.Set("unset", Value(std::move(unset)));
+  if (!prepend.empty()) delta.Set("prepend", Value(std::move(prepend)));
+  if (!append.empty()) delta.Set("append", Value(std::move(append)));
+  return delta;
+}
+
+Status ApplyDelta(const Message& delta, Message& state) {
+  for (const auto& [k, v] : *delta.FindMessage("set")) state.Set(k, v);
+  for (const char* end : {"prepend", "append"}) {
+    const Message* grown = delta.FindMessage(end);
+    if (grown == nullptr) continue;
+    for (const auto& [k, v] : *grown) {
+      const Value* old = state.Find(k);
+      if (old == nullptr || !old->is_list() || !v.is_list()) {
+        return Status::Corruption("a state delta grows '" + k + "', which is not a list in the previous state");
+      }
+      Value::List l;
+      l.reserve(old->list().size() + v.list().size());
+      const Value::List& first = end[0] == 'p' ? v.list() : old->list();
+      const Value::List& second = end[0] == 'p' ? old->list() : v.list();
+      l.insert(l.end(), first.begin(), first.end());
+      l.insert(l.end(), second.begin(), second.end());
+      state.Set(k, Value(std::move(l)));
+    }
+  }
+  if (const Value* unset = delta.Find("unset")) {
+    if (!unset->is_list()) return Status::Corruption("a state delta's `unset` is not a list");
+    for (const Value& k : unset->list()) {
+      if (!k.is_binary()) return Status::Corruption("a state delta's `unset` holds a non-key");
+      state.Erase(k.binary());
+    }
+  }
+  return Status::OK();
+}
+
+// The value at `parts` inside `m` (nested messages), or nullptr.
+const Value* FindPath(const Message& m, const std::vector<std::string>& parts) {
+  const Message* at = &m;
+  const Value* v = nullptr;
+  for (const std::string& p : parts) {
+    if (at == nullptr) return nullptr;
+    v = at->Find(p);
+    if (v == nullptr) return nullptr;
+    at = v->is_message() ? &v->message() : nullptr;
+  }
+  return v;
+}
 
 Status CheckId(std::string_view what, std::string_view id) {
   if (!IsHumanId(id)) {
@@ -40,15 +136,26 @@ Result<std::string> ProcessCache::Write(std::string_view process_id, uint64_t sl
                                         const WriteOptions& options) {
   AO_RETURN_IF_ERROR(CheckId("process ID", process_id));
   for (const std::string& id : extra_ids) AO_RETURN_IF_ERROR(CheckId("message ID", id));
+  if (state.Contains(kDeltaOf)) {
+    return Status::InvalidArgument(std::string("the state carries the reserved key ") + kDeltaOf);
+  }
   WriteBatch batch;
   std::string state_group;
   AO_ASSIGN_OR_RETURN(std::string state_id, content_.AddToBatch(state, &batch, &state_group));
   const std::string slot_path = ComputedSlotPath(process_id, slot);
   AO_ASSIGN_OR_RETURN(std::optional<std::string> existing, LinkTarget(slot_path));
   if (existing && *existing != state_group) {
-    return Status::AlreadyExists("slot " + std::to_string(slot) + " of process " +
-                                 std::string(process_id) + " already holds state " + *existing +
-                                 "; the different state " + state_id + " was not stored");
+    // A delta entry for the same state is not a conflict (its group differs by construction).
+    AO_ASSIGN_OR_RETURN(Message stored, content_.ReadMessage(slot_path));
+    bool same = false;
+    if (IsDelta(stored)) {
+      AO_ASSIGN_OR_RETURN(same, SameAsStored(process_id, slot, state));
+    }
+    if (!same) {
+      return Status::AlreadyExists("slot " + std::to_string(slot) + " of process " +
+                                   std::string(process_id) + " already holds state " + *existing +
+                                   "; the different state " + state_id + " was not stored");
+    }
   }
   batch.MakeLink(state_id, slot_path);
   batch.MakeLink(state_id, ComputedIdPath(process_id, state_id));
@@ -56,6 +163,94 @@ Result<std::string> ProcessCache::Write(std::string_view process_id, uint64_t sl
   if (state.Contains("snapshot")) batch.MakeLink(state_id, SnapshotPath(process_id, slot));
   AO_RETURN_IF_ERROR(store_.Apply(batch, options));
   return state_id;
+}
+
+Status ProcessCache::WriteDelta(std::string_view process_id, uint64_t slot, const Message& state,
+                                const Message& previous, const std::vector<std::string>& extra_ids,
+                                const WriteOptions& options) {
+  AO_RETURN_IF_ERROR(CheckId("process ID", process_id));
+  for (const std::string& id : extra_ids) AO_RETURN_IF_ERROR(CheckId("message ID", id));
+  if (slot == 0) return Status::InvalidArgument("WriteDelta: slot 0 has no previous slot");
+  if (state.Contains(kDeltaOf)) {
+    return Status::InvalidArgument(std::string("WriteDelta: the state carries the reserved key ") + kDeltaOf);
+  }
+  WriteBatch batch;
+  std::string delta_group;
+  AO_ASSIGN_OR_RETURN(std::string delta_id,
+                      content_.AddToBatch(MakeDelta(slot, state, previous), &batch, &delta_group));
+  const std::string slot_path = ComputedSlotPath(process_id, slot);
+  AO_ASSIGN_OR_RETURN(std::optional<std::string> existing, LinkTarget(slot_path));
+  // The same delta again (a replay): it and its links were stored by the first write's batch.
+  if (existing && *existing == delta_group) return Status::OK();
+  if (existing) {
+    AO_ASSIGN_OR_RETURN(bool same, SameAsStored(process_id, slot, state));
+    if (!same) {
+      return Status::AlreadyExists("slot " + std::to_string(slot) + " of process " +
+                                   std::string(process_id) + " already holds state " + *existing +
+                                   "; a different state was not stored");
+    }
+  }
+  batch.MakeLink(delta_id, slot_path);
+  for (const std::string& id : extra_ids) batch.MakeLink(delta_id, ComputedIdPath(process_id, id));
+  return store_.Apply(batch, options);
+}
+
+Result<bool> ProcessCache::SameAsStored(std::string_view process_id, uint64_t slot,
+                                        const Message& state) const {
+  AO_ASSIGN_OR_RETURN(std::optional<Message> stored, Read(process_id, slot));
+  if (!stored) return false;
+  // Compared in stored form: the group address is a Merkle hash of the stored content.
+  auto group_of = [&](Message m) -> Result<std::string> {
+    m.Erase("snapshot");
+    WriteBatch scratch;
+    std::string group;
+    AO_RETURN_IF_ERROR(content_.AddToBatch(m, &scratch, &group).status());
+    return group;
+  };
+  AO_ASSIGN_OR_RETURN(std::string a, group_of(std::move(*stored)));
+  AO_ASSIGN_OR_RETURN(std::string b, group_of(state));
+  return a == b;
+}
+
+Result<Message> ProcessCache::Materialize(std::string_view process_id, uint64_t slot, Message entry) const {
+  if (!IsDelta(entry)) return entry;
+  // Walk back to the nearest full state: a full slot entry, or the highest restore point below
+  // `slot` (one seek), whichever comes first.
+  std::optional<uint64_t> restore;
+  if (slot > 0) {
+    AO_ASSIGN_OR_RETURN(restore, LatestSlot(store_, SnapshotGroup(process_id), slot - 1));
+  }
+  std::vector<Message> deltas;
+  uint64_t at = slot;
+  Message base;
+  while (true) {
+    const Value* of = entry.Find(kDeltaOf);
+    if (at == 0 || of->integer() != static_cast<int64_t>(at) - 1) {
+      return Status::Corruption("computed slot " + std::to_string(at) + " of process " +
+                                std::string(process_id) + " is a delta that does not follow slot " +
+                                std::to_string(at - 1));
+    }
+    deltas.push_back(std::move(entry));
+    --at;
+    const bool from_restore = restore && *restore == at;
+    Result<Message> next = content_.ReadMessage(from_restore ? SnapshotPath(process_id, at)
+                                                             : ComputedSlotPath(process_id, at));
+    if (!next.ok()) {
+      if (next.status().IsNotFound()) {
+        return Status::Corruption("computed slot " + std::to_string(at + 1) + " of process " +
+                                  std::string(process_id) + " is a delta whose previous slot is missing");
+      }
+      return next.status();
+    }
+    entry = std::move(next).value();
+    if (!IsDelta(entry)) {
+      base = std::move(entry);
+      break;
+    }
+  }
+  base.Erase("snapshot");
+  for (auto it = deltas.rbegin(); it != deltas.rend(); ++it) AO_RETURN_IF_ERROR(ApplyDelta(*it, base));
+  return base;
 }
 
 Status ProcessCache::WriteSnapshot(std::string_view process_id, uint64_t slot,
@@ -81,7 +276,8 @@ Result<std::optional<Message>> ProcessCache::Read(std::string_view process_id, u
     if (m.status().IsNotFound()) return std::optional<Message>();
     return m.status();
   }
-  return std::optional<Message>(std::move(m).value());
+  AO_ASSIGN_OR_RETURN(Message state, Materialize(process_id, slot, std::move(m).value()));
+  return std::optional<Message>(std::move(state));
 }
 
 Result<std::optional<CachedState>> ProcessCache::ReadById(std::string_view process_id,
@@ -97,8 +293,9 @@ Result<std::optional<CachedState>> ProcessCache::ReadById(std::string_view proce
     return Status::Corruption("computed state " + std::string(id) + " of process " +
                               std::string(process_id) + " has no valid `at-slot`");
   }
-  return std::optional<CachedState>(
-      CachedState{static_cast<uint64_t>(at->integer()), std::move(m).value()});
+  const uint64_t slot = static_cast<uint64_t>(at->integer());
+  AO_ASSIGN_OR_RETURN(Message state, Materialize(process_id, slot, std::move(m).value()));
+  return std::optional<CachedState>(CachedState{slot, std::move(state)});
 }
 
 Result<bool> ProcessCache::HasSnapshot(std::string_view process_id, uint64_t slot) const {
@@ -110,7 +307,8 @@ Result<std::optional<CachedState>> ProcessCache::Latest(std::string_view process
                                                         const std::vector<std::string>& required_path,
                                                         std::optional<uint64_t> limit) const {
   auto read_at = [&](const std::string& path, uint64_t slot) -> Result<std::optional<CachedState>> {
-    AO_ASSIGN_OR_RETURN(Message state, content_.ReadMessage(path));
+    AO_ASSIGN_OR_RETURN(Message entry, content_.ReadMessage(path));
+    AO_ASSIGN_OR_RETURN(Message state, Materialize(process_id, slot, std::move(entry)));
     return std::optional<CachedState>(CachedState{slot, std::move(state)});
   };
   if (required_path.empty() || (required_path.size() == 1 && required_path[0] == "snapshot")) {
@@ -139,6 +337,17 @@ Result<std::optional<CachedState>> ProcessCache::Latest(std::string_view process
     }
     for (const std::string& name : *names) {
       const std::string path = JoinPath({group, name});
+      AO_ASSIGN_OR_RETURN(std::string marker, store_.Resolve(JoinPath({path, kDeltaOf})));
+      AO_ASSIGN_OR_RETURN(NodeType marker_type, store_.Type(marker));
+      if (marker_type != NodeType::kNotFound) {
+        // A delta entry: the path is checked in the state it stands for.
+        AO_ASSIGN_OR_RETURN(uint64_t slot, DecodeSlot(name));
+        AO_ASSIGN_OR_RETURN(std::optional<Message> state, Read(process_id, slot));
+        if (state && FindPath(*state, required_path) != nullptr) {
+          return std::optional<CachedState>(CachedState{slot, std::move(*state)});
+        }
+        continue;
+      }
       AO_ASSIGN_OR_RETURN(std::string resolved, store_.Resolve(JoinPath({path, sub})));
       AO_ASSIGN_OR_RETURN(NodeType type, store_.Type(resolved));
       if (type == NodeType::kNotFound) continue;

@@ -13,6 +13,26 @@
 // Every Write is ONE atomic WriteBatch (content + every link), so a crash never leaves a slot
 // link to a partial state or a state without its links.
 //
+// Deltas (fix of §7.12, write amplification): a slot entry is either a full state (Write) or a
+// delta (WriteDelta): the top-level keys that changed since the state of the previous slot, and
+// the keys removed, as the message
+//   {ao-delta-of: <slot - 1>, at-slot: <slot>, set: {changed keys}, unset: [removed keys],
+//    prepend: {key: [new first elements]}, append: {key: [new last elements]}}
+// (a list that only grew at one end is stored as its new elements, so a growing log costs
+// what it grew by)
+// (`ao-delta-of` is reserved: a full state must not carry it). Read, ReadById and Latest answer
+// with the whole state either way: a delta is applied to the state of the previous slot,
+// found by walking back to the nearest full entry (a full slot entry, or a restore point of the
+// snapshot index, whichever is nearer); process@1.0 writes a full state at least every
+// process_cache_frequency slots, so a read applies fewer deltas than that. A delta entry is
+// not indexed by the state's own ID (that would hash the whole state every slot, the cost
+// deltas remove); the extra IDs (message and assignment IDs) are indexed as for full states.
+// A delta is only as good as its base: the writer must pass the previous slot's state exactly
+// as stored. process@1.0 does: after a refused (conflicting) write it no longer knows the stored
+// base and writes full states until it does again. Known limit: with a non-deterministic device,
+// a restore point written on retire (WriteSnapshot) can differ from the state the next slot's
+// delta was taken against; reads above it then start from the restore point.
+//
 // Links are first-writer-wins. A second write of a DIFFERENT state for a slot that already has
 // one is not hidden (the reference ignores it silently): Write writes nothing and returns
 // AlreadyExists naming both IDs. Writing the same state again is a no-op (OK). An extra ID that
@@ -64,13 +84,23 @@ class ProcessCache {
                             const std::vector<std::string>& extra_ids = {},
                             const WriteOptions& options = {});
 
+  // Stores the state after `slot` (>= 1) as its difference from `previous`, which must be the
+  // state after `slot` - 1 as this cache holds it (what Read answers, ignoring `snapshot` and
+  // private keys), indexed by slot and by each of `extra_ids`. One atomic batch; its size
+  // depends on what changed, not on the size of the state. When the slot already holds an
+  // entry, OK if it is the same state, else AlreadyExists (nothing written).
+  Status WriteDelta(std::string_view process_id, uint64_t slot, const Message& state,
+                    const Message& previous, const std::vector<std::string>& extra_ids = {},
+                    const WriteOptions& options = {});
+
   // Stores `state` (which must carry `snapshot`) as a restore point of `slot` only: the slot
   // index keeps its first state. For the snapshot a worker writes when it retires at a slot
   // that was stored without one. A slot that already has a restore point keeps it (OK).
   Status WriteSnapshot(std::string_view process_id, uint64_t slot, const Message& state,
                        const WriteOptions& options = {});
 
-  // The state after `slot`, or nullopt.
+  // The state after `slot` (a stored full state as it was written, with its `snapshot` if it had
+  // one; a delta entry reconstructed, without `snapshot`), or nullopt.
   Result<std::optional<Message>> Read(std::string_view process_id, uint64_t slot) const;
   // The state a 43-character ID (state, scheduled message or assignment) names, with its slot,
   // or nullopt.
@@ -92,6 +122,10 @@ class ProcessCache {
  private:
   // The content ID a link at `path` resolves to, or nullopt when there is no link.
   Result<std::optional<std::string>> LinkTarget(std::string_view path) const;
+  // The whole state a slot entry `entry` (full or delta) of `slot` stands for.
+  Result<Message> Materialize(std::string_view process_id, uint64_t slot, Message entry) const;
+  // Whether the entry stored for `slot` is the same state as `state` (ignoring `snapshot`).
+  Result<bool> SameAsStored(std::string_view process_id, uint64_t slot, const Message& state) const;
 
   Store& store_;
   const ContentCache& content_;

@@ -9,6 +9,9 @@
 
 #include "aocore/common/bytes.h"
 #include "aocore/crypto/hash.h"
+#include "aocore/crypto/wallet.h"
+#include "aocore/message/commitment.h"
+#include "aocore/message/id.h"
 #include "aocore/store/keys.h"
 #include "aocore/store/leveldb_store.h"
 #include "aocore/store/memory_store.h"
@@ -18,6 +21,11 @@ namespace ao {
 namespace {
 
 std::string RandomId() { return Base64UrlEncode(RandomBytes(32)); }
+
+Value F(const Message& m, std::string_view k) {
+  const Value* v = m.Find(k);
+  return v != nullptr ? *v : Value("<missing>");
+}
 
 Message State(int64_t slot) {
   return Message{{"at-slot", Value(slot)}, {"results", Value(Message{{"result-number", Value(slot)}})}};
@@ -172,6 +180,187 @@ TEST_F(ProcessCacheTest, WriteSnapshotAddsARestorePointWithoutReplacingTheSlot) 
   Result<std::optional<Message>> nine = cache_.Read(pid_, 9);
   ASSERT_OK(nine);
   EXPECT_TRUE(nine->has_value());
+}
+
+// A state whose `blob` never changes, `n` changes every slot, `odd` exists only on odd slots.
+Message GrowingState(int64_t slot, const std::string& blob) {
+  Message m{{"at-slot", Value(slot)},
+            {"blob", Value(blob)},
+            {"n", Value(slot * 10)},
+            {"deep", Value(Message{{"x", Value(slot)}})},
+            {"results", Value(Message{{"result-number", Value(slot)}})}};
+  if (slot % 2 == 1) m.Set("odd", Value(true));
+  Value::List seen, log;  // seen = [slot, ..., 0] grows at the front, log = [0, ..., slot] at the end
+  for (int64_t s = slot; s >= 0; --s) seen.push_back(Value(s));
+  for (int64_t s = 0; s <= slot; ++s) log.push_back(Value(s));
+  m.Set("seen", Value(std::move(seen)));
+  m.Set("log", Value(std::move(log)));
+  return m;
+}
+
+TEST_F(ProcessCacheTest, DeltaEntriesReadBackAsWholeStates) {
+  const std::string blob(32 * 1024, 'b');
+  const std::string message_id = RandomId();
+  Message s0 = GrowingState(0, blob);
+  s0.Set("snapshot", Value(Message()));
+  ASSERT_OK(cache_.Write(pid_, 0, s0));
+  for (int64_t s = 1; s <= 6; ++s) {
+    ASSERT_OK(cache_.WriteDelta(pid_, s, GrowingState(s, blob), GrowingState(s - 1, blob),
+                                s == 4 ? std::vector<std::string>{message_id} : std::vector<std::string>{}));
+  }
+  for (int64_t s = 1; s <= 6; ++s) {
+    Result<std::optional<Message>> r = cache_.Read(pid_, s);
+    ASSERT_OK(r);
+    ASSERT_TRUE(r->has_value()) << s;
+    EXPECT_EQ(**r, GrowingState(s, blob)) << s;  // `odd` removed on even slots, `blob` kept
+  }
+  // Slot 0 is the full state as written (with its snapshot).
+  Result<std::optional<Message>> zero = cache_.Read(pid_, 0);
+  ASSERT_OK(zero);
+  EXPECT_EQ(**zero, s0);
+  Result<std::optional<CachedState>> by_id = cache_.ReadById(pid_, message_id);
+  ASSERT_OK(by_id);
+  ASSERT_TRUE(by_id->has_value());
+  EXPECT_EQ((*by_id)->slot, 4u);
+  EXPECT_EQ((*by_id)->state, GrowingState(4, blob));
+  Result<std::optional<CachedState>> latest = cache_.Latest(pid_);
+  ASSERT_OK(latest);
+  EXPECT_EQ((*latest)->slot, 6u);
+  EXPECT_EQ((*latest)->state, GrowingState(6, blob));
+  // A general path is checked in the state a delta stands for.
+  Result<std::optional<CachedState>> odd = cache_.Latest(pid_, {"odd"});
+  ASSERT_OK(odd);
+  ASSERT_TRUE(odd->has_value());
+  EXPECT_EQ((*odd)->slot, 5u);
+  Result<std::optional<CachedState>> deep = cache_.Latest(pid_, {"deep", "x"}, 3);
+  ASSERT_OK(deep);
+  EXPECT_EQ((*deep)->slot, 3u);
+  // The only restore point is slot 0.
+  Result<std::optional<CachedState>> snap = cache_.Latest(pid_, {"snapshot"});
+  ASSERT_OK(snap);
+  EXPECT_EQ((*snap)->slot, 0u);
+}
+
+TEST_F(ProcessCacheTest, ADeltaIsSmallerThanTheStateItStandsFor) {
+  const std::string blob(64 * 1024, 'b');
+  ASSERT_OK(cache_.Write(pid_, 0, GrowingState(0, blob)));
+  // The delta entry of slot 1 holds the keys that changed, not the blob.
+  ASSERT_OK(cache_.WriteDelta(pid_, 1, GrowingState(1, blob), GrowingState(0, blob)));
+  Result<Value> raw = content_.Read(ComputedSlotPath(pid_, 1));
+  ASSERT_OK(raw);
+  ASSERT_TRUE(raw->is_message());
+  const Message* set = raw->message().FindMessage("set");
+  ASSERT_NE(set, nullptr);
+  EXPECT_FALSE(set->Contains("blob"));
+  EXPECT_TRUE(set->Contains("n"));
+  // Lists that grew at one end are stored as the new elements only.
+  EXPECT_FALSE(set->Contains("seen"));
+  EXPECT_FALSE(set->Contains("log"));
+  const Message* prepend = raw->message().FindMessage("prepend");
+  const Message* append = raw->message().FindMessage("append");
+  ASSERT_NE(prepend, nullptr);
+  ASSERT_NE(append, nullptr);
+  EXPECT_EQ(*prepend->Find("seen"), Value(Value::List{Value(1)}));
+  EXPECT_EQ(*append->Find("log"), Value(Value::List{Value(1)}));
+  EXPECT_EQ(raw->message().Find("ao-delta-of")->integer(), 0);
+}
+
+TEST_F(ProcessCacheTest, DeltaConflictsAreJudgedOnTheWholeState) {
+  const std::string blob = "small";
+  ASSERT_OK(cache_.Write(pid_, 0, GrowingState(0, blob)));
+  ASSERT_OK(cache_.WriteDelta(pid_, 1, GrowingState(1, blob), GrowingState(0, blob)));
+  // The same state again, as a delta or in full (with a snapshot): not a conflict; the full
+  // write with a snapshot adds a restore point for the slot.
+  ASSERT_OK(cache_.WriteDelta(pid_, 1, GrowingState(1, blob), GrowingState(0, blob)));
+  Message full = GrowingState(1, blob);
+  full.Set("snapshot", Value(Message()));
+  ASSERT_OK(cache_.Write(pid_, 1, full));
+  Result<bool> has = cache_.HasSnapshot(pid_, 1);
+  ASSERT_OK(has);
+  EXPECT_TRUE(*has);
+  // A different state is refused either way, and the stored one stays.
+  Message other = GrowingState(1, blob);
+  other.Set("n", Value(999));
+  Status d = cache_.WriteDelta(pid_, 1, other, GrowingState(0, blob));
+  EXPECT_TRUE(d.IsAlreadyExists()) << d.ToString();
+  EXPECT_TRUE(cache_.Write(pid_, 1, other).status().IsAlreadyExists());
+  Result<std::optional<Message>> r = cache_.Read(pid_, 1);
+  ASSERT_OK(r);
+  EXPECT_EQ(**r, GrowingState(1, blob));
+  // A full state written first and the same state offered as a delta: fine too.
+  ASSERT_OK(cache_.Write(pid_, 2, GrowingState(2, blob)));
+  ASSERT_OK(cache_.WriteDelta(pid_, 2, GrowingState(2, blob), GrowingState(1, blob)));
+  // Misuse is refused.
+  EXPECT_TRUE(cache_.WriteDelta(pid_, 0, GrowingState(0, blob), Message()).IsInvalidArgument());
+  Message reserved = GrowingState(3, blob);
+  reserved.Set("ao-delta-of", Value(2));
+  EXPECT_TRUE(cache_.Write(pid_, 3, reserved).status().IsInvalidArgument());
+}
+
+TEST_F(ProcessCacheTest, ADeltaWithoutItsPreviousSlotIsCorruption) {
+  ASSERT_OK(cache_.WriteDelta(pid_, 5, GrowingState(5, "x"), GrowingState(4, "x")));
+  Result<std::optional<Message>> r = cache_.Read(pid_, 5);
+  EXPECT_TRUE(r.status().IsCorruption()) << r.status().ToString();
+}
+
+TEST_F(ProcessCacheTest, ReadsStartFromTheNearestRestorePoint) {
+  const std::string blob = "x";
+  ASSERT_OK(cache_.Write(pid_, 0, GrowingState(0, blob)));
+  for (int64_t s = 1; s <= 4; ++s) {
+    ASSERT_OK(cache_.WriteDelta(pid_, s, GrowingState(s, blob), GrowingState(s - 1, blob)));
+  }
+  // A restore point at slot 2 (a worker retiring there): reads above it start from it. It is
+  // observable because it differs from the replayed slot 2 in a key no delta touches.
+  Message retired = GrowingState(2, blob);
+  retired.Set("blob", Value("from the restore point"));
+  retired.Set("snapshot", Value(Message()));
+  ASSERT_OK(cache_.WriteSnapshot(pid_, 2, retired));
+  Result<std::optional<Message>> r = cache_.Read(pid_, 4);
+  ASSERT_OK(r);
+  EXPECT_EQ(F((**r), "blob"), Value("from the restore point"));
+  Result<std::optional<Message>> one = cache_.Read(pid_, 1);
+  ASSERT_OK(one);
+  EXPECT_EQ(**one, GrowingState(1, blob));
+}
+
+// spec §6.18 write_and_read_output: a signed and an unsigned item, read back by slot and by ID
+// (the signed one by its ID over its commitments, the unsigned one by its content ID).
+TEST(ProcessCacheScenarios, Scenario18WriteAndReadOutput) {
+  Result<Wallet> wallet = Wallet::Generate();
+  ASSERT_OK(wallet);
+  MemoryStore store;
+  ContentCache content(store);
+  ProcessCache cache(store, content);
+  Result<Message> process = Commit(Message{{"type", "Process"}, {"x", "1"}}, *wallet);
+  ASSERT_OK(process);
+  Result<std::string> pid = MessageId(*process, IdMode::kAll);
+  ASSERT_OK(pid);
+  // The items carry `at-slot`, as every state process@1.0 stores does: ReadById answers the
+  // slot too, and takes it from there.
+  Result<Message> item1 =
+      Commit(Message{{"at-slot", Value(0)}, {"results", Value(Message{{"result-number", Value(1)}})}}, *wallet);
+  ASSERT_OK(item1);
+  const Message item2{{"at-slot", Value(1)}, {"results", Value(Message{{"result-number", Value(2)}})}};
+  ASSERT_OK(cache.Write(*pid, 0, *item1));
+  ASSERT_OK(cache.Write(*pid, 1, item2));
+  Result<std::optional<Message>> r0 = cache.Read(*pid, 0);
+  ASSERT_OK(r0);
+  EXPECT_EQ(**r0, *item1);
+  Result<std::optional<Message>> r1 = cache.Read(*pid, 1);
+  ASSERT_OK(r1);
+  EXPECT_EQ(**r1, item2);
+  Result<std::string> id1 = MessageId(*item1);
+  ASSERT_OK(id1);
+  Result<std::optional<CachedState>> by1 = cache.ReadById(*pid, *id1);
+  ASSERT_OK(by1);
+  ASSERT_TRUE(by1->has_value());
+  EXPECT_EQ((*by1)->state, *item1);
+  Result<std::string> id2 = MessageId(item2, IdMode::kAll);
+  ASSERT_OK(id2);
+  Result<std::optional<CachedState>> by2 = cache.ReadById(*pid, *id2);
+  ASSERT_OK(by2);
+  ASSERT_TRUE(by2->has_value());
+  EXPECT_EQ((*by2)->state, item2);
 }
 
 TEST(ProcessCachePersistence, IndexesSurviveReopeningTheLevelDbStore) {

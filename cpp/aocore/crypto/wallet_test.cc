@@ -416,6 +416,10 @@ TEST(Wallet, MalformedJwksNameTheProblem) {
   std::string n = fixed["n"].get<std::string>();
   std::string d = fixed["d"].get<std::string>();
   std::string p = fixed["p"].get<std::string>();
+  std::string q = fixed["q"].get<std::string>();
+  std::string dp = fixed["dp"].get<std::string>();
+  std::string dq = fixed["dq"].get<std::string>();
+  std::string qi = fixed["qi"].get<std::string>();
   auto flip_char = [](std::string s, size_t pos) {
     s[pos] = s[pos] == 'A' ? 'B' : 'A';
     return s;
@@ -437,6 +441,14 @@ TEST(Wallet, MalformedJwksNameTheProblem) {
       {"d without p..qi, wrong d", JwkWith(full, {{"d", flip_char(d, 10)}}, {"p", "q", "dp", "dq", "qi"}),
        "inconsistent"},
       {"p corrupted", JwkWith(full, {{"p", flip_char(p, 20)}}), "inconsistent"},
+      // Each private member corrupted on its own, with every other member intact (the cheap
+      // consistency check that replaced OpenSSL's pairwise check must catch each one).
+      {"d corrupted", JwkWith(full, {{"d", flip_char(d, 10)}}), "inconsistent"},
+      {"q corrupted", JwkWith(full, {{"q", flip_char(q, 20)}}), "inconsistent"},
+      {"dp corrupted", JwkWith(full, {{"dp", flip_char(dp, 15)}}), "inconsistent"},
+      {"dq corrupted", JwkWith(full, {{"dq", flip_char(dq, 15)}}), "inconsistent"},
+      {"qi corrupted", JwkWith(full, {{"qi", flip_char(qi, 15)}}), "inconsistent"},
+      {"p and q swapped", JwkWith(full, {{"p", q}, {"q", p}}), "inconsistent"},
       {"n from another key", JwkWith(full, {{"n", flip_char(n, 30)}}), "inconsistent"},
       {"private members without d", JwkWith(full, {}, {"d"}), "'d' is missing"},
   };

@@ -177,8 +177,9 @@ class Engine final : public ProcessEngine {
     }
     Message out = std::move(r->value).message();
     Pin(out, next);
-    AO_RETURN_IF_ERROR(Store(out, next, *assignment));
-    return ResolveResult::Ok(Value(std::move(out)));
+    Value next_state(std::move(out));  // shared by the answer and the next slot's delta base
+    AO_RETURN_IF_ERROR(Store(next_state, next, *assignment));
+    return ResolveResult::Ok(std::move(next_state));
   }
 
   Status Snapshot(const Message& state, int64_t slot) override {
@@ -238,10 +239,17 @@ class Engine final : public ProcessEngine {
     Message out = std::move(r.value).message();
     out.Set("initialized", Value("true"));
     Pin(out, -1);
+    last_stored_slot_ = kUnknown;  // slot -1 is never stored: slot 0 is written in full
     return ResolveResult::Ok(Value(std::move(out)));
   }
 
   ComputeResult Restore(Message state, int64_t slot) {
+    // The next slot's delta is taken against the state as stored, not as normalize rebuilt it
+    // (a key normalize changes and compute leaves alone must read back as stored).
+    Message stored = state;
+    stored.Erase("snapshot");
+    last_stored_ = Value(std::move(stored));
+    last_stored_slot_ = slot;
     AO_ASSIGN_OR_RETURN(ResolveResult r,
                         RunAs(resolver_, "execution", state, Message{{"path", "normalize"}}, opts_));
     Message out;
@@ -266,28 +274,44 @@ class Engine final : public ProcessEngine {
     return r.value;
   }
 
-  Status Store(const Message& state, int64_t slot, const Message& assignment) {
-    Message stored = state;
+  // Stores the state after `slot`: in full with `snapshot` every process_cache_frequency slots,
+  // otherwise as a delta against the previous slot's stored state (§7.12: the per-slot write
+  // depends on what changed, not on the size of the state), or in full when that previous
+  // state is not known here (the first slot after a replay or a conflict).
+  Status Store(const Value& state_value, int64_t slot, const Message& assignment) {
+    const Message& state = state_value.message();
     const int64_t freq = std::max<int64_t>(services_.process_cache_frequency, 1);
-    if (slot % freq == 0) {
-      AO_ASSIGN_OR_RETURN(Value snap, SnapshotOf(state));
-      stored.Set("snapshot", std::move(snap));
-    }
     std::vector<std::string> ids;
     if (const Message* body = assignment.FindMessage("body")) {
       if (Result<std::string> id = MessageId(*body, IdMode::kAll); id.ok()) ids.push_back(std::move(id).value());
     }
     if (Result<std::string> id = MessageId(assignment, IdMode::kAll); id.ok()) ids.push_back(std::move(id).value());
-    Result<std::string> written = services_.process_cache->Write(id_.id, static_cast<uint64_t>(slot), stored, ids);
-    if (written.ok()) return Status::OK();
-    if (written.status().IsAlreadyExists()) {
+    Status written;
+    if (slot % freq != 0 && last_stored_slot_ == slot - 1) {
+      written = services_.process_cache->WriteDelta(id_.id, static_cast<uint64_t>(slot), state,
+                                                    last_stored_.message(), ids);
+    } else {
+      Message stored = state;
+      if (slot % freq == 0) {
+        AO_ASSIGN_OR_RETURN(Value snap, SnapshotOf(state));
+        stored.Set("snapshot", std::move(snap));
+      }
+      written = services_.process_cache->Write(id_.id, static_cast<uint64_t>(slot), stored, ids).status();
+    }
+    if (written.ok()) {
+      last_stored_ = state_value;
+      last_stored_slot_ = slot;
+      return Status::OK();
+    }
+    last_stored_slot_ = kUnknown;
+    if (written.IsAlreadyExists()) {
       // A different state is already stored for this slot (a non-deterministic device, or a
       // concurrent writer): reported, and the stored one stays authoritative in the cache.
       Logger("process")->warn("computed_slot_conflict proc={} slot={} status={}", id_.id, slot,
-                              written.status().ToString());
+                              written.ToString());
       return Status::OK();
     }
-    return written.status().WithContext("storing slot " + std::to_string(slot) + " of process " + id_.id);
+    return written.WithContext("storing slot " + std::to_string(slot) + " of process " + id_.id);
   }
 
   Result<std::optional<Message>> NextAssignment(int64_t slot) {
@@ -315,6 +339,11 @@ class Engine final : public ProcessEngine {
   const Value definition_value_;  // shared by every state (no copy per slot)
   AssignmentCache assignments_;
   std::deque<Message> prefetched_;
+  // The state after last_stored_slot_ as the process cache holds it (a message; usually the same
+  // object as the worker's live state), the base of the next slot's delta.
+  static constexpr int64_t kUnknown = INT64_MIN;
+  Value last_stored_;
+  int64_t last_stored_slot_ = kUnknown;
 };
 
 const NodeServices* ServicesOf(const DeviceCall& c) {
@@ -339,9 +368,10 @@ Result<ResolveResult> ComputeSlot(const DeviceCall& c, const NodeServices& servi
           return std::unique_ptr<ProcessEngine>(std::make_unique<Engine>(resolver, services, opts, id));
         });
     if (!worker.ok()) return worker.status();
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<int64_t>(services.request_timeout_ms, 1));
-    return (*worker)->ComputeAndWait(slot, deadline);
+    // request_timeout bounds how long the worker may go without progress, not the whole
+    // computation: thousands of slots may take longer than it (the worker keeps going after a
+    // DeadlineExceeded either way).
+    return (*worker)->ComputeAndWait(slot, std::chrono::milliseconds(std::max<int64_t>(services.request_timeout_ms, 1)));
   }
   Engine engine(c.resolver, services, c.opts, id);
   // A live state handed in by the caller (an initialized state of this process at or below the

@@ -23,7 +23,10 @@
 // assignment cache (prefetched in pages), runs the execution device with the assignment as the
 // request — its `path` is always "compute" (§7.21) — sets at-slot, pins `process` to the
 // definition, and stores the state in the process cache (one batch, indexed by slot, state ID,
-// message ID and assignment ID), with `snapshot` every process_cache_frequency slots.
+// message ID and assignment ID), with `snapshot` every process_cache_frequency slots; the
+// slots in between are stored as deltas against the previous slot (ProcessCache::WriteDelta,
+// fix of §7.12), so their cost does not grow with the size of the state. A cached slot is
+// answered whole either way (the cache applies the deltas since the nearest full state).
 // Fixes: a missing assignment is the 503 error result (never an exception, §7.23); the
 // assignment's slot and process are checked; a slot below the live one is served from the
 // cache or replayed, never an `already_calculated_slot` exception (§7.20); inner resolutions
@@ -37,8 +40,10 @@
 // MessageId(definition, kAll) (the signer's commitment ID for a signed definition).
 //
 // Workers: with NodeServices::process_workers and a WorkerRegistry, compute goes through the
-// process's worker (live state in memory, one computation per slot for all callers, every
-// wait bounded by request_timeout_ms; the worker keeps the resolve options of the call that
+// process's worker (live state in memory, one computation per slot for all callers; a wait
+// fails with DeadlineExceeded once the worker computed no slot for request_timeout_ms, so a
+// long computation that keeps progressing never times out, and after the error the worker
+// keeps computing, so a retry finds it further along; the worker keeps the resolve options of the call that
 // started it, e.g. its error_strategy, for its lifetime); otherwise (or when already running on a worker's
 // strand, which must not block on a worker) it is computed inline from the cache.
 //

@@ -486,6 +486,27 @@ TEST_P(ProcessDeviceTest, CacheFrequencyMakesRestorePointsAndRestoreReplaysFromT
   EXPECT_EQ(F(s4, "already-seen"), List({4, 4, 3, 3, 2, 2, 1, 1, 0, 0}));
 }
 
+// spec §6.40 already_calculated: the reference throws `already_calculated_slot` when slot 1 is
+// asked of the slot-2 state and slot 1 is not cached; the port replays it from slot 0.
+TEST_P(ProcessDeviceTest, Scenario40ASlotBelowTheLiveOneMissingFromTheCacheIsReplayed) {
+  Env env(MemoryStore::Create(), EnvOptions{.workers = GetParam()});
+  const Message def = TestDeviceProcess(*wallet_, 40);
+  const std::string pid = env.Pid(def);
+  env.ScheduleMany(def, 3);
+  Message s2 = env.ComputeOk(def, 2);
+  ASSERT_OK(env.store_->Delete(ComputedSlotPath(pid, 1)));
+  ASSERT_OK(env.store_->Delete(ProcessCache::SnapshotPath(pid, 1)));
+  Result<std::optional<Message>> gone = env.cache_.Read(pid, 1);
+  ASSERT_OK(gone);
+  ASSERT_FALSE(gone->has_value());
+  Message s1 = env.ComputeOk(s2, 1);
+  EXPECT_EQ(F(s1, "at-slot"), Value(1));
+  EXPECT_EQ(F(s1, "already-seen"), List({1, 1, 0, 0}));
+  Result<std::optional<Message>> back = env.cache_.Read(pid, 1);  // stored again by the replay
+  ASSERT_OK(back);
+  EXPECT_TRUE(back->has_value());
+}
+
 INSTANTIATE_TEST_SUITE_P(WorkersOnAndOff, ProcessDeviceTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "Workers" : "Inline"; });
 
@@ -708,6 +729,70 @@ TEST(ProcessWorkers, EveryWaitHasADeadline) {
   Message s4 = env.ComputeOk(def, 4);
   EXPECT_EQ(F(s4, "sum"), Value(10));
   EXPECT_EQ(env.count_->at(2), 1);
+}
+
+// A Store that counts the bytes (paths + payloads) of the batches applied to it.
+class CountingStore final : public Store {
+ public:
+  explicit CountingStore(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
+  Result<Bytes> Read(std::string_view path) override { return inner_->Read(path); }
+  Result<NodeType> Type(std::string_view path) override { return inner_->Type(path); }
+  Result<std::vector<std::string>> List(std::string_view path) override { return inner_->List(path); }
+  Result<std::vector<std::string>> ScanChildren(std::string_view group, const ScanOptions& o) override {
+    return inner_->ScanChildren(group, o);
+  }
+  Result<std::string> Resolve(std::string_view path) override { return inner_->Resolve(path); }
+  Status Apply(const WriteBatch& batch, const WriteOptions& options) override {
+    bytes_.fetch_add(static_cast<int64_t>(batch.ApproximateSize()));
+    return inner_->Apply(batch, options);
+  }
+  Status Close() override { return inner_->Close(); }
+  std::string Describe() const override { return "counting:" + inner_->Describe(); }
+  int64_t bytes() const { return bytes_.load(); }
+
+ private:
+  std::unique_ptr<Store> inner_;
+  std::atomic<int64_t> bytes_{0};
+};
+
+// §7.12: a slot between restore points stores what changed, not the whole state. The process
+// carries a 64 KiB key that no slot changes; with frequency 10, slots 1..9 and 11..19 must each
+// write far less than that (a full state per slot writes it every time), while every slot still
+// reads back whole, from a worker, inline, and after the live state is gone.
+TEST_P(ProcessDeviceTest, SlotsBetweenRestorePointsWriteWhatChangedNotTheWholeState) {
+  auto counting = std::make_unique<CountingStore>(MemoryStore::Create());
+  CountingStore* store = counting.get();
+  Env env(std::move(counting), EnvOptions{.workers = GetParam(), .frequency = 10});
+  Message def = CountProcess(77, "test-device@1.0");
+  def.Set("payload", Value(std::string(64 * 1024, 'p')));
+  const std::string pid = env.Pid(def);
+  env.ScheduleMany(def, 20);
+  std::vector<Message> answers;
+  std::vector<int64_t> written;
+  for (int64_t s = 0; s < 20; ++s) {
+    const int64_t before = store->bytes();
+    answers.push_back(env.ComputeOk(def, s));
+    written.push_back(store->bytes() - before);
+  }
+  for (int64_t s = 0; s < 20; ++s) {
+    if (s % 10 == 0) {
+      EXPECT_GT(written[s], 64 * 1024) << "slot " << s << " is a restore point: a full state";
+    } else {
+      EXPECT_LT(written[s], 8 * 1024) << "slot " << s << " wrote " << written[s] << " bytes";
+    }
+    EXPECT_EQ(F(answers[s], "at-slot"), Value(s));
+  }
+  // Every slot reads back whole from the cache, equal to the answer computed live.
+  for (int64_t s = 0; s < 20; ++s) {
+    Result<std::optional<Message>> r = env.cache_.Read(pid, static_cast<uint64_t>(s));
+    ASSERT_OK(r);
+    ASSERT_TRUE(r->has_value()) << s;
+    Message stored = **r;
+    stored.Erase("snapshot");
+    EXPECT_EQ(stored, answers[s]) << "slot " << s;
+  }
+  // Old slots through compute (cache hits below the live slot, or cold inline reads).
+  for (int64_t s : {3, 9, 14, 19}) EXPECT_EQ(env.ComputeOk(def, s), answers[s]) << s;
 }
 
 TEST(ProcessDevice, SnapshotAndPushKeys) {

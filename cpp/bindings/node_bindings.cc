@@ -278,12 +278,15 @@ void InitNode(py::module_& m) {
           [](Node& n) {
             WorkerRegistryMetrics w;
             int64_t resolves = 0;
+            int64_t live_schedulers = 0, schedulers_evicted = 0;
             Status s = [&] {
               py::gil_scoped_release release;
               Result<Node::Operation> op = n.Enter();
               if (!op.ok()) return op.status();
               w = n.workers().metrics();
               resolves = n.resolves();
+              live_schedulers = static_cast<int64_t>(n.schedulers().size());
+              schedulers_evicted = n.schedulers().evicted();
               return Status::OK();
             }();
             Check(s);
@@ -299,13 +302,17 @@ void InitNode(py::module_& m) {
             d["loads"] = w.loads;
             d["snapshots"] = w.snapshots;
             d["failures"] = w.failures;
+            d["live_schedulers"] = live_schedulers;
+            d["schedulers_evicted"] = schedulers_evicted;
             return d;
           },
           "Counters since the node opened: resolves (calls into the node), live_workers,\n"
           "workers_started, workers_retired_idle, workers_evicted, slots_computed (slots applied by the\n"
           "execution device, also on replays), cache_hits (answered from the process cache), live_hits\n"
           "(answered with a worker's live state), loads (restores from a snapshot or boots), snapshots\n"
-          "(restore points written when a worker retires or stops) and failures.");
+          "(restore points written when a worker retires or stops), failures, live_schedulers\n"
+          "(processes with a scheduler in memory) and schedulers_evicted (idle schedulers dropped\n"
+          "beyond max_schedulers, recovered from the store on next use).");
 }
 
 }  // namespace ao::py_bindings

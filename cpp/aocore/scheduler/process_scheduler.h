@@ -13,7 +13,8 @@
 // mutex. The worker takes up to max_batch queued requests and commits them as one batch (group
 // commit: one fsync for many assignments); state advances only after the batch is applied, and
 // replies are sent only then. The worker exits when idle (after a short linger) and is started
-// again by the next request, so an idle process costs no thread.
+// again by the next request, so an idle process costs no thread (the worker thread is detached:
+// an exited worker leaves no stack behind).
 //
 // Modes (when the reply is sent):
 //   local_confirmation (default)  after the batch is applied with sync (fsync'd);
@@ -36,7 +37,7 @@
 // InvalidArgument "Message is not valid..."; unsigned messages are accepted (as the reference).
 // Recovery at Create: (slot, chain, timestamp) of the latest assignment, or (-1, "", 0).
 //
-// Thread-safety: Schedule, CurrentSlot, health and Stop are safe from any thread.
+// Thread-safety: Schedule, CurrentSlot, health, Idle and Stop are safe from any thread.
 #pragma once
 
 #include <atomic>
@@ -121,6 +122,9 @@ class ProcessScheduler {
   int64_t CurrentSlot() const { return committed_slot_.load(std::memory_order_acquire); }
   // OK, or the sticky failure.
   Status health() const;
+  // True when nothing is queued and no worker thread is running: every assignment handed out
+  // is committed (or failed) and nothing else will be written until the next Schedule.
+  bool Idle() const;
   const std::string& process_id() const { return process_id_; }
   SchedulingMode mode() const { return env_.mode; }
 
@@ -161,7 +165,6 @@ class ProcessScheduler {
   bool running_ = false;
   bool closed_ = false;
   Status failure_;  // sticky
-  std::thread worker_;
 };
 
 }  // namespace ao

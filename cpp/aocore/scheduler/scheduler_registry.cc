@@ -17,14 +17,18 @@ Result<std::string> CanonicalProcessId(std::string_view process_id) {
                                  std::string(process_id.substr(0, 64)) + "'");
 }
 
-SchedulerRegistry::SchedulerRegistry(SchedulerEnvironment env)
-    : env_(std::move(env)), content_(*env_.store), assignments_(*env_.store, content_) {}
+SchedulerRegistry::SchedulerRegistry(SchedulerEnvironment env, SchedulerRegistryOptions options)
+    : env_(std::move(env)),
+      options_(options),
+      content_(*env_.store),
+      assignments_(*env_.store, content_) {}
 
 SchedulerRegistry::~SchedulerRegistry() {
-  std::map<std::string, std::shared_ptr<Entry>, std::less<>> entries;
+  EntryMap entries;
   {
     std::lock_guard<std::mutex> lock(mu_);
     entries.swap(entries_);
+    lru_.clear();
   }
   for (auto& [pid, entry] : entries) {
     std::lock_guard<std::mutex> lock(entry->init_mu);
@@ -36,12 +40,22 @@ Result<std::shared_ptr<ProcessScheduler>> SchedulerRegistry::GetOrCreate(
     std::string_view process_id) {
   AO_ASSIGN_OR_RETURN(std::string pid, CanonicalProcessId(process_id));
   std::shared_ptr<Entry> entry;
+  bool over_limit = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = entries_.find(pid);
-    if (it == entries_.end()) it = entries_.emplace(pid, std::make_shared<Entry>()).first;
+    if (it == entries_.end()) {
+      it = entries_.emplace(pid, std::make_shared<Entry>()).first;
+      lru_.push_front(pid);
+      it->second->lru = lru_.begin();
+      over_limit = entries_.size() > options_.max_schedulers;
+    } else {
+      lru_.splice(lru_.begin(), lru_, it->second->lru);
+    }
     entry = it->second;
   }
+  // Before creating ours, so this entry (held here, and the most recent) is not a candidate.
+  if (over_limit) EvictIdle();
   std::lock_guard<std::mutex> lock(entry->init_mu);
   if (!entry->scheduler) {
     // A failed creation leaves the entry empty: the next call retries.
@@ -50,6 +64,59 @@ Result<std::shared_ptr<ProcessScheduler>> SchedulerRegistry::GetOrCreate(
     entry->scheduler = std::move(created);
   }
   return entry->scheduler;
+}
+
+size_t SchedulerRegistry::EvictIdle() {
+  // Candidates from the least recently used end, a bounded number per call.
+  std::vector<std::pair<std::string, std::shared_ptr<Entry>>> candidates;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (entries_.size() <= options_.max_schedulers) return 0;
+    const size_t excess = entries_.size() - options_.max_schedulers;
+    auto it = lru_.end();
+    while (it != lru_.begin() && candidates.size() < excess + 8) {
+      --it;
+      candidates.emplace_back(*it, entries_.find(*it)->second);
+    }
+  }
+  std::vector<std::shared_ptr<ProcessScheduler>> dropped;
+  size_t erased = 0;
+  for (auto& [pid, entry] : candidates) {
+    std::unique_lock<std::mutex> init(entry->init_mu, std::try_to_lock);
+    if (!init.owns_lock()) continue;  // being created or removed right now
+    // No other holder (callers copy the pointer under init_mu, which we hold), nothing queued,
+    // worker gone: everything it knows is in the store.
+    const bool idle = !entry->scheduler ||
+                      (entry->scheduler.use_count() == 1 && entry->scheduler->Idle());
+    std::lock_guard<std::mutex> lock(mu_);
+    if (entries_.size() <= options_.max_schedulers) break;
+    auto it = entries_.find(pid);
+    // use_count 2: the map and `candidates`; anyone else who copied the entry (under mu_) may
+    // be waiting for its init lock, so it stays.
+    if (!idle || it == entries_.end() || it->second != entry || entry.use_count() != 2) {
+      // Busy: make it recent, so the next call looks at other candidates first.
+      if (it != entries_.end() && it->second == entry) lru_.splice(lru_.begin(), lru_, entry->lru);
+      continue;
+    }
+    lru_.erase(entry->lru);
+    entries_.erase(it);
+    ++evicted_;
+    ++erased;
+    if (entry->scheduler) dropped.push_back(std::move(entry->scheduler));
+  }
+  // Idle and unreachable: stopping them does not wait for anything.
+  for (auto& scheduler : dropped) scheduler->Stop();
+  return erased;
+}
+
+size_t SchedulerRegistry::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
+}
+
+int64_t SchedulerRegistry::evicted() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return evicted_;
 }
 
 std::shared_ptr<ProcessScheduler> SchedulerRegistry::Find(std::string_view process_id) const {

@@ -11,11 +11,22 @@
 // A scheduler that hit a sticky failure keeps refusing requests (Aborted); Remove(pid) drops
 // it so the next GetOrCreate recovers a fresh one from the store.
 //
+// Memory is bounded by the live set, not by every process ever touched: beyond
+// `max_schedulers` registered processes, GetOrCreate drops idle schedulers, least recently used
+// first (EvictIdle). Idle means nobody holds the scheduler (no caller is inside Schedule or
+// keeps the pointer), nothing is queued and its worker thread has exited; all of its state is
+// then in the store, so the next GetOrCreate recovers it (ProcessScheduler::Create) and the
+// slot sequence and hash chain continue with no gap. Single writer: an entry is erased only
+// while its init lock is held and nobody else holds the entry, so a concurrent GetOrCreate
+// either gets the old (live) scheduler or, after the erase, creates the only new one; the old
+// one, idle and unreachable, can no longer write. Find and Processes see live schedulers only.
+//
 // Thread-safety: every method is safe from any thread. The registry mutex is a leaf lock; the
 // (store-reading) creation of a scheduler runs under that process's own entry lock only.
 #pragma once
 
 #include <cstdint>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,10 +49,16 @@ inline constexpr size_t kMaxSchedulePage = 1000;
 // The canonical (43-character text) form of a process ID given as text or as 32 raw bytes.
 Result<std::string> CanonicalProcessId(std::string_view process_id);
 
+struct SchedulerRegistryOptions {
+  // Idle schedulers are dropped (LRU) when more processes than this are registered. Busy ones
+  // are never dropped, so the count may exceed it while more than this many are busy.
+  size_t max_schedulers = 1024;
+};
+
 class SchedulerRegistry {
  public:
   // REQUIRES: env.store outlives the registry.
-  explicit SchedulerRegistry(SchedulerEnvironment env);
+  explicit SchedulerRegistry(SchedulerEnvironment env, SchedulerRegistryOptions options = {});
   ~SchedulerRegistry();  // stops every scheduler
   SchedulerRegistry(const SchedulerRegistry&) = delete;
   SchedulerRegistry& operator=(const SchedulerRegistry&) = delete;
@@ -68,17 +85,33 @@ class SchedulerRegistry {
 
   const SchedulerEnvironment& environment() const { return env_; }
 
+  // Drops idle schedulers, least recently used first, until at most max_schedulers remain
+  // (fewer are dropped when the oldest are busy); returns how many were dropped. GetOrCreate
+  // calls it when a new process goes over the limit.
+  size_t EvictIdle();
+  // Registered processes (live schedulers plus entries being created).
+  size_t size() const;
+  // Idle schedulers dropped so far.
+  int64_t evicted() const;
+
  private:
   struct Entry {
     std::mutex init_mu;  // held while the scheduler is created (a store read)
     std::shared_ptr<ProcessScheduler> scheduler;  // guarded by init_mu
+    std::list<std::string>::iterator lru;  // position in lru_; guarded by mu_
   };
+  using EntryMap = std::map<std::string, std::shared_ptr<Entry>, std::less<>>;
 
   const SchedulerEnvironment env_;
+  const SchedulerRegistryOptions options_;
   ContentCache content_;
   AssignmentCache assignments_;
-  mutable std::mutex mu_;  // leaf lock: guards entries_
-  std::map<std::string, std::shared_ptr<Entry>, std::less<>> entries_;
+  // Leaf lock: guards entries_, lru_, evicted_ and Entry::lru. EvictIdle takes it while holding
+  // an entry's init_mu (never the other way round).
+  mutable std::mutex mu_;
+  EntryMap entries_;
+  std::list<std::string> lru_;  // front = most recently used
+  int64_t evicted_ = 0;
 };
 
 }  // namespace ao

@@ -1,11 +1,15 @@
 // The only translation unit that includes LevelDB headers (STYLE.md rule 39).
 #include "aocore/store/leveldb_store.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
+#include <leveldb/env.h>
 #include <leveldb/filter_policy.h>
 #include <leveldb/iterator.h>
 #include <leveldb/options.h>
@@ -13,12 +17,14 @@
 #include <leveldb/write_batch.h>
 
 #include "aocore/common/logging.h"
+#include "aocore/store/leveldb_env.h"
 
 namespace ao {
 
 // Owns the database and the objects its Options point at. Members are destroyed in reverse
 // order, so the DB goes before the cache and filter policy it uses.
 struct LevelDbStore::Impl {
+  std::unique_ptr<leveldb::Env> env;
   std::unique_ptr<const leveldb::FilterPolicy> filter_policy;
   std::unique_ptr<leveldb::Cache> block_cache;
   std::unique_ptr<leveldb::DB> db;
@@ -114,6 +120,14 @@ Status CheckFormat(leveldb::DB* db, const std::string& path) {
                      "cannot initialise store '" + path + "'");
 }
 
+// Table files LevelDB keeps open: each holds a descriptor (pread, leveldb_env.h), so stay well
+// under the descriptor limit (LevelDB's own default is 1,000).
+int MaxOpenFiles() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 1000;
+  return static_cast<int>(std::clamp<rlim_t>(limit.rlim_cur / 4, 64, 1000));
+}
+
 Status ClosedStatus(const std::string& path) {
   return Status::Closed("store '" + path + "' is closed");
 }
@@ -131,6 +145,7 @@ Result<std::unique_ptr<LevelDbStore>> LevelDbStore::Open(const std::string& path
   try {
     AO_RETURN_IF_ERROR(CheckDirectory(path, options.create_if_missing));
     auto impl = std::make_shared<Impl>();
+    impl->env = NewPreadEnv(leveldb::Env::Default());
     impl->filter_policy.reset(leveldb::NewBloomFilterPolicy(10));
     impl->block_cache.reset(leveldb::NewLRUCache(options.block_cache_bytes));
     leveldb::Options db_options;
@@ -139,6 +154,8 @@ Result<std::unique_ptr<LevelDbStore>> LevelDbStore::Open(const std::string& path
     db_options.write_buffer_size = options.write_buffer_bytes;
     db_options.block_cache = impl->block_cache.get();
     db_options.filter_policy = impl->filter_policy.get();
+    db_options.env = impl->env.get();
+    db_options.max_open_files = MaxOpenFiles();
     leveldb::DB* raw_db = nullptr;
     leveldb::Status s = leveldb::DB::Open(db_options, path, &raw_db);
     impl->db.reset(raw_db);

@@ -10,9 +10,11 @@
 //   * a corrupted or unreadable directory gives Corruption or IOError naming the directory;
 //   * a non-empty directory that is not a LevelDB database, or a LevelDB database that is not
 //     an aocore store, is refused (Corruption) rather than written into.
-// This header does not mention LevelDB types (pimpl): leveldb_store.cc is the only translation
-// unit that includes <leveldb/*>, and nothing subclasses LevelDB types (Debian builds LevelDB
-// without RTTI).
+// This header does not mention LevelDB types (pimpl): leveldb_store.cc and leveldb_env.cc are
+// the only translation units that include <leveldb/*>; only leveldb_env.cc subclasses LevelDB
+// types, compiled without RTTI (Debian builds LevelDB without it).
+// Memory: table files are read with pread, not mmap (leveldb_env.h), so the resident set is
+// bounded by the block cache and memtable sizes below, not by the size of the database.
 //
 // Thread-safety: safe for concurrent use. Close() may race with other calls: calls that start
 // after it return Closed; calls already running finish against the database, which is closed

@@ -184,6 +184,13 @@ ServerLocation FindServer(const NodeServices& services, const std::string& raw_p
   Result<std::string> pid = CanonicalProcessId(raw_pid);
   if (!pid.ok()) return ErrorResult(400, "Invalid process ID.", pid.status().message());
   if (services.schedulers->Find(*pid) != nullptr) return Local{*pid};
+  // aocore: idle schedulers are dropped from memory (scheduler_registry.h), so a missing live
+  // scheduler does not mean "not ours": a schedule in this node's store was written by this
+  // node's scheduler (as below), whatever the definition says or omits.
+  if (services.store != nullptr) {
+    Result<SchedulePage> page = services.schedulers->Assignments(*pid, 0, uint64_t{0}, 1);
+    if (page.ok() && !page->assignments.empty()) return Local{*pid};
+  }
 
   // find_process_message.
   std::optional<Message> process;

@@ -8,6 +8,8 @@ from __future__ import annotations
 import http.client
 import http.server
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -90,6 +92,14 @@ def test_malformed_peers_are_rejected(peers):
 def test_scheduler_follow_redirects_must_be_a_bool():
     with pytest.raises(aocore.InvalidMessageError, match="scheduler_follow_redirects"):
         aocore.Node(scheduler_follow_redirects="yes")
+
+
+def test_cli_serve_rejects_a_malformed_peer(tmp_path):
+    for peer in ("no-equals-sign", f"{'A' * 43}=https://127.0.0.1:1"):
+        res = subprocess.run([sys.executable, "-m", "aocore", "serve", "--store", str(tmp_path / "n"), "--port", "0",
+                              "--peer", peer], capture_output=True, text=True, timeout=60)
+        assert res.returncode != 0
+        assert "peer" in (res.stderr + res.stdout).lower()
 
 
 # --- scheduling on the peer ----------------------------------------------------------------------

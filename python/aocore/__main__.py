@@ -22,6 +22,7 @@ def _serve(args: argparse.Namespace) -> int:
     import signal
     import threading
 
+    from ._core import InvalidMessageError
     from .node import Node
 
     stop = threading.Event()
@@ -40,9 +41,13 @@ def _serve(args: argparse.Namespace) -> int:
         options["peers"] = peers
     if args.redirect:
         options["scheduler_follow_redirects"] = False
+    try:  # a bad --peer is a usage error, not a traceback
+        node = Node(args.store, **options)
+    except InvalidMessageError as e:
+        raise SystemExit(f"aocore serve: {e}") from None
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with Node(args.store, **options) as node, node.serve(args.host, args.port) as server:
+        with node, node.serve(args.host, args.port) as server:
             print(f"aocore: serving node {node.address} on {server.url} (store {args.store}); "
                   "Ctrl-C to stop", flush=True)
             while not stop.wait(0.5):

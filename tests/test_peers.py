@@ -286,3 +286,26 @@ def test_a_silent_peer_is_504_after_the_request_timeout(node_a, process):
             assert 0.5 < elapsed < 10
     finally:
         fake.close()
+
+
+def test_nodes_that_name_each_other_do_not_forward_in_a_loop():
+    """B and C both believe the other schedules address X: every request ends after one hop."""
+    x = "X" * 43
+    b_port, c_port = free_port(), free_port()
+    with aocore.Node(peers={x: f"http://127.0.0.1:{c_port}"}, request_timeout=10000) as b, \
+            aocore.Node(peers={x: f"http://127.0.0.1:{b_port}"}, request_timeout=10000) as c, \
+            b.serve(port=b_port) as b_server, c.serve(port=c_port):
+        definition = {"device": "process@1.0", "type": "Process", "scheduler": x,
+                      "execution-device": "test-device@1.0"}
+        pid = aocore.id(definition, mode="all")
+        b.write(definition)
+        c.write(definition)
+        start = time.monotonic()
+        status, _, error = request(b_server.url, f"/{pid}/schedule", body={"body": {"type": "Message"}})
+        assert status == 502, error
+        assert "Not passed on" in error["message"]
+        status, _, error = request(b_server.url, f"/{pid}/compute/0")
+        assert status == 502, error
+        status, _, error = request(b_server.url, f"/{'D' * 43}")
+        assert status == 404, error
+        assert time.monotonic() - start < 5

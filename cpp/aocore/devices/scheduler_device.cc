@@ -179,9 +179,21 @@ bool FollowHints(const ResolveOptions& opts) {
   return v == nullptr || !(v->IsAtom("false") || (v->is_binary() && v->binary() == "false"));
 }
 
+// Whether the request came from another node (PeerSchedules sets kForwardedByKey): it is
+// answered from this node's own schedule, never passed on to a further peer.
+bool Forwarded(const DeviceCall& c) { return MessageFind(c.req, kForwardedByKey) != nullptr; }
+
+ResolveResult NotPassedOn(const DeviceCall& c, const std::string& pid) {
+  std::string from = TextField(c.req, kForwardedByKey).value_or("?");
+  return ErrorResult(502, "Not passed on: the request for " + pid + " came from node " + from +
+                              ", and this node is not the process's scheduler (check the nodes' `peers`)",
+                     "forwarding_loop");
+}
+
 // §1.3 find_server (local parts; remote lookups end at a hint or a cached location record).
 ServerLocation FindServer(const NodeServices& services, const std::string& raw_pid,
-                          const Message& base, const Message* to_sched, const ResolveOptions& opts) {
+                          const Message& base, const Message* to_sched, const ResolveOptions& opts,
+                          bool forwarded) {
   if (FollowHints(opts)) {
     if (std::optional<std::string> hint = HintOf(raw_pid)) return Elsewhere{Redirect(*hint), {}, {}};
   }
@@ -206,7 +218,7 @@ ServerLocation FindServer(const NodeServices& services, const std::string& raw_p
     Result<Message> read = services.content->ReadMessage(*pid);
     if (read.ok()) process = std::move(read).value();
   }
-  if (!process && services.peers != nullptr && !services.peers->peers().empty()) {
+  if (!process && !forwarded && services.peers != nullptr && !services.peers->peers().empty()) {
     Result<Message> fetched = services.peers->Fetch(*pid);
     if (fetched.ok()) {
       process = std::move(fetched).value();
@@ -351,12 +363,13 @@ Result<ResolveResult> PostSchedule(const NodeServices& services, const DeviceCal
     return ErrorResult(400, "Message invalid: Committed components cannot be validated.",
                        committed.status().message());
   }
-  ServerLocation where = FindServer(services, *raw_pid, c.base, &to_sched, c.opts);
+  ServerLocation where = FindServer(services, *raw_pid, c.base, &to_sched, c.opts, Forwarded(c));
   if (auto* redirect = std::get_if<Elsewhere>(&where)) {
     if (redirect->peer_url.empty()) return ResolveResult::Ok(Value(redirect->redirect));
     Result<std::string> pid = CanonicalProcessId(*raw_pid);
     if (!pid.ok()) return ErrorResult(400, "Invalid process ID.", pid.status().message());
     if (!FollowRedirects(services)) return ResolveResult::Ok(Value(PeerRedirect(*redirect, *pid, "schedule")));
+    if (Forwarded(c)) return NotPassedOn(c, *pid);
     // Forward (the reference's post_remote_schedule): the peer verifies and assigns.
     return FromPeer(services.peers->ForwardSchedule(redirect->peer_url, *pid, *committed));
   }
@@ -393,7 +406,7 @@ std::string AcceptOf(const DeviceCall& c) {
 Result<ResolveResult> GetSchedule(const NodeServices& services, const DeviceCall& c) {
   Result<std::string> raw_pid = FindTargetId(c.base, c.req);
   if (!raw_pid.ok()) return ErrorResult(400, "Cannot determine the target process.", raw_pid.status().message());
-  ServerLocation where = FindServer(services, *raw_pid, c.base, nullptr, c.opts);
+  ServerLocation where = FindServer(services, *raw_pid, c.base, nullptr, c.opts, Forwarded(c));
   const Elsewhere* remote = std::get_if<Elsewhere>(&where);
   if (remote != nullptr && remote->peer_url.empty()) return ResolveResult::Ok(Value(remote->redirect));
   if (auto* error = std::get_if<ResolveResult>(&where)) return *error;
@@ -430,6 +443,7 @@ Result<ResolveResult> GetSchedule(const NodeServices& services, const DeviceCall
       if (to) query += "&to=" + std::to_string(*to);
       return ResolveResult::Ok(Value(PeerRedirect(*remote, pid, query)));
     }
+    if (Forwarded(c)) return NotPassedOn(c, pid);
     // The peer's schedule, pulled (verified) into this node's store, is served from there.
     Result<int64_t> pulled = services.peers->Pull(pid, remote->scheduler, remote->peer_url, to);
     if (!pulled.ok()) {
@@ -463,12 +477,13 @@ Result<ResolveResult> Slot(const DeviceCall& c) {
   if (services == nullptr) return NoServices();
   Result<std::string> raw_pid = FindTargetId(c.base, c.req);
   if (!raw_pid.ok()) return ErrorResult(400, "Cannot determine the target process.", raw_pid.status().message());
-  ServerLocation where = FindServer(*services, *raw_pid, c.base, nullptr, c.opts);
+  ServerLocation where = FindServer(*services, *raw_pid, c.base, nullptr, c.opts, Forwarded(c));
   if (auto* redirect = std::get_if<Elsewhere>(&where)) {
     if (redirect->peer_url.empty()) return ResolveResult::Ok(Value(redirect->redirect));
     Result<std::string> pid = CanonicalProcessId(*raw_pid);
     if (!pid.ok()) return ErrorResult(400, "Invalid process ID.", pid.status().message());
     if (!FollowRedirects(*services)) return ResolveResult::Ok(Value(PeerRedirect(*redirect, *pid, "slot")));
+    if (Forwarded(c)) return NotPassedOn(c, *pid);
     return FromPeer(services->peers->ForwardGet(redirect->peer_url, "/" + *pid + "/slot"));
   }
   if (auto* error = std::get_if<ResolveResult>(&where)) return *error;

@@ -139,7 +139,7 @@ Status Node::Start() {
 
   if (options_.peer_transport) {
     peers_ = std::make_unique<PeerSchedules>(options_.peer_transport, options_.peers, *store_, *content_,
-                                             std::chrono::milliseconds(options_.request_timeout_ms));
+                                             std::chrono::milliseconds(options_.request_timeout_ms), address_);
   } else if (!options_.peers.empty()) {
     return Status::InvalidArgument("the `peers` option needs a peer transport (NodeOptions::peer_transport; the "
                                    "Python package and `aocore serve` use the HTTP client)");
@@ -286,10 +286,10 @@ Result<std::string> Node::Write(const Message& message) {
   return content_->Write(message, wo);
 }
 
-Result<Value> Node::Read(std::string_view path) {
+Result<Value> Node::Read(std::string_view path, bool ask_peers) {
   AO_ASSIGN_OR_RETURN(Operation op, Enter());
   Result<Value> local = content_->Read(path);
-  if (local.ok() || !local.status().IsNotFound() || peers_ == nullptr || peers_->peers().empty() ||
+  if (local.ok() || !ask_peers || !local.status().IsNotFound() || peers_ == nullptr || peers_->peers().empty() ||
       !IsHumanId(path)) {
     return local;
   }

@@ -73,8 +73,8 @@ class Node {
   Result<std::string> Write(const Message& message);
   // Reads a stored message or a path into one ("<id>/a/b"). NotFound when absent. With
   // `peers`, a bare message ID unknown here is fetched from the peers (checked against its
-  // ID) and stored (PeerSchedules::Fetch).
-  Result<Value> Read(std::string_view path);
+  // ID) and stored (PeerSchedules::Fetch), unless `ask_peers` is false.
+  Result<Value> Read(std::string_view path, bool ask_peers = true);
 
   // Resolves `request` (a message with a path, or a bare path) on `base` with `opts` (start
   // from DefaultResolveOptions()). A non-ok status is a result, not an error; errors are

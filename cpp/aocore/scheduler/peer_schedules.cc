@@ -80,12 +80,13 @@ Status ValidatePeerUrl(std::string_view url) {
 
 PeerSchedules::PeerSchedules(std::shared_ptr<PeerTransport> transport,
                              std::map<std::string, std::string, std::less<>> peers, Store& store,
-                             ContentCache& content, std::chrono::milliseconds timeout)
+                             ContentCache& content, std::chrono::milliseconds timeout, std::string self_address)
     : transport_(std::move(transport)),
       peers_(std::move(peers)),
       content_(content),
       assignments_(store, content),
-      timeout_(timeout) {}
+      timeout_(timeout),
+      self_(std::move(self_address)) {}
 
 std::optional<std::string> PeerSchedules::UrlOf(std::string_view address) const {
   auto it = peers_.find(address);
@@ -95,12 +96,18 @@ std::optional<std::string> PeerSchedules::UrlOf(std::string_view address) const 
 
 Result<PeerReply> PeerSchedules::ForwardSchedule(const std::string& url, std::string_view pid,
                                                  const Message& message) {
-  return transport_->Post(url, "/" + std::string(pid) + "/schedule", Message{{"body", Value(message)}},
-                          NewDeadline());
+  Message request{{"body", Value(message)}};
+  if (!self_.empty()) request.Set(kForwardedByKey, Value(self_));
+  return transport_->Post(url, "/" + std::string(pid) + "/schedule", request, NewDeadline());
 }
 
 Result<PeerReply> PeerSchedules::ForwardGet(const std::string& url, const std::string& path) {
-  return transport_->Get(url, path, NewDeadline());
+  return transport_->Get(url, WithForwardedBy(path), NewDeadline());
+}
+
+std::string PeerSchedules::WithForwardedBy(const std::string& path) const {
+  if (self_.empty()) return path;
+  return path + (path.find('?') == std::string::npos ? "?" : "&") + kForwardedByKey + "=" + self_;
 }
 
 Result<int64_t> PeerSchedules::Pull(std::string_view pid, std::string_view scheduler_address, const std::string& url,
@@ -120,7 +127,7 @@ Result<int64_t> PeerSchedules::Pull(std::string_view pid, std::string_view sched
   while (!up_to || next <= *up_to) {
     std::string path = "/" + std::string(pid) + "/schedule?from=" + std::to_string(next);
     if (up_to) path += "&to=" + std::to_string(*up_to);
-    AO_ASSIGN_OR_RETURN(PeerReply reply, transport_->Get(url, path, deadline));
+    AO_ASSIGN_OR_RETURN(PeerReply reply, transport_->Get(url, WithForwardedBy(path), deadline));
     if (reply.status != 200) return ReplyError(url, "GET " + path, reply);
     const Message* page = reply.body.is_message() ? &reply.body.message() : nullptr;
     const Message* found = page != nullptr ? page->FindMessage("assignments") : nullptr;
@@ -190,7 +197,7 @@ Result<Message> PeerSchedules::Fetch(std::string_view id) {
   const PeerTransport::Deadline deadline = NewDeadline();
   std::string last_error = "no peers";
   for (const auto& [address, url] : peers_) {
-    Result<PeerReply> reply = transport_->Get(url, "/" + std::string(id), deadline);
+    Result<PeerReply> reply = transport_->Get(url, WithForwardedBy("/" + std::string(id)), deadline);
     if (!reply.ok()) {
       if (reply.status().IsDeadlineExceeded()) return reply.status();
       last_error = reply.status().ToString();

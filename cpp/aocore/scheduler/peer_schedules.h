@@ -39,6 +39,10 @@
 
 namespace ao {
 
+// The request key a node sets (to its address) on what it sends to a peer; a request carrying
+// it is answered from the receiving node's own schedule or refused, never passed on.
+inline constexpr char kForwardedByKey[] = "forwarded-by";
+
 // The HTTP status a PeerSchedules error is answered with (see the header comment); 500 for
 // any other error.
 int PeerHttpStatus(const Status& status);
@@ -50,8 +54,12 @@ Status ValidatePeerUrl(std::string_view url);
 class PeerSchedules {
  public:
   // REQUIRES: `store` and `content` outlive this object; `transport` is not null.
+  // `self_address` (this node's) is sent as `forwarded-by` with every request to a peer: a node
+  // receiving a request with `forwarded-by` does not pass it on to another peer (no loops
+  // between misconfigured nodes; see kForwardedByKey).
   PeerSchedules(std::shared_ptr<PeerTransport> transport, std::map<std::string, std::string, std::less<>> peers,
-                Store& store, ContentCache& content, std::chrono::milliseconds timeout);
+                Store& store, ContentCache& content, std::chrono::milliseconds timeout,
+                std::string self_address = "");
 
   // The base URL of the node whose address is `address`, or nullopt.
   std::optional<std::string> UrlOf(std::string_view address) const;
@@ -76,12 +84,14 @@ class PeerSchedules {
 
  private:
   PeerTransport::Deadline NewDeadline() const { return std::chrono::steady_clock::now() + timeout_; }
+  std::string WithForwardedBy(const std::string& path) const;
 
   const std::shared_ptr<PeerTransport> transport_;
   const std::map<std::string, std::string, std::less<>> peers_;
   ContentCache& content_;
   AssignmentCache assignments_;
   const std::chrono::milliseconds timeout_;
+  const std::string self_;
 };
 
 }  // namespace ao

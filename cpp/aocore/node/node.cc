@@ -143,6 +143,14 @@ Status Node::Start() {
     return ResolvePath(*this, *path, params, opts);
   });
 
+  if (options_.peer_transport) {
+    peers_ = std::make_unique<PeerSchedules>(options_.peer_transport, options_.peers, *store_, *content_,
+                                             std::chrono::milliseconds(options_.request_timeout_ms), address_);
+  } else if (!options_.peers.empty()) {
+    return Status::InvalidArgument("the `peers` option needs a peer transport (NodeOptions::peer_transport; the "
+                                   "Python package and `aocore serve` use the HTTP client)");
+  }
+
   services_.store = store_.get();
   services_.content = content_.get();
   services_.schedulers = schedulers_.get();
@@ -152,6 +160,8 @@ Status Node::Start() {
   services_.cron = cron_.get();
   services_.wallet = &wallet_;
   services_.address = address_;
+  services_.peers = peers_.get();
+  services_.scheduler_follow_redirects = options_.scheduler_follow_redirects;
   services_.scheduling_mode = options_.scheduling_mode;
   services_.process_cache_frequency = options_.process_cache_frequency;
   services_.process_workers = options_.process_workers;
@@ -282,9 +292,16 @@ Result<std::string> Node::Write(const Message& message) {
   return content_->Write(message, wo);
 }
 
-Result<Value> Node::Read(std::string_view path) {
+Result<Value> Node::Read(std::string_view path, bool ask_peers) {
   AO_ASSIGN_OR_RETURN(Operation op, Enter());
-  return content_->Read(path);
+  Result<Value> local = content_->Read(path);
+  if (local.ok() || !ask_peers || !local.status().IsNotFound() || peers_ == nullptr || peers_->peers().empty() ||
+      !IsHumanId(path)) {
+    return local;
+  }
+  Result<Message> fetched = peers_->Fetch(path);
+  if (!fetched.ok()) return fetched.status().IsNotFound() ? local.status() : fetched.status();
+  return Value(std::move(fetched).value());
 }
 
 Result<ResolveResult> Node::Resolve(const Value& base, const Value& request, const ResolveOptions& opts) {

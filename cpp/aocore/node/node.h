@@ -42,6 +42,7 @@
 #include "aocore/message/message.h"
 #include "aocore/node/node_options.h"
 #include "aocore/node/process_monitor.h"
+#include "aocore/scheduler/peer_schedules.h"
 #include "aocore/scheduler/scheduler_registry.h"
 #include "aocore/store/store.h"
 
@@ -70,8 +71,10 @@ class Node {
 
   // Stores `message` in the content cache (synced for a LevelDB node); returns its ID.
   Result<std::string> Write(const Message& message);
-  // Reads a stored message or a path into one ("<id>/a/b"). NotFound when absent.
-  Result<Value> Read(std::string_view path);
+  // Reads a stored message or a path into one ("<id>/a/b"). NotFound when absent. With
+  // `peers`, a bare message ID unknown here is fetched from the peers (checked against its
+  // ID) and stored (PeerSchedules::Fetch), unless `ask_peers` is false.
+  Result<Value> Read(std::string_view path, bool ask_peers = true);
 
   // Resolves `request` (a message with a path, or a bare path) on `base` with `opts` (start
   // from DefaultResolveOptions()). A non-ok status is a result, not an error; errors are
@@ -141,6 +144,7 @@ class Node {
   std::unique_ptr<WorkerRegistry> workers_;
   std::unique_ptr<Timer> timer_;
   std::unique_ptr<CronScheduler> cron_;
+  std::unique_ptr<PeerSchedules> peers_;  // null without a peer transport
   NodeServices services_;
   ResolveOptions default_opts_;
 

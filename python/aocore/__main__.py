@@ -59,6 +59,24 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+# Options whose value is an ID or an address: base64url IDs may begin with '-', which argparse
+# would take for an option, so "--process -abc" is passed on as "--process=-abc".
+_ID_OPTIONS = ("--process", "--peer")
+
+
+def _join_id_values(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in _ID_OPTIONS and i + 1 < len(argv):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aocore", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -73,7 +91,6 @@ def main(argv: list[str] | None = None) -> int:
     inspect.add_argument("--to", dest="end", type=int, default=None, help="last slot, inclusive (with --process)")
     inspect.set_defaults(func=_inspect)
 
-
     serve = sub.add_parser("serve", help="serve a node over HTTP until SIGINT/SIGTERM")
     serve.add_argument("--store", default=".aocore", help="LevelDB store directory (default ./.aocore)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -83,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--redirect", action="store_true",
                        help="answer 307 for a peer's process instead of forwarding (scheduler_follow_redirects=False)")
     serve.set_defaults(func=_serve)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_id_values(sys.argv[1:] if argv is None else list(argv)))
     return int(args.func(args) or 0)
 
 

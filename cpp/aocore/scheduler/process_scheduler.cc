@@ -87,6 +87,12 @@ Result<Message> ProcessScheduler::Schedule(const Message& message) {
 
 Result<Message> ProcessScheduler::Schedule(const Message& message,
                                            std::chrono::steady_clock::time_point deadline) {
+  return Schedule(message, deadline, AssignmentBatchHook());
+}
+
+Result<Message> ProcessScheduler::Schedule(const Message& message,
+                                           std::chrono::steady_clock::time_point deadline,
+                                           AssignmentBatchHook hook) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return Status::Closed("scheduler of " + process_id_ + " is stopped");
@@ -108,6 +114,7 @@ Result<Message> ProcessScheduler::Schedule(const Message& message,
   request->message = message;
   request->message_id = std::move(id).value();
   request->deadline = deadline;
+  request->hook = std::move(hook);
   std::future<Result<Message>> reply = request->reply.get_future();
   std::thread finished_worker;
   {
@@ -258,6 +265,13 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
       }
       request->reply.set_value(added.status().WithContext("storing the assignment"));
       continue;
+    }
+    if (request->hook) {
+      Status hooked = request->hook(*signed_assignment, &one);
+      if (!hooked.ok()) {
+        request->reply.set_value(hooked.WithContext("the caller's writes for the assignment"));
+        continue;
+      }
     }
     batch.Append(one);
     slot = fields.slot;

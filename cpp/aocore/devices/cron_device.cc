@@ -36,20 +36,6 @@ int64_t WallMs() {
   return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 // The task request of a cron@1.0 registration request.
 Result<Message> TaskRequest(const Message& req) {
   const Value* path = MessageFind(req, "cron-path");
@@ -172,6 +158,13 @@ void CronScheduler::Run(const std::shared_ptr<Task>& task) {
   }
   auto log = Logger("cron");
   const auto started = Timer::Clock::now();
+  if (task->kind == "every") {
+    // When this run started, written before it runs: a node reopening after a crash during the
+    // run resumes one interval after this start, never at once (no doubled tick); a run the crash
+    // cut short is lost, at most one interval's worth.
+    Status s = store_.Write(std::string(kLastRunGroup) + "/" + task->id, std::to_string(WallMs()));
+    if (!s.ok()) log->warn("cron_last_run_write_failed task={} error={}", task->id, s.ToString());
+  }
   Result<ResolveResult> r = runner_(task->request);
   const bool ok = r.ok() && r->ok();
   if (!ok) {
@@ -197,9 +190,6 @@ void CronScheduler::Run(const std::shared_ptr<Task>& task) {
         delay = std::max(delay, backoff);
       }
     }
-  }
-  if (task->kind == "every") {
-    (void)store_.Write(std::string(kLastRunGroup) + "/" + task->id, std::to_string(WallMs()));
   }
   if (forget) {
     WriteBatch batch;

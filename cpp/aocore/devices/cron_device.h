@@ -19,7 +19,9 @@
 // Fixes (docs/deviations.md "Messaging"): the task ID is id(request, all) as the reference,
 // but registering the same request again returns the same task (no second task, §7.29);
 // tasks are persisted in the store (cron/<task>) and resume when the node reopens (`every`
-// tasks at their next due time, not at once; a `once` task that had not finished runs again);
+// tasks at their next due time — one interval after the start of their last run, recorded in
+// cron-last/<task> before each run — not at once; a `once` task that had not finished runs
+// again);
 // a failing run (an error status, or a non-ok result) is logged on the "cron" logger and
 // retried with exponential back-off (kCronBackoffBase doubling, capped at kCronBackoffCap, never
 // sooner than the interval) instead of at once; a finished `once` task is forgotten.

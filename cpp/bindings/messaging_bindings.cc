@@ -60,7 +60,9 @@ void InitMessaging(py::module_& m) {
               py::cpp_function(
                   [](Node& n) {
                     if (n.closed()) ThrowStatus(Status::Closed("the node is closed"));
-                    return n.Monitors();
+                    py::list out;
+                    for (std::shared_ptr<ProcessMonitor>& mon : n.Monitors()) out.append(py::cast(std::move(mon)));
+                    return out;
                   },
                   py::name("monitors"), py::is_method(node_cls),
                   "The running monitors (also those restarted from the store when the node opened)."));

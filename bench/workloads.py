@@ -211,6 +211,9 @@ def ratios(results: dict[str, dict]) -> dict[str, float]:
     ratio("B6 py commit / C++ commit", "B6 py commit", "B6_Commit")
     ratio("B4 aggressive / raw RSA sign", "B4_ScheduleAggressive", "Raw_RsaPssSign4096")
     ratio("B4 16 processes / raw RSA sign", "B4_Schedule16Processes", "Raw_RsaPssSign4096")
+    ratio("B4 one process, 16 callers / raw RSA sign", "B4_OneProcess16Callers/helpers:2", "Raw_RsaPssSign4096")
+    ratio("B4 one process, 16 callers: parallel / serial signing", "B4_OneProcess16Callers/helpers:2",
+          "B4_OneProcess16Callers/helpers:0")
     ratio("B4 local / raw synced LevelDB", "B4_ScheduleLocal", "Raw_LevelDbBatch/sync:1")
     ratio("B4 16 processes / raw synced LevelDB", "B4_Schedule16Processes", "Raw_LevelDbBatch/sync:1")
     ratio("Store write at 100k children / at 1k (flat = 1)", "Store_GroupChildWrite/100000",

@@ -30,3 +30,34 @@ def test_the_readme_has_a_runnable_quickstart():
 def test_block_runs(code, tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
+
+
+def _option_table(doc: str) -> dict[str, str]:
+    """The `| option | default | meaning |` table of a doc page: option name -> default cell."""
+    text = (ROOT / "docs" / doc).read_text()
+    table = text.split("| option | default | meaning |", 1)[1].split("\n\n", 1)[0]
+    rows = {}
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        rows[cells[0].strip("`")] = cells[1]
+    return rows
+
+
+def test_every_node_option_is_documented_with_its_default():
+    import aocore
+
+    # The node names every option it accepts when it refuses an unknown one.
+    with pytest.raises(aocore.InvalidMessageError) as refused:
+        aocore.Node(no_such_option=1)
+    accepted = sorted(re.search(r"known: ([^)]*)\)", str(refused.value)).group(1).split(", "))
+    documented = _option_table("python-api.md")
+    assert sorted(documented) == accepted
+    # Each documented default is one the node accepts.
+    wallet = aocore.Wallet.generate()
+    for name, cell in documented.items():
+        default = re.fullmatch(r"`(.*)`", cell)
+        if default is None:
+            continue  # a prose default, such as "cores (at least 2)"
+        value = eval(default.group(1), {"True": True, "False": False})  # noqa: S307 (our own docs)
+        with aocore.Node(wallet=wallet, **{name: value}) as node:
+            assert not node.closed

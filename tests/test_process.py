@@ -359,3 +359,30 @@ def test_use_after_close_raises_closed_error():
         p.now()
     with pytest.raises(aocore.ClosedError):
         n.metrics()
+
+
+# --- scheduling signed messages -------------------------------------------------------------------
+
+
+def test_a_signed_message_is_scheduled_exactly_as_signed(node):
+    p = node.spawn(test_device_process(node))
+    signed = aocore.commit({"type": "Message", "note": "as signed"}, node.wallet)
+    assignment = p.schedule(signed)
+    assert assignment["slot"] == 1
+    body = p.assignments(1, 1)[0]["body"]
+    assert aocore.verify(body)
+    assert "target" not in body  # nothing was added after signing
+    assert body["note"] == "as signed"
+
+
+def test_a_signed_message_for_another_process_or_with_added_fields_is_refused(node):
+    p = node.spawn(test_device_process(node))
+    other = node.spawn(test_device_process(node))
+    for_other = aocore.commit({"type": "Message", "target": other.id}, node.wallet)
+    with pytest.raises(aocore.InvalidMessageError, match="targets"):
+        p.schedule(for_other)
+    with pytest.raises(aocore.InvalidMessageError, match="signed message"):
+        p.schedule(aocore.commit({"type": "Message"}, node.wallet), extra=1)
+    assert p.slot() == 0 and other.slot() == 0  # neither process got a message
+    # Signed for this process, it is accepted.
+    assert p.schedule(aocore.commit({"type": "Message", "target": p.id}, node.wallet))["slot"] == 1

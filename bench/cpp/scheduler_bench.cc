@@ -5,6 +5,9 @@
 //   B4_ScheduleLocal        one process, one caller, local_confirmation (synced batch per reply)
 //   B4_ScheduleAggressive   one process, one caller, aggressive (written, not synced)
 //   B4_Schedule16Processes  16 processes, one caller thread each, local_confirmation
+//   B4_OneProcess16Callers/helpers:N  one process, 16 caller threads, local_confirmation, the
+//                           assignments of each batch signed with N pool helpers (0 = serially
+//                           on the scheduler thread; the node uses its pool size)
 // The scheduling work runs on the schedulers' worker threads, so rates are per wall-clock
 // second (UseRealTime).
 #include <atomic>
@@ -17,6 +20,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "aocore/actor/thread_pool_executor.h"
 #include "aocore/common/bytes.h"
 #include "aocore/crypto/hash.h"
 #include "aocore/crypto/wallet.h"
@@ -34,7 +38,7 @@ const ao::Wallet& NodeWallet() {
 // A LevelDB store in a fresh temporary directory and a registry over it; removed at the end.
 class Bed {
  public:
-  explicit Bed(ao::SchedulingMode mode) {
+  explicit Bed(ao::SchedulingMode mode, size_t signing_helpers = 0) {
     static std::atomic<int> n{0};
     dir_ = std::filesystem::temp_directory_path() /
            ("aocore-bench-b4-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
@@ -52,10 +56,20 @@ class Bed {
       return ao::Verify(m) ? ao::Status::OK() : ao::Status::InvalidArgument("does not verify");
     };
     env.mode = mode;
+    if (signing_helpers > 0) {
+      pool_ = std::make_unique<ao::ThreadPoolExecutor>(signing_helpers);
+      ao::ThreadPoolExecutor* pool = pool_.get();
+      env.start_helper = [pool](std::function<void()> task) { return pool->Schedule(std::move(task)).ok(); };
+      env.signing_helpers = signing_helpers;
+    }
     registry_ = std::make_unique<ao::SchedulerRegistry>(std::move(env));
   }
   ~Bed() {
     registry_.reset();
+    if (pool_) {
+      pool_->Stop();
+      pool_->Join();
+    }
     if (store_) (void)store_->Close();
     store_.reset();
     std::filesystem::remove_all(dir_);
@@ -67,6 +81,7 @@ class Bed {
   std::filesystem::path dir_;
   std::string error_;
   std::unique_ptr<ao::LevelDbStore> store_;
+  std::unique_ptr<ao::ThreadPoolExecutor> pool_;
   std::unique_ptr<ao::SchedulerRegistry> registry_;
 };
 
@@ -141,5 +156,40 @@ void B4_Schedule16Processes(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kProcesses * kPerThread);
 }
 BENCHMARK(B4_Schedule16Processes)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// One iteration: 16 threads each schedule kPerThread messages on the same process, so the
+// scheduler's batches hold many assignments to sign.
+void B4_OneProcess16Callers(benchmark::State& state) {
+  constexpr int kCallers = 16;
+  constexpr int kPerThread = 4;
+  (void)NodeWallet();
+  Bed bed(ao::SchedulingMode::kLocalConfirmation, static_cast<size_t>(state.range(0)));
+  if (!bed.error().empty()) {
+    state.SkipWithError(bed.error().c_str());
+    return;
+  }
+  const std::string pid = RandomPid();
+  std::atomic<bool> failed{false};
+  std::atomic<int64_t> index{0};
+  std::string failure;
+  for (auto _ : state) {
+    std::vector<std::thread> threads;
+    for (int c = 0; c < kCallers; ++c) {
+      threads.emplace_back([&] {
+        for (int k = 0; k < kPerThread; ++k) {
+          auto a = bed.registry().Schedule(pid, Msg(pid, index++));
+          if (!a.ok() && !failed.exchange(true)) failure = a.status().ToString();
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    if (failed) {
+      state.SkipWithError(failure.c_str());
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kCallers * kPerThread);
+}
+BENCHMARK(B4_OneProcess16Callers)->ArgName("helpers")->Arg(0)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._core import InvalidMessageError
+
 if TYPE_CHECKING:
     from .node import Node
 
@@ -42,10 +44,24 @@ class Process:
         """Schedules a message on this process; returns its signed assignment (slot, process,
         hash-chain, timestamp, block-height, block-hash, epoch, body, ...).
 
-        ``fields`` are merged over ``message``; ``type`` defaults to ``"Message"`` and
-        ``target`` is set to this process.
+        An unsigned message: ``fields`` are merged over ``message``, ``type`` defaults to
+        ``"Message"`` and ``target`` is set to this process. A signed message (one with
+        ``commitments``) is scheduled exactly as signed: nothing is added to it (keys added after
+        signing would not be covered by its signature and are not stored), so ``fields`` are
+        refused, and a signed ``target`` naming another process is an ``InvalidMessageError``.
         """
         msg = dict(message or {})
+        if msg.get("commitments"):
+            if fields:
+                raise InvalidMessageError(
+                    f"cannot add {sorted(fields)} to a signed message: they would not be covered by its "
+                    "signature; sign a message that already holds them")
+            target = msg.get("target")
+            if target is not None and target != self._id:
+                raise InvalidMessageError(
+                    f"the signed message targets {target!r}, not this process {self._id!r}")
+            request = {"path": "schedule", "method": "POST", "target": self._id, "body": msg}
+            return self._node.resolve(_SCHEDULER, request, hashpath="ignore")
         msg.update(fields)
         msg.setdefault("type", "Message")
         msg["target"] = self._id

@@ -2,10 +2,6 @@
 // run against both Store backends.
 #include "aocore/cache/content_cache.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +23,7 @@
 #include "aocore/store/leveldb_store.h"
 #include "aocore/message/id.h"
 #include "aocore/store/memory_store.h"
+#include "testing/crash_child.h"
 #include "testing/store_backends.h"
 #include "testing/test_util.h"
 
@@ -411,12 +408,11 @@ Message CrashTestMessage(int64_t i) {
 
 constexpr const char* kCrashDirEnv = "AOCORE_CRASH_TEST_DIR";
 constexpr const char* kCrashStartEnv = "AOCORE_CRASH_TEST_START";
-constexpr int kCrashAckFd = 3;
 constexpr int64_t kCrashChildMaxWrites = 3000;
 
 // Not a test: the child process of ContentCacheCrash.KilledWriterLeavesOnlyCompleteMessages,
 // run by re-executing this binary. It writes messages and reports each acknowledged one as
-// "<index> <id>\n" on fd 3.
+// "<index> <id>\n" (see testing/crash_child.h).
 TEST(ContentCacheCrashChild, DISABLED_WriteLoop) {
   const char* dir = std::getenv(kCrashDirEnv);
   const char* start = std::getenv(kCrashStartEnv);
@@ -428,40 +424,8 @@ TEST(ContentCacheCrashChild, DISABLED_WriteLoop) {
     Result<std::string> id = cache.Write(CrashTestMessage(i));
     ASSERT_OK(id);
     std::string line = std::to_string(i) + " " + *id + "\n";
-    ASSERT_EQ(::write(kCrashAckFd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+    ASSERT_EQ(::write(testing::kCrashChildAckFd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
   }
-}
-
-// Starts the writer child; returns its pid and the read end of its acknowledgement pipe.
-std::pair<pid_t, int> StartCrashWriter(const std::string& dir, int64_t start) {
-  int fds[2];
-  if (::pipe(fds) != 0) return {-1, -1};
-  // Everything the child needs is built before fork: between fork and exec only
-  // async-signal-safe calls.
-  std::string exe = std::filesystem::read_symlink("/proc/self/exe").string();
-  std::vector<std::string> args = {exe, "--gtest_filter=ContentCacheCrashChild.DISABLED_WriteLoop",
-                                   "--gtest_also_run_disabled_tests"};
-  std::vector<std::string> env = {std::string(kCrashDirEnv) + "=" + dir,
-                                  std::string(kCrashStartEnv) + "=" + std::to_string(start)};
-  std::vector<char*> argv, envp;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (std::string& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(fds[0]);
-    if (::dup2(fds[1], kCrashAckFd) < 0) ::_exit(127);
-    int devnull = ::open("/dev/null", O_WRONLY);
-    if (devnull >= 0) {
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-    }
-    ::execve(argv[0], argv.data(), envp.data());
-    ::_exit(127);
-  }
-  ::close(fds[1]);
-  return {pid, fds[0]};
 }
 
 TEST(ContentCacheCrash, KilledWriterLeavesOnlyCompleteMessages) {
@@ -474,49 +438,15 @@ TEST(ContentCacheCrash, KilledWriterLeavesOnlyCompleteMessages) {
     const size_t kill_after = std::uniform_int_distribution<size_t>(1, 400)(rng);
     SCOPED_TRACE("round " + std::to_string(round) + ", kill after " + std::to_string(kill_after) +
                  " acknowledgements");
-    auto [pid, ack_fd] = StartCrashWriter(db, start);
-    ASSERT_GT(pid, 0);
-    // Read acknowledgements until `kill_after` of them arrived, then SIGKILL the writer
-    // mid-stream; acknowledgements already in the pipe still count.
-    std::string buffer;
-    size_t acks = 0;
-    bool killed = false;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (true) {
-      if (!killed && acks >= kill_after) {
-        ::kill(pid, SIGKILL);
-        killed = true;
-      }
-      int left_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         deadline - std::chrono::steady_clock::now())
-                                         .count());
-      pollfd pfd{ack_fd, POLLIN, 0};
-      if (left_ms <= 0 || ::poll(&pfd, 1, left_ms) <= 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
-        ::close(ack_fd);
-        FAIL() << "writer child produced no acknowledgement before the deadline";
-      }
-      char chunk[4096];
-      ssize_t n = ::read(ack_fd, chunk, sizeof chunk);
-      if (n <= 0) break;  // EOF: the child is gone
-      buffer.append(chunk, static_cast<size_t>(n));
-      size_t newline;
-      while ((newline = buffer.find('\n')) != std::string::npos) {
-        std::string line = buffer.substr(0, newline);
-        buffer.erase(0, newline + 1);
-        size_t space = line.find(' ');
-        ASSERT_NE(space, std::string::npos) << line;
-        acknowledged[std::stoll(line.substr(0, space))] = line.substr(space + 1);
-        ++acks;
-      }
-    }
-    ::close(ack_fd);
-    int wstatus = 0;
-    ASSERT_EQ(::waitpid(pid, &wstatus, 0), pid);
-    ASSERT_TRUE(killed) << "the writer finished before it was killed (exit status " << wstatus
-                        << ")";
-    ASSERT_GE(acks, kill_after);
+    Result<testing::CrashChildRun> run = testing::RunChildUntilKilled(
+        "ContentCacheCrashChild.DISABLED_WriteLoop",
+        {std::string(kCrashDirEnv) + "=" + db, std::string(kCrashStartEnv) + "=" + std::to_string(start)},
+        kill_after, std::chrono::seconds(60));
+    ASSERT_OK(run);
+    ASSERT_TRUE(run->killed) << "the writer finished before it was killed (wait status "
+                             << run->wait_status << ")";
+    ASSERT_GE(run->acknowledged.size(), kill_after);
+    for (const auto& [index, id] : run->acknowledged) acknowledged[std::stoll(index)] = id;
 
     // Reopen: every acknowledged message is complete, and every message group that is visible
     // at all reads back whole and equal to what its writer meant to store.

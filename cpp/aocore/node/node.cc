@@ -102,8 +102,15 @@ Status Node::Start() {
   config.cache = std::make_shared<ResultCache>(store_.get(), content_.get());
   resolver_ = std::make_unique<Resolver>(std::move(config));
 
+  pool_ = std::make_unique<ThreadPoolExecutor>(static_cast<size_t>(std::max<int64_t>(options_.threads, 0)));
+
   SchedulerEnvironment env;
   env.store = store_.get();
+  // A batch's assignments are signed in parallel on the pool (the scheduler thread signs too,
+  // so a saturated or stopped pool only makes it slower, never stuck).
+  ThreadPoolExecutor* pool = pool_.get();
+  env.start_helper = [pool](std::function<void()> task) { return pool->Schedule(std::move(task)).ok(); };
+  env.signing_helpers = static_cast<size_t>(std::max<int64_t>(options_.threads, 1));
   const Wallet* wallet = &wallet_;
   env.signer = [wallet](Message assignment) { return Commit(assignment, *wallet); };
   env.verifier = [](const Message& message) -> Status {
@@ -116,7 +123,6 @@ Status Node::Start() {
   schedulers_ = std::make_unique<SchedulerRegistry>(std::move(env));
 
   process_cache_ = std::make_unique<ProcessCache>(*store_, *content_);
-  pool_ = std::make_unique<ThreadPoolExecutor>(static_cast<size_t>(std::max<int64_t>(options_.threads, 0)));
   WorkerRegistryOptions worker_options;
   worker_options.max_workers = static_cast<size_t>(std::max<int64_t>(options_.max_workers, 1));
   worker_options.max_idle = std::chrono::milliseconds(std::max<int64_t>(options_.process_worker_max_idle_ms, 0));

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "aocore/common/logging.h"
+#include "aocore/common/parallel_for.h"
 #include "aocore/message/id.h"
 
 namespace ao {
@@ -209,75 +210,110 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
     }
   }
   // Build the whole group on tentative state; commit it in one batch; advance only on success.
+  // Numbering and chaining are cheap and sequential; signing (one RSA signature each) is the
+  // cost, so the group's assignments are signed in parallel, then checked and staged in order.
+  struct Planned {
+    Request* request;
+    AssignmentFields fields;
+    HashChain chain;
+    Result<Message> signed_assignment = Status::Internal("not signed");
+  };
+  std::vector<Planned> planned;
+  planned.reserve(group.size());
+  {
+    int64_t slot = current_slot_;
+    HashChain chain = chain_;
+    int64_t timestamp = last_timestamp_ms_;
+    const BlockInfo block = CurrentBlock();
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& request : group) {
+      if (now >= request->deadline) {
+        request->reply.set_value(Status::DeadlineExceeded("deadline passed before scheduling"));
+        continue;
+      }
+      Result<HashChain> next_chain = chain.Next(request->message_id);
+      if (!next_chain.ok()) {
+        request->reply.set_value(next_chain.status());
+        continue;
+      }
+      AssignmentFields fields;
+      fields.process_id = process_id_;
+      fields.slot = ++slot;
+      fields.timestamp_ms = timestamp = std::max(timestamp, NowMillis());
+      fields.block = block;
+      fields.hash_chain = next_chain->Text();
+      fields.body = request->message;
+      chain = *next_chain;
+      planned.push_back(Planned{request.get(), std::move(fields), std::move(next_chain).value()});
+    }
+  }
+  ParallelFor(planned.size(), env_.signing_helpers, env_.start_helper, [&](size_t i) {
+    planned[i].signed_assignment = env_.signer(BuildAssignment(planned[i].fields));
+  });
+
   int64_t slot = current_slot_;
   HashChain chain = chain_;
   int64_t timestamp = last_timestamp_ms_;
-  const BlockInfo block = CurrentBlock();
   WriteBatch batch;
   std::vector<std::pair<Request*, Message>> staged;
-  staged.reserve(group.size());
-  const auto now = std::chrono::steady_clock::now();
-  for (size_t i = 0; i < group.size(); ++i) {
-    Request* request = group[i].get();
-    if (now >= request->deadline) {
-      request->reply.set_value(Status::DeadlineExceeded("deadline passed before scheduling"));
-      continue;
-    }
-    Result<HashChain> next_chain = chain.Next(request->message_id);
-    if (!next_chain.ok()) {
-      request->reply.set_value(next_chain.status());
-      continue;
-    }
-    AssignmentFields fields;
-    fields.process_id = process_id_;
-    fields.slot = slot + 1;
-    fields.timestamp_ms = std::max(timestamp, NowMillis());
-    fields.block = block;
-    fields.hash_chain = next_chain->Text();
-    fields.body = request->message;
-    Result<Message> signed_assignment = env_.signer(BuildAssignment(fields));
-    if (!signed_assignment.ok()) {
-      request->reply.set_value(signed_assignment.status().WithContext("signing the assignment"));
-      continue;
-    }
-    // The signer must not change what the assignment says.
-    Result<ParsedAssignment> parsed = ParseAssignment(*signed_assignment);
-    if (!parsed.ok() || parsed->slot != fields.slot || parsed->hash_chain != fields.hash_chain ||
-        parsed->process_id != process_id_ || parsed->timestamp_ms != fields.timestamp_ms) {
-      request->reply.set_value(Status::Internal(
-          "the signer changed the assignment" +
-          (parsed.ok() ? std::string() : ": " + parsed.status().ToString())));
-      continue;
+  staged.reserve(planned.size());
+  for (size_t i = 0; i < planned.size(); ++i) {
+    Planned& plan = planned[i];
+    Status failed;
+    bool sticky = false;
+    if (!plan.signed_assignment.ok()) {
+      failed = plan.signed_assignment.status().WithContext("signing the assignment");
+    } else {
+      // The signer must not change what the assignment says.
+      Result<ParsedAssignment> parsed = ParseAssignment(*plan.signed_assignment);
+      if (!parsed.ok() || parsed->slot != plan.fields.slot ||
+          parsed->hash_chain != plan.fields.hash_chain || parsed->process_id != process_id_ ||
+          parsed->timestamp_ms != plan.fields.timestamp_ms) {
+        failed = Status::Internal("the signer changed the assignment" +
+                                  (parsed.ok() ? std::string() : ": " + parsed.status().ToString()));
+      }
     }
     WriteBatch one;
-    Result<std::string> added = assignments_.AddToBatch(*signed_assignment, &one);
-    if (!added.ok()) {
-      if (added.status().IsAlreadyExists()) {
+    if (failed.ok()) {
+      Result<std::string> added = assignments_.AddToBatch(*plan.signed_assignment, &one);
+      if (!added.ok() && added.status().IsAlreadyExists()) {
         // Another writer used our slot: the single-writer invariant is broken. Stop here
         // rather than equivocate; the staged part of the group is still committed below.
-        Status failure = Status::Aborted("scheduler of " + process_id_ + " stopped: " +
-                                         added.status().ToString());
-        Log()->error("{}", failure.ToString());
-        for (size_t j = i; j < group.size(); ++j) group[j]->reply.set_value(failure);
-        std::lock_guard<std::mutex> lock(mu_);
-        failure_ = failure;
-        break;
+        failed = Status::Aborted("scheduler of " + process_id_ + " stopped: " +
+                                 added.status().ToString());
+        sticky = true;
+      } else if (!added.ok()) {
+        failed = added.status().WithContext("storing the assignment");
+      } else if (plan.request->hook) {
+        Status hooked = plan.request->hook(*plan.signed_assignment, &one);
+        if (!hooked.ok()) failed = hooked.WithContext("the caller's writes for the assignment");
       }
-      request->reply.set_value(added.status().WithContext("storing the assignment"));
+    }
+    if (failed.ok()) {
+      batch.Append(one);
+      slot = plan.fields.slot;
+      chain = std::move(plan.chain);
+      timestamp = plan.fields.timestamp_ms;
+      staged.emplace_back(plan.request, std::move(plan.signed_assignment).value());
       continue;
     }
-    if (request->hook) {
-      Status hooked = request->hook(*signed_assignment, &one);
-      if (!hooked.ok()) {
-        request->reply.set_value(hooked.WithContext("the caller's writes for the assignment"));
-        continue;
+    if (sticky) {
+      Log()->error("{}", failed.ToString());
+      for (size_t j = i; j < planned.size(); ++j) planned[j].request->reply.set_value(failed);
+      std::lock_guard<std::mutex> lock(mu_);
+      failure_ = failed;
+      break;
+    }
+    // This request fails alone. The ones planned after it were numbered assuming its slot, so
+    // they go back to the front of the queue, in order, and are renumbered by the next group.
+    plan.request->reply.set_value(failed);
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t j = planned.size(); j-- > i + 1;) {
+      for (auto& owned : group) {
+        if (owned.get() == planned[j].request) queue_.push_front(std::move(owned));
       }
     }
-    batch.Append(one);
-    slot = fields.slot;
-    chain = std::move(next_chain).value();
-    timestamp = fields.timestamp_ms;
-    staged.emplace_back(request, std::move(signed_assignment).value());
+    break;
   }
   if (!staged.empty()) {
     WriteOptions options;

@@ -54,6 +54,7 @@
 
 #include "aocore/cache/assignment_cache.h"
 #include "aocore/cache/content_cache.h"
+#include "aocore/common/parallel_for.h"
 #include "aocore/common/result.h"
 #include "aocore/message/message.h"
 #include "aocore/scheduler/assignment.h"
@@ -97,6 +98,10 @@ struct SchedulerEnvironment {
   size_t max_batch = 256;
   // How long an idle worker waits for more work before its thread exits.
   std::chrono::milliseconds worker_linger{20};
+  // Where the assignments of a batch are signed in parallel (the node's thread pool); unset:
+  // all on the scheduler's own thread. At most `signing_helpers` helpers per batch.
+  HelperStarter start_helper;
+  size_t signing_helpers = 0;
 };
 
 class ProcessScheduler {

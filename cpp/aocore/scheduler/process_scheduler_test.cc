@@ -472,6 +472,101 @@ TEST(ProcessScheduler, EveryCallerGetsOneReplyByItsDeadline) {
   ASSERT_OK(ReadAndVerifySchedule(store, pid, 2));
 }
 
+// Runs helper tasks on threads of its own; joins them on destruction.
+struct HelperThreads {
+  std::mutex mu;
+  std::vector<std::thread> threads;
+  HelperStarter Starter() {
+    return [this](std::function<void()> task) {
+      std::lock_guard<std::mutex> lock(mu);
+      threads.emplace_back(std::move(task));
+      return true;
+    };
+  }
+  ~HelperThreads() {
+    for (auto& t : threads) t.join();
+  }
+};
+
+TEST(ProcessScheduler, TheAssignmentsOfABatchAreSignedInParallel) {
+  MemoryStore store;
+  HelperThreads helpers;
+  SchedulerEnvironment env = TestEnvironment(&store);
+  env.start_helper = helpers.Starter();
+  env.signing_helpers = 3;
+  std::atomic<int> in_flight{0};
+  std::atomic<int> most_in_flight{0};
+  env.signer = [&](Message m) {
+    const int now = ++in_flight;
+    int seen = most_in_flight.load();
+    while (now > seen && !most_in_flight.compare_exchange_weak(seen, now)) {
+    }
+    // Until two signatures have overlapped, each waits (boundedly) for a partner to show up.
+    const auto give_up = std::chrono::steady_clock::now() + 200ms;
+    while (most_in_flight.load() < 2 && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(1ms);
+    }
+    --in_flight;
+    return TestSign(std::move(m), TestSignerAddress());
+  };
+  const std::string pid = RandomId();
+  auto scheduler = MakeScheduler(pid, env);
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 8; ++t) {
+    callers.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        EXPECT_OK(scheduler->Schedule(TestMessage(i, "caller-" + std::to_string(t))));
+      }
+    });
+  }
+  for (auto& c : callers) c.join();
+  EXPECT_GE(most_in_flight.load(), 2);
+  EXPECT_EQ(scheduler->CurrentSlot(), 79);
+  ASSERT_OK(ReadAndVerifySchedule(store, pid, 80));
+}
+
+TEST(ProcessScheduler, ASignerFailureInsideABatchLeavesNoGapAfterIt) {
+  MemoryStore store;
+  HelperThreads helpers;
+  SchedulerEnvironment env = TestEnvironment(&store);
+  env.start_helper = helpers.Starter();
+  env.signing_helpers = 2;
+  Gate gate;
+  env.signer = [&gate](Message m) -> Result<Message> {
+    if (m.FindMessage("body")->Contains("hold")) gate.Wait();
+    if (m.FindMessage("body")->Contains("refuse-me")) return Status::Internal("HSM offline");
+    return TestSign(std::move(m), TestSignerAddress());
+  };
+  const std::string pid = RandomId();
+  auto scheduler = MakeScheduler(pid, env);
+  // Slot 0 holds the scheduler while a batch queues up behind it, a refused message in its middle.
+  Message hold = TestMessage(0);
+  hold.Set("hold", true);
+  auto first = std::async(std::launch::async, [&] { return scheduler->Schedule(hold); });
+  ASSERT_TRUE(Eventually([&] { return gate.waiting.load() == 1; }));
+  std::vector<std::future<Result<Message>>> batch;
+  for (int i = 1; i <= 6; ++i) {
+    Message m = TestMessage(i);
+    if (i == 3) m.Set("refuse-me", true);
+    batch.push_back(std::async(std::launch::async, [&scheduler, m] { return scheduler->Schedule(m); }));
+  }
+  gate.Open();
+  ASSERT_OK(first.get());
+  std::set<int64_t> slots;
+  for (int i = 1; i <= 6; ++i) {
+    Result<Message> a = batch[i - 1].get();
+    if (i == 3) {
+      EXPECT_TRUE(a.status().IsInternal()) << a.status().ToString();
+    } else {
+      ASSERT_OK(a);
+      slots.insert(SlotOf(*a));
+    }
+  }
+  EXPECT_EQ(slots, (std::set<int64_t>{1, 2, 3, 4, 5}));
+  EXPECT_OK(scheduler->health());
+  ASSERT_OK(ReadAndVerifySchedule(store, pid, 6));
+}
+
 TEST(ProcessScheduler, RemoteUploadThatNeverFinishesIsDeadlineExceeded) {
   MemoryStore store;
   SchedulerEnvironment env = TestEnvironment(&store, SchedulingMode::kRemoteConfirmation);

@@ -224,6 +224,12 @@ Status CronScheduler::Stop(std::string_view task_id) {
     task->stopped = true;
   }
   timer_.Cancel(task->timer_id);
+  // A run in flight finishes before Stop returns, so nothing of the task happens afterwards
+  // (not waited for from a timer runner: the run may be the one stopping its own task).
+  if (!timer_.InRunner()) {
+    std::unique_lock lock(mu_);
+    idle_.wait(lock, [&] { return !task->running; });
+  }
   WriteBatch batch;
   batch.Delete(std::string(kTasksGroup) + "/" + task->id);
   batch.Delete(std::string(kLastRunGroup) + "/" + task->id);

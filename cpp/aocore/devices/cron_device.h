@@ -8,7 +8,8 @@
 //   every  {cron-path, interval}: runs it at once, then every interval ("<n>-<unit>", units
 //          matched case-insensitively by prefix: millisecond, second, minute, hour, day).
 //          -> the task ID
-//   stop   {task}: stops the task (also while it runs: it is never run again) ->
+//   stop   {task}: stops the task; a run in flight finishes before stop returns (unless stop
+//          is called from a cron run or monitor tick), and none starts after ->
 //          {status: 200, body: {message: "Task stopped successfully", task_id}};
 //          an unknown task -> {error, "Task not found."}
 // Errors as the reference: "No cron path found in message.", "No interval found in message.",
@@ -92,7 +93,8 @@ class CronScheduler {
   // `request` is the cron@1.0 request (path once/every, cron-path, interval, ...).
   Result<std::string> Once(const Message& request);
   Result<std::string> Every(const Message& request, std::chrono::milliseconds interval);
-  // NotFound when no such task.
+  // NotFound when no such task. Waits for a run of the task in flight, unless called from a
+  // Timer runner.
   Status Stop(std::string_view task_id);
   // No more runs (the persisted tasks stay for the next open); waits for runs in flight unless
   // called from one.

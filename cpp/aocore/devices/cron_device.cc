@@ -5,6 +5,7 @@
 #include <charconv>
 #include <condition_variable>
 
+#include "aocore/actor/process_worker.h"
 #include "aocore/ao/resolver.h"
 #include "aocore/cache/content_cache.h"
 #include "aocore/common/bytes.h"
@@ -224,9 +225,10 @@ Status CronScheduler::Stop(std::string_view task_id) {
     task->stopped = true;
   }
   timer_.Cancel(task->timer_id);
-  // A run in flight finishes before Stop returns, so nothing of the task happens afterwards
-  // (not waited for from a timer runner: the run may be the one stopping its own task).
-  if (!timer_.InRunner()) {
+  // A run in flight finishes before Stop returns, so nothing of the task happens afterwards.
+  // Not waited for from a timer runner (the run may be the one stopping its own task) nor from
+  // a process worker (the run may be waiting for that worker).
+  if (!timer_.InRunner() && ProcessWorker::Current() == nullptr) {
     std::unique_lock lock(mu_);
     idle_.wait(lock, [&] { return !task->running; });
   }

@@ -9,7 +9,8 @@
 //          matched case-insensitively by prefix: millisecond, second, minute, hour, day).
 //          -> the task ID
 //   stop   {task}: stops the task; a run in flight finishes before stop returns (unless stop
-//          is called from a cron run or monitor tick), and none starts after ->
+//          is called from a cron run, a monitor tick or a process worker), and none starts
+//          after ->
 //          {status: 200, body: {message: "Task stopped successfully", task_id}};
 //          an unknown task -> {error, "Task not found."}
 // Errors as the reference: "No cron path found in message.", "No interval found in message.",
@@ -94,7 +95,7 @@ class CronScheduler {
   Result<std::string> Once(const Message& request);
   Result<std::string> Every(const Message& request, std::chrono::milliseconds interval);
   // NotFound when no such task. Waits for a run of the task in flight, unless called from a
-  // Timer runner.
+  // Timer runner or a process worker.
   Status Stop(std::string_view task_id);
   // No more runs (the persisted tasks stay for the next open); waits for runs in flight unless
   // called from one.

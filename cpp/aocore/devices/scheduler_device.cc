@@ -385,7 +385,9 @@ Result<ResolveResult> PostSchedule(const NodeServices& services, const DeviceCal
       return ErrorResult(500, "Cannot store the process message.", written.status().ToString());
     }
   }
-  Result<Message> assignment = services.schedulers->Schedule(pid, *committed);
+  Result<Message> assignment =
+      c.opts.assignment_hook ? services.schedulers->Schedule(pid, *committed, *c.opts.assignment_hook)
+                             : services.schedulers->Schedule(pid, *committed);
   if (!assignment.ok()) {
     const Status& s = assignment.status();
     if (s.IsInvalidArgument() && s.message().rfind("Message is not valid", 0) == 0) {

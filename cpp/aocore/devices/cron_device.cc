@@ -89,8 +89,9 @@ struct CronScheduler::Task {
   bool stopped = false;   // guarded by mu_
 };
 
-CronScheduler::CronScheduler(Store& store, const ContentCache& content, Timer& timer, Runner runner)
-    : store_(store), content_(content), timer_(timer), runner_(std::move(runner)) {}
+CronScheduler::CronScheduler(Store& store, const ContentCache& content, Timer& timer, Runner runner,
+                             std::chrono::milliseconds stop_wait)
+    : store_(store), content_(content), timer_(timer), runner_(std::move(runner)), stop_wait_(stop_wait) {}
 
 CronScheduler::~CronScheduler() { Shutdown(); }
 
@@ -230,7 +231,10 @@ Status CronScheduler::Stop(std::string_view task_id) {
   // a process worker (the run may be waiting for that worker).
   if (!timer_.InRunner() && ProcessWorker::Current() == nullptr) {
     std::unique_lock lock(mu_);
-    idle_.wait(lock, [&] { return !task->running; });
+    if (!idle_.wait_for(lock, stop_wait_, [&] { return !task->running; })) {
+      // The run is bounded by the node's own deadlines; it will not re-arm (stopped is set).
+      Logger("cron")->warn("cron_stop_run_still_in_flight task={} waited_ms={}", task->id, stop_wait_.count());
+    }
   }
   WriteBatch batch;
   batch.Delete(std::string(kTasksGroup) + "/" + task->id);

@@ -83,7 +83,9 @@ class CronScheduler {
   };
 
   // REQUIRES: store, content and timer outlive the scheduler (Shutdown first).
-  CronScheduler(Store& store, const ContentCache& content, Timer& timer, Runner runner);
+  // `stop_wait` bounds how long Stop waits for a run in flight (the node's request_timeout).
+  CronScheduler(Store& store, const ContentCache& content, Timer& timer, Runner runner,
+                std::chrono::milliseconds stop_wait = std::chrono::seconds(30));
   ~CronScheduler();
   CronScheduler(const CronScheduler&) = delete;
   CronScheduler& operator=(const CronScheduler&) = delete;
@@ -94,8 +96,8 @@ class CronScheduler {
   // `request` is the cron@1.0 request (path once/every, cron-path, interval, ...).
   Result<std::string> Once(const Message& request);
   Result<std::string> Every(const Message& request, std::chrono::milliseconds interval);
-  // NotFound when no such task. Waits for a run of the task in flight, unless called from a
-  // Timer runner or a process worker.
+  // NotFound when no such task. Waits (at most `stop_wait`, then logs a warning) for a run of
+  // the task in flight, unless called from a Timer runner or a process worker.
   Status Stop(std::string_view task_id);
   // No more runs (the persisted tasks stay for the next open); waits for runs in flight unless
   // called from one.
@@ -115,6 +117,7 @@ class CronScheduler {
   const ContentCache& content_;
   Timer& timer_;
   const Runner runner_;
+  const std::chrono::milliseconds stop_wait_;
 
   mutable std::mutex mu_;  // leaf lock: guards the fields below
   std::condition_variable idle_;

@@ -1,7 +1,11 @@
 // cron@1.0 and process monitors through a whole node: `every` tasks scheduling on a process,
 // stop, idempotent registration, persistence across a restart, back-off of failing tasks;
 // monitors delivering a ping-pong, a cursor that survives a restart, and failures that keep it.
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -15,6 +19,7 @@
 #include "aocore/message/id.h"
 #include "aocore/node/messaging_test_util.h"
 #include "aocore/node/node.h"
+#include "aocore/store/memory_store.h"
 #include "testing/test_util.h"
 
 namespace ao {
@@ -417,6 +422,58 @@ TEST(Monitor, AFailingSlotKeepsTheCursorAndBacksOff) {
   ASSERT_TRUE(witness.Wait(30));
   EXPECT_LE(m->ticks() - ticks, 5);
   EXPECT_EQ(m->cursor(), 0);
+}
+
+}  // namespace
+}  // namespace ao
+
+namespace ao {
+namespace {
+
+// Stop waits for a run in flight, but only up to its bound: a run stuck in a device cannot
+// hang the caller of stop.
+TEST(Cron, StopWaitsForARunInFlightOnlyUpToItsBound) {
+  auto store = MemoryStore::Create();
+  ContentCache content(*store);
+  Timer timer(2);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> runs{0};
+  CronScheduler cron(*store, content, timer, [&](const Message&) -> Result<ResolveResult> {
+    runs.fetch_add(1);
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return release; });  // stuck until the test releases it
+    return ResolveResult::Ok(Value(Message{}));
+  }, std::chrono::milliseconds(200));
+  Message request{{"path", "every"}, {"cron-path", "/x/schedule"}, {"interval", "10-milliseconds"}};
+  Result<std::string> id = cron.Every(request, std::chrono::milliseconds(10));
+  ASSERT_OK(id);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (runs.load() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(runs.load(), 1);
+  const auto start = std::chrono::steady_clock::now();
+  // Should Stop wait without bound, the run is released 4 s in, so the test fails, not hangs.
+  std::thread releaser([&] {
+    std::unique_lock lock(mu);
+    cv.wait_until(lock, start + std::chrono::seconds(4), [&] { return release; });
+    release = true;
+    cv.notify_all();
+  });
+  EXPECT_OK(cron.Stop(*id));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, std::chrono::milliseconds(190));  // it did wait for the run...
+  EXPECT_LT(waited, std::chrono::seconds(3));         // ...but not without bound
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  releaser.join();
+  cron.Shutdown();
+  EXPECT_EQ(runs.load(), 1);  // the stopped task never ran again
 }
 
 }  // namespace

@@ -142,7 +142,7 @@ Status Node::Start() {
     Message params = request;
     params.Erase("path");
     return ResolvePath(*this, *path, params, opts);
-  });
+  }, std::chrono::milliseconds(options_.request_timeout_ms));
 
   if (options_.peer_transport) {
     peers_ = std::make_unique<PeerSchedules>(options_.peer_transport, options_.peers, *store_, *content_,

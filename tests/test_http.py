@@ -117,6 +117,37 @@ def test_spawn_over_http_then_read_the_process_by_id(served):
     assert (status, slot["current"]) == (200, 0)
 
 
+def test_spawn_alias_schedules_a_definition_at_slot_zero(served):
+    node, server = served
+    definition = {"device": "process@1.0", "execution-device": "test-device@1.0", "nonce": "alias"}
+    status, assignment = get_json(server.url, "/~process@1.0/spawn", body=definition)
+    assert status == 200, assignment
+    assert assignment["slot"] == 0
+    pid = assignment["process"]
+    # Unsigned: completed (type, scheduler) and signed by the node, as node.spawn() does.
+    status, stored = get_json(server.url, f"/{pid}")
+    assert status == 200
+    assert (stored["type"], stored["scheduler"], stored["nonce"]) == ("Process", node.address, "alias")
+    assert {c["committer"] for c in stored["commitments"].values() if "committer" in c} == {node.address}
+    status, state = get_json(server.url, f"/{pid}/compute/0")
+    assert (status, state["at-slot"]) == (200, 0)
+    # Each unsigned spawn is a new process; a signed definition keeps its ID (also as `body`).
+    status, again = get_json(server.url, "/~process@1.0/spawn", body=definition)
+    assert (status, again["slot"]) == (200, 0) and again["process"] != pid
+    full = {"device": "process@1.0", "type": "Process", "scheduler": node.address,
+            "execution-device": "test-device@1.0"}
+    signed = aocore.commit(dict(full, nonce="alias-signed"), node.wallet)
+    status, a = get_json(server.url, "/~process@1.0/spawn", body={"body": signed})
+    assert (status, a["slot"], a["process"]) == (200, 0, aocore.id(signed, mode="all"))
+    # The same over the existing spawn path gives the same kind of answer.
+    status, via_scheduler = get_json(server.url, "/~scheduler@1.0/schedule",
+                                     body={"body": aocore.commit(dict(full, nonce="n2"), node.wallet)})
+    assert status == 200 and set(via_scheduler) == set(a)
+    # Only POST spawns.
+    status, error = get_json(server.url, "/~process@1.0/spawn?nonce=x")
+    assert status == 405, error
+
+
 def test_schedule_slot_and_schedule_ranges(served, process):
     _, server = served
     for i in range(3):

@@ -71,3 +71,13 @@ def test_first_bad_slot_finds_tampering(store):
     resigned[3]["hash-chain"] = good[2]["hash-chain"]
     assert _inspect.first_bad_slot(resigned)[0] == 3
     assert _inspect.first_bad_slot(good[:2] + good[3:])[0] == 2
+
+
+def test_a_process_id_that_begins_with_a_dash_is_taken_as_the_value(store):
+    # Base64url IDs begin with '-' one time in 64; argparse would read such a value as an option.
+    path, pid, _ = store
+    dashed = "-" + pid[1:]
+    result = run_cli(str(path), "--process", dashed, "--from", "0", "--to", "0")
+    assert "expected one argument" not in result.stderr
+    # Read as the value: a well-formed ID of no process in this store.
+    assert result.returncode == 2 and f"no process '{dashed}'" in result.stderr, result.stderr

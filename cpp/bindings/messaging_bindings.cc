@@ -24,8 +24,11 @@ void InitMessaging(py::module_& m) {
       .def_property_readonly("running", &ProcessMonitor::running)
       .def_property_readonly("ticks", &ProcessMonitor::ticks, "Ticks handled so far.")
       .def_property_readonly("failures", &ProcessMonitor::failures, "Consecutive failed ticks (back-off).")
+      .def_property_readonly("every", [](const ProcessMonitor& mon) { return mon.options().every.count() / 1000.0; },
+                             "Seconds between ticks.")
       .def("stop", &ProcessMonitor::Stop, py::call_guard<py::gil_scoped_release>(),
-           "Stops the ticker and the monitor; no tick runs after it returns. Idempotent.")
+           "Stops the ticker and the monitor and removes its persisted registration (a reopened\n"
+           "node no longer restarts it; the cursor stays). No tick runs after it returns. Idempotent.")
       .def("__repr__", [](const ProcessMonitor& mon) {
         return "<aocore.Monitor " + mon.process_id() + " cursor=" + std::to_string(mon.cursor()) +
                (mon.running() ? " running>" : " stopped>");
@@ -51,7 +54,18 @@ void InitMessaging(py::module_& m) {
                   py::arg("page") = 16,
                   "Starts (or returns the running) monitor of a process: every `every` seconds it pushes\n"
                   "the process's new slots (at most `page` per tick), resuming after the persisted\n"
-                  "cursor. Returns the monitor handle (.cursor, .running, .stop())."));
+                  "cursor. The registration is persisted: a node reopening the store restarts the\n"
+                  "monitor until .stop(). Returns the monitor handle (.cursor, .running, .stop())."));
+  py::setattr(node_cls, "monitors",
+              py::cpp_function(
+                  [](Node& n) {
+                    if (n.closed()) ThrowStatus(Status::Closed("the node is closed"));
+                    py::list out;
+                    for (std::shared_ptr<ProcessMonitor>& mon : n.Monitors()) out.append(py::cast(std::move(mon)));
+                    return out;
+                  },
+                  py::name("monitors"), py::is_method(node_cls),
+                  "The running monitors (also those restarted from the store when the node opened)."));
 }
 
 }  // namespace ao::py_bindings

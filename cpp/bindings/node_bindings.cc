@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "aocore/http/peer_client.h"
 #include "aocore/crypto/wallet.h"
 #include "aocore/node/inspect.h"
 #include "aocore/node/node.h"
@@ -64,6 +65,7 @@ std::unique_ptr<Node> OpenNode(py::object store, py::object wallet, py::dict opt
     option_msg.Set(key, ValueFromPy(item.second, key));
   }
   NodeOptions parsed = Unwrap(NodeOptions::Parse(option_msg));
+  parsed.peer_transport = MakeHttpPeerClient();  // peers are reached over HTTP
   if (!store.is_none()) {
     parsed.store_path = py::str(py::module_::import("os").attr("fspath")(store));
   }

@@ -28,7 +28,10 @@ class Node(_core._Node):
     :class:`aocore.Wallet` instead. ``**options`` are node options with the reference's names
     (``scheduling_mode``, ``process_cache_frequency``, ``process_workers``,
     ``process_worker_max_idle``, ``max_workers``, ``threads``, ``hashpath``, ...); an unknown
-    option raises :class:`aocore.InvalidMessageError`. ``uploader`` (for
+    option raises :class:`aocore.InvalidMessageError`. ``peers={address: "http://host:port"}``
+    names other nodes: a process whose ``scheduler`` is one of them is scheduled there
+    (forwarded, or a 307 with ``scheduler_follow_redirects=False``) and computed here from its
+    pulled, verified assignments (docs/http.md, "Several nodes"). ``uploader`` (for
     ``scheduling_mode="remote_confirmation"``) is called with each committed assignment before
     the scheduler replies; a falsy return or an exception refuses it and the caller gets an
     error instead of the assignment.

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <condition_variable>
 
+#include "aocore/actor/process_worker.h"
 #include "aocore/ao/resolver.h"
 #include "aocore/cache/content_cache.h"
 #include "aocore/common/bytes.h"
@@ -34,20 +35,6 @@ std::optional<int64_t> ParseInt(std::string_view s) {
 
 int64_t WallMs() {
   return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
 }
 
 // The task request of a cron@1.0 registration request.
@@ -102,8 +89,9 @@ struct CronScheduler::Task {
   bool stopped = false;   // guarded by mu_
 };
 
-CronScheduler::CronScheduler(Store& store, const ContentCache& content, Timer& timer, Runner runner)
-    : store_(store), content_(content), timer_(timer), runner_(std::move(runner)) {}
+CronScheduler::CronScheduler(Store& store, const ContentCache& content, Timer& timer, Runner runner,
+                             std::chrono::milliseconds stop_wait)
+    : store_(store), content_(content), timer_(timer), runner_(std::move(runner)), stop_wait_(stop_wait) {}
 
 CronScheduler::~CronScheduler() { Shutdown(); }
 
@@ -172,6 +160,13 @@ void CronScheduler::Run(const std::shared_ptr<Task>& task) {
   }
   auto log = Logger("cron");
   const auto started = Timer::Clock::now();
+  if (task->kind == "every") {
+    // When this run started, written before it runs: a node reopening after a crash during the
+    // run resumes one interval after this start, never at once (no doubled tick); a run the crash
+    // cut short is lost, at most one interval's worth.
+    Status s = store_.Write(std::string(kLastRunGroup) + "/" + task->id, std::to_string(WallMs()));
+    if (!s.ok()) log->warn("cron_last_run_write_failed task={} error={}", task->id, s.ToString());
+  }
   Result<ResolveResult> r = runner_(task->request);
   const bool ok = r.ok() && r->ok();
   if (!ok) {
@@ -197,9 +192,6 @@ void CronScheduler::Run(const std::shared_ptr<Task>& task) {
         delay = std::max(delay, backoff);
       }
     }
-  }
-  if (task->kind == "every") {
-    (void)store_.Write(std::string(kLastRunGroup) + "/" + task->id, std::to_string(WallMs()));
   }
   if (forget) {
     WriteBatch batch;
@@ -234,6 +226,16 @@ Status CronScheduler::Stop(std::string_view task_id) {
     task->stopped = true;
   }
   timer_.Cancel(task->timer_id);
+  // A run in flight finishes before Stop returns, so nothing of the task happens afterwards.
+  // Not waited for from a timer runner (the run may be the one stopping its own task) nor from
+  // a process worker (the run may be waiting for that worker).
+  if (!timer_.InRunner() && ProcessWorker::Current() == nullptr) {
+    std::unique_lock lock(mu_);
+    if (!idle_.wait_for(lock, stop_wait_, [&] { return !task->running; })) {
+      // The run is bounded by the node's own deadlines; it will not re-arm (stopped is set).
+      Logger("cron")->warn("cron_stop_run_still_in_flight task={} waited_ms={}", task->id, stop_wait_.count());
+    }
+  }
   WriteBatch batch;
   batch.Delete(std::string(kTasksGroup) + "/" + task->id);
   batch.Delete(std::string(kLastRunGroup) + "/" + task->id);

@@ -8,7 +8,9 @@
 //   every  {cron-path, interval}: runs it at once, then every interval ("<n>-<unit>", units
 //          matched case-insensitively by prefix: millisecond, second, minute, hour, day).
 //          -> the task ID
-//   stop   {task}: stops the task (also while it runs: it is never run again) ->
+//   stop   {task}: stops the task; a run in flight finishes before stop returns (unless stop
+//          is called from a cron run, a monitor tick or a process worker), and none starts
+//          after ->
 //          {status: 200, body: {message: "Task stopped successfully", task_id}};
 //          an unknown task -> {error, "Task not found."}
 // Errors as the reference: "No cron path found in message.", "No interval found in message.",
@@ -19,7 +21,9 @@
 // Fixes (docs/deviations.md "Messaging"): the task ID is id(request, all) as the reference,
 // but registering the same request again returns the same task (no second task, §7.29);
 // tasks are persisted in the store (cron/<task>) and resume when the node reopens (`every`
-// tasks at their next due time, not at once; a `once` task that had not finished runs again);
+// tasks at their next due time — one interval after the start of their last run, recorded in
+// cron-last/<task> before each run — not at once; a `once` task that had not finished runs
+// again);
 // a failing run (an error status, or a non-ok result) is logged on the "cron" logger and
 // retried with exponential back-off (kCronBackoffBase doubling, capped at kCronBackoffCap, never
 // sooner than the interval) instead of at once; a finished `once` task is forgotten.
@@ -79,7 +83,9 @@ class CronScheduler {
   };
 
   // REQUIRES: store, content and timer outlive the scheduler (Shutdown first).
-  CronScheduler(Store& store, const ContentCache& content, Timer& timer, Runner runner);
+  // `stop_wait` bounds how long Stop waits for a run in flight (the node's request_timeout).
+  CronScheduler(Store& store, const ContentCache& content, Timer& timer, Runner runner,
+                std::chrono::milliseconds stop_wait = std::chrono::seconds(30));
   ~CronScheduler();
   CronScheduler(const CronScheduler&) = delete;
   CronScheduler& operator=(const CronScheduler&) = delete;
@@ -90,7 +96,8 @@ class CronScheduler {
   // `request` is the cron@1.0 request (path once/every, cron-path, interval, ...).
   Result<std::string> Once(const Message& request);
   Result<std::string> Every(const Message& request, std::chrono::milliseconds interval);
-  // NotFound when no such task.
+  // NotFound when no such task. Waits (at most `stop_wait`, then logs a warning) for a run of
+  // the task in flight, unless called from a Timer runner or a process worker.
   Status Stop(std::string_view task_id);
   // No more runs (the persisted tasks stay for the next open); waits for runs in flight unless
   // called from one.
@@ -110,6 +117,7 @@ class CronScheduler {
   const ContentCache& content_;
   Timer& timer_;
   const Runner runner_;
+  const std::chrono::milliseconds stop_wait_;
 
   mutable std::mutex mu_;  // leaf lock: guards the fields below
   std::condition_variable idle_;

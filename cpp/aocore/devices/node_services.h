@@ -17,6 +17,7 @@ namespace ao {
 
 class ContentCache;
 class CronScheduler;
+class PeerSchedules;
 class ProcessCache;
 class Resolver;
 class SchedulerRegistry;
@@ -34,6 +35,7 @@ struct NodeServices {
   CronScheduler* cron = nullptr;          // cron@1.0 tasks (devices/cron_device.h)
   const Wallet* wallet = nullptr;       // the node wallet (signs assignments)
   std::string_view address;             // the node wallet's address
+  PeerSchedules* peers = nullptr;       // other nodes (scheduler/peer_schedules.h); null: none
 
   // Node options devices read (see NodeOptions for their meaning and defaults).
   SchedulingMode scheduling_mode = SchedulingMode::kLocalConfirmation;
@@ -42,6 +44,7 @@ struct NodeServices {
   int64_t process_worker_max_idle_ms = 300000;
   int64_t max_workers = 1024;
   int64_t request_timeout_ms = 30000;
+  bool scheduler_follow_redirects = true;
 };
 
 }  // namespace ao

@@ -16,6 +16,7 @@
 #include "aocore/devices/node_services.h"
 #include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
+#include "aocore/scheduler/peer_schedules.h"
 #include "aocore/scheduler/scheduler_registry.h"
 
 namespace ao {
@@ -385,6 +386,41 @@ Result<ResolveResult> ComputeSlot(const DeviceCall& c, const NodeServices& servi
   return engine.ComputeInline(slot, live);
 }
 
+// A process whose `scheduler` is a peer of the node (NodeServices::peers): its assignments are
+// pulled from the peer (verified, stored) before it is computed here.
+struct PeerPull {
+  bool remote = false;
+  int64_t latest = -1;                // the last slot stored here after the pull
+  std::optional<ResolveResult> error;  // the pull failed (422 tampered, 503/504 peer, ...)
+};
+
+PeerPull PullFromPeer(const NodeServices& services, const Identity& id, std::optional<int64_t> up_to) {
+  PeerPull out;
+  if (services.peers == nullptr) return out;
+  const Bytes* scheduler = id.definition.FindBinary("scheduler");
+  if (scheduler == nullptr || *scheduler == services.address) return out;
+  std::optional<std::string> url = services.peers->UrlOf(*scheduler);
+  if (!url) return out;
+  out.remote = true;
+  AssignmentCache cache(*services.store, *services.content);
+  Result<std::optional<uint64_t>> have = cache.LatestSlot(id.id);
+  if (have.ok() && *have && up_to && static_cast<int64_t>(**have) >= *up_to) {
+    out.latest = static_cast<int64_t>(**have);  // already here: no need to ask the peer
+    return out;
+  }
+  // The definition is kept with the schedule, so the process stays known as a peer's.
+  if (!services.content->ReadMessage(id.id).ok()) (void)services.content->Write(id.definition, WriteOptions{true});
+  std::optional<uint64_t> to;
+  if (up_to) to = static_cast<uint64_t>(std::max<int64_t>(*up_to, 0));
+  Result<int64_t> pulled = services.peers->Pull(id.id, *scheduler, *url, to);
+  if (!pulled.ok()) {
+    out.error = ErrorResult(PeerHttpStatus(pulled.status()), pulled.status().ToString());
+  } else {
+    out.latest = *pulled;
+  }
+  return out;
+}
+
 Result<int64_t> CurrentSlot(const NodeServices& services, const std::string& pid) {
   if (services.schedulers != nullptr) {
     return services.schedulers->CurrentSlot(pid);
@@ -398,6 +434,9 @@ Result<ResolveResult> Now(const DeviceCall& c) {
   const NodeServices* services = ServicesOf(c);
   if (services == nullptr) return NoNode();
   AO_ASSIGN_OR_RETURN(Identity id, process::IdentityOf(c.base));
+  PeerPull pull = PullFromPeer(*services, id, std::nullopt);
+  if (pull.error) return *pull.error;
+  if (pull.remote) return ComputeSlot(c, *services, id, pull.latest);
   AO_ASSIGN_OR_RETURN(int64_t current, CurrentSlot(*services, id.id));
   return ComputeSlot(c, *services, id, current);
 }
@@ -426,17 +465,29 @@ Result<ResolveResult> Compute(const DeviceCall& c) {
       latest->state.Erase("snapshot");
       return ResolveResult::Ok(Value(std::move(latest->state)));
     }
+    PeerPull pull = PullFromPeer(*services, id, std::nullopt);
+    if (pull.error) return *pull.error;
+    if (pull.remote) return ComputeSlot(c, *services, id, pull.latest);
     AO_ASSIGN_OR_RETURN(int64_t current, CurrentSlot(*services, id.id));
     return ComputeSlot(c, *services, id, current);
   }
-  if (std::optional<int64_t> slot = ParseSlot(*raw)) return ComputeSlot(c, *services, id, *slot);
+  if (std::optional<int64_t> slot = ParseSlot(*raw)) {
+    if (*slot >= 0) {
+      PeerPull pull = PullFromPeer(*services, id, *slot);
+      if (pull.error) return *pull.error;
+    }
+    return ComputeSlot(c, *services, id, *slot);
+  }
   if (raw->is_binary() && IsHumanId(raw->binary())) {
     // By the ID of a scheduled message (or its assignment, or a computed state).
     const std::string& mid = raw->binary();
     AO_ASSIGN_OR_RETURN(std::optional<CachedState> hit, services->process_cache->ReadById(id.id, mid));
     if (!hit) {
       // Not computed yet: compute up to the current slot, which indexes every message on the way.
-      AO_ASSIGN_OR_RETURN(int64_t current, CurrentSlot(*services, id.id));
+      PeerPull pull = PullFromPeer(*services, id, std::nullopt);
+      if (pull.error) return *pull.error;
+      AO_ASSIGN_OR_RETURN(int64_t current,
+                          pull.remote ? Result<int64_t>(pull.latest) : CurrentSlot(*services, id.id));
       AO_ASSIGN_OR_RETURN(ResolveResult r, ComputeSlot(c, *services, id, current));
       if (!r.ok()) return r;
       AO_ASSIGN_OR_RETURN(hit, services->process_cache->ReadById(id.id, mid));
@@ -464,6 +515,45 @@ Result<Message> WithProcessKey(const Message& base) {
 Result<ResolveResult> RunAsKey(const DeviceCall& c, std::string_view role) {
   AO_ASSIGN_OR_RETURN(Message base, WithProcessKey(c.base));
   return RunAs(c.resolver, role, base, c.req, c.opts);
+}
+
+// spawn (aocore's `POST /~process@1.0/spawn`): the request's `body` message, else the request's
+// own fields, is a process definition. An unsigned one gets `type: Process` and `scheduler:
+// <this node>` when absent and is signed with the node wallet (so every spawn is a new
+// process, as node.spawn()); a signed one is taken as it is. It is then scheduled on its
+// scheduler device, as `POST /~scheduler@1.0/schedule` does: the answer is the same signed
+// slot-0 assignment, whose `process` is the process ID.
+Result<ResolveResult> Spawn(const DeviceCall& c) {
+  if (const Bytes* method = c.req.FindBinary("method"); method != nullptr && *method != "POST" && *method != "post") {
+    return ErrorResult(405, "spawn: use POST (the body is the process definition)");
+  }
+  const Value* body = MessageFind(c.req, "body");
+  Message definition;
+  if (body != nullptr && body->is_message()) {
+    definition = body->message();
+  } else {
+    definition = c.req;
+    for (const char* key : {"path", "method", "accept", "content-type", "priv"}) definition.Erase(key);
+  }
+  if (definition.empty()) return ErrorResult(400, "spawn: the request carries no process definition");
+  if (!definition.Contains("commitments")) {
+    if (!definition.Contains("type")) definition.Set("type", Value("Process"));
+    if (!definition.Contains("device")) definition.Set("device", Value(kProcessDevice));
+    if (!definition.Contains("scheduler") && c.opts.services != nullptr && !c.opts.services->address.empty()) {
+      definition.Set("scheduler", Value(std::string(c.opts.services->address)));
+    }
+    if (c.opts.services == nullptr || c.opts.services->wallet == nullptr) {
+      return ErrorResult(500, "spawn needs a node (its wallet signs the definition)");
+    }
+    AO_ASSIGN_OR_RETURN(definition, Commit(definition, *c.opts.services->wallet));
+  }
+  std::optional<Value> device = RoleDevice(definition, "scheduler");
+  Message base{{"device", device ? *device : Value("scheduler@1.0")}};
+  ResolveOptions opts = c.opts;
+  opts.hashpath = HashpathMode::kIgnore;
+  return c.resolver.Resolve(Value(std::move(base)),
+                            Message{{"path", "schedule"}, {"method", "POST"}, {"body", Value(std::move(definition))}},
+                            opts);
 }
 
 Result<ResolveResult> Schedule(const DeviceCall& c) { return RunAsKey(c, "scheduler"); }
@@ -526,7 +616,8 @@ DevicePtr MakeProcessDevice() {
       .AddKey("now", Now)
       .AddKey("snapshot", SnapshotKey)
       .AddKey("push", Push)
-      .SetExports({"schedule", "slot", "compute", "now", "snapshot", "push"});
+      .AddKey("spawn", Spawn)
+      .SetExports({"schedule", "slot", "compute", "now", "snapshot", "push", "spawn"});
   return dev;
 }
 

@@ -15,6 +15,12 @@
 //   snapshot   run_as execution, {path: snapshot, mode: Map}
 //   push       run_as push (`push-device`, default push@1.0, devices/push_device.h); a 501
 //              error result when the named push device is not registered
+//   spawn      aocore: the request's `body` (or its fields) is a process definition, signed
+//              with the node wallet when unsigned, scheduled on its scheduler (slot 0):
+//              `POST /~process@1.0/spawn` answers what `POST /~scheduler@1.0/schedule` does
+// A process whose `scheduler` is a peer (NodeServices::peers) is computed here from the
+// peer's assignments, pulled and verified first (scheduler/peer_schedules.h): compute/now
+// answer 422 for a tampered schedule, 503/504 when the peer cannot be asked.
 // The execution device is `execution-device`, else stack@1.0 when `device-stack` is set; a
 // process with neither gets an error result when computed (no genesis-wasm default, §7.17).
 //

@@ -1,6 +1,8 @@
 #include "aocore/devices/push_device.h"
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <charconv>
 #include <mutex>
 #include <optional>
@@ -21,6 +23,7 @@
 #include "aocore/message/key.h"
 #include "aocore/store/keys.h"
 #include "aocore/store/store.h"
+#include "aocore/store/write_batch.h"
 
 namespace ao {
 namespace {
@@ -281,8 +284,24 @@ class Pusher {
       if (services_.wallet == nullptr) return Status::Internal("push@1.0 needs the node wallet to sign");
       AO_ASSIGN_OR_RETURN(Message signed_msg, Commit(msg, *services_.wallet));
       AO_ASSIGN_OR_RETURN(std::string msg_id, MessageId(signed_msg, IdMode::kAll));
+      // The delivery record goes into the batch that commits the assignment (the scheduler's
+      // assignment hook): the message and the record of its delivery are one atomic write, so
+      // no crash can deliver it without the record (a second delivery on re-push) or leave a
+      // record without the delivery.
+      auto hooked = std::make_shared<std::atomic<bool>>(false);
+      const std::string canonical_target = target;
+      ResolveOptions sched_opts = opts_;
+      sched_opts.assignment_hook = std::make_shared<const std::function<Status(const Message&, WriteBatch*)>>(
+          [record, msg_id, canonical_target, hooked](const Message& assignment, WriteBatch* batch) -> Status {
+            const Bytes* process = assignment.FindBinary("process");
+            if (process == nullptr || *process != canonical_target || hooked->exchange(true)) return Status::OK();
+            std::optional<int64_t> slot = IntOf(assignment.Find("slot"));
+            if (!slot) return Status::Internal("push: an assignment without a slot");
+            batch->Write(record, canonical_target + " " + std::to_string(*slot) + " " + msg_id);
+            return Status::OK();
+          });
       Message req{{"path", "schedule"}, {"method", "POST"}, {"body", Value(std::move(signed_msg))}};
-      AO_ASSIGN_OR_RETURN(ResolveResult scheduled, c_.resolver.Resolve(Value(*target_def), req, opts_));
+      AO_ASSIGN_OR_RETURN(ResolveResult scheduled, c_.resolver.Resolve(Value(*target_def), req, sched_opts));
       std::optional<int64_t> new_slot;
       if (scheduled.ok() && scheduled.value.is_message()) {
         const std::optional<int64_t> status = IntOf(scheduled.value.message().Find("status"));
@@ -295,11 +314,15 @@ class Pusher {
                        {"reason", scheduled.value}};
       }
       d = Delivery{target, *new_slot, std::move(msg_id)};
-      WriteBatch batch;
-      batch.Write(record, d.target + " " + std::to_string(d.slot) + " " + d.id);
-      WriteOptions wo;
-      wo.sync = true;
-      AO_RETURN_IF_ERROR(services_.store->Apply(batch, wo));
+      if (!hooked->load()) {
+        // A scheduler device that does not take the hook (not scheduler@1.0): the record
+        // follows the delivery, and a crash between the two can deliver twice on re-push.
+        WriteBatch batch;
+        batch.Write(record, d.target + " " + std::to_string(d.slot) + " " + d.id);
+        WriteOptions wo;
+        wo.sync = true;
+        AO_RETURN_IF_ERROR(services_.store->Apply(batch, wo));
+      }
       log->info("pushed proc={} slot={} key={} target={} target_slot={}", origin.process, origin.slot, key,
                 d.target, d.slot);
     }

@@ -27,9 +27,11 @@
 // the store at push/<process>/<slot>/<base64url(outbox key)> as "<target> <slot> <id>"; a
 // re-push of the slot reports the recorded assignment (and re-pushes it downstream, which is
 // itself deduplicated) instead of scheduling again. Concurrent pushes of one (process, slot)
-// on one store are serialised by a claim: the second gets {status: 409}. The record is written
-// after the scheduler accepted the message: a crash between the two can deliver that message
-// twice on the next push (docs/deviations.md).
+// on one store are serialised by a claim: the second gets {status: 409}. The record is written in
+// the same store batch as the message's assignment (ResolveOptions::assignment_hook, taken by
+// scheduler@1.0), so neither a crash nor a lost scheduling reply can deliver a message without
+// its record; with a scheduler device that does not take the hook the record follows in a
+// second write (docs/deviations.md).
 //
 // Without a `slot`, the request's `body` (else the request) is scheduled on the process first
 // and its slot pushed, as the reference's push of a message.

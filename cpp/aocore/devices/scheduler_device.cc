@@ -18,6 +18,7 @@
 #include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
 #include "aocore/scheduler/formats.h"
+#include "aocore/scheduler/peer_schedules.h"
 #include "aocore/scheduler/scheduler_registry.h"
 
 namespace ao {
@@ -167,6 +168,9 @@ struct Local {
 };
 struct Elsewhere {
   Message redirect;
+  // Set when the scheduler is a peer of the node's `peers` option: its base URL and address.
+  std::string peer_url;
+  std::string scheduler;
 };
 using ServerLocation = std::variant<Local, Elsewhere, ResolveResult>;
 
@@ -175,21 +179,36 @@ bool FollowHints(const ResolveOptions& opts) {
   return v == nullptr || !(v->IsAtom("false") || (v->is_binary() && v->binary() == "false"));
 }
 
+// Whether the request came from another node (PeerSchedules sets kForwardedByKey): it is
+// answered from this node's own schedule, never passed on to a further peer.
+bool Forwarded(const DeviceCall& c) { return MessageFind(c.req, kForwardedByKey) != nullptr; }
+
+ResolveResult NotPassedOn(const DeviceCall& c, const std::string& pid) {
+  std::string from = TextField(c.req, kForwardedByKey).value_or("?");
+  return ErrorResult(502, "Not passed on: the request for " + pid + " came from node " + from +
+                              ", and this node is not the process's scheduler (check the nodes' `peers`)",
+                     "forwarding_loop");
+}
+
 // §1.3 find_server (local parts; remote lookups end at a hint or a cached location record).
 ServerLocation FindServer(const NodeServices& services, const std::string& raw_pid,
-                          const Message& base, const Message* to_sched, const ResolveOptions& opts) {
+                          const Message& base, const Message* to_sched, const ResolveOptions& opts,
+                          bool forwarded) {
   if (FollowHints(opts)) {
-    if (std::optional<std::string> hint = HintOf(raw_pid)) return Elsewhere{Redirect(*hint)};
+    if (std::optional<std::string> hint = HintOf(raw_pid)) return Elsewhere{Redirect(*hint), {}, {}};
   }
   Result<std::string> pid = CanonicalProcessId(raw_pid);
   if (!pid.ok()) return ErrorResult(400, "Invalid process ID.", pid.status().message());
   if (services.schedulers->Find(*pid) != nullptr) return Local{*pid};
   // aocore: idle schedulers are dropped from memory (scheduler_registry.h), so a missing live
-  // scheduler does not mean "not ours": a schedule in this node's store was written by this
-  // node's scheduler (as below), whatever the definition says or omits.
-  if (services.store != nullptr) {
+  // scheduler does not mean "not ours": a schedule in this node's store signed by this node was
+  // written by this node's scheduler (as below), whatever the definition says or omits.
+  if (services.store != nullptr && !services.address.empty()) {
     Result<SchedulePage> page = services.schedulers->Assignments(*pid, 0, uint64_t{0}, 1);
-    if (page.ok() && !page->assignments.empty()) return Local{*pid};
+    if (page.ok() && !page->assignments.empty()) {
+      std::vector<std::string> signers = Committers(page->assignments.front());
+      if (std::find(signers.begin(), signers.end(), services.address) != signers.end()) return Local{*pid};
+    }
   }
 
   // find_process_message.
@@ -209,11 +228,24 @@ ServerLocation FindServer(const NodeServices& services, const std::string& raw_p
     Result<Message> read = services.content->ReadMessage(*pid);
     if (read.ok()) process = std::move(read).value();
   }
+  if (!process && !forwarded && services.peers != nullptr && !services.peers->peers().empty()) {
+    Result<Message> fetched = services.peers->Fetch(*pid);
+    if (fetched.ok()) {
+      process = std::move(fetched).value();
+    } else if (!fetched.status().IsNotFound()) {
+      return ErrorResult(PeerHttpStatus(fetched.status()), "Process not available: " + *pid,
+                         fetched.status().ToString());
+    }
+  }
   if (!process) {
-    // aocore: a schedule already in this node's store was written by this node's scheduler.
+    // aocore: a schedule already in this node's store, signed by this node, was written by this
+    // node's scheduler (a schedule pulled from a peer is signed by the peer).
     if (services.store != nullptr) {
       Result<SchedulePage> page = services.schedulers->Assignments(*pid, 0, uint64_t{0}, 1);
-      if (page.ok() && !page->assignments.empty()) return Local{*pid};
+      if (page.ok() && !page->assignments.empty()) {
+        std::vector<std::string> signers = Committers(page->assignments.front());
+        if (std::find(signers.begin(), signers.end(), services.address) != signers.end()) return Local{*pid};
+      }
     }
     return ErrorResult(404, "Process not available: " + *pid, "process_not_available");
   }
@@ -228,7 +260,12 @@ ServerLocation FindServer(const NodeServices& services, const std::string& raw_p
   }
   for (const std::string& s : schedulers) {
     if (FollowHints(opts)) {
-      if (std::optional<std::string> hint = HintOf(s)) return Elsewhere{Redirect(*hint)};
+      if (std::optional<std::string> hint = HintOf(s)) return Elsewhere{Redirect(*hint), {}, {}};
+    }
+    if (services.peers != nullptr) {
+      if (std::optional<std::string> url = services.peers->UrlOf(s)) {
+        return Elsewhere{Redirect(*url + "/" + *pid + "/schedule"), *url, s};
+      }
     }
     if (services.content != nullptr) {
       Result<Message> record = services.content->ReadMessage("scheduler-locations/" + s);
@@ -236,12 +273,44 @@ ServerLocation FindServer(const NodeServices& services, const std::string& raw_p
         std::optional<std::string> url = TextField(*record, "url");
         if (!url) url = TextField(*record, "location");
         std::optional<std::string> variant = TextField(*record, "variant");
-        return Elsewhere{Redirect(url ? *url : "/", variant ? *variant : "ao.N.1")};
+        return Elsewhere{Redirect(url ? *url : "/", variant ? *variant : "ao.N.1"), {}, {}};
       }
     }
   }
-  return ErrorResult(502, "Scheduler location not found: no known location for the scheduler of " + *pid,
-                     "remote scheduler lookup is not supported");
+  return ErrorResult(502, "Scheduler location not found: the scheduler of " + *pid + " is another node (" +
+                              (schedulers.empty() ? std::string("?") : schedulers.front()) +
+                              ") and the node's `peers` option has no URL for it",
+                     "unknown_peer");
+}
+
+// A peer's answer as this device's result: its message for a 2xx, a redirect message for a 3xx,
+// else an error result with the peer's status (its JSON error fields kept). A peer that could
+// not be asked is an error result with PeerHttpStatus (503 unreachable, 504 timeout).
+ResolveResult FromPeer(const Result<PeerReply>& reply) {
+  if (!reply.ok()) return ErrorResult(PeerHttpStatus(reply.status()), reply.status().ToString(), "peer_unavailable");
+  const int status = reply->status;
+  if (status / 100 == 2 && reply->body.is_message()) return ResolveResult::Ok(reply->body);
+  if (status / 100 == 3) {
+    Message m = reply->body.is_message() ? reply->body.message() : Message{};
+    m.Set("status", Value(int64_t{status}));
+    m.Set("location", Value(reply->location));
+    return ResolveResult::Ok(Value(std::move(m)));
+  }
+  Message m;
+  if (reply->body.is_message()) {
+    m = reply->body.message();
+  } else {
+    m.Set("body", reply->body.is_binary() ? reply->body : Value(reply->body.DebugString()));
+  }
+  m.Set("status", Value(int64_t{status / 100 == 2 ? 502 : status}));
+  return ResolveResult::Error(Value(std::move(m)));
+}
+
+bool FollowRedirects(const NodeServices& services) { return services.scheduler_follow_redirects; }
+
+// The redirect to a peer's `<pid>/<key>` (redirect mode).
+Message PeerRedirect(const Elsewhere& where, const std::string& pid, const std::string& key_and_query) {
+  return Redirect(where.peer_url + "/" + pid + "/" + key_and_query);
 }
 
 // The request's `method`, upper-cased; GET by default.
@@ -304,8 +373,16 @@ Result<ResolveResult> PostSchedule(const NodeServices& services, const DeviceCal
     return ErrorResult(400, "Message invalid: Committed components cannot be validated.",
                        committed.status().message());
   }
-  ServerLocation where = FindServer(services, *raw_pid, c.base, &to_sched, c.opts);
-  if (auto* redirect = std::get_if<Elsewhere>(&where)) return ResolveResult::Ok(Value(redirect->redirect));
+  ServerLocation where = FindServer(services, *raw_pid, c.base, &to_sched, c.opts, Forwarded(c));
+  if (auto* redirect = std::get_if<Elsewhere>(&where)) {
+    if (redirect->peer_url.empty()) return ResolveResult::Ok(Value(redirect->redirect));
+    Result<std::string> pid = CanonicalProcessId(*raw_pid);
+    if (!pid.ok()) return ErrorResult(400, "Invalid process ID.", pid.status().message());
+    if (!FollowRedirects(services)) return ResolveResult::Ok(Value(PeerRedirect(*redirect, *pid, "schedule")));
+    if (Forwarded(c)) return NotPassedOn(c, *pid);
+    // Forward (the reference's post_remote_schedule): the peer verifies and assigns.
+    return FromPeer(services.peers->ForwardSchedule(redirect->peer_url, *pid, *committed));
+  }
   if (auto* error = std::get_if<ResolveResult>(&where)) return *error;
   const std::string& pid = std::get<Local>(where).pid;
 
@@ -318,7 +395,9 @@ Result<ResolveResult> PostSchedule(const NodeServices& services, const DeviceCal
       return ErrorResult(500, "Cannot store the process message.", written.status().ToString());
     }
   }
-  Result<Message> assignment = services.schedulers->Schedule(pid, *committed);
+  Result<Message> assignment =
+      c.opts.assignment_hook ? services.schedulers->Schedule(pid, *committed, *c.opts.assignment_hook)
+                             : services.schedulers->Schedule(pid, *committed);
   if (!assignment.ok()) {
     const Status& s = assignment.status();
     if (s.IsInvalidArgument() && s.message().rfind("Message is not valid", 0) == 0) {
@@ -339,10 +418,18 @@ std::string AcceptOf(const DeviceCall& c) {
 Result<ResolveResult> GetSchedule(const NodeServices& services, const DeviceCall& c) {
   Result<std::string> raw_pid = FindTargetId(c.base, c.req);
   if (!raw_pid.ok()) return ErrorResult(400, "Cannot determine the target process.", raw_pid.status().message());
-  ServerLocation where = FindServer(services, *raw_pid, c.base, nullptr, c.opts);
-  if (auto* redirect = std::get_if<Elsewhere>(&where)) return ResolveResult::Ok(Value(redirect->redirect));
+  ServerLocation where = FindServer(services, *raw_pid, c.base, nullptr, c.opts, Forwarded(c));
+  const Elsewhere* remote = std::get_if<Elsewhere>(&where);
+  if (remote != nullptr && remote->peer_url.empty()) return ResolveResult::Ok(Value(remote->redirect));
   if (auto* error = std::get_if<ResolveResult>(&where)) return *error;
-  const std::string& pid = std::get<Local>(where).pid;
+  std::string pid;
+  if (remote != nullptr) {
+    Result<std::string> canonical = CanonicalProcessId(*raw_pid);
+    if (!canonical.ok()) return ErrorResult(400, "Invalid process ID.", canonical.status().message());
+    pid = std::move(canonical).value();
+  } else {
+    pid = std::get<Local>(where).pid;
+  }
 
   uint64_t from = 0;
   if (const Value* v = MessageFind(c.req, "from")) {
@@ -362,9 +449,23 @@ Result<ResolveResult> GetSchedule(const NodeServices& services, const DeviceCall
       to = static_cast<uint64_t>(*t);
     }
   }
-  // As the reference, reading a schedule starts the process's scheduler.
-  Result<std::shared_ptr<ProcessScheduler>> scheduler = services.schedulers->GetOrCreate(pid);
-  if (!scheduler.ok()) return StatusResult(scheduler.status());
+  if (remote != nullptr) {
+    if (!FollowRedirects(services)) {
+      std::string query = "schedule?from=" + std::to_string(from);
+      if (to) query += "&to=" + std::to_string(*to);
+      return ResolveResult::Ok(Value(PeerRedirect(*remote, pid, query)));
+    }
+    if (Forwarded(c)) return NotPassedOn(c, pid);
+    // The peer's schedule, pulled (verified) into this node's store, is served from there.
+    Result<int64_t> pulled = services.peers->Pull(pid, remote->scheduler, remote->peer_url, to);
+    if (!pulled.ok()) {
+      return ErrorResult(PeerHttpStatus(pulled.status()), pulled.status().ToString(), "peer_schedule");
+    }
+  } else {
+    // As the reference, reading a schedule starts the process's scheduler.
+    Result<std::shared_ptr<ProcessScheduler>> scheduler = services.schedulers->GetOrCreate(pid);
+    if (!scheduler.ok()) return StatusResult(scheduler.status());
+  }
   Result<SchedulePage> page = services.schedulers->Assignments(pid, from, to);
   if (!page.ok()) return StatusResult(page.status());
   Result<Message> out = SelectScheduleFormat(AcceptOf(c)) == ScheduleFormat::kAos2 ? ScheduleToAos2(*page)
@@ -388,8 +489,15 @@ Result<ResolveResult> Slot(const DeviceCall& c) {
   if (services == nullptr) return NoServices();
   Result<std::string> raw_pid = FindTargetId(c.base, c.req);
   if (!raw_pid.ok()) return ErrorResult(400, "Cannot determine the target process.", raw_pid.status().message());
-  ServerLocation where = FindServer(*services, *raw_pid, c.base, nullptr, c.opts);
-  if (auto* redirect = std::get_if<Elsewhere>(&where)) return ResolveResult::Ok(Value(redirect->redirect));
+  ServerLocation where = FindServer(*services, *raw_pid, c.base, nullptr, c.opts, Forwarded(c));
+  if (auto* redirect = std::get_if<Elsewhere>(&where)) {
+    if (redirect->peer_url.empty()) return ResolveResult::Ok(Value(redirect->redirect));
+    Result<std::string> pid = CanonicalProcessId(*raw_pid);
+    if (!pid.ok()) return ErrorResult(400, "Invalid process ID.", pid.status().message());
+    if (!FollowRedirects(*services)) return ResolveResult::Ok(Value(PeerRedirect(*redirect, *pid, "slot")));
+    if (Forwarded(c)) return NotPassedOn(c, *pid);
+    return FromPeer(services->peers->ForwardGet(redirect->peer_url, "/" + *pid + "/slot"));
+  }
   if (auto* error = std::get_if<ResolveResult>(&where)) return *error;
   const std::string& pid = std::get<Local>(where).pid;
   Result<int64_t> current = services->schedulers->CurrentSlot(pid);

@@ -32,9 +32,15 @@
 // a 307 redirect message; a live local scheduler, or a process whose `scheduler` /
 // `scheduler-location` names this node's address, is local; a process message that cannot
 // be found, or that names no scheduler, is a typed error result. A process whose schedule
-// already lives in this node's store counts as local even when its message is not found.
-// There is no remote proxying: a foreign scheduler without a hint is an error result
-// {status: 502, ...}.
+// already lives in this node's store, signed by this node, counts as local even when its
+// message is not found. A process message not found here is fetched from the node's peers.
+// A foreign scheduler named in the node's `peers` option (NodeServices::peers,
+// scheduler/peer_schedules.h): with `scheduler_follow_redirects` (default on) POST schedule and
+// slot are forwarded to the peer and its answer returned (503/504 when it cannot be asked), GET
+// schedule pulls the peer's assignments (verified; 422 naming a slot that fails) and serves the
+// stored copy; off, a 307 redirect to `<peer>/<pid>/schedule` (or `/slot`). A foreign scheduler
+// with no hint, no location record and no peer is an error result {status: 502, reason:
+// "unknown_peer"}.
 //
 // Fixed (typed error results {error, {status, body[, reason]}} instead of crashes): methods
 // other than GET/POST (400), unparseable from/to (400), invalid process IDs (400), find_server

@@ -9,8 +9,10 @@
 // Status codes: 200; a result's own integer `status` (e.g. 307 + Location for a scheduler
 // redirect, 404 for an unknown location); 400 malformed request or path, device error results
 // without a status; 404 unknown message/process ID or key; 413 body too large; 422 a posted
-// message whose commitments do not verify; 503 node closed or overloaded; 504 a wait inside the
-// node exceeded `request_timeout_ms`; 500 only for internal errors. Error bodies are JSON
+// message whose commitments do not verify (or a peer's assignment that fails verification);
+// 502 a peer's process with no known peer; 503 node closed or overloaded, or a peer that
+// cannot be reached; 504 a wait inside the node (or for a peer) exceeded `request_timeout_ms`;
+// 500 only for internal errors. Error bodies are JSON
 // {"status": code, "error": short-name, "message": text[, "details": value]}.
 //
 // Limits (HttpServerOptions): the request body size, socket read/write timeouts (a slow client

@@ -1,9 +1,16 @@
 // cron@1.0 and process monitors through a whole node: `every` tasks scheduling on a process,
 // stop, idempotent registration, persistence across a restart, back-off of failing tasks;
 // monitors delivering a ping-pong, a cursor that survives a restart, and failures that keep it.
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <algorithm>
+#include <memory>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -12,6 +19,7 @@
 #include "aocore/message/id.h"
 #include "aocore/node/messaging_test_util.h"
 #include "aocore/node/node.h"
+#include "aocore/store/memory_store.h"
 #include "testing/test_util.h"
 
 namespace ao {
@@ -64,15 +72,66 @@ Result<ResolveResult> Cron(Node& node, Message req) {
   return node.Resolve(Value(Message{{"device", "cron@1.0"}}), Value(std::move(req)), Opts(node));
 }
 
-std::string Every(Node& node, const std::string& pid, const std::string& interval, const std::string& tag = "tick") {
-  Result<ResolveResult> r = Cron(node, Message{{"path", "every"},
-                                               {"interval", Value(interval)},
-                                               {"cron-path", Value("/" + pid + "/schedule")},
-                                               {"type", "Message"},
-                                               {"tag", Value(tag)}});
+std::string Every(Node& node, const std::string& pid, const std::string& interval, const std::string& tag = "tick",
+                  Message extra = {}) {
+  extra.Set("path", Value("every"));
+  extra.Set("interval", Value(interval));
+  extra.Set("cron-path", Value("/" + pid + "/schedule"));
+  extra.Set("type", Value("Message"));
+  extra.Set("tag", Value(tag));
+  Result<ResolveResult> r = Cron(node, std::move(extra));
   EXPECT_TRUE(r.ok() && r->ok()) << (r.ok() ? r->DebugString() : r.status().ToString());
   return r.ok() && r->value.is_binary() ? r->value.binary() : "";
 }
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The assignments of slots `from`..latest of `pid`.
+std::vector<Message> AssignmentsOf(Node& node, const std::string& pid, int64_t from = 0) {
+  Result<SchedulePage> page = node.schedulers().Assignments(pid, static_cast<uint64_t>(from), std::nullopt);
+  EXPECT_OK(page);
+  return page.ok() ? page->assignments : std::vector<Message>{};
+}
+
+// A witness for absence checks: an independent cron task on its own process, on the same
+// timer. Once it has run `runs` more times, the timer has handed out every run due before
+// (runs are dispatched in due order) and more than `runs` - 1 of its intervals have passed.
+class CronWitness {
+ public:
+  CronWitness(Node& node, const std::string& interval) : node_(node) {
+    pid_ = Spawn(node, "witness").second;
+    task_ = Every(node, pid_, interval, "witness");
+  }
+  ~CronWitness() { (void)node_.cron().Stop(task_); }
+  // Waits until the witness ran `runs` more times from now.
+  bool Wait(int64_t runs) {
+    const int64_t from = Slot(node_, pid_);
+    return WaitFor([&] { return Slot(node_, pid_) >= from + runs; }, std::chrono::seconds(30));
+  }
+
+ private:
+  Node& node_;
+  std::string pid_;
+  std::string task_;
+};
+
+// The same for monitors: an independent monitor ticking on the same timer.
+class MonitorWitness {
+ public:
+  MonitorWitness(Node& node, milliseconds every) {
+    monitor_ = *node.Monitor(Spawn(node, "witness").second, MonitorOptions{every});
+  }
+  ~MonitorWitness() { monitor_->Stop(); }
+  bool Wait(int64_t ticks) {
+    const int64_t from = monitor_->ticks();
+    return WaitFor([&] { return monitor_->ticks() >= from + ticks; }, std::chrono::seconds(30));
+  }
+
+ private:
+  std::shared_ptr<ProcessMonitor> monitor_;
+};
 
 TEST(CronInterval, ParsesUnitsByPrefixAndRejectsBadOnes) {
   EXPECT_EQ(*ParseCronInterval("500-milliseconds"), milliseconds(500));
@@ -102,8 +161,11 @@ TEST(Cron, EveryTaskSchedulesOnAProcessUntilStopped) {
   EXPECT_EQ(Int(At(stopped->value, "status")), 200);
   EXPECT_EQ(*At(stopped->value, "body/task_id"), Value(task));
   const int64_t after = Slot(*node, pid);
-  // No run after stop returned: the slot stays for several intervals.
-  EXPECT_FALSE(WaitFor([&] { return Slot(*node, pid) != after; }, milliseconds(300)));
+  // No run after stop returned: a witness task of the same interval runs several times while
+  // the stopped task's process gets nothing more.
+  CronWitness witness(*node, "50-milliseconds");
+  ASSERT_TRUE(witness.Wait(5));
+  EXPECT_EQ(Slot(*node, pid), after);
   Result<ResolveResult> again = Cron(*node, Message{{"path", "stop"}, {"task", Value(task)}});
   ASSERT_OK(again);
   EXPECT_EQ(again->status, "error");
@@ -118,7 +180,12 @@ TEST(Cron, RegisteringTheSameTaskTwiceIsOneTask) {
   EXPECT_EQ(a, b);
   EXPECT_EQ(node->cron().Tasks().size(), 1u);
   ASSERT_TRUE(WaitFor([&] { return Slot(*node, pid) >= 1; }));
-  EXPECT_FALSE(WaitFor([&] { return Slot(*node, pid) >= 2; }, milliseconds(200)));  // one first run only
+  {
+    // One first run only: a witness registered afterwards runs several times, the task not again.
+    CronWitness witness(*node, "20-milliseconds");
+    ASSERT_TRUE(witness.Wait(5));
+    EXPECT_EQ(Slot(*node, pid), 1);
+  }
   EXPECT_NE(Every(*node, pid, "1-minute", "other"), a);
   EXPECT_EQ(node->cron().Tasks().size(), 2u);
 }
@@ -155,12 +222,18 @@ TEST(Cron, AFailingTaskBacksOffInsteadOfSpinning) {
     auto t = node->cron().Tasks();
     return !t.empty() && t[0].failures >= 3;
   }));
-  // Without back-off 600 ms would be ~60 runs; with it (100, 200, 400 ms...) at most ~6.
-  WaitFor([] { return false; }, milliseconds(600));
-  auto tasks = node->cron().Tasks();
-  ASSERT_EQ(tasks.size(), 1u);
-  EXPECT_LE(tasks[0].runs, 10);
-  EXPECT_GE(tasks[0].failures, 3);
+  auto runs_of_task = [&] {
+    for (const auto& t : node->cron().Tasks()) {
+      if (t.id == task) return t.runs;
+    }
+    return int64_t{-1};
+  };
+  const int64_t runs = runs_of_task();
+  // A healthy witness of the same interval runs 30 times (>= 290 ms); without back-off the
+  // failing task would run about as often, with it (100, 200, 400 ms...) only a few times.
+  CronWitness witness(*node, "10-milliseconds");
+  ASSERT_TRUE(witness.Wait(30));
+  EXPECT_LE(runs_of_task() - runs, 6);
   ASSERT_OK(node->cron().Stop(task));
 }
 
@@ -201,8 +274,19 @@ TEST(Monitor, DeliversAPingPongAndFollowsNewSlots) {
   EXPECT_EQ(node->Monitor(a_id)->get(), m->get());
   (*m)->Stop();
   EXPECT_FALSE((*m)->running());
+  EXPECT_TRUE(node->Monitors().empty());
   const int64_t ticks = (*m)->ticks();
-  EXPECT_FALSE(WaitFor([&] { return (*m)->ticks() != ticks; }, milliseconds(100)));
+  // A witness monitor of the same period ticks several times; the stopped one never again.
+  MonitorWitness witness(*node, milliseconds(20));
+  ASSERT_TRUE(witness.Wait(5));
+  EXPECT_EQ((*m)->ticks(), ticks);
+}
+
+// The `from-slot` stamps of the messages `pid` received (slots 1..), in slot order.
+std::vector<int64_t> FromSlots(Node& node, const std::string& pid) {
+  std::vector<int64_t> out;
+  for (const Message& a : AssignmentsOf(node, pid, 1)) out.push_back(Int(At(*a.Find("body"), "from-slot")).value_or(-1));
+  return out;
 }
 
 TEST(Monitor, CursorSurvivesARestartWithoutRepeatingOrSkipping) {
@@ -218,14 +302,109 @@ TEST(Monitor, CursorSurvivesARestartWithoutRepeatingOrSkipping) {
     ASSERT_TRUE(WaitFor([&] { return m->cursor() == 1 && Slot(*node, b_id) == 1; }));
   }
   auto node = OpenNode(dir.str());
-  // Scheduled while no monitor ran: picked up after the persisted cursor.
+  // The monitor is back by itself, after the persisted cursor, with its options.
+  ASSERT_EQ(node->Monitors().size(), 1u);
+  std::shared_ptr<ProcessMonitor> m = node->Monitors()[0];
+  EXPECT_EQ(m->process_id(), a_id);
+  EXPECT_EQ(m->options().every, milliseconds(20));
+  EXPECT_GE(m->cursor(), 1);
+  EXPECT_EQ(node->Monitor(a_id)->get(), m.get());
+  // Scheduled after the reopen: picked up after the cursor.
   ScheduleOn(*node, a, a_id, Message{{"peer", Value(b_id)}, {"count", Value(0)}});
-  auto m = *node->Monitor(a_id, MonitorOptions{milliseconds(20)});
-  EXPECT_EQ(m->cursor(), 1);
-  ASSERT_TRUE(WaitFor([&] { return m->cursor() == 2; }));
-  // Slot 1 was not pushed again (B got exactly one more message: slot 2).
-  ASSERT_TRUE(WaitFor([&] { return Slot(*node, b_id) == 2; }));
-  EXPECT_FALSE(WaitFor([&] { return Slot(*node, b_id) > 2; }, milliseconds(100)));
+  ASSERT_TRUE(WaitFor([&] { return m->cursor() == 2 && Slot(*node, b_id) == 2; }));
+  // Several more ticks: slot 1 is never pushed again, slot 2 once.
+  const int64_t ticks = m->ticks();
+  ASSERT_TRUE(WaitFor([&] { return m->ticks() >= ticks + 3; }));
+  EXPECT_EQ(FromSlots(*node, b_id), (std::vector<int64_t>{1, 2}));
+}
+
+TEST(Monitor, StopRemovesTheRegistrationAndKeepsTheCursor) {
+  testing::TempDir dir;
+  std::string a_id;
+  {
+    auto node = OpenNode(dir.str());
+    a_id = Spawn(*node, "ping").second;
+    auto m = *node->Monitor(a_id, MonitorOptions{milliseconds(30), 4, milliseconds(900)});
+    ASSERT_TRUE(WaitFor([&] { return m->cursor() == 0; }));
+    ASSERT_OK(node->Close());
+  }
+  {
+    auto node = OpenNode(dir.str());
+    ASSERT_EQ(node->Monitors().size(), 1u);
+    auto m = node->Monitors()[0];
+    EXPECT_EQ(m->options().every, milliseconds(30));
+    EXPECT_EQ(m->options().page, 4u);
+    EXPECT_EQ(m->options().max_backoff, milliseconds(900));
+    m->Stop();
+    EXPECT_TRUE(node->Monitors().empty());
+    EXPECT_TRUE(node->store().Read(ProcessMonitor::RegistrationPath(a_id)).status().IsNotFound());
+  }
+  auto node = OpenNode(dir.str());
+  EXPECT_TRUE(node->Monitors().empty());
+  // A new monitor of the process starts after the kept cursor.
+  auto m = *node->Monitor(a_id, MonitorOptions{milliseconds(30)});
+  EXPECT_EQ(m->cursor(), 0);
+}
+
+TEST(Monitor, RegistrationRecordsRoundTripAndRejectGarbage) {
+  EXPECT_EQ(ProcessMonitor::ParseRegistration("20 16 30000")->every, milliseconds(20));
+  EXPECT_EQ(ProcessMonitor::ParseRegistration("20 16 30000")->page, 16u);
+  for (const char* bad : {"", "20", "20 16", "20 16 x", "20 16 30000 1", "0 16 30000", "20  16 3", "-1 1 1"}) {
+    EXPECT_TRUE(ProcessMonitor::ParseRegistration(bad).status().IsInvalidArgument()) << bad;
+  }
+}
+
+// A node restart with an `every` cron task that ticks a process and a monitor that pushes each
+// tick on: the task resumes by itself at its due time (no tick doubled, none lost beyond one
+// interval) and the monitor resumes after its cursor (every tick delivered exactly once).
+TEST(Restart, CronTaskAndMonitorResumeWithoutLosingOrDoublingWork) {
+  constexpr int64_t kInterval = 400;
+  testing::TempDir dir;
+  std::string a_id, b_id, task;
+  int64_t reopened_at = 0;
+  {
+    auto node = OpenNode(dir.str());
+    a_id = Spawn(*node, "ticked", 1).second;
+    b_id = Spawn(*node, "sink", 1).second;
+    // Each tick is a message {peer: B, count: 0} on A; A's outbox sends one message to B.
+    task = Every(*node, a_id, std::to_string(kInterval) + "-milliseconds", "tick",
+                 Message{{"peer", Value(b_id)}, {"count", Value(0)}});
+    ASSERT_OK(node->Monitor(a_id, MonitorOptions{milliseconds(20)}));
+    ASSERT_TRUE(WaitFor([&] { return Slot(*node, a_id) >= 3; }));
+    ASSERT_OK(node->Close());
+  }
+  auto node = OpenNode(dir.str());
+  reopened_at = WallMs();
+  ASSERT_EQ(node->cron().Tasks().size(), 1u);
+  EXPECT_EQ(node->cron().Tasks()[0].id, task);
+  ASSERT_EQ(node->Monitors().size(), 1u);
+  const int64_t last_before = Slot(*node, a_id);
+  ASSERT_TRUE(WaitFor([&] { return Slot(*node, a_id) >= last_before + 3; }, std::chrono::seconds(30)));
+  ASSERT_OK(node->cron().Stop(task));
+  const int64_t ticks = Slot(*node, a_id);
+  std::shared_ptr<ProcessMonitor> m = node->Monitors()[0];
+  ASSERT_TRUE(WaitFor([&] { return m->cursor() == ticks && Slot(*node, b_id) == ticks; }, std::chrono::seconds(30)))
+      << m->cursor() << " " << ticks << " " << Slot(*node, b_id);
+
+  // The monitor: every tick pushed exactly once, in order, across the restart.
+  std::vector<int64_t> expected;
+  for (int64_t s = 1; s <= ticks; ++s) expected.push_back(s);
+  EXPECT_EQ(FromSlots(*node, b_id), expected);
+
+  // The cron task: tick k+1 never comes sooner than one interval after tick k started (no
+  // doubled tick, also across the restart: not run at once on reopen), with a margin for the
+  // time between a run's start and its assignment's timestamp; and the first tick after the
+  // reopen comes within one interval of when it was due (no tick lost beyond one interval),
+  // with a margin for a loaded machine.
+  std::vector<int64_t> stamps;
+  for (const Message& a : AssignmentsOf(*node, a_id, 1)) stamps.push_back(*Int(a.Find("timestamp")));
+  ASSERT_EQ(static_cast<int64_t>(stamps.size()), ticks);
+  for (size_t i = 1; i < stamps.size(); ++i) {
+    EXPECT_GE(stamps[i] - stamps[i - 1], kInterval / 2) << "ticks " << i << " and " << i + 1;
+  }
+  const int64_t first_after = stamps[static_cast<size_t>(last_before)];  // slot last_before + 1
+  const int64_t last_pre = stamps[static_cast<size_t>(last_before - 1)];
+  EXPECT_LE(first_after, std::max(reopened_at, last_pre + kInterval) + kInterval + 1000);
 }
 
 TEST(Monitor, AFailingSlotKeepsTheCursorAndBacksOff) {
@@ -236,11 +415,65 @@ TEST(Monitor, AFailingSlotKeepsTheCursorAndBacksOff) {
   ASSERT_TRUE(WaitFor([&] { return m->failures() >= 3; }));
   EXPECT_EQ(m->cursor(), 0);
   EXPECT_TRUE(m->running());
-  // Back-off doubles from 10 ms: 300 ms hold only a handful of ticks (30 without it).
+  // Back-off doubles from 10 ms: while a healthy witness of the same period ticks 30 times
+  // (>= 290 ms) the failing monitor ticks only a handful of times (30 without back-off).
   const int64_t ticks = m->ticks();
-  WaitFor([] { return false; }, milliseconds(300));
-  EXPECT_LE(m->ticks() - ticks, 4);
+  MonitorWitness witness(*node, milliseconds(10));
+  ASSERT_TRUE(witness.Wait(30));
+  EXPECT_LE(m->ticks() - ticks, 5);
   EXPECT_EQ(m->cursor(), 0);
+}
+
+}  // namespace
+}  // namespace ao
+
+namespace ao {
+namespace {
+
+// Stop waits for a run in flight, but only up to its bound: a run stuck in a device cannot
+// hang the caller of stop.
+TEST(Cron, StopWaitsForARunInFlightOnlyUpToItsBound) {
+  auto store = MemoryStore::Create();
+  ContentCache content(*store);
+  Timer timer(2);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> runs{0};
+  CronScheduler cron(*store, content, timer, [&](const Message&) -> Result<ResolveResult> {
+    runs.fetch_add(1);
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return release; });  // stuck until the test releases it
+    return ResolveResult::Ok(Value(Message{}));
+  }, std::chrono::milliseconds(200));
+  Message request{{"path", "every"}, {"cron-path", "/x/schedule"}, {"interval", "10-milliseconds"}};
+  Result<std::string> id = cron.Every(request, std::chrono::milliseconds(10));
+  ASSERT_OK(id);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (runs.load() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(runs.load(), 1);
+  const auto start = std::chrono::steady_clock::now();
+  // Should Stop wait without bound, the run is released 4 s in, so the test fails, not hangs.
+  std::thread releaser([&] {
+    std::unique_lock lock(mu);
+    cv.wait_until(lock, start + std::chrono::seconds(4), [&] { return release; });
+    release = true;
+    cv.notify_all();
+  });
+  EXPECT_OK(cron.Stop(*id));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, std::chrono::milliseconds(190));  // it did wait for the run...
+  EXPECT_LT(waited, std::chrono::seconds(3));         // ...but not without bound
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  releaser.join();
+  cron.Shutdown();
+  EXPECT_EQ(runs.load(), 1);  // the stopped task never ran again
 }
 
 }  // namespace

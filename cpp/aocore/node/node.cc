@@ -13,6 +13,7 @@
 #include "aocore/node/result_cache.h"
 #include "aocore/store/leveldb_store.h"
 #include "aocore/store/memory_store.h"
+#include "aocore/store/write_batch.h"
 
 namespace ao {
 namespace {
@@ -141,7 +142,15 @@ Status Node::Start() {
     Message params = request;
     params.Erase("path");
     return ResolvePath(*this, *path, params, opts);
-  });
+  }, std::chrono::milliseconds(options_.request_timeout_ms));
+
+  if (options_.peer_transport) {
+    peers_ = std::make_unique<PeerSchedules>(options_.peer_transport, options_.peers, *store_, *content_,
+                                             std::chrono::milliseconds(options_.request_timeout_ms), address_);
+  } else if (!options_.peers.empty()) {
+    return Status::InvalidArgument("the `peers` option needs a peer transport (NodeOptions::peer_transport; the "
+                                   "Python package and `aocore serve` use the HTTP client)");
+  }
 
   services_.store = store_.get();
   services_.content = content_.get();
@@ -152,6 +161,8 @@ Status Node::Start() {
   services_.cron = cron_.get();
   services_.wallet = &wallet_;
   services_.address = address_;
+  services_.peers = peers_.get();
+  services_.scheduler_follow_redirects = options_.scheduler_follow_redirects;
   services_.scheduling_mode = options_.scheduling_mode;
   services_.process_cache_frequency = options_.process_cache_frequency;
   services_.process_workers = options_.process_workers;
@@ -163,12 +174,38 @@ Status Node::Start() {
   default_opts_.max_stack_passes = options_.max_stack_passes;
   default_opts_.services = &services_;
   default_opts_.priv_wallet = std::make_shared<const Wallet>(wallet_);
-  return cron_->Resume();
+  AO_RETURN_IF_ERROR(cron_->Resume());
+  return ResumeMonitors();
+}
+
+Status Node::ResumeMonitors() {
+  auto log = Logger("monitor");
+  Result<std::vector<std::string>> pids = store_->List(ProcessMonitor::kGroup);
+  if (!pids.ok()) return pids.status().IsNotFound() ? Status::OK() : pids.status();
+  for (const std::string& pid : *pids) {
+    Result<Bytes> raw = store_->Read(ProcessMonitor::RegistrationPath(pid));
+    if (!raw.ok()) {
+      if (!raw.status().IsNotFound()) log->warn("monitor_resume_skipped proc={} error={}", pid, raw.status().ToString());
+      continue;  // NotFound: a stopped monitor (only its cursor stays)
+    }
+    Result<MonitorOptions> options = ProcessMonitor::ParseRegistration(*raw);
+    Result<std::shared_ptr<ProcessMonitor>> started =
+        options.ok() ? StartMonitor(pid, *options, ProcessMonitor::StartMode::kResumed)
+                     : Result<std::shared_ptr<ProcessMonitor>>(options.status());
+    if (!started.ok()) log->warn("monitor_resume_skipped proc={} error={}", pid, started.status().ToString());
+  }
+  return Status::OK();
 }
 
 Result<std::shared_ptr<ProcessMonitor>> Node::Monitor(std::string_view process_id, MonitorOptions options) {
   AO_ASSIGN_OR_RETURN(Operation op, Enter());
   AO_ASSIGN_OR_RETURN(std::string pid, CanonicalProcessId(process_id));
+  return StartMonitor(pid, options, ProcessMonitor::StartMode::kNew);
+}
+
+Result<std::shared_ptr<ProcessMonitor>> Node::StartMonitor(const std::string& pid, MonitorOptions options,
+                                                           ProcessMonitor::StartMode mode) {
+  AO_ASSIGN_OR_RETURN(Operation op, Enter());
   {
     std::lock_guard lock(mu_);
     auto it = monitors_.find(pid);
@@ -186,8 +223,16 @@ Result<std::shared_ptr<ProcessMonitor>> Node::Monitor(std::string_view process_i
     opts.hashpath = HashpathMode::kIgnore;
     return resolver_->Resolve(Value(std::move(definition)), Message{{"path", "push"}, {"slot", Value(slot)}}, opts);
   };
+  hooks.forget = [this](const std::string& id) -> Status {
+    AO_ASSIGN_OR_RETURN(Operation inner, Enter());
+    WriteBatch batch;
+    batch.Delete(ProcessMonitor::RegistrationPath(id));
+    WriteOptions wo;
+    wo.sync = true;
+    return store_->Apply(batch, wo);
+  };
   AO_ASSIGN_OR_RETURN(std::shared_ptr<ProcessMonitor> monitor,
-                      ProcessMonitor::Start(pid, options, *store_, *timer_, std::move(hooks)));
+                      ProcessMonitor::Start(pid, options, *store_, *timer_, std::move(hooks), mode));
   std::shared_ptr<ProcessMonitor> replaced;
   {
     std::lock_guard lock(mu_);
@@ -199,8 +244,17 @@ Result<std::shared_ptr<ProcessMonitor>> Node::Monitor(std::string_view process_i
       slot = monitor;
     }
   }
-  if (replaced) replaced->Stop();
+  if (replaced) replaced->Halt();  // not Stop: the registration is the winner's too
   return monitor;
+}
+
+std::vector<std::shared_ptr<ProcessMonitor>> Node::Monitors() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<ProcessMonitor>> out;
+  for (const auto& [pid, monitor] : monitors_) {
+    if (monitor->running()) out.push_back(monitor);
+  }
+  return out;
 }
 
 Node::~Node() { (void)Close(); }
@@ -244,7 +298,7 @@ Status Node::Close() {
     std::lock_guard lock(mu_);
     monitors.swap(monitors_);
   }
-  for (auto& [pid, monitor] : monitors) monitor->Stop();
+  for (auto& [pid, monitor] : monitors) monitor->Halt();  // their registrations stay
   if (cron_) cron_->Shutdown();
   if (timer_) timer_->Stop();
   {
@@ -282,9 +336,16 @@ Result<std::string> Node::Write(const Message& message) {
   return content_->Write(message, wo);
 }
 
-Result<Value> Node::Read(std::string_view path) {
+Result<Value> Node::Read(std::string_view path, bool ask_peers) {
   AO_ASSIGN_OR_RETURN(Operation op, Enter());
-  return content_->Read(path);
+  Result<Value> local = content_->Read(path);
+  if (local.ok() || !ask_peers || !local.status().IsNotFound() || peers_ == nullptr || peers_->peers().empty() ||
+      !IsHumanId(path)) {
+    return local;
+  }
+  Result<Message> fetched = peers_->Fetch(path);
+  if (!fetched.ok()) return fetched.status().IsNotFound() ? local.status() : fetched.status();
+  return Value(std::move(fetched).value());
 }
 
 Result<ResolveResult> Node::Resolve(const Value& base, const Value& request, const ResolveOptions& opts) {

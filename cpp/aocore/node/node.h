@@ -5,11 +5,12 @@
 // single-writer scheduler per process, signing assignments with the node wallet), the process
 // cache, the thread pool and the process workers (one per process, on the pool), and the timed
 // work: one Timer, the cron@1.0 tasks (CronScheduler, resumed from the store at open) and the
-// process monitors. Devices reach
+// process monitors (restarted from their persisted registrations at open). Devices reach
 // these through NodeServices (ResolveOptions::services).
 //
-// Lifecycle: Open() builds everything; Close() first stops the monitors, the cron tasks and the
-// timer (runs in flight finish; persisted cron tasks stay for the next open), then stops accepting work, waits for operations in
+// Lifecycle: Open() builds everything; Close() first halts the monitors, the cron tasks and the
+// timer (runs in flight finish; persisted cron tasks and monitor registrations stay for the next
+// open), then stops accepting work, waits for operations in
 // flight, stops the process workers (each writes a restore point and answers its waiters),
 // stops and joins the pool, stops the schedulers, then closes the store. Close() is idempotent; any call after it returns
 // Status::Closed. Closing from inside an operation of the same node (e.g. a device calling
@@ -26,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "aocore/actor/thread_pool_executor.h"
 #include "aocore/actor/timer.h"
@@ -42,6 +44,7 @@
 #include "aocore/message/message.h"
 #include "aocore/node/node_options.h"
 #include "aocore/node/process_monitor.h"
+#include "aocore/scheduler/peer_schedules.h"
 #include "aocore/scheduler/scheduler_registry.h"
 #include "aocore/store/store.h"
 
@@ -70,8 +73,10 @@ class Node {
 
   // Stores `message` in the content cache (synced for a LevelDB node); returns its ID.
   Result<std::string> Write(const Message& message);
-  // Reads a stored message or a path into one ("<id>/a/b"). NotFound when absent.
-  Result<Value> Read(std::string_view path);
+  // Reads a stored message or a path into one ("<id>/a/b"). NotFound when absent. With
+  // `peers`, a bare message ID unknown here is fetched from the peers (checked against its
+  // ID) and stored (PeerSchedules::Fetch), unless `ask_peers` is false.
+  Result<Value> Read(std::string_view path, bool ask_peers = true);
 
   // Resolves `request` (a message with a path, or a bare path) on `base` with `opts` (start
   // from DefaultResolveOptions()). A non-ok status is a result, not an error; errors are
@@ -99,8 +104,12 @@ class Node {
   CronScheduler& cron() { return *cron_; }
 
   // The monitor of `process_id` (process_monitor.h): the running one if there is one (its
-  // options stay), else a new one resuming from the persisted cursor. Closed after Close().
+  // options stay), else a new one resuming from the persisted cursor. Its registration is
+  // persisted: the node restarts it when it reopens the store, until ProcessMonitor::Stop().
+  // Closed after Close().
   Result<std::shared_ptr<ProcessMonitor>> Monitor(std::string_view process_id, MonitorOptions options = {});
+  // The running monitors, by process ID.
+  std::vector<std::shared_ptr<ProcessMonitor>> Monitors() const;
 
   // An operation scope: while one is alive the node will not close underneath it.
   class Operation {
@@ -126,6 +135,9 @@ class Node {
   Node(NodeOptions options, std::unique_ptr<Store> store, Wallet wallet);
   void Exit() const;
   Status Start();  // builds the registry, resolver and schedulers (called by Open)
+  Result<std::shared_ptr<ProcessMonitor>> StartMonitor(const std::string& pid, MonitorOptions options,
+                                                       ProcessMonitor::StartMode mode);
+  Status ResumeMonitors();  // restarts the registered monitors (called by Start)
 
   // Constant after construction.
   const NodeOptions options_;
@@ -141,6 +153,7 @@ class Node {
   std::unique_ptr<WorkerRegistry> workers_;
   std::unique_ptr<Timer> timer_;
   std::unique_ptr<CronScheduler> cron_;
+  std::unique_ptr<PeerSchedules> peers_;  // null without a peer transport
   NodeServices services_;
   ResolveOptions default_opts_;
 

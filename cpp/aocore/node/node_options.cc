@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "aocore/scheduler/peer_schedules.h"
+
 namespace ao {
 namespace {
 
@@ -24,9 +26,9 @@ Result<bool> Boolean(const Value& v, std::string_view name) {
 
 const std::vector<std::string>& NodeOptions::Names() {
   static const std::vector<std::string> kNames = {
-      "hashpath",         "max_stack_passes", "max_workers",           "process_cache_frequency",
-      "process_worker_max_idle", "process_workers", "request_timeout", "scheduling_mode",
-      "threads",
+      "hashpath",         "max_stack_passes", "max_workers",           "peers",
+      "process_cache_frequency", "process_worker_max_idle", "process_workers", "request_timeout",
+      "scheduler_follow_redirects", "scheduling_mode", "threads",
   };
   return kNames;
 }
@@ -60,6 +62,25 @@ Result<NodeOptions> NodeOptions::Parse(const Message& options) {
       AO_ASSIGN_OR_RETURN(out.threads, PositiveInt(v, key, 0));
     } else if (key == "max_stack_passes") {
       AO_ASSIGN_OR_RETURN(out.max_stack_passes, PositiveInt(v, key, 1));
+    } else if (key == "peers") {
+      if (!v.is_message()) {
+        return Status::InvalidArgument("option 'peers' must map scheduler addresses to http://host:port URLs, got " +
+                                       v.DebugString());
+      }
+      for (const auto& [address, url] : v.message()) {
+        if (!IsHumanId(address)) {
+          return Status::InvalidArgument("option 'peers': '" + address + "' is not a node address (43 characters)");
+        }
+        if (!url.is_binary()) {
+          return Status::InvalidArgument("option 'peers': the URL of " + address + " must be text, got " +
+                                         url.DebugString());
+        }
+        Status valid = ValidatePeerUrl(url.binary());
+        if (!valid.ok()) return valid.WithContext("option 'peers'");
+        out.peers[address] = url.binary();
+      }
+    } else if (key == "scheduler_follow_redirects") {
+      AO_ASSIGN_OR_RETURN(out.scheduler_follow_redirects, Boolean(v, key));
     } else if (key == "request_timeout") {
       AO_ASSIGN_OR_RETURN(out.request_timeout_ms, PositiveInt(v, key, 1));
     } else {

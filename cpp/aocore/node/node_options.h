@@ -9,12 +9,15 @@
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "aocore/ao/resolve_options.h"  // HashpathMode, HashpathModeName
 #include "aocore/common/result.h"
 #include "aocore/message/message.h"
+#include "aocore/scheduler/peer_transport.h"
 #include "aocore/scheduler/scheduling_mode.h"  // SchedulingMode, SchedulingModeName
 
 namespace ao {
@@ -35,6 +38,17 @@ struct NodeOptions {
   // remote_confirmation: accepts (OK) or refuses a committed assignment before the scheduler
   // replies. Not parsed from user options (it is code, given to the Node directly).
   std::function<std::future<Status>(const Message& assignment)> uploader;
+  // Other nodes: scheduler address -> base URL "http://host:port" (aocore's `peers`; the
+  // reference finds peers through scheduler-location records). A process whose `scheduler` is
+  // one of these addresses is scheduled there and computed here from its pulled assignments
+  // (scheduler/peer_schedules.h).
+  std::map<std::string, std::string, std::less<>> peers;
+  // HB scheduler_follow_redirects: true forwards a schedule request for a peer's process to the
+  // peer and answers with the peer's answer; false answers 307 with the peer's URL.
+  bool scheduler_follow_redirects = true;
+  // How the node reaches its peers (the HTTP client, http/peer_client.h, in the Python package
+  // and `aocore serve`). Not parsed from user options. Required when `peers` is not empty.
+  std::shared_ptr<PeerTransport> peer_transport;
 
   // Parses user options (keys as given to Node(**options)). InvalidArgument on an unknown key
   // or a value of the wrong type or range.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "aocore/node/node.h"
 #include "testing/test_util.h"
 
 namespace ao {
@@ -40,6 +41,28 @@ TEST(NodeOptions, UnknownOptionOrBadValueIsAnErrorNamingIt) {
   EXPECT_NE(bad.status().message().find("process_cache_frequency"), std::string::npos);
   EXPECT_TRUE(NodeOptions::Parse(Message{{"scheduling_mode", "fast"}}).status().IsInvalidArgument());
   EXPECT_TRUE(NodeOptions::Parse(Message{{"process_workers", 1}}).status().IsInvalidArgument());
+}
+
+TEST(NodeOptions, PeersMapAddressesToHttpUrls) {
+  const std::string address(43, 'a');
+  Result<NodeOptions> o = NodeOptions::Parse(Message{{"peers", Value(Message{{address, "http://127.0.0.1:9"}})},
+                                                     {"scheduler_follow_redirects", Value(false)}});
+  ASSERT_OK(o);
+  ASSERT_EQ(o->peers.size(), 1u);
+  EXPECT_EQ(o->peers.at(address), "http://127.0.0.1:9");
+  EXPECT_FALSE(o->scheduler_follow_redirects);
+  EXPECT_TRUE(NodeOptions::Parse(Message{}).value().scheduler_follow_redirects);
+  for (const Value& bad : {Value("http://127.0.0.1:9"), Value(Message{{"short", "http://127.0.0.1:9"}}),
+                           Value(Message{{address, "https://127.0.0.1:9"}}), Value(Message{{address, Value(int64_t{9})}})}) {
+    Result<NodeOptions> r = NodeOptions::Parse(Message{{"peers", bad}});
+    ASSERT_TRUE(r.status().IsInvalidArgument()) << bad.DebugString();
+    EXPECT_NE(r.status().message().find("peers"), std::string::npos);
+  }
+}
+
+TEST(NodeOptions, PeersWithoutATransportCannotOpenANode) {
+  NodeOptions options = NodeOptions::Parse(Message{{"peers", Value(Message{{std::string(43, 'a'), "http://h:1"}})}}).value();
+  EXPECT_TRUE(Node::Open(options).status().IsInvalidArgument());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "aocore/common/bytes.h"
 #include "aocore/message/key.h"
 #include "aocore/node/node.h"
+#include "aocore/scheduler/peer_schedules.h"
 
 namespace ao {
 namespace {
@@ -313,7 +314,13 @@ Result<ResolveResult> ResolvePath(Node& node, std::string_view path, const Messa
   ResolveStep& first = steps.front();
   if (first.kind == ResolveStep::Kind::kValue && first.value.is_binary()) {
     const std::string id = first.value.binary();
-    Result<Value> loaded = node.Read(id);
+    // A request another node sent (PeerSchedules' forwarded-by) is answered from this node's
+    // store only: asking this node's own peers in turn could loop between nodes.
+    const size_t query = path.find('?');
+    const bool forwarded = params.Contains(kForwardedByKey) ||
+                           (query != std::string_view::npos &&
+                            path.find(std::string(kForwardedByKey) + "=", query) != std::string_view::npos);
+    Result<Value> loaded = node.Read(id, !forwarded);
     if (!loaded.ok()) {
       if (loaded.status().IsNotFound()) return Status::NotFound("no stored message or process with ID " + id);
       return loaded.status();

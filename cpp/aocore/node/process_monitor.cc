@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "aocore/common/logging.h"
 #include "aocore/store/store.h"
@@ -9,12 +10,55 @@
 
 namespace ao {
 
+namespace {
+
+std::optional<int64_t> ParseInt(std::string_view s) {
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return n;
+}
+
+std::string RegistrationRecord(const MonitorOptions& o) {
+  return std::to_string(o.every.count()) + " " + std::to_string(o.page) + " " + std::to_string(o.max_backoff.count());
+}
+
+}  // namespace
+
 std::string ProcessMonitor::CursorPath(std::string_view process_id) {
-  return "monitor/" + std::string(process_id) + "/cursor";
+  return std::string(kGroup) + "/" + std::string(process_id) + "/cursor";
+}
+
+std::string ProcessMonitor::RegistrationPath(std::string_view process_id) {
+  return std::string(kGroup) + "/" + std::string(process_id) + "/registration";
+}
+
+Result<MonitorOptions> ProcessMonitor::ParseRegistration(std::string_view record) {
+  // "<every_ms> <page> <max_backoff_ms>"
+  std::optional<int64_t> fields[3];
+  std::string_view rest = record;
+  for (int i = 0; i < 3; ++i) {
+    const size_t space = rest.find(' ');
+    const bool last = i == 2;
+    if (last != (space == std::string_view::npos)) {
+      return Status::InvalidArgument("malformed monitor registration '" + std::string(record) + "'");
+    }
+    fields[i] = ParseInt(rest.substr(0, space));
+    if (!fields[i] || *fields[i] <= 0) {
+      return Status::InvalidArgument("malformed monitor registration '" + std::string(record) + "'");
+    }
+    if (!last) rest.remove_prefix(space + 1);
+  }
+  MonitorOptions o;
+  o.every = std::chrono::milliseconds(*fields[0]);
+  o.page = static_cast<size_t>(*fields[1]);
+  o.max_backoff = std::chrono::milliseconds(*fields[2]);
+  return o;
 }
 
 Result<std::shared_ptr<ProcessMonitor>> ProcessMonitor::Start(std::string process_id, MonitorOptions options,
-                                                              Store& store, Timer& timer, Hooks hooks) {
+                                                              Store& store, Timer& timer, Hooks hooks,
+                                                              StartMode mode) {
   int64_t cursor = -1;
   Result<Bytes> raw = store.Read(CursorPath(process_id));
   if (raw.ok()) {
@@ -28,10 +72,19 @@ Result<std::shared_ptr<ProcessMonitor>> ProcessMonitor::Start(std::string proces
   }
   if (options.every.count() <= 0) options.every = std::chrono::milliseconds(1);
   if (options.page == 0) options.page = 1;
+  if (options.max_backoff.count() <= 0) options.max_backoff = options.every;
+  if (mode == StartMode::kNew) {
+    WriteBatch batch;
+    batch.Write(RegistrationPath(process_id), RegistrationRecord(options));
+    WriteOptions wo;
+    wo.sync = true;
+    AO_RETURN_IF_ERROR(store.Apply(batch, wo));
+  }
   std::shared_ptr<ProcessMonitor> m(
       new ProcessMonitor(std::move(process_id), options, store, timer, std::move(hooks), cursor));
-  Logger("monitor")->info("monitor_started proc={} every_ms={} cursor={}", m->pid_, options.every.count(), cursor);
-  m->Arm(std::chrono::milliseconds(0));
+  Logger("monitor")->info("monitor_{} proc={} every_ms={} cursor={}", mode == StartMode::kNew ? "started" : "resumed",
+                          m->pid_, options.every.count(), cursor);
+  m->Arm(mode == StartMode::kNew ? std::chrono::milliseconds(0) : options.every);
   return m;
 }
 
@@ -39,7 +92,7 @@ ProcessMonitor::ProcessMonitor(std::string pid, MonitorOptions options, Store& s
                                int64_t cursor)
     : pid_(std::move(pid)), options_(options), store_(store), timer_(timer), hooks_(std::move(hooks)), cursor_(cursor) {}
 
-ProcessMonitor::~ProcessMonitor() { Stop(); }
+ProcessMonitor::~ProcessMonitor() { Halt(); }
 
 bool ProcessMonitor::running() const {
   std::lock_guard lock(mu_);
@@ -117,6 +170,18 @@ void ProcessMonitor::Tick() {
 }
 
 void ProcessMonitor::Stop() {
+  if (!running()) return;
+  // The registration goes first: a monitor started again once this one no longer runs writes
+  // its own registration after this delete, never before it.
+  if (hooks_.forget) {
+    Status s = hooks_.forget(pid_);
+    if (!s.ok()) Logger("monitor")->warn("monitor_forget_failed proc={} error={}", pid_, s.ToString());
+  }
+  Logger("monitor")->info("monitor_unregistered proc={}", pid_);
+  Halt();
+}
+
+void ProcessMonitor::Halt() {
   uint64_t id = 0;
   bool was_running = false;
   {

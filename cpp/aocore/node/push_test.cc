@@ -1,5 +1,8 @@
 // push@1.0 through a whole node: a ping-pong of two processes driven by one push, the tree of
-// assignments it returns, exactly-once delivery on re-push, missing targets and the depth limit.
+// assignments it returns, exactly-once delivery on re-push (also when the scheduling reply is
+// lost after the commit), missing targets and the depth limit.
+#include <atomic>
+#include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -30,9 +33,10 @@ class PushTest : public ::testing::Test {
   }
 
   // Spawns a pingpong process; returns its definition (signed) and ID.
-  std::pair<Message, std::string> Spawn(const std::string& name, int64_t limit = 6) {
+  std::pair<Message, std::string> Spawn(const std::string& name, int64_t limit = 6,
+                                        const std::string& scheduler_device = "scheduler@1.0") {
     Message def{{"device", "process@1.0"},
-                {"scheduler-device", "scheduler@1.0"},
+                {"scheduler-device", Value(scheduler_device)},
                 {"execution-device", "pingpong@1.0"},
                 {"type", "Process"},
                 {"name", Value(name)},
@@ -165,6 +169,51 @@ TEST_F(PushTest, ALoopPastTheDepthLimitStopsWithAnErrorEntryAndLosesNoMessage) {
   ASSERT_TRUE(more.ok()) << more.DebugString();
   EXPECT_EQ(CurrentSlot(b_id), 3);
   EXPECT_EQ(CurrentSlot(a_id), 4);
+}
+
+// A scheduler device that forwards to scheduler@1.0 and, while `lose_replies` is set, answers a
+// POST `schedule` with an error AFTER scheduler@1.0 committed the message: the failure between
+// "the target has the message" and "the push knows it" that a crash would cause.
+DevicePtr LossyScheduler(std::shared_ptr<std::atomic<bool>> lose_replies) {
+  auto dev = FunctionDevice::Module("lossy-scheduler@1.0");
+  dev->SetHandler([lose_replies](const DeviceCall& c) -> Result<ResolveResult> {
+    Message base = c.base;
+    base.Set("device", Value("scheduler@1.0"));
+    AO_ASSIGN_OR_RETURN(ResolveResult r, c.resolver.Resolve(Value(std::move(base)), Value(c.req), c.opts));
+    const Bytes* method = c.req.FindBinary("method");
+    if (c.key == "schedule" && method != nullptr && *method == "POST" && lose_replies->load()) {
+      return ResolveResult::Error(Value(Message{{"status", Value(503)}, {"body", "reply lost"}}));
+    }
+    return r;
+  });
+  return dev;
+}
+
+TEST_F(PushTest, ARePushAfterALostSchedulingReplyDeliversExactlyOnce) {
+  auto lose = std::make_shared<std::atomic<bool>>(true);
+  ASSERT_OK(node_->RegisterDevice("lossy-scheduler@1.0", LossyScheduler(lose)));
+  auto [a, a_id] = Spawn("ping", 1);
+  auto [b, b_id] = Spawn("pong", 1, "lossy-scheduler@1.0");
+  const int64_t first = ScheduleOn(a, a_id, Message{{"peer", Value(b_id)}, {"count", Value(0)}});
+  // The message reached B (slot 1) but the push saw an error: its entry is an error.
+  ResolveResult failed = Push(a, first);
+  ASSERT_TRUE(failed.ok()) << failed.DebugString();
+  EXPECT_EQ(*At(failed.value, "1/response"), Value("error"));
+  ASSERT_EQ(CurrentSlot(b_id), 1);
+  // The delivery record was committed with the assignment: re-pushing reports that delivery
+  // instead of scheduling the message again.
+  lose->store(false);
+  ResolveResult again = Push(a, first);
+  ASSERT_TRUE(again.ok()) << again.DebugString();
+  EXPECT_EQ(Int(At(again.value, "1/slot")), 1);
+  EXPECT_EQ(*At(again.value, "1/target"), Value(b_id));
+  EXPECT_EQ(CurrentSlot(b_id), 1);
+  Result<SchedulePage> page = node_->schedulers().Assignments(b_id, 1, 1);
+  ASSERT_OK(page);
+  EXPECT_EQ(*At(*page->assignments[0].Find("body"), "from-process"), Value(a_id));
+  EXPECT_EQ(*At(again.value, "1/id"), Value(*MessageId(page->assignments[0].Find("body")->message(), IdMode::kAll)));
+  ASSERT_TRUE(Push(a, first).ok());
+  EXPECT_EQ(CurrentSlot(b_id), 1);
 }
 
 }  // namespace

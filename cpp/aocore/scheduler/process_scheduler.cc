@@ -90,6 +90,12 @@ Result<Message> ProcessScheduler::Schedule(const Message& message) {
 
 Result<Message> ProcessScheduler::Schedule(const Message& message,
                                            std::chrono::steady_clock::time_point deadline) {
+  return Schedule(message, deadline, AssignmentBatchHook());
+}
+
+Result<Message> ProcessScheduler::Schedule(const Message& message,
+                                           std::chrono::steady_clock::time_point deadline,
+                                           AssignmentBatchHook hook) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return Status::Closed("scheduler of " + process_id_ + " is stopped");
@@ -111,6 +117,7 @@ Result<Message> ProcessScheduler::Schedule(const Message& message,
   request->message = message;
   request->message_id = std::move(id).value();
   request->deadline = deadline;
+  request->hook = std::move(hook);
   std::future<Result<Message>> reply = request->reply.get_future();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -282,6 +289,9 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
         sticky = true;
       } else if (!added.ok()) {
         failed = added.status().WithContext("storing the assignment");
+      } else if (plan.request->hook) {
+        Status hooked = plan.request->hook(*plan.signed_assignment, &one);
+        if (!hooked.ok()) failed = hooked.WithContext("the caller's writes for the assignment");
       }
     }
     if (failed.ok()) {

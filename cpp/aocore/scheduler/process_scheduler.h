@@ -62,6 +62,7 @@
 #include "aocore/scheduler/hash_chain.h"
 #include "aocore/scheduler/scheduling_mode.h"
 #include "aocore/store/store.h"
+#include "aocore/store/write_batch.h"
 
 namespace ao {
 
@@ -76,6 +77,11 @@ using AssignmentUploader = std::function<std::future<Status>(const Message& assi
 using BlockInfoSource = std::function<BlockInfo()>;
 // Wall clock in milliseconds since the Unix epoch (default: std::chrono::system_clock).
 using MillisClock = std::function<int64_t()>;
+// Adds the caller's own writes to the batch that commits `assignment` (signed, slot known), so
+// that they land atomically with it (push@1.0's delivery record). Runs in the scheduler's
+// serial section: it must be quick and must not call back into the scheduler. An error rejects
+// that message only (nothing of it is written; no slot is used).
+using AssignmentBatchHook = std::function<Status(const Message& assignment, WriteBatch* batch)>;
 
 // What every scheduler of a node shares. REQUIRES: `store` outlives every scheduler using it;
 // `signer` is set; `uploader` is set for remote_confirmation.
@@ -117,6 +123,9 @@ class ProcessScheduler {
   Result<Message> Schedule(const Message& message);
   Result<Message> Schedule(const Message& message,
                            std::chrono::steady_clock::time_point deadline);
+  // With `hook` (may be empty) run on the assignment's batch before it is committed.
+  Result<Message> Schedule(const Message& message, std::chrono::steady_clock::time_point deadline,
+                           AssignmentBatchHook hook);
 
   // The last committed slot (-1 when none).
   int64_t CurrentSlot() const { return committed_slot_.load(std::memory_order_acquire); }
@@ -137,6 +146,7 @@ class ProcessScheduler {
     Message message;
     std::string message_id;  // id(message, all)
     std::chrono::steady_clock::time_point deadline;
+    AssignmentBatchHook hook;  // may be empty
     std::promise<Result<Message>> reply;
   };
 

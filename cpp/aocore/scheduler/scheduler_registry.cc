@@ -171,6 +171,12 @@ Result<Message> SchedulerRegistry::Schedule(std::string_view process_id, const M
   return scheduler->Schedule(message);
 }
 
+Result<Message> SchedulerRegistry::Schedule(std::string_view process_id, const Message& message,
+                                            AssignmentBatchHook hook) {
+  AO_ASSIGN_OR_RETURN(std::shared_ptr<ProcessScheduler> scheduler, GetOrCreate(process_id));
+  return scheduler->Schedule(message, std::chrono::steady_clock::now() + env_.deadline, std::move(hook));
+}
+
 Result<int64_t> SchedulerRegistry::CurrentSlot(std::string_view process_id) {
   AO_ASSIGN_OR_RETURN(std::shared_ptr<ProcessScheduler> scheduler, GetOrCreate(process_id));
   return scheduler->CurrentSlot();

@@ -74,6 +74,8 @@ class SchedulerRegistry {
 
   // Schedules `message` on `process_id` (GetOrCreate + ProcessScheduler::Schedule).
   Result<Message> Schedule(std::string_view process_id, const Message& message);
+  // With `hook` (may be empty) adding the caller's writes to the assignment's batch.
+  Result<Message> Schedule(std::string_view process_id, const Message& message, AssignmentBatchHook hook);
   // The last assigned slot of `process_id`, -1 when none (creates the scheduler, as the
   // reference's `slot`).
   Result<int64_t> CurrentSlot(std::string_view process_id);

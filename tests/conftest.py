@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 import pytest
+
+import aocore
 
 T = TypeVar("T")
 
@@ -20,3 +23,16 @@ def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float 
         if time.monotonic() > deadline:
             pytest.fail(f"condition not met within {timeout}s")
         time.sleep(interval)
+
+
+@functools.cache
+def shared_wallet() -> aocore.Wallet:
+    """One wallet for the tests that do not care which wallet signs (an RSA-4096 key takes ~1 s).
+    Nodes with the same wallet have the same address, so an unsigned definition names the same
+    process on each of them."""
+    return aocore.Wallet.generate()
+
+
+def make_node(store: Any = None, **options: Any) -> aocore.Node:
+    """A node (in memory, or on the LevelDB directory `store`) with the shared wallet."""
+    return aocore.Node(store, wallet=shared_wallet(), **options)

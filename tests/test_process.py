@@ -11,23 +11,7 @@ import threading
 import pytest
 
 import aocore
-from conftest import wait_for
-
-# Every node of this module shares one wallet (generating an RSA-4096 key takes ~1 s); nodes with
-# the same wallet have the same address, so an unsigned definition names the same process on
-# each of them.
-_WALLET: aocore.Wallet | None = None
-
-
-def wallet() -> aocore.Wallet:
-    global _WALLET
-    if _WALLET is None:
-        _WALLET = aocore.Wallet.generate()
-    return _WALLET
-
-
-def make_node(store=None, **options) -> aocore.Node:
-    return aocore.Node(store, wallet=wallet(), **options)
+from conftest import make_node, wait_for
 
 
 def test_device_process(node: aocore.Node, seed: int | None = None) -> dict:

@@ -62,20 +62,7 @@ import time
 import pytest
 
 import aocore
-from conftest import wait_for
-
-_WALLET: aocore.Wallet | None = None
-
-
-def wallet() -> aocore.Wallet:
-    global _WALLET
-    if _WALLET is None:
-        _WALLET = aocore.Wallet.generate()
-    return _WALLET
-
-
-def make_node(store=None, **options) -> aocore.Node:
-    return aocore.Node(store, wallet=wallet(), **options)
+from conftest import make_node, wait_for
 
 
 _SEED = iter(range(10_000, 1_000_000))

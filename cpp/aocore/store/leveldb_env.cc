@@ -68,8 +68,8 @@ class PreadEnv final : public leveldb::EnvWrapper {
 
 }  // namespace
 
-std::unique_ptr<leveldb::Env> NewPreadEnv(leveldb::Env* base) {
-  return std::make_unique<PreadEnv>(base);
-}
+void EnvDeleter::operator()(leveldb::Env* env) const { delete env; }
+
+EnvPtr NewPreadEnv(leveldb::Env* base) { return EnvPtr(new PreadEnv(base)); }
 
 }  // namespace ao

@@ -27,6 +27,13 @@ namespace ao {
 // An environment that forwards everything to `base` except NewRandomAccessFile (pread-based,
 // one descriptor per open table file: LevelDB's max_open_files bounds them).
 // REQUIRES: `base` outlives the result (Env::Default() lives forever).
-std::unique_ptr<leveldb::Env> NewPreadEnv(leveldb::Env* base);
+// The environment is destroyed by EnvDeleter, inside leveldb_env.cc: code compiled with RTTI
+// (and UBSan's vptr check, `make sanitize`) must not delete an object whose class was compiled
+// without it.
+struct EnvDeleter {
+  void operator()(leveldb::Env* env) const;
+};
+using EnvPtr = std::unique_ptr<leveldb::Env, EnvDeleter>;
+EnvPtr NewPreadEnv(leveldb::Env* base);
 
 }  // namespace ao

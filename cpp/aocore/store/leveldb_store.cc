@@ -24,7 +24,7 @@ namespace ao {
 // Owns the database and the objects its Options point at. Members are destroyed in reverse
 // order, so the DB goes before the cache and filter policy it uses.
 struct LevelDbStore::Impl {
-  std::unique_ptr<leveldb::Env> env;
+  EnvPtr env;
   std::unique_ptr<const leveldb::FilterPolicy> filter_policy;
   std::unique_ptr<leveldb::Cache> block_cache;
   std::unique_ptr<leveldb::DB> db;

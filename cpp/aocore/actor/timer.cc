@@ -65,7 +65,10 @@ void Timer::Loop() {
     }
     const auto first = due_.begin();
     if (first->first > Clock::now()) {
-      cv_.wait_until(lock, first->first);
+      // A copy: wait_until reads its deadline again after waking, and a Cancel while the lock
+      // is released may have erased the entry (a use after free, found by `make sanitize`).
+      const Clock::time_point due = first->first;
+      cv_.wait_until(lock, due);
       continue;
     }
     const uint64_t id = first->second;

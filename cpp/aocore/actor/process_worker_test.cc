@@ -362,6 +362,9 @@ TEST(ProcessWorkerConcurrency, ManyThreadsAgreeWithASequentialRun) {
 
 class WorkerRegistryTest : public ::testing::Test {
  protected:
+  // A registry's destructor stops its workers by posting to the executor; run those posts, or
+  // the stopped workers (held by their own queued tasks) would never be released.
+  void TearDown() override { ex_.RunAll(); }
   WorkerRegistry::EngineFactory Factory(const std::string& pid) {
     return [this, pid]() -> Result<std::unique_ptr<ProcessEngine>> {
       auto& s = stores_[pid];

@@ -1,11 +1,14 @@
-// Test helpers shared by the GoogleTest suites: status assertions that print the status, and
-// a temporary directory that removes itself.
+// Test helpers shared by the GoogleTest suites: status assertions that print the status, a
+// deadline-bounded poll, and a temporary directory that removes itself.
 //
 // Thread-safety: TempDir is owned by one test.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -33,6 +36,17 @@ const Status& ToStatus(const Result<T>& r) { return r.status(); }
 // One RSA-4096 wallet generated on first use and shared by every test that does not care which
 // wallet signs (generation takes about a second).
 const Wallet& SharedTestWallet();
+
+// Polls `done` until it holds or `timeout` passes; returns its last answer. Tests wait with this,
+// never with a fixed sleep.
+inline bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return done();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
 
 // A fresh directory under the system temp dir, removed (recursively) on destruction.
 class TempDir {

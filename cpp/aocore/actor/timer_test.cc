@@ -8,21 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/test_util.h"
+
 namespace ao {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Polls `condition` until it holds or 10 s pass.
-template <typename F>
-bool Eventually(F condition) {
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(1ms);
-  }
-  return condition();
-}
 
 TEST(Timer, RunsCallbacksInTheOrderTheyAreDue) {
   Timer timer(1);
@@ -37,7 +28,7 @@ TEST(Timer, RunsCallbacksInTheOrderTheyAreDue) {
   timer.After(60ms, record(3));
   timer.After(20ms, record(1));
   timer.After(40ms, record(2));
-  ASSERT_TRUE(Eventually([&] {
+  ASSERT_TRUE(testing::WaitFor([&] {
     std::lock_guard lock(mu);
     return order.size() == 3;
   }));
@@ -59,7 +50,7 @@ TEST(Timer, CancellingTheEntryTheTimerWaitsForKeepsItServing) {
     EXPECT_TRUE(timer.Cancel(far));
     timer.After(1ms, [&] { near_ran.fetch_add(1); });
     const int expected = round + 1;
-    ASSERT_TRUE(Eventually([&] { return near_ran.load() == expected; }));
+    ASSERT_TRUE(testing::WaitFor([&] { return near_ran.load() == expected; }));
   }
   EXPECT_FALSE(far_ran.load());
 }

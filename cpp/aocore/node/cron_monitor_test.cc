@@ -27,23 +27,10 @@ namespace {
 
 using std::chrono::milliseconds;
 using testing::At;
+using testing::IgnoreHashpath;
 using testing::Int;
+using testing::OpenPingPongNode;
 using testing::WaitFor;
-
-std::unique_ptr<Node> OpenNode(const std::string& path = "") {
-  NodeOptions o = *NodeOptions::Parse(Message{});
-  o.store_path = path;
-  Result<std::unique_ptr<Node>> n = Node::Open(o, testing::SharedTestWallet());
-  EXPECT_OK(n);
-  EXPECT_OK((*n)->RegisterDevice("pingpong@1.0", testing::PingPongDevice()));
-  return std::move(n).value();
-}
-
-ResolveOptions Opts(Node& node) {
-  ResolveOptions o = node.DefaultResolveOptions();
-  o.hashpath = HashpathMode::kIgnore;
-  return o;
-}
 
 std::pair<Message, std::string> Spawn(Node& node, const std::string& name, int64_t limit = 6) {
   Message def{{"device", "process@1.0"},       {"scheduler-device", "scheduler@1.0"},
@@ -52,7 +39,7 @@ std::pair<Message, std::string> Spawn(Node& node, const std::string& name, int64
               {"scheduler", Value(node.address())}};
   Message signed_def = *Commit(def, node.wallet());
   Message req{{"path", "schedule"}, {"method", "POST"}, {"body", Value(signed_def)}};
-  Result<ResolveResult> r = node.Resolve(Value(Message{{"device", "scheduler@1.0"}}), Value(req), Opts(node));
+  Result<ResolveResult> r = node.Resolve(Value(Message{{"device", "scheduler@1.0"}}), Value(req), IgnoreHashpath(node));
   EXPECT_TRUE(r.ok() && r->ok()) << (r.ok() ? r->DebugString() : r.status().ToString());
   return {signed_def, *MessageId(signed_def, IdMode::kAll)};
 }
@@ -61,7 +48,7 @@ int64_t ScheduleOn(Node& node, const Message& def, const std::string& pid, Messa
   body.Set("type", Value("Message"));
   body.Set("target", Value(pid));
   Message req{{"path", "schedule"}, {"method", "POST"}, {"body", Value(std::move(body))}};
-  Result<ResolveResult> r = node.Resolve(Value(def), Value(req), Opts(node));
+  Result<ResolveResult> r = node.Resolve(Value(def), Value(req), IgnoreHashpath(node));
   EXPECT_TRUE(r.ok() && r->ok()) << (r.ok() ? r->DebugString() : r.status().ToString());
   return r.ok() ? Int(At(r->value, "slot")).value_or(-1) : -1;
 }
@@ -69,7 +56,7 @@ int64_t ScheduleOn(Node& node, const Message& def, const std::string& pid, Messa
 int64_t Slot(Node& node, const std::string& pid) { return *node.schedulers().CurrentSlot(pid); }
 
 Result<ResolveResult> Cron(Node& node, Message req) {
-  return node.Resolve(Value(Message{{"device", "cron@1.0"}}), Value(std::move(req)), Opts(node));
+  return node.Resolve(Value(Message{{"device", "cron@1.0"}}), Value(std::move(req)), IgnoreHashpath(node));
 }
 
 std::string Every(Node& node, const std::string& pid, const std::string& interval, const std::string& tag = "tick",
@@ -146,7 +133,7 @@ TEST(CronInterval, ParsesUnitsByPrefixAndRejectsBadOnes) {
 }
 
 TEST(Cron, EveryTaskSchedulesOnAProcessUntilStopped) {
-  auto node = OpenNode();
+  auto node = OpenPingPongNode();
   auto [def, pid] = Spawn(*node, "clock");
   const std::string task = Every(*node, pid, "50-milliseconds");
   ASSERT_EQ(task.size(), 43u);
@@ -173,7 +160,7 @@ TEST(Cron, EveryTaskSchedulesOnAProcessUntilStopped) {
 }
 
 TEST(Cron, RegisteringTheSameTaskTwiceIsOneTask) {
-  auto node = OpenNode();
+  auto node = OpenPingPongNode();
   auto [def, pid] = Spawn(*node, "clock");
   const std::string a = Every(*node, pid, "1-minute");
   const std::string b = Every(*node, pid, "1-minute");
@@ -191,7 +178,7 @@ TEST(Cron, RegisteringTheSameTaskTwiceIsOneTask) {
 }
 
 TEST(Cron, MissingKeysAndBadIntervalsAreErrorResults) {
-  auto node = OpenNode();
+  auto node = OpenPingPongNode();
   auto text = [&](Message req) {
     Result<ResolveResult> r = Cron(*node, std::move(req));
     return r.ok() && r->status == "error" && r->value.is_binary() ? r->value.binary() : std::string("?");
@@ -204,7 +191,7 @@ TEST(Cron, MissingKeysAndBadIntervalsAreErrorResults) {
 }
 
 TEST(Cron, OnceRunsOnceAndIsForgotten) {
-  auto node = OpenNode();
+  auto node = OpenPingPongNode();
   auto [def, pid] = Spawn(*node, "clock");
   Result<ResolveResult> r = Cron(*node, Message{{"path", "once"},
                                                 {"cron-path", Value("/" + pid + "/schedule")},
@@ -215,7 +202,7 @@ TEST(Cron, OnceRunsOnceAndIsForgotten) {
 }
 
 TEST(Cron, AFailingTaskBacksOffInsteadOfSpinning) {
-  auto node = OpenNode();
+  auto node = OpenPingPongNode();
   const std::string nowhere(43, 'Z');
   const std::string task = Every(*node, nowhere, "10-milliseconds");
   ASSERT_TRUE(WaitFor([&] {
@@ -242,14 +229,14 @@ TEST(Cron, TasksSurviveARestart) {
   std::string pid, task;
   int64_t before = 0;
   {
-    auto node = OpenNode(dir.str());
+    auto node = OpenPingPongNode(dir.str());
     pid = Spawn(*node, "clock").second;
     task = Every(*node, pid, "100-milliseconds");
     ASSERT_TRUE(WaitFor([&] { return Slot(*node, pid) >= 2; }));
     before = Slot(*node, pid);
     ASSERT_OK(node->Close());
   }
-  auto node = OpenNode(dir.str());
+  auto node = OpenPingPongNode(dir.str());
   ASSERT_EQ(node->cron().Tasks().size(), 1u);
   EXPECT_EQ(node->cron().Tasks()[0].id, task);
   const int64_t reopened = Slot(*node, pid);
@@ -260,7 +247,7 @@ TEST(Cron, TasksSurviveARestart) {
 }
 
 TEST(Monitor, DeliversAPingPongAndFollowsNewSlots) {
-  auto node = OpenNode();
+  auto node = OpenPingPongNode();
   auto [a, a_id] = Spawn(*node, "ping");
   auto [b, b_id] = Spawn(*node, "pong");
   Result<std::shared_ptr<ProcessMonitor>> m = node->Monitor(a_id, MonitorOptions{milliseconds(20)});
@@ -294,14 +281,14 @@ TEST(Monitor, CursorSurvivesARestartWithoutRepeatingOrSkipping) {
   std::string a_id, b_id;
   Message a;
   {
-    auto node = OpenNode(dir.str());
+    auto node = OpenPingPongNode(dir.str());
     std::tie(a, a_id) = Spawn(*node, "ping", 1);
     b_id = Spawn(*node, "pong", 1).second;
     ScheduleOn(*node, a, a_id, Message{{"peer", Value(b_id)}, {"count", Value(0)}});
     auto m = *node->Monitor(a_id, MonitorOptions{milliseconds(20)});
     ASSERT_TRUE(WaitFor([&] { return m->cursor() == 1 && Slot(*node, b_id) == 1; }));
   }
-  auto node = OpenNode(dir.str());
+  auto node = OpenPingPongNode(dir.str());
   // The monitor is back by itself, after the persisted cursor, with its options.
   ASSERT_EQ(node->Monitors().size(), 1u);
   std::shared_ptr<ProcessMonitor> m = node->Monitors()[0];
@@ -322,14 +309,14 @@ TEST(Monitor, StopRemovesTheRegistrationAndKeepsTheCursor) {
   testing::TempDir dir;
   std::string a_id;
   {
-    auto node = OpenNode(dir.str());
+    auto node = OpenPingPongNode(dir.str());
     a_id = Spawn(*node, "ping").second;
     auto m = *node->Monitor(a_id, MonitorOptions{milliseconds(30), 4, milliseconds(900)});
     ASSERT_TRUE(WaitFor([&] { return m->cursor() == 0; }));
     ASSERT_OK(node->Close());
   }
   {
-    auto node = OpenNode(dir.str());
+    auto node = OpenPingPongNode(dir.str());
     ASSERT_EQ(node->Monitors().size(), 1u);
     auto m = node->Monitors()[0];
     EXPECT_EQ(m->options().every, milliseconds(30));
@@ -339,7 +326,7 @@ TEST(Monitor, StopRemovesTheRegistrationAndKeepsTheCursor) {
     EXPECT_TRUE(node->Monitors().empty());
     EXPECT_TRUE(node->store().Read(ProcessMonitor::RegistrationPath(a_id)).status().IsNotFound());
   }
-  auto node = OpenNode(dir.str());
+  auto node = OpenPingPongNode(dir.str());
   EXPECT_TRUE(node->Monitors().empty());
   // A new monitor of the process starts after the kept cursor.
   auto m = *node->Monitor(a_id, MonitorOptions{milliseconds(30)});
@@ -363,7 +350,7 @@ TEST(Restart, CronTaskAndMonitorResumeWithoutLosingOrDoublingWork) {
   std::string a_id, b_id, task;
   int64_t reopened_at = 0;
   {
-    auto node = OpenNode(dir.str());
+    auto node = OpenPingPongNode(dir.str());
     a_id = Spawn(*node, "ticked", 1).second;
     b_id = Spawn(*node, "sink", 1).second;
     // Each tick is a message {peer: B, count: 0} on A; A's outbox sends one message to B.
@@ -373,7 +360,7 @@ TEST(Restart, CronTaskAndMonitorResumeWithoutLosingOrDoublingWork) {
     ASSERT_TRUE(WaitFor([&] { return Slot(*node, a_id) >= 3; }));
     ASSERT_OK(node->Close());
   }
-  auto node = OpenNode(dir.str());
+  auto node = OpenPingPongNode(dir.str());
   reopened_at = WallMs();
   ASSERT_EQ(node->cron().Tasks().size(), 1u);
   EXPECT_EQ(node->cron().Tasks()[0].id, task);
@@ -408,7 +395,7 @@ TEST(Restart, CronTaskAndMonitorResumeWithoutLosingOrDoublingWork) {
 }
 
 TEST(Monitor, AFailingSlotKeepsTheCursorAndBacksOff) {
-  auto node = OpenNode();
+  auto node = OpenPingPongNode();
   auto [a, a_id] = Spawn(*node, "ping");
   ScheduleOn(*node, a, a_id, Message{{"fail", "yes"}});
   auto m = *node->Monitor(a_id, MonitorOptions{milliseconds(10), 16, milliseconds(2000)});

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@
 #include "aocore/ao/device.h"
 #include "aocore/devices/message_device.h"
 #include "aocore/message/message.h"
+#include "aocore/node/node.h"
+#include "testing/test_util.h"
 
 namespace ao::testing {
 
@@ -46,14 +49,16 @@ inline const Value* At(const Value& v, std::string_view path) {
   return cur;
 }
 
-// Polls `done` until it holds or `timeout` passes; returns its last answer.
-inline bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return done();
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
+// A node with pingpong@1.0 registered, in memory ("") or on the LevelDB directory `path`,
+// signing with `wallet` (std::nullopt: the wallet stored at `path`, or a new one).
+inline std::unique_ptr<Node> OpenPingPongNode(const std::string& path = "",
+                                              std::optional<Wallet> wallet = SharedTestWallet());
+
+// The node's default resolve options without HashPath linking (what these tests compare).
+inline ResolveOptions IgnoreHashpath(Node& node) {
+  ResolveOptions o = node.DefaultResolveOptions();
+  o.hashpath = HashpathMode::kIgnore;
+  return o;
 }
 
 // pingpong@1.0: each message carries `count`; the process replies to the sender
@@ -92,6 +97,16 @@ inline DevicePtr PingPongDevice() {
     return ResolveResult::Ok(Value(std::move(m)));
   });
   return dev;
+}
+
+inline std::unique_ptr<Node> OpenPingPongNode(const std::string& path, std::optional<Wallet> wallet) {
+  NodeOptions o = *NodeOptions::Parse(Message{});
+  o.store_path = path;
+  Result<std::unique_ptr<Node>> n = Node::Open(o, std::move(wallet));
+  EXPECT_OK(n);
+  if (!n.ok()) return nullptr;
+  EXPECT_OK((*n)->RegisterDevice("pingpong@1.0", PingPongDevice()));
+  return std::move(n).value();
 }
 
 }  // namespace ao::testing

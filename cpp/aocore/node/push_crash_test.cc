@@ -30,30 +30,15 @@ namespace ao {
 namespace {
 
 using testing::At;
+using testing::IgnoreHashpath;
 using testing::Int;
+using testing::OpenPingPongNode;
 
 constexpr const char* kDirEnv = "AOCORE_PUSH_CRASH_DIR";
 constexpr const char* kSenderEnv = "AOCORE_PUSH_CRASH_SENDER";
 constexpr const char* kReceiverEnv = "AOCORE_PUSH_CRASH_RECEIVER";
 constexpr const char* kKillEnv = "AOCORE_PUSH_CRASH_KILL_MS";
 
-// Without a wallet: a reopened node loads the one stored at the first open (the processes name
-// that node's address as their scheduler).
-std::unique_ptr<Node> OpenNode(const std::string& dir, std::optional<Wallet> wallet = std::nullopt) {
-  NodeOptions o = *NodeOptions::Parse(Message{});
-  o.store_path = dir;
-  Result<std::unique_ptr<Node>> n = Node::Open(o, std::move(wallet));
-  EXPECT_OK(n);
-  if (!n.ok()) return nullptr;
-  EXPECT_OK((*n)->RegisterDevice("pingpong@1.0", testing::PingPongDevice()));
-  return std::move(n).value();
-}
-
-ResolveOptions Opts(Node& node) {
-  ResolveOptions o = node.DefaultResolveOptions();
-  o.hashpath = HashpathMode::kIgnore;
-  return o;
-}
 
 std::string Spawn(Node& node, const std::string& name) {
   Message def{{"device", "process@1.0"},       {"scheduler-device", "scheduler@1.0"},
@@ -62,13 +47,13 @@ std::string Spawn(Node& node, const std::string& name) {
               {"scheduler", Value(node.address())}};
   Message signed_def = *Commit(def, node.wallet());
   Message req{{"path", "schedule"}, {"method", "POST"}, {"body", Value(signed_def)}};
-  Result<ResolveResult> r = node.Resolve(Value(Message{{"device", "scheduler@1.0"}}), Value(req), Opts(node));
+  Result<ResolveResult> r = node.Resolve(Value(Message{{"device", "scheduler@1.0"}}), Value(req), IgnoreHashpath(node));
   EXPECT_TRUE(r.ok() && r->ok()) << (r.ok() ? r->DebugString() : r.status().ToString());
   return *MessageId(signed_def, IdMode::kAll);
 }
 
 Result<ResolveResult> Push(Node& node, const Message& def, int64_t slot) {
-  return node.Resolve(Value(def), Value(Message{{"path", "push"}, {"slot", Value(slot)}}), Opts(node));
+  return node.Resolve(Value(def), Value(Message{{"path", "push"}, {"slot", Value(slot)}}), IgnoreHashpath(node));
 }
 
 void Ack(const std::string& what, const std::string& value) {
@@ -87,14 +72,14 @@ TEST(PushCrashChild, DISABLED_PushLoop) {
   const char* receiver = std::getenv(kReceiverEnv);
   const char* kill_ms = std::getenv(kKillEnv);
   if (!dir || !sender || !receiver || !kill_ms) GTEST_SKIP() << "only run by the crash test";
-  auto node = OpenNode(dir);
+  auto node = OpenPingPongNode(dir, std::nullopt);  // the wallet stored at the first open
   ASSERT_NE(node, nullptr);
   Result<Message> def = node->content().ReadMessage(sender);
   ASSERT_OK(def);
   for (int i = 0; i < 100000; ++i) {
     Message body{{"type", "Message"}, {"target", Value(sender)}, {"peer", Value(receiver)}, {"count", Value(0)}};
     Result<ResolveResult> scheduled = node->Resolve(
-        Value(*def), Value(Message{{"path", "schedule"}, {"method", "POST"}, {"body", Value(body)}}), Opts(*node));
+        Value(*def), Value(Message{{"path", "schedule"}, {"method", "POST"}, {"body", Value(body)}}), IgnoreHashpath(*node));
     if (!scheduled.ok() || !scheduled->ok()) std::abort();
     const std::optional<int64_t> slot = Int(At(scheduled->value, "slot"));
     if (!slot) std::abort();
@@ -119,7 +104,7 @@ TEST(PushCrash, AKilledPusherNeverDeliversAMessageTwiceNorLosesOne) {
   testing::TempDir dir;
   std::string a_id, b_id;
   {
-    auto node = OpenNode(dir.str(), testing::SharedTestWallet());
+    auto node = OpenPingPongNode(dir.str());
     ASSERT_NE(node, nullptr);
     a_id = Spawn(*node, "sender");
     b_id = Spawn(*node, "receiver");
@@ -145,7 +130,7 @@ TEST(PushCrash, AKilledPusherNeverDeliversAMessageTwiceNorLosesOne) {
   }
   ASSERT_FALSE(acknowledged.empty());
 
-  auto node = OpenNode(dir.str());
+  auto node = OpenPingPongNode(dir.str(), std::nullopt);
   ASSERT_NE(node, nullptr);
   Result<Message> def = node->content().ReadMessage(a_id);
   ASSERT_OK(def);

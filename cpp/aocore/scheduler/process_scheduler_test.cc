@@ -43,17 +43,6 @@ std::unique_ptr<ProcessScheduler> MakeScheduler(const std::string& pid,
   return s.ok() ? std::move(s).value() : nullptr;
 }
 
-// Polls `condition` until it holds or 10 s pass.
-template <typename F>
-bool Eventually(F condition) {
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(1ms);
-  }
-  return condition();
-}
-
 TEST(ProcessScheduler, SlotsStartAtZeroAndIncreaseWithoutGaps) {
   MemoryStore store;
   const std::string pid = RandomId();
@@ -456,7 +445,7 @@ TEST(ProcessScheduler, EveryCallerGetsOneReplyByItsDeadline) {
   auto first = std::async(std::launch::async, [&] {
     return scheduler->Schedule(TestMessage(0), std::chrono::steady_clock::now() + 100ms);
   });
-  ASSERT_TRUE(Eventually([&] { return gate.waiting.load() == 1; }));
+  ASSERT_TRUE(testing::WaitFor([&] { return gate.waiting.load() == 1; }));
   const auto start = std::chrono::steady_clock::now();
   Result<Message> second =
       scheduler->Schedule(TestMessage(1), std::chrono::steady_clock::now() + 50ms);
@@ -467,7 +456,7 @@ TEST(ProcessScheduler, EveryCallerGetsOneReplyByItsDeadline) {
   gate.Open();
   // The first request was already being committed: it lands at slot 0. The second expired in
   // the queue and is dropped unassigned, so the next message gets slot 1: no gap either way.
-  ASSERT_TRUE(Eventually([&] { return scheduler->CurrentSlot() == 0; }));
+  ASSERT_TRUE(testing::WaitFor([&] { return scheduler->CurrentSlot() == 0; }));
   EXPECT_EQ(SlotOf(*scheduler->Schedule(TestMessage(2))), 1);
   ASSERT_OK(ReadAndVerifySchedule(store, pid, 2));
 }
@@ -543,7 +532,7 @@ TEST(ProcessScheduler, ASignerFailureInsideABatchLeavesNoGapAfterIt) {
   Message hold = TestMessage(0);
   hold.Set("hold", true);
   auto first = std::async(std::launch::async, [&] { return scheduler->Schedule(hold); });
-  ASSERT_TRUE(Eventually([&] { return gate.waiting.load() == 1; }));
+  ASSERT_TRUE(testing::WaitFor([&] { return gate.waiting.load() == 1; }));
   std::vector<std::future<Result<Message>>> batch;
   for (int i = 1; i <= 6; ++i) {
     Message m = TestMessage(i);
@@ -603,7 +592,7 @@ TEST(ProcessScheduler, StopRepliesToQueuedRequests) {
   };
   auto scheduler = MakeScheduler(RandomId(), env);
   auto first = std::async(std::launch::async, [&] { return scheduler->Schedule(TestMessage(0)); });
-  ASSERT_TRUE(Eventually([&] { return gate.waiting.load() == 1; }));
+  ASSERT_TRUE(testing::WaitFor([&] { return gate.waiting.load() == 1; }));
   auto second = std::async(std::launch::async, [&] { return scheduler->Schedule(TestMessage(1)); });
   std::thread stopper([&] { scheduler->Stop(); });
   // The stopper waits for the batch in progress; release it. `second` may have been queued

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -29,16 +30,8 @@ using scheduler_testing::TestMessage;
 
 constexpr auto kDeadline = std::chrono::seconds(20);
 
-// Polls `done` until it holds or the deadline passes.
-template <typename F>
-bool Eventually(F done) {
-  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
+// Eviction and thread exit can lag on a loaded machine: a longer deadline than the default.
+bool Eventually(const std::function<bool()>& done) { return testing::WaitFor(done, kDeadline); }
 
 TEST(SchedulerMemory, IdleSchedulersBeyondTheLimitAreDroppedAndContinueTheirChain) {
   MemoryStore store;

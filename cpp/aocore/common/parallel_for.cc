@@ -32,10 +32,14 @@ void RunItems(Work& work) {
 void ParallelFor(size_t n, size_t max_helpers, const HelperStarter& start_helper,
                  const std::function<void(size_t index)>& body) {
   if (n == 0) return;
+  const size_t helpers = start_helper ? std::min(max_helpers, n - 1) : 0;
+  if (helpers == 0) {  // the common one-request batch: no shared state, no wait
+    for (size_t i = 0; i < n; ++i) body(i);
+    return;
+  }
   auto work = std::make_shared<Work>();
   work->n = n;
   work->body = &body;
-  const size_t helpers = start_helper ? std::min(max_helpers, n - 1) : 0;
   for (size_t h = 0; h < helpers; ++h) {
     if (!start_helper([work] { RunItems(*work); })) break;
   }

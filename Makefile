@@ -16,7 +16,7 @@ ifneq ($(CCACHE),)
 PIP_BUILD_FLAGS += -Ccmake.define.CMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)
 endif
 
-.PHONY: all setup build test test-cpp test-py demo bench sanitize clean
+.PHONY: all setup build test test-cpp test-py demo bench sanitize fuzz fuzz-build clean
 
 all: test
 
@@ -59,6 +59,23 @@ sanitize: .stamps/system
 	    -DAOCORE_BUILD_PYTHON=OFF -DAOCORE_SANITIZE=ON
 	cmake --build build/asan --target aocore_tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build/asan --output-on-failure
+
+# libFuzzer targets (cpp/fuzz/*_fuzz.cc) with ASan+UBSan, built with clang in build/fuzz, then
+# each run for FUZZ_SECONDS (default 60), FUZZ_JOBS (default 2) at a time, under nice -n 19.
+# FUZZ_TARGETS="json_codec path" runs only those. Logs and findings: build/fuzz/{logs,findings}/.
+FUZZ_SECONDS ?= 60
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tools/run-fuzzers.sh build/fuzz/cpp/fuzz
+
+fuzz-build: .stamps/system .stamps/fuzz-system
+	cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
+	    -DCMAKE_CXX_COMPILER=clang++-14 -DAOCORE_FUZZ=ON -DAOCORE_BUILD_PYTHON=OFF \
+	    $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
+	cmake --build build/fuzz --target aocore_fuzzers
+
+.stamps/fuzz-system: tools/ensure-system-deps.sh
+	bash tools/ensure-system-deps.sh --fuzz
+	@mkdir -p .stamps && touch $@
 
 clean:
 	rm -rf build .stamps

@@ -56,6 +56,12 @@ struct ResolveOptions {
   // stack@1.0 fold may do before it ends with an InvalidArgument error instead of looping.
   int64_t max_stack_passes = 1000;
 
+  // aocore extension: the most device calls one thread may have in progress at once, nested
+  // inside one another (a device that resolves through the engine re-enters it; a Python device
+  // that resolves on its own node does). Each level costs C stack (~18 KB through Python), so an
+  // unbounded re-entry would overflow the stack; past the bound the call fails with Aborted.
+  int64_t max_resolve_depth = 100;
+
   // HB `cache_control` (default [no-cache, no-store]): null, a binary or a list of binaries.
   // Read by the ResolveCache seam; the resolver itself only passes it on.
   Value cache_control;

@@ -470,6 +470,18 @@ Result<ResolveResult> Resolver::Execute(const Selected& fn, std::string_view key
     stripped.spawn_worker = false;
     exec_opts = &stripped;
   }
+  // Re-entry bound (ResolveOptions::max_resolve_depth): counted per thread, since nested calls
+  // share the thread's stack, whatever options each nested resolution was started with.
+  thread_local int64_t device_call_depth = 0;
+  if (device_call_depth >= opts.max_resolve_depth) {
+    return Status::Aborted("resolution nested deeper than max_resolve_depth (" +
+                           std::to_string(opts.max_resolve_depth) + " device calls in progress on one thread): device " +
+                           std::string(fn.device->name()) + " key '" + std::string(key) + "'");
+  }
+  ++device_call_depth;
+  struct DepthRelease {
+    ~DepthRelease() { --device_call_depth; }
+  } release_depth;
   DeviceCall call{fn.kind, key, base, req, *exec_opts, *this};
   Result<ResolveResult> r = Status::Internal("device call did not run");
   try {
@@ -669,9 +681,25 @@ Result<Value> Resolver::DeepSet(const Value& base, const std::vector<std::string
   return Value(std::move(m));
 }
 
+// A deep set nests `value` one level per path segment (and DeepSet recurses once per segment):
+// refused when the result could pass kMaxNesting, so no path builds a message deeper than any
+// input may be, and a hostile path cannot overflow the stack.
+static Status CheckSetDepth(const std::vector<std::string>& parts, const Value& value) {
+  if (parts.size() > kMaxNesting) {
+    return Status::InvalidArgument("set: a path of " + std::to_string(parts.size()) + " segments nests deeper than " +
+                                   std::to_string(kMaxNesting) + " levels");
+  }
+  if (parts.size() + NestingDepth(value) > kMaxNesting + 1) {
+    return Status::InvalidArgument("set: the value at a path of " + std::to_string(parts.size()) +
+                                   " segments would nest deeper than " + std::to_string(kMaxNesting) + " levels");
+  }
+  return Status::OK();
+}
+
 Result<Value> Resolver::Set(const Value& base, const Value& key, Value value, const ResolveOptions& opts) const {
   AO_ASSIGN_OR_RETURN(auto parts, PathParts(key));
   if (!parts) return Status::InvalidArgument("set: empty key " + key.DebugString());
+  AO_RETURN_IF_ERROR(CheckSetDepth(*parts, value));
   return DeepSet(base, *parts, 0, std::move(value), opts.Internal());
 }
 
@@ -682,6 +710,7 @@ Result<Value> Resolver::Set(const Value& base, const Message& values, const Reso
     if (IsPrivateKey(k) || k == "hashpath") continue;
     AO_ASSIGN_OR_RETURN(auto parts, PathParts(Value(k)));
     if (!parts) continue;
+    AO_RETURN_IF_ERROR(CheckSetDepth(*parts, v));
     AO_ASSIGN_OR_RETURN(current, DeepSet(current, *parts, 0, v, internal));
   }
   return current;

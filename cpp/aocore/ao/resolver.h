@@ -17,8 +17,12 @@
 //    8  ResolveDeferred  {ok, {resolve, Steps}} replaced by the resolution of Steps
 //    9  LinkHashpath     priv.hashpath per the `hashpath` option (update / reset / ignore)
 //   10  StoreResult      the ResolveCache seam, {ok, _} only
-//   11  NotifyWaiters    release the in-flight group (no-op for now)
-//   12  ForkWorker       persistent workers (no-op for now)
+//   11  NotifyWaiters    release the in-flight group (a no-op, as stage 4)
+//   12  ForkWorker       a no-op here: process@1.0 keeps its own persistent workers
+//                        (actor/worker_registry.h)
+//
+// A thread may have at most ResolveOptions::max_resolve_depth device calls nested inside one
+// another (a device that resolves through the engine re-enters it); past that, Aborted.
 //
 // Where the reference crashes this port returns a typed error Status instead: a request
 // without a usable path (InvalidArgument), an unknown or unloadable device (InvalidArgument

@@ -563,3 +563,65 @@ TEST(ResolverPaths, PathPartsFollowTheReference) {
 
 }  // namespace
 }  // namespace ao
+
+namespace ao {
+namespace {
+
+// Issue 18 point 1: a device that re-enters the resolver without end is stopped at
+// max_resolve_depth with Aborted, and the depth is released, so the next call works.
+TEST(ResolverDepth, ReentryPastMaxResolveDepthIsAbortedAndReleased) {
+  auto resolver = ::ao::testing::MakeResolver();
+  std::atomic<int> calls{0};
+  auto dev = FunctionDevice::Map("recurse");
+  dev->SetHandler([&calls](const DeviceCall& c) -> Result<ResolveResult> {
+    ++calls;
+    Message base = c.base;
+    return c.resolver.Resolve(Value(base), Value("again"), c.opts);
+  });
+  ResolveOptions opts;
+  opts.hashpath = HashpathMode::kIgnore;
+  opts.max_resolve_depth = 20;
+  Result<ResolveResult> r = resolver->Resolve(Value(Message{{"device", Value(DevicePtr(dev))}}), Value("go"), opts);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsAborted()) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("max_resolve_depth"), std::string::npos);
+  EXPECT_EQ(calls.load(), 20);
+  // The depth was released on the way out: a plain resolution on this thread works.
+  Result<ResolveResult> ok = resolver->Resolve(Value(Message{{"a", 1}}), Value("a"), opts);
+  ASSERT_OK(ok);
+  EXPECT_EQ(ok->value, Value(1));
+}
+
+// Issue 18 point 2: a deep set is bounded (no stack overflow, no message deeper than inputs).
+TEST(ResolverDepth, DeepSetPathsAreBounded) {
+  auto resolver = ::ao::testing::MakeResolver();
+  ResolveOptions opts;
+  auto path = [](size_t n) {
+    std::string p;
+    for (size_t i = 0; i < n; ++i) p += (i ? "/k" : "k");
+    return p;
+  };
+  Result<Value> huge = resolver->Set(Value(Message{{"a", 1}}), Value(path(10000)), Value(1), opts);
+  EXPECT_TRUE(huge.status().IsInvalidArgument()) << huge.status().ToString();
+  EXPECT_TRUE(resolver->Set(Value(Message{{"a", 1}}), Value(path(300)), Value(1), opts).status().IsInvalidArgument());
+  Value nested(Message{});
+  for (int i = 0; i < 200; ++i) nested = Value(Message{{"n", nested}});
+  EXPECT_TRUE(resolver->Set(Value(Message{}), Value(path(100)), nested, opts).status().IsInvalidArgument());
+  Result<Value> fine = resolver->Set(Value(Message{{"a", 1}}), Value(path(200)), Value(1), opts);
+  ASSERT_OK(fine);
+  EXPECT_EQ(NestingDepth(*fine), 200u);
+  EXPECT_TRUE(resolver->Set(Value(Message{}), Message{{path(300), Value(1)}}, opts).status().IsInvalidArgument());
+}
+
+TEST(ResolverDepth, NestingDepthStopsPastItsLimit) {
+  EXPECT_EQ(NestingDepth(Value(1)), 0u);
+  EXPECT_EQ(NestingDepth(Value(Message{{"a", 1}})), 1u);
+  EXPECT_EQ(NestingDepth(Value(Value::List{Value(Message{})})), 2u);
+  Value deep(Message{});
+  for (int i = 0; i < 5000; ++i) deep = Value(Message{{"n", deep}});
+  EXPECT_EQ(NestingDepth(deep, 10), 11u);
+  EXPECT_EQ(NestingDepth(deep), kMaxNesting + 1);
+}
+
+}  // namespace
+}  // namespace ao

@@ -1,5 +1,9 @@
 #include "aocore/message/message.h"
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 namespace ao {
 
 const Value* Message::Find(std::string_view key) const {
@@ -35,6 +39,25 @@ std::string Message::DebugString() const {
     out += v.DebugString();
   }
   return out + "}";
+}
+
+size_t NestingDepth(const Value& value, size_t limit) {
+  // Depth-first with an explicit stack of (value, depth); a level past limit + 1 is not entered.
+  size_t deepest = 0;
+  std::vector<std::pair<const Value*, size_t>> pending{{&value, 0}};
+  while (!pending.empty()) {
+    auto [v, depth] = pending.back();
+    pending.pop_back();
+    if (!v->is_message() && !v->is_list()) continue;
+    deepest = std::max(deepest, depth + 1);
+    if (deepest > limit) return limit + 1;
+    if (v->is_message()) {
+      for (const auto& [k, child] : v->message()) pending.emplace_back(&child, depth + 1);
+    } else {
+      for (const Value& child : v->list()) pending.emplace_back(&child, depth + 1);
+    }
+  }
+  return deepest;
 }
 
 }  // namespace ao

@@ -52,4 +52,13 @@ class Message {
   Map fields_;
 };
 
+// The deepest nesting of messages and lists any input may have (the Python converter, the JSON
+// codec and the content cache refuse deeper ones); the engine refuses to build deeper ones.
+inline constexpr size_t kMaxNesting = 256;
+
+// The nesting depth of `value` (a scalar is 0, a message or list of scalars 1), counted without
+// recursion and only up to `limit`: the result is min(depth, limit + 1), so a caller can tell
+// "too deep" from any depth without walking a hostile value in full.
+size_t NestingDepth(const Value& value, size_t limit = kMaxNesting);
+
 }  // namespace ao

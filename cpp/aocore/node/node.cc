@@ -52,6 +52,8 @@ class ContentLoader final : public MessageLoader {
 
 Result<std::unique_ptr<Node>> Node::Open(NodeOptions options, std::optional<Wallet> wallet) {
   auto log = Logger("node");
+  // Options built in C++ (not through Parse) get the same documented default.
+  if (options.threads <= 0) options.threads = NodeOptions::DefaultThreads();
   std::unique_ptr<Store> store;
   std::optional<Wallet> node_wallet;
   if (options.store_path.empty()) {
@@ -102,7 +104,7 @@ Status Node::Start() {
   config.cache = std::make_shared<ResultCache>(store_.get(), content_.get());
   resolver_ = std::make_unique<Resolver>(std::move(config));
 
-  pool_ = std::make_unique<ThreadPoolExecutor>(static_cast<size_t>(std::max<int64_t>(options_.threads, 0)));
+  pool_ = std::make_unique<ThreadPoolExecutor>(static_cast<size_t>(options_.threads));
 
   SchedulerEnvironment env;
   env.store = store_.get();
@@ -110,7 +112,7 @@ Status Node::Start() {
   // so a saturated or stopped pool only makes it slower, never stuck).
   ThreadPoolExecutor* pool = pool_.get();
   env.start_helper = [pool](std::function<void()> task) { return pool->Schedule(std::move(task)).ok(); };
-  env.signing_helpers = static_cast<size_t>(std::max<int64_t>(options_.threads, 1));
+  env.signing_helpers = static_cast<size_t>(options_.threads);
   const Wallet* wallet = &wallet_;
   env.signer = [wallet](Message assignment) { return Commit(assignment, *wallet); };
   env.verifier = [](const Message& message) -> Status {
@@ -172,6 +174,7 @@ Status Node::Start() {
 
   default_opts_.hashpath = options_.hashpath;
   default_opts_.max_stack_passes = options_.max_stack_passes;
+  default_opts_.max_resolve_depth = options_.max_resolve_depth;
   default_opts_.services = &services_;
   default_opts_.priv_wallet = std::make_shared<const Wallet>(wallet_);
   AO_RETURN_IF_ERROR(cron_->Resume());

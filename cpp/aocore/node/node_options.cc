@@ -26,7 +26,7 @@ Result<bool> Boolean(const Value& v, std::string_view name) {
 
 const std::vector<std::string>& NodeOptions::Names() {
   static const std::vector<std::string> kNames = {
-      "hashpath",         "max_stack_passes", "max_workers",           "peers",
+      "hashpath",         "max_resolve_depth", "max_stack_passes", "max_workers", "peers",
       "process_cache_frequency", "process_worker_max_idle", "process_workers", "request_timeout",
       "scheduler_follow_redirects", "scheduling_mode", "threads",
   };
@@ -60,6 +60,8 @@ Result<NodeOptions> NodeOptions::Parse(const Message& options) {
       AO_ASSIGN_OR_RETURN(out.max_workers, PositiveInt(v, key, 1));
     } else if (key == "threads") {
       AO_ASSIGN_OR_RETURN(out.threads, PositiveInt(v, key, 0));
+    } else if (key == "max_resolve_depth") {
+      AO_ASSIGN_OR_RETURN(out.max_resolve_depth, PositiveInt(v, key, 1));
     } else if (key == "max_stack_passes") {
       AO_ASSIGN_OR_RETURN(out.max_stack_passes, PositiveInt(v, key, 1));
     } else if (key == "peers") {
@@ -89,8 +91,10 @@ Result<NodeOptions> NodeOptions::Parse(const Message& options) {
       return Status::InvalidArgument("unknown node option '" + key + "' (known: " + known + ")");
     }
   }
-  if (out.threads == 0) out.threads = std::max<int64_t>(2, std::thread::hardware_concurrency());
+  if (out.threads == 0) out.threads = DefaultThreads();
   return out;
 }
+
+int64_t NodeOptions::DefaultThreads() { return std::max<int64_t>(2, std::thread::hardware_concurrency()); }
 
 }  // namespace ao

@@ -31,9 +31,10 @@ struct NodeOptions {
   bool process_workers = true;                // HB process_workers: keep hot workers per process
   int64_t process_worker_max_idle_ms = 300000;// HB process_worker_max_idle (5 minutes)
   int64_t max_workers = 1024;                 // cap on live workers (LRU eviction with snapshot)
-  int64_t threads = 0;                        // worker pool size; 0 = hardware concurrency
+  int64_t threads = 0;                        // worker pool size; 0 = DefaultThreads()
   HashpathMode hashpath = HashpathMode::kUpdate;  // HB hashpath (local option)
   int64_t max_stack_passes = 1000;            // bound on stack@1.0 `pass` loops (HB has none)
+  int64_t max_resolve_depth = 100;            // nested device calls per thread (HB has none)
   int64_t request_timeout_ms = 30000;         // deadline of any wait inside the node
   // remote_confirmation: accepts (OK) or refuses a committed assignment before the scheduler
   // replies. Not parsed from user options (it is code, given to the Node directly).
@@ -53,6 +54,10 @@ struct NodeOptions {
   // Parses user options (keys as given to Node(**options)). InvalidArgument on an unknown key
   // or a value of the wrong type or range.
   static Result<NodeOptions> Parse(const Message& options);
+
+  // The documented default of `threads`: the number of cores, at least 2 (a pool of one
+  // thread would serialise a process worker behind the scheduler's signing helpers).
+  static int64_t DefaultThreads();
 
   // The option names Parse accepts, sorted.
   static const std::vector<std::string>& Names();

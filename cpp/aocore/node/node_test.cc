@@ -35,6 +35,18 @@ TEST(Node, InMemoryWriteReadAndClose) {
   EXPECT_TRUE((*node)->Read(*id).status().IsClosed());
 }
 
+// docs/python-api.md: `threads` defaults to the number of cores, at least 2, however the
+// options were built (issue 18: C++ NodeOptions{} gave a pool of hardware_concurrency, maybe 1).
+TEST(Node, ThreadsDefaultToTheCoresAndAtLeastTwo) {
+  Result<std::unique_ptr<Node>> node = Node::Open(NodeOptions{}, testing::SharedTestWallet());
+  ASSERT_OK(node);
+  EXPECT_EQ((*node)->options().threads, NodeOptions::DefaultThreads());
+  EXPECT_GE((*node)->options().threads, 2);
+  EXPECT_EQ(NodeOptions::DefaultThreads(),
+            std::max<int64_t>(2, static_cast<int64_t>(std::thread::hardware_concurrency())));
+  EXPECT_OK((*node)->Close());
+}
+
 TEST(Node, CountsTheResolutionsItAccepts) {
   Result<std::unique_ptr<Node>> node = Node::Open(*NodeOptions::Parse(Message{}), testing::SharedTestWallet());
   ASSERT_OK(node);

@@ -7,6 +7,7 @@
 
 #include "aocore/common/bytes.h"
 #include "aocore/crypto/hash.h"
+#include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
 #include "aocore/message/key.h"
 #include "aocore/store/keys.h"
@@ -45,12 +46,12 @@ bool IsListPath(std::string_view resolved) {
 }  // namespace
 
 ContentCache::ContentCache(Store& store)
-    : ContentCache(store, [](const Message& message) {
-        return MessageId(message, IdMode::kUncommitted);
-      }) {}
+    : ContentCache(
+          store, [](const Message& message) { return MessageId(message, IdMode::kUncommitted); },
+          VerifiedCommitments) {}
 
-ContentCache::ContentCache(Store& store, IdFunction id_function)
-    : store_(store), id_function_(std::move(id_function)) {}
+ContentCache::ContentCache(Store& store, IdFunction id_function, VerifiedFunction verified)
+    : store_(store), id_function_(std::move(id_function)), verified_(std::move(verified)) {}
 
 Result<Bytes> ContentCache::EncodeLeaf(const Value& value) {
   switch (value.kind()) {
@@ -100,7 +101,19 @@ Result<std::string> ContentCache::AddMessage(const Message& message, WriteBatch*
   if (depth > kMaxDepth) {
     return Status::InvalidArgument("message nesting deeper than " + std::to_string(kMaxDepth));
   }
-  AO_ASSIGN_OR_RETURN(std::string id, id_function_(message));
+  // A commitment's key claims an ID; it becomes a storage address only when the commitment
+  // verifies (the HMAC ID recomputed, the signature checked). Otherwise a message carrying a
+  // fake commitment keyed by another message's ID would be stored under that ID, and, links
+  // being first-writer-wins, the legitimate message written later would read back as it.
+  // A message with a commitment that does not verify is addressed by its content ID instead.
+  const Message* commitments = message.FindMessage("commitments");
+  std::vector<std::string> verified;
+  bool all_verified = true;
+  if (commitments != nullptr && !commitments->empty()) {
+    verified = verified_(message);
+    all_verified = verified.size() == commitments->size();
+  }
+  AO_ASSIGN_OR_RETURN(std::string id, all_verified ? id_function_(message) : UncommittedId(message));
   AO_RETURN_IF_ERROR(CheckSegment("message ID", id));
   // The group's address is a Merkle hash over its (key, value address) pairs, so two messages
   // share a group only when they are equal field for field. A message ID cannot address
@@ -129,12 +142,10 @@ Result<std::string> ContentCache::AddMessage(const Message& message, WriteBatch*
   // links are first-writer-wins: two messages with one ID (they differ only in fields the ID
   // leaves out) keep the first one under that ID; each is always reachable by its group.
   batch->MakeLink(group, id);
-  if (const Message* commitments = message.FindMessage("commitments")) {
-    for (const auto& [commitment_id, unused] : *commitments) {
-      if (IsPrivateKey(commitment_id)) continue;
-      AO_RETURN_IF_ERROR(CheckSegment("commitment ID", commitment_id));
-      batch->MakeLink(group, commitment_id);
-    }
+  for (const std::string& commitment_id : verified) {
+    if (IsPrivateKey(commitment_id)) continue;
+    AO_RETURN_IF_ERROR(CheckSegment("commitment ID", commitment_id));
+    batch->MakeLink(group, commitment_id);
   }
   if (group_out) *group_out = group;
   return depth == 0 ? id : group;

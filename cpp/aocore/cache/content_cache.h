@@ -6,7 +6,8 @@
 //                        address) pairs): a Merkle hash, so only equal messages share a group
 //   msg/<hash>/<key>     link -> the address of the key's value, for every non-private key
 //   <id>                 link -> msg/<hash>; <id> = MessageId(message, kUncommitted), the
-//                        reference's group ID (the content ID, or the ID over all commitments).
+//                        reference's group ID (the content ID, or the ID over all commitments),
+//                        when every commitment verifies; else the content ID (UncommittedId).
 //                        First writer wins: messages that differ only in fields the ID leaves
 //                        out (`signature`, `signature-input`, ...) share an ID, not a group
 //   data/<hash>          a leaf value (binary, integer, float, atom) in the typed encoding below;
@@ -15,7 +16,10 @@
 //                        <hash> = base64url(SHA-256 over the element addresses), so identical
 //                        lists are stored once too
 //   <commitment id>      link -> msg/<hash>, for every key of the message's top-level `commitments`
-//                        map, at every nesting level (a message is readable by each commitment ID)
+//                        map that verifies (VerifiedCommitments), at every nesting level (a
+//                        message is readable by each commitment ID). A message with a commitment
+//                        that does not verify is linked under its content ID (UncommittedId), never
+//                        under an ID it merely claims, so it cannot squat another message's ID
 // Nested messages are stored as their own groups (msg/<hash>/<key> links to the nested group).
 // Every write of one message, with everything nested in it, is a single WriteBatch, so a crash
 // never leaves a partial message visible: either the group and all its links exist or none do.
@@ -34,14 +38,14 @@
 // is a message or list, its subtree). A link cycle, in the store or through message groups,
 // is a Corruption error whose message says "circular links", never a hang.
 //
-// Deviations from the reference (see also docs/deviations.md when it exists):
+// Deviations from the reference (see also docs/deviations.md):
 //   * leaves are typed and addressed by the hash of their typed encoding, not of raw TABM bytes;
 //   * keys that are empty, contain '/' or are "." / ".." are refused (InvalidArgument): the
 //     reference silently turns "a/b" into a nested path, so the message would not round-trip;
 //   * a message whose ID cannot be computed (MessageId error) is refused, as is a device value;
-//   * NOT YET: the reference first reduces a signed message to its committed keys
-//     (hb_message:with_only_committed); that needs the commitments layer. Until then every
-//     non-private key is stored.
+//   * not replicated: the reference first reduces a signed message to its committed keys
+//     (hb_message:with_only_committed); here every non-private key is stored;
+//   * a commitment's ID is a storage address only when the commitment verifies (above).
 //
 // Thread-safety: safe for concurrent use (stateless over a thread-safe Store).
 #pragma once
@@ -62,11 +66,15 @@ class ContentCache {
  public:
   // Computes the group ID of a message (a single path segment).
   using IdFunction = std::function<Result<std::string>(const Message&)>;
+  // The keys of a message's `commitments` that verify, so may be storage addresses.
+  using VerifiedFunction = std::function<std::vector<std::string>(const Message&)>;
 
-  // Uses MessageId(message, IdMode::kUncommitted). REQUIRES: `store` outlives the cache.
+  // Uses MessageId(message, IdMode::kUncommitted) and VerifiedCommitments (commitment.h).
+  // REQUIRES: `store` outlives the cache.
   explicit ContentCache(Store& store);
-  // With a caller-chosen ID function (tests, alternative ID modes).
-  ContentCache(Store& store, IdFunction id_function);
+  // With a caller-chosen ID function and commitment check (tests whose stand-in IDs cannot be
+  // verified, alternative ID modes).
+  ContentCache(Store& store, IdFunction id_function, VerifiedFunction verified);
 
   // Appends to `batch` the operations that store `message` and everything nested in it, and
   // returns the message's ID. Nothing is written until the batch is applied, so a caller can
@@ -104,6 +112,7 @@ class ContentCache {
 
   Store& store_;
   IdFunction id_function_;
+  VerifiedFunction verified_;
 };
 
 }  // namespace ao

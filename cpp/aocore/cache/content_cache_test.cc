@@ -21,6 +21,7 @@
 #include "aocore/crypto/hash.h"
 #include "aocore/store/keys.h"
 #include "aocore/store/leveldb_store.h"
+#include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
 #include "aocore/store/memory_store.h"
 #include "testing/crash_child.h"
@@ -75,6 +76,16 @@ Result<std::string> FakeId(const Message& message) {
 
 std::shared_ptr<const Message> M(Message m) { return std::make_shared<const Message>(std::move(m)); }
 
+// The stand-in commitments cannot be verified; these tests trust every claimed ID (the real
+// check, VerifiedCommitments, is exercised by ContentCacheRealIds).
+std::vector<std::string> TrustClaimedIds(const Message& message) {
+  std::vector<std::string> ids;
+  if (const Message* commitments = message.FindMessage("commitments")) {
+    for (const auto& [id, unused] : *commitments) ids.push_back(id);
+  }
+  return ids;
+}
+
 // A signed-looking message: `commitments` holds one commitment per given ID.
 Message Signed(Message body, std::vector<std::string> commitment_ids) {
   Message commitments;
@@ -94,7 +105,7 @@ class ContentCacheTest : public ::testing::Test {
   void SetUp() override {
     store_ = backend_.Open();
     ASSERT_NE(store_, nullptr);
-    cache_ = std::make_unique<ContentCache>(*store_, FakeId);
+    cache_ = std::make_unique<ContentCache>(*store_, FakeId, TrustClaimedIds);
   }
   std::string MustWrite(const Message& m) {
     Result<std::string> id = cache_->Write(m);
@@ -353,7 +364,7 @@ class RecordingStore final : public Store {
 
 TEST(ContentCacheLazyRead, NestedPathReadsOnlyWhatItNeeds) {
   RecordingStore store;
-  ContentCache cache(store, FakeId);
+  ContentCache cache(store, FakeId, TrustClaimedIds);
   Message big;
   for (int i = 0; i < 100; ++i) big.Set("k" + std::to_string(i), "value " + std::to_string(i));
   Message m{{"a", Value(M(Message{{"b", "wanted"}, {"c", "sibling"}}))}, {"big", Value(M(big))}};
@@ -373,7 +384,7 @@ TEST(ContentCacheLazyRead, NestedPathReadsOnlyWhatItNeeds) {
 
 TEST(ContentCacheLazyRead, EveryMessageWriteIsOneBatch) {
   RecordingStore store;
-  ContentCache cache(store, FakeId);
+  ContentCache cache(store, FakeId, TrustClaimedIds);
   Message deep = Signed(Message{{"x", Value::List{int64_t{1}, Value(M(Message{{"y", "z"}}))}}},
                         {"SIG"});
   ASSERT_OK(cache.Write(Message{{"deep", Value(M(deep))}, {"n", int64_t{1}}}));
@@ -419,7 +430,7 @@ TEST(ContentCacheCrashChild, DISABLED_WriteLoop) {
   if (dir == nullptr || start == nullptr) GTEST_SKIP() << "only run by the crash test";
   auto store = LevelDbStore::Open(dir);
   ASSERT_OK(store);
-  ContentCache cache(**store, FakeId);
+  ContentCache cache(**store, FakeId, TrustClaimedIds);
   for (int64_t i = std::atoll(start); i < std::atoll(start) + kCrashChildMaxWrites; ++i) {
     Result<std::string> id = cache.Write(CrashTestMessage(i));
     ASSERT_OK(id);
@@ -452,7 +463,7 @@ TEST(ContentCacheCrash, KilledWriterLeavesOnlyCompleteMessages) {
     // at all reads back whole and equal to what its writer meant to store.
     auto store = LevelDbStore::Open(db);
     ASSERT_OK(store);
-    ContentCache cache(**store, FakeId);
+    ContentCache cache(**store, FakeId, TrustClaimedIds);
     for (const auto& [index, id] : acknowledged) {
       Result<Message> m = cache.ReadMessage(id);
       ASSERT_OK(m);
@@ -497,6 +508,44 @@ TEST(ContentCacheRealIds, NestedMessagesThatShareAnIdReadBackExactly) {
   ASSERT_OK(id2);
   EXPECT_EQ(*cache.ReadMessage(*id1), first);
   EXPECT_EQ(*cache.ReadMessage(*id2), second);
+}
+
+
+// Issue 18 point 3: a message carrying a fake HMAC commitment keyed by another message's ID is
+// not stored under that ID; the legitimate message written later reads back as itself.
+TEST(ContentCacheRealIds, AFakeCommitmentCannotSquatAnotherMessagesId) {
+  auto store = MemoryStore::Create();
+  ContentCache cache(*store);
+  Message legit{{"type", "Message"}, {"data", "legitimate"}};
+  const std::string legit_id = *MessageId(legit);
+  Message squatter{{"data", "attacker"},
+                   {"commitments", Message{{legit_id, Message{{"commitment-device", "httpsig@1.0"},
+                                                              {"alg", "hmac-sha256"}}}}}};
+  ASSERT_EQ(*MessageId(squatter), legit_id);  // the premise: it claims the legitimate ID
+  Result<std::string> squatter_id = cache.Write(squatter);
+  ASSERT_OK(squatter_id);
+  EXPECT_EQ(*squatter_id, *MessageId(squatter, IdMode::kNone));  // addressed by its own content
+  EXPECT_TRUE(cache.Read(legit_id).status().IsNotFound());
+  ASSERT_EQ(*cache.Write(legit), legit_id);
+  EXPECT_EQ(*cache.ReadMessage(legit_id), legit);
+}
+
+// The same with a copied signature: a forged message reusing a genuine RSA commitment.
+TEST(ContentCacheRealIds, ACopiedSignatureCannotSquatTheSignedMessagesId) {
+  auto store = MemoryStore::Create();
+  ContentCache cache(*store);
+  Message signed_msg = *Commit(Message{{"data", "legitimate"}}, testing::SharedTestWallet());
+  const std::string id = *MessageId(signed_msg);
+  Message forged = signed_msg;
+  forged.Set("data", Value("attacker"));
+  ASSERT_EQ(*MessageId(forged), id);
+  ASSERT_OK(cache.Write(forged));
+  ASSERT_EQ(*cache.Write(signed_msg), id);
+  EXPECT_EQ(*cache.ReadMessage(id)->FindBinary("data"), "legitimate");
+  // Each verified commitment of the genuine message is an address too.
+  for (const std::string& commitment_id : VerifiedCommitments(signed_msg)) {
+    EXPECT_EQ(*cache.ReadMessage(commitment_id)->FindBinary("data"), "legitimate");
+  }
 }
 
 }  // namespace

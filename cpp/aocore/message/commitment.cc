@@ -597,25 +597,31 @@ Result<bool> VerifySelected(const Message& message, const Value* committers,
 }
 
 bool Verify(const Message& message) {
-  // Every entry must be a parseable commitment: one that is not (not a message, or a committer
-  // that is not a binary) makes the whole message unverified, rather than being skipped as if
-  // it were an unsigned HMAC commitment.
-  if (const Value* commitments = message.Find("commitments"); commitments && commitments->is_message()) {
-    for (const auto& [id, c] : commitments->message()) {
-      const Value* committer = c.is_message() ? c.message().Find("committer") : nullptr;
-      if (!c.is_message() || (committer && !committer->is_binary())) {
-        Log()->warn("message does not verify: commitment '{}' cannot be parsed", id);
-        return false;
-      }
-    }
-  }
-  const Value all("all");
-  auto result = VerifySelected(message, &all, nullptr);
-  if (!result.ok()) {
-    Log()->warn("message does not verify: {}", result.status().ToString());
+  // Every entry must be a commitment that verifies: one that is not a message, has no (or an
+  // unknown) alg, or is an RSA commitment without its committer fails the whole message rather
+  // than being skipped (a skipped entry would let any garbage commitment "verify").
+  auto all = CommitmentsOf(message);
+  if (!all.ok()) {
+    Log()->warn("message does not verify: {}", all.status().ToString());
     return false;
   }
-  return *result;
+  if (*all == nullptr) return true;
+  Subject subject(message);
+  for (const auto& [id, unused] : **all) {
+    if (!VerifyOne(subject, *all, id)) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> VerifiedCommitments(const Message& message) {
+  std::vector<std::string> out;
+  auto all = CommitmentsOf(message);
+  if (!all.ok() || *all == nullptr) return out;
+  Subject subject(message);
+  for (const auto& [id, unused] : **all) {
+    if (VerifyOne(subject, *all, id)) out.push_back(id);
+  }
+  return out;
 }
 
 std::vector<std::string> Committers(const Message& message) {

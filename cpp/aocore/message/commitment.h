@@ -70,9 +70,17 @@ Result<std::vector<std::string>> SelectCommitments(const Message& message,
 // reason logged) for a missing, unparseable or unknown-algorithm commitment.
 bool VerifyCommitment(const Message& message, std::string_view commitment_id);
 
-// hb_message:verify(M): every signer commitment (committers "all") verifies. A message
-// without signer commitments verifies (there is nothing to check), as in the reference.
+// Every commitment of `message` verifies: signatures (RSA-PSS, checked against the keyid) and
+// HMAC commitments (their ID recomputed). A message without commitments verifies (there is
+// nothing to check). An entry that is not a verifiable commitment (no alg, an RSA commitment
+// without committer, a fake HMAC ID) makes it false. Deviation: hb_message:verify checks only
+// the signer commitments, so a bogus HMAC or committer-less commitment passed.
 bool Verify(const Message& message);
+
+// The IDs of the commitments of `message` that verify (as VerifyCommitment), in key order.
+// The content cache links a message under only these IDs, so a message cannot claim another
+// message's ID.
+std::vector<std::string> VerifiedCommitments(const Message& message);
 
 // dev_message verify with explicit selectors: true when every selected commitment verifies
 // (zero selected: true). Errors only for bad selectors (see SelectCommitments).

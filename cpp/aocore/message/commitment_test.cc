@@ -165,9 +165,42 @@ TEST_F(CommitmentTest, AnAddedUncoveredKeyKeepsTheSignatureButNotTheHmac) {
   Message s = Signed(Sample(), alice());
   Message added = s;
   added.Set("zz", Value("new"));
-  EXPECT_TRUE(Verify(added));  // the signature covers only what was signed
+  // The signature covers only what was signed, so it still verifies; the HMAC commitment is
+  // over the whole content and no longer does, so the message as a whole does not verify
+  // (Verify and message@1.0's default selectors agree; issue 18).
+  EXPECT_TRUE(VerifyCommitment(added, RsaId(s)));
   EXPECT_FALSE(VerifyCommitment(added, HmacId(s)));
+  EXPECT_FALSE(Verify(added));
   EXPECT_FALSE(VerifySelected(added, nullptr, nullptr).value());
+}
+
+// Issue 18 point 4: a commitment without `committer` is checked, not skipped.
+TEST_F(CommitmentTest, VerifyIsFalseForBogusCommitmentsWithoutACommitter) {
+  Message content = Sample();
+  auto with = [&](const std::string& id, Message commitment) {
+    Message m = content;
+    m.Set("commitments", Value(Message{{id, Value(std::move(commitment))}}));
+    return m;
+  };
+  const std::string other_id(43, 'A');
+  Message fake_hmac = with(other_id, Message{{"commitment-device", Value(kHttpsigDevice)},
+                                             {"alg", Value(kHmacSha256)}});
+  Message rsa_without_committer = with(other_id, Message{{"commitment-device", Value(kHttpsigDevice)},
+                                                         {"alg", Value(kRsaPssSha512)},
+                                                         {"signature", Value("sig=:AAAA:")},
+                                                         {"signature-input", Value("sig=(\"a\")")}});
+  Message no_alg = with(other_id, Message{{"x", Value("y")}});
+  for (const Message& bogus : {fake_hmac, rsa_without_committer, no_alg}) {
+    EXPECT_FALSE(Verify(bogus)) << bogus.DebugString();
+    EXPECT_FALSE(VerifySelected(bogus, nullptr, nullptr).value()) << bogus.DebugString();
+    EXPECT_TRUE(VerifiedCommitments(bogus).empty());
+  }
+  // The genuine HMAC commitment (keyed by the content ID) verifies alone.
+  Message genuine = with(MessageId(content, IdMode::kNone).value(),
+                         Message{{"commitment-device", Value(kHttpsigDevice)}, {"alg", Value(kHmacSha256)}});
+  EXPECT_TRUE(Verify(genuine));
+  EXPECT_EQ(VerifiedCommitments(genuine), std::vector<std::string>{MessageId(content, IdMode::kNone).value()});
+  EXPECT_EQ(VerifiedCommitments(Signed(content, alice())).size(), 2u);
 }
 
 TEST_F(CommitmentTest, ASwappedSignatureFailsVerification) {

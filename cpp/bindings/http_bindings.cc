@@ -55,6 +55,8 @@ std::unique_ptr<HttpServer> ServePy(Node& node, const std::string& host, int por
       options.threads = item.second.cast<int>();
     } else if (key == "max_queued") {
       options.max_queued = item.second.cast<int>();
+    } else if (key == "max_connections") {
+      options.max_connections = item.second.cast<int>();
     } else {
       ThrowStatus(Status::InvalidArgument("unknown server option '" + key + "'"));
     }

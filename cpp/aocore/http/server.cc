@@ -1,15 +1,12 @@
 #include "aocore/http/server.h"
 
-#include <httplib.h>
-
 #include <chrono>
-#include <condition_variable>
-#include <deque>
+#include <memory>
 #include <mutex>
-#include <thread>
-#include <vector>
+#include <string>
 
 #include "aocore/common/logging.h"
+#include "aocore/http/connection_loop.h"
 #include "aocore/http/json_codec.h"
 #include "aocore/message/commitment.h"
 #include "aocore/message/key.h"
@@ -19,75 +16,12 @@
 namespace ao {
 namespace {
 
-// httplib's connection task queue with a bounded backlog: `threads` workers, at most
-// `max_queued` accepted connections waiting. A full queue blocks the accept loop (the kernel's
-// listen backlog holds further connections) instead of growing without bound; Stop() releases it.
-class BoundedTaskQueue final : public httplib::TaskQueue {
- public:
-  BoundedTaskQueue(int threads, int max_queued, const std::atomic<bool>* stopping)
-      : max_queued_(static_cast<size_t>(max_queued)), stopping_(stopping) {
-    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
-  }
-  ~BoundedTaskQueue() override { shutdown(); }
-
-  void enqueue(std::function<void()> fn) override {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      // While stopping the bound is lifted so the accept loop can never wedge: every accepted
-      // socket must reach a worker, which closes it.
-      // Polled, so Stop() needs no handle on a queue httplib owns and deletes.
-      while (jobs_.size() >= max_queued_ && !stopping_->load() && !shutdown_) {
-        space_.wait_for(lock, std::chrono::milliseconds(50));
-      }
-      jobs_.push_back(std::move(fn));
-    }
-    ready_.notify_one();
-  }
-
-  void shutdown() override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (shutdown_) return;
-      shutdown_ = true;
-    }
-    ready_.notify_all();
-    space_.notify_all();
-    for (std::thread& t : workers_) t.join();
-  }
-
- private:
-  void Work() {
-    for (;;) {
-      std::function<void()> fn;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        ready_.wait(lock, [&] { return !jobs_.empty() || shutdown_; });
-        if (jobs_.empty()) return;  // shut down and drained
-        fn = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      space_.notify_one();
-      fn();
-    }
-  }
-
-  const size_t max_queued_;
-  const std::atomic<bool>* stopping_;
-  std::vector<std::thread> workers_;
-  std::mutex mu_;  // leaf lock: guards jobs_ and shutdown_
-  std::condition_variable ready_;
-  std::condition_variable space_;
-  std::deque<std::function<void()>> jobs_;
-  bool shutdown_ = false;
-};
-
 constexpr char kJson[] = "application/json";
 
-struct Reply {
-  int status = 200;
-  std::string content_type = kJson;
-  std::string body;
-  std::string location;
+// A response; content_type is JSON unless the result says otherwise.
+struct Reply : HttpResponse {
+  Reply() { content_type = kJson; }
+  Reply(int s, std::string type, std::string b, std::string loc) : HttpResponse{s, std::move(type), std::move(b), std::move(loc)} {}
 };
 
 // Private keys (priv, priv/...) never leave the node.
@@ -130,13 +64,16 @@ std::string ErrorName(int status) {
     case 400: return "bad_request";
     case 404: return "not_found";
     case 405: return "method_not_allowed";
+    case 408: return "request_timeout";
     case 413: return "payload_too_large";
+    case 431: return "header_too_large";
     case 422: return "invalid_signature";
     case 500: return "internal";
     case 501: return "not_implemented";
     case 502: return "bad_gateway";
     case 503: return "unavailable";
     case 504: return "timeout";
+    case 505: return "http_version_not_supported";
     default: return status >= 500 ? "server_error" : "client_error";
   }
 }
@@ -219,81 +156,10 @@ class HttpServer::Impl {
   Impl(Node& node, HttpServerOptions options) : node_(node), options_(std::move(options)), log_(Logger("http")) {}
 
   Status Bind() {
-    if (options_.threads < 1 || options_.max_queued < 1 || options_.port < 0 || options_.port > 65535) {
-      return Status::InvalidArgument("http server: threads and max_queued must be >= 1, port in 0..65535");
-    }
-    auto ms = [](int64_t v) { return std::chrono::milliseconds(v); };
-    server_.set_payload_max_length(options_.max_body_bytes);
-    server_.set_read_timeout(ms(options_.read_timeout_ms));
-    server_.set_write_timeout(ms(options_.write_timeout_ms));
-    server_.set_keep_alive_timeout(std::max<time_t>(1, static_cast<time_t>(options_.keep_alive_timeout_ms / 1000)));
-    server_.set_keep_alive_max_count(static_cast<size_t>(std::max(1, options_.keep_alive_max_count)));
-    server_.set_tcp_nodelay(true);
-    // httplib's default also sets SO_REUSEPORT, which lets a second server bind the same port
-    // and silently share its traffic; a port in use must be an error instead.
-    server_.set_socket_options([](socket_t sock) {
-      int yes = 1;
-      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof(yes));
-    });
-    server_.new_task_queue = [this] {
-      return new BoundedTaskQueue(options_.threads, options_.max_queued, &stopping_);  // httplib owns it
-    };
-    auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
-    server_.Get(".*", handler);
-    server_.Post(".*", handler);
-    auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
-      Reply r = ErrorReply(405, "method_not_allowed", "method " + req.method + " is not served (GET or POST)");
-      res.status = r.status;
-      res.set_content(r.body, r.content_type);
-    };
-    server_.Put(".*", not_allowed);
-    server_.Delete(".*", not_allowed);
-    server_.Patch(".*", not_allowed);
-    server_.Options(".*", not_allowed);
-    // Errors httplib answers itself (413, malformed requests): give them a JSON body too.
-    server_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-      if (!res.body.empty()) return;
-      int code = res.status >= 400 ? res.status : 500;
-      Reply r = ErrorReply(code, ErrorName(code), "HTTP " + std::to_string(code) + " (" + ErrorName(code) + ")");
-      res.set_content(r.body, r.content_type);
-    });
-    server_.set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-      std::string what = "unknown exception";
-      try {
-        if (ep) std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
-      log_->error("http: exception while serving a request: {}", what);
-      Reply r = ErrorReply(500, "internal", what);
-      res.status = 500;
-      res.set_content(r.body, r.content_type);
-    });
-
-    if (options_.port == 0) {
-      int port = server_.bind_to_any_port(options_.host);
-      if (port <= 0) return Status::Unavailable("http server: cannot bind " + options_.host + " (any port)");
-      port_ = port;
-    } else {
-      if (!server_.bind_to_port(options_.host, options_.port)) {
-        return Status::Unavailable("http server: cannot bind " + options_.host + ":" + std::to_string(options_.port) +
-                                   " (in use, or not a local address)");
-      }
-      port_ = options_.port;
-    }
-    listener_ = std::thread([this] { server_.listen_after_bind(); });
-    // httplib's stop() does nothing until the listen loop has marked itself running, so a Stop()
-    // right after Start() would leave the loop blocked in accept(): wait for it.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!server_.is_running()) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        server_.stop();
-        listener_.detach();
-        return Status::Internal("http server: the listen loop did not start");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    AO_ASSIGN_OR_RETURN(
+        loop_, ConnectionLoop::Start(
+                   options_, [this](const HttpRequest& req) { return Handle(req); },
+                   [](int status, const std::string& message) { return ErrorReply(status, ErrorName(status), message); }));
     running_ = true;
     log_->info("http server listening on {}", Url());
     return Status::OK();
@@ -302,40 +168,41 @@ class HttpServer::Impl {
   void Stop() {
     std::lock_guard<std::mutex> lock(stop_mu_);
     if (!running_) return;
-    stopping_ = true;
-    server_.stop();
-    if (listener_.joinable()) listener_.join();
+    loop_->Stop();
     running_ = false;
     log_->info("http server on {} stopped", Url());
   }
 
   std::string Url() const {
     std::string host = options_.host.find(':') != std::string::npos ? "[" + options_.host + "]" : options_.host;
-    return "http://" + host + ":" + std::to_string(port_);
+    return "http://" + host + ":" + std::to_string(port());
   }
 
   const HttpServerOptions& options() const { return options_; }
-  int port() const { return port_; }
+  int port() const { return loop_ ? loop_->port() : 0; }
   bool running() const {
     std::lock_guard<std::mutex> lock(stop_mu_);
     return running_;
   }
 
  private:
-  void Handle(const httplib::Request& req, httplib::Response& res) {
+  HttpResponse Handle(const HttpRequest& req) {
     auto start = std::chrono::steady_clock::now();
-    Reply reply = Serve(req);
-    res.status = reply.status;
-    if (!reply.location.empty()) res.set_header("Location", reply.location);
-    res.set_content(std::move(reply.body), reply.content_type);
+    HttpResponse reply;
+    if (req.method == "GET" || req.method == "POST") {
+      reply = Serve(req);
+    } else {
+      reply = ErrorReply(405, "method_not_allowed", "method " + req.method + " is not served (GET or POST)");
+    }
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
-    log_->debug("{} {} -> {} ({} us)", req.method, req.target, res.status, us);
+    log_->debug("{} {} -> {} ({} us)", req.method, req.target, reply.status, us);
+    return reply;
   }
 
-  Reply Serve(const httplib::Request& req) {
+  HttpResponse Serve(const HttpRequest& req) {
     Message params;
     if (!req.body.empty()) {
-      std::string type = req.get_header_value("Content-Type");
+      std::string type(req.Header("content-type"));
       if (IsJsonType(type) || (type.empty() && req.body.front() == '{')) {
         Result<Message> fields = DecodeJsonMessage(req.body);
         if (!fields.ok()) return ErrorReply(400, "bad_request", "request body: " + fields.status().message());
@@ -349,8 +216,8 @@ class HttpServer::Impl {
       }
     }
     params.Set("method", Value(req.method));
-    if (req.has_header("Accept") && !params.Contains("accept")) {
-      params.Set("accept", Value(req.get_header_value("Accept")));
+    if (req.HasHeader("accept") && !params.Contains("accept")) {
+      params.Set("accept", Value(std::string(req.Header("accept"))));
     }
     ResolveOptions opts = node_.DefaultResolveOptions();
     // Responses drop private keys, so the HashPath would be computed and thrown away.
@@ -361,10 +228,7 @@ class HttpServer::Impl {
   Node& node_;
   const HttpServerOptions options_;
   std::shared_ptr<spdlog::logger> log_;
-  httplib::Server server_;
-  std::thread listener_;
-  std::atomic<bool> stopping_{false};
-  int port_ = 0;
+  std::unique_ptr<ConnectionLoop> loop_;
   mutable std::mutex stop_mu_;  // serialises Stop(); guards running_
   bool running_ = false;
 };

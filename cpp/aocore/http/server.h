@@ -15,15 +15,21 @@
 // 500 only for internal errors. Error bodies are JSON
 // {"status": code, "error": short-name, "message": text[, "details": value]}.
 //
-// Limits (HttpServerOptions): the request body size, socket read/write timeouts (a slow client
-// holds one connection thread for at most that long per read), the keep-alive idle time and
-// count, and a fixed pool of connection threads with a bounded queue of accepted connections;
-// when the queue is full the accept loop waits (the kernel backlog absorbs the burst), so the
-// node never runs more than `threads` requests at once. The per-request deadline is the node's
-// `request_timeout_ms`, which bounds every wait inside a resolution (scheduler confirmations,
-// worker computations): a request that exceeds it ends with 504.
+// Limits (HttpServerOptions), enforced by the transport (connection_loop.h): one connection loop
+// thread owns every socket and reads requests with poll() (request_parser.h); a fixed pool of `threads` workers only ever sees complete
+// requests, so the node never runs more than `threads` requests at once and a slow or idle
+// client holds no worker. A request (headers and body) must arrive whole within
+// `read_timeout_ms` of its first byte (else 408, and the connection closes); an idle kept-alive
+// connection closes after `keep_alive_timeout_ms`; a body larger than `max_body_bytes`, declared
+// or chunked, is refused with 413 as soon as it passes the limit, without reading the rest; a
+// response not taken by the client within `write_timeout_ms` is dropped with its connection.
+// At most `max_connections` connections are open (beyond, new ones wait in the kernel's listen
+// backlog) and at most `max_queued` complete requests wait for a worker (beyond: 503). The
+// per-request deadline inside the node is its `request_timeout_ms`, which bounds every wait
+// inside a resolution (scheduler confirmations, worker computations): 504.
 //
-// Built on cpp-httplib (Debian libcpp-httplib-dev): see docs/http.md for why.
+// Plain POSIX sockets (cpp-httplib, used before, gives each connection a thread for its whole
+// life; see connection_loop.h).
 //
 // Thread-safety: Start/Stop/accessors may be called from any thread; Stop is idempotent and
 // waits for requests in flight. The Node must outlive the server.
@@ -42,13 +48,14 @@ class Node;
 struct HttpServerOptions {
   std::string host = "127.0.0.1";         // loopback unless told otherwise
   int port = 10000;                       // 0: any free port (see HttpServer::port())
-  size_t max_body_bytes = 16 << 20;       // larger bodies: 413
-  int64_t read_timeout_ms = 5000;         // per socket read
-  int64_t write_timeout_ms = 5000;        // per socket write
+  size_t max_body_bytes = 16 << 20;       // larger bodies (declared or chunked): 413
+  int64_t read_timeout_ms = 5000;         // a whole request, from its first byte: else 408
+  int64_t write_timeout_ms = 5000;        // a whole response
   int64_t keep_alive_timeout_ms = 2000;   // idle time before a kept-alive connection closes
   int keep_alive_max_count = 100;         // requests per connection
-  int threads = 16;                       // connections served at once
-  int max_queued = 256;                   // accepted connections waiting for a thread
+  int threads = 16;                       // requests served at once
+  int max_queued = 256;                   // complete requests waiting for a thread; beyond: 503
+  int max_connections = 1024;             // open connections; beyond, the kernel backlog waits
 };
 
 class HttpServer {

@@ -91,17 +91,20 @@ Result<Value> TypedValue(std::string_view type, std::string_view raw) {
   return Status::InvalidArgument("unsupported key type '+" + std::string(type) + "'");
 }
 
+// "2.key": a key scoped to the N-th message of a path (hb_singleton), not supported here.
+bool IsNScoped(std::string_view name) {
+  size_t dot = name.find('.');
+  return dot != std::string_view::npos && dot > 0 &&
+         name.substr(0, dot).find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 // Applies a "+type" suffix of `key` (also " type": some encoders turn '+' into a space) to
 // `value`, and sets the normalised key in `out`.
 Status SetTyped(std::string_view key, std::optional<std::string> value, Message& out) {
   size_t plus = key.find_first_of("+ ");
   std::string_view name = key.substr(0, plus);
   if (name.empty()) return Status::InvalidArgument("empty key in path request");
-  size_t dot = name.find('.');
-  if (dot != std::string_view::npos && dot > 0 &&
-      name.substr(0, dot).find_first_not_of("0123456789") == std::string_view::npos) {
-    return Status::InvalidArgument("N-scoped keys ('" + std::string(name) + "') are not supported");
-  }
+  if (IsNScoped(name)) return Status::InvalidArgument("N-scoped keys ('" + std::string(name) + "') are not supported");
   AO_ASSIGN_OR_RETURN(std::string normal, NormalizeKey(name));
   Value v;
   if (!value) {
@@ -159,6 +162,7 @@ Result<Part> ParsePart(const std::string& segment) {
   }
   size_t sep = FindAware(segment, "&~+ =");
   std::string key = segment.substr(0, sep);
+  if (IsNScoped(key)) return Status::InvalidArgument("N-scoped keys ('" + key + "') are not supported");
   if (!key.empty()) part.msg.Set("path", Value(Bytes(key)));
   if (sep == std::string::npos) return part;
   std::string_view rest = std::string_view(segment).substr(sep);

@@ -106,6 +106,16 @@ TEST(PathRequest, MalformedPathsAreInvalidArguments) {
   EXPECT_TRUE(ParsePathRequest("/~").status().IsInvalidArgument());
 }
 
+// docs/http.md: N-scoped keys are a 400 wherever they appear, also as a path segment (issue 18).
+TEST(PathRequest, NScopedKeysAreRefusedAsSegmentsToo) {
+  Status s = ParsePathRequest("/a/2.key").status();
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("N-scoped"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(ParsePathRequest("/a/2.key~message@1.0").status().IsInvalidArgument());
+  EXPECT_TRUE(ParsePathRequest("/a/b&2.k=1").status().IsInvalidArgument());
+  EXPECT_TRUE(ParsePathRequest("/a/b.2").ok());  // a dot after a non-number is a plain key
+}
+
 TEST(PathRequest, EmptySegmentsAreDropped) {
   Result<std::vector<ResolveStep>> steps = ParsePathRequest("//a///b/");
   ASSERT_OK(steps);

@@ -266,3 +266,37 @@ def test_a_request_that_does_not_arrive_whole_in_time_gets_408():
                 except socket.timeout:
                     pass
             assert reply.startswith(b"HTTP/1.1 408"), reply
+
+
+# --- also: documented behaviour -------------------------------------------------------------------
+
+def test_call_returns_status_and_value_for_every_status():
+    with aocore.Node() as node:
+        assert node.call({"a": 1}, "a") == ("ok", 1)
+        status, value = node.call({"a": 1}, "missing")
+        assert status != "ok"
+        # A C++ device failure under the default error_strategy "throw": an error Status in the
+        # core, returned as the ("error", ...) result rather than raised.
+        status, value = node.call({"device": "no-such-device@1.0"}, "x")
+        assert status == "error" and value["error"] == "InvalidArgument" and "no-such-device" in value["message"]
+        status, value = node.call_many([{"device": "no-such-device@1.0"}, "x"])
+        assert status == "error"
+        with pytest.raises(aocore.Error):
+            node.resolve({"device": "no-such-device@1.0"}, "x")
+    with pytest.raises(aocore.ClosedError):
+        node.call({"a": 1}, "a")
+
+
+def test_n_scoped_segments_and_other_methods_over_http():
+    import http.client
+    with aocore.Node() as node, node.serve(port=0) as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        conn.request("GET", "/~meta@1.0/2.key")
+        res = conn.getresponse()
+        assert res.status == 400 and b"N-scoped" in res.read()
+        for method in ("HEAD", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "BREW"):
+            conn.request(method, "/~meta@1.0/info")
+            res = conn.getresponse()
+            res.read()
+            assert res.status == 405, method
+        conn.close()

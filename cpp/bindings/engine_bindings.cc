@@ -161,15 +161,15 @@ void InitEngine(py::module_& m) {
       },
       py::arg("base"), py::arg("key"), "hb_ao:remove: base without `key` (exact match, as message@1.0 does).");
 
-  auto many = [](Node& n, py::iterable steps, py::dict kw) {
+  auto many_result = [](Node& n, py::iterable steps, py::dict kw) {
     std::vector<ResolveStep> parsed;
     for (py::handle s : steps) parsed.push_back(StepFromPy(s));
     ResolveOptions opts = ResolveOptionsFromPy(n, kw);
-    Result<ResolveResult> r = [&] {
-      py::gil_scoped_release release;
-      return n.ResolveMany(parsed, opts);
-    }();
-    return UnwrapResolve(std::move(r));
+    py::gil_scoped_release release;
+    return n.ResolveMany(parsed, opts);
+  };
+  auto many = [many_result](Node& n, py::iterable steps, py::dict kw) {
+    return UnwrapResolve(many_result(n, steps, kw));
   };
   method(
       "resolve_many",
@@ -184,10 +184,7 @@ void InitEngine(py::module_& m) {
       "other status raises ResolveError, as resolve does.");
   method(
       "call_many",
-      [many](Node& n, py::iterable steps, py::kwargs kw) {
-        ResolveResult r = many(n, steps, kw);
-        return py::make_tuple(r.status, ValueToPy(r.value));
-      },
+      [many_result](Node& n, py::iterable steps, py::kwargs kw) { return CallTuple(many_result(n, steps, kw)); },
       py::arg("steps"), "Like resolve_many, but returns (status, value) for every status.");
 
   method(

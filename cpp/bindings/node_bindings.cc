@@ -82,19 +82,31 @@ std::unique_ptr<Node> OpenNode(py::object store, py::object wallet, py::dict opt
   return Unwrap(std::move(node));
 }
 
-ResolveResult RunResolve(Node& node, py::object base, py::object request, py::dict kwargs) {
+Result<ResolveResult> ResolveFromPy(Node& node, py::object base, py::object request, py::dict kwargs) {
   Value b = BaseValueFromPy(node, base);
   Value r = RequestValueFromPy(request);
   ResolveOptions opts = ResolveOptionsFromPy(node, kwargs);
-  Result<ResolveResult> result = [&] {
-    py::gil_scoped_release release;
-    return node.Resolve(b, r, opts);
-  }();
+  py::gil_scoped_release release;
+  return node.Resolve(b, r, opts);
+}
+
+ResolveResult RunResolve(Node& node, py::object base, py::object request, py::dict kwargs) {
+  Result<ResolveResult> result = ResolveFromPy(node, base, request, kwargs);
   if (!result.ok()) ThrowResolveStatus(result.status());
   return std::move(result).value();
 }
 
 }  // namespace
+
+py::tuple CallTuple(Result<ResolveResult> result) {
+  if (!result.ok()) {
+    if (result.status().IsClosed()) ThrowResolveStatus(result.status());
+    Message error{{"error", Value(std::string(result.status().CodeName()))},
+                  {"message", Value(result.status().message())}};
+    return py::make_tuple(std::string(kStatusError), ValueToPy(Value(std::move(error))));
+  }
+  return py::make_tuple(result->status, ValueToPy(result->value));
+}
 
 Value RequestValueFromPy(py::handle request) {
   if (py::isinstance<py::str>(request) || py::isinstance<py::list>(request)) return ValueFromPy(request, "path");
@@ -225,8 +237,7 @@ void InitNode(py::module_& m) {
       .def(
           "call",
           [](Node& n, py::object base, py::object request, py::kwargs opts) {
-            ResolveResult r = RunResolve(n, base, request, opts);
-            return py::make_tuple(r.status, ValueToPy(r.value));
+            return CallTuple(ResolveFromPy(n, base, request, opts));
           },
           py::arg("base"), py::arg("request"),
           "Like resolve, but returns (status, value) for every status instead of raising.")

@@ -26,6 +26,11 @@ Value BaseValueFromPy(Node& node, py::handle base);
 ResolveOptions ResolveOptionsFromPy(const Node& node, py::dict kwargs);
 // A one-line description of a non-ok result, for the exception message.
 std::string DescribeResult(const ResolveResult& r);
+// node.call / call_many: (status, value) for every status. A resolution that fails with an
+// error Status (a device failure under error_strategy "throw", an unknown device, a timeout, a
+// depth limit) is the ("error", {"error": <status code>, "message": text}) result; only a
+// closed node raises (ClosedError), since there is no resolution to report on.
+py::tuple CallTuple(Result<ResolveResult> result);
 // True when `obj` is the "no default given" sentinel (aocore._core._MISSING).
 bool IsMissing(py::handle obj);
 py::object Missing();

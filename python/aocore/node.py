@@ -51,10 +51,11 @@ class Node(_core._Node):
         the running server: ``.url``, ``.port`` (the chosen one for ``port=0``), ``.stop()``; it
         is also a context manager. Bound to loopback unless ``host`` says otherwise.
 
-        ``limits``: ``max_body_bytes`` (16 MiB), ``read_timeout_ms``/``write_timeout_ms``
-        (5000), ``keep_alive_timeout_ms`` (2000), ``keep_alive_max_count`` (100), ``threads``
-        (16 requests at once), ``max_queued`` (256 waiting connections). Closing the node stops
-        its servers first.
+        ``limits``: ``max_body_bytes`` (16 MiB, chunked bodies too), ``read_timeout_ms`` (5000,
+        for a whole request), ``write_timeout_ms`` (5000), ``keep_alive_timeout_ms`` (2000),
+        ``keep_alive_max_count`` (100), ``threads`` (16 requests at once), ``max_queued`` (256
+        complete requests waiting), ``max_connections`` (1024 open). Closing the node stops its
+        servers first.
         """
         server = self._serve(host, port, **limits)
         self._servers.add(server)

@@ -36,13 +36,6 @@ bool ListsToken(std::string_view value, std::string_view token) {
   return false;
 }
 
-// Compacts consumed bytes away once they dominate the buffer (amortised O(n)).
-void Compact(std::string& buf, size_t& pos) {
-  if (pos > 0 && pos >= buf.size() / 2) {
-    buf.erase(0, pos);
-    pos = 0;
-  }
-}
 
 }  // namespace
 
@@ -55,6 +48,15 @@ std::string_view HttpRequest::Header(std::string_view name) const {
 
 bool HttpRequest::HasHeader(std::string_view name) const {
   return std::any_of(headers.begin(), headers.end(), [&](const auto& h) { return h.first == name; });
+}
+
+void RequestParser::Compact() {
+  // Consumed bytes are dropped once they dominate the buffer (amortised O(n)).
+  if (pos_ > 0 && pos_ >= buf_.size() / 2) {
+    buf_.erase(0, pos_);
+    head_scanned_ = head_scanned_ > pos_ ? head_scanned_ - pos_ : 0;
+    pos_ = 0;
+  }
 }
 
 RequestParser::State RequestParser::Fail(int status, std::string message) {
@@ -83,8 +85,12 @@ bool RequestParser::NextLine(std::string_view* line) {
 RequestParser::State RequestParser::ParseHead() {
   // Empty lines before a request line are ignored (RFC 9112 §2.2).
   while (pos_ < buf_.size() && (buf_[pos_] == '\r' || buf_[pos_] == '\n')) ++pos_;
-  size_t end = buf_.find("\n\r\n", pos_);
-  size_t end_lf = buf_.find("\n\n", pos_);
+  // Only bytes not scanned before are searched (a client sending one byte at a time must not
+  // make each read rescan the whole header section).
+  const size_t from = std::max(pos_, head_scanned_ > 2 ? head_scanned_ - 2 : 0);
+  size_t end = buf_.find("\n\r\n", from);
+  size_t end_lf = buf_.find("\n\n", from);
+  head_scanned_ = buf_.size();
   size_t head_end = std::min(end == std::string::npos ? end : end + 3, end_lf == std::string::npos ? end_lf : end_lf + 2);
   if (head_end == std::string::npos) {
     if (buf_.size() - pos_ > limits_.max_header_bytes) {
@@ -186,7 +192,7 @@ RequestParser::State RequestParser::Parse() {
         State s = ParseHead();
         if (s == State::kError) return s;
         if (phase_ == Phase::kHead) {
-          Compact(buf_, pos_);
+          Compact();
           return state_ = s;
         }
         break;
@@ -196,7 +202,7 @@ RequestParser::State RequestParser::Parse() {
         request_.body.append(buf_, pos_, take);
         pos_ += take;
         if (request_.body.size() < content_length_) {
-          Compact(buf_, pos_);
+          Compact();
           return state_ = State::kPartial;
         }
         phase_ = Phase::kDone;
@@ -206,7 +212,7 @@ RequestParser::State RequestParser::Parse() {
         std::string_view line;
         if (!NextLine(&line)) {
           if (buf_.size() - pos_ > 1024) return Fail(400, "chunk size line too long");
-          Compact(buf_, pos_);
+          Compact();
           return state_ = State::kPartial;
         }
         std::string_view digits = line.substr(0, line.find(';'));
@@ -227,7 +233,7 @@ RequestParser::State RequestParser::Parse() {
         pos_ += take;
         chunk_left_ -= take;
         if (chunk_left_ > 0) {
-          Compact(buf_, pos_);
+          Compact();
           return state_ = State::kPartial;
         }
         phase_ = Phase::kChunkDataEnd;
@@ -248,7 +254,7 @@ RequestParser::State RequestParser::Parse() {
         std::string_view line;
         if (!NextLine(&line)) {
           if (buf_.size() - pos_ > limits_.max_header_bytes) return Fail(431, "trailer section too large");
-          Compact(buf_, pos_);
+          Compact();
           return state_ = State::kPartial;
         }
         if (line.empty()) {
@@ -271,7 +277,8 @@ HttpRequest RequestParser::TakeRequest() {
   content_length_ = 0;
   chunk_left_ = 0;
   trailer_lines_ = 0;
-  Compact(buf_, pos_);
+  head_scanned_ = 0;
+  Compact();
   state_ = pos_ < buf_.size() ? State::kPartial : State::kIdle;
   return out;
 }

@@ -73,6 +73,7 @@ class RequestParser {
   State StartBody();
   // One line ending in LF (CR before it dropped) from buf_ at pos_, or false when incomplete.
   bool NextLine(std::string_view* line);
+  void Compact();
 
   RequestLimits limits_;
   std::string buf_;
@@ -83,6 +84,7 @@ class RequestParser {
   size_t content_length_ = 0;
   size_t chunk_left_ = 0;
   size_t trailer_lines_ = 0;
+  size_t head_scanned_ = 0;  // buf_ offset up to which the header terminator was searched
   int error_status_ = 0;
   std::string error_message_;
 };

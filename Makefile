@@ -71,6 +71,7 @@ fuzz-build: .stamps/system .stamps/fuzz-system
 	cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
 	    -DCMAKE_CXX_COMPILER=clang++-14 -DAOCORE_FUZZ=ON -DAOCORE_BUILD_PYTHON=OFF \
 	    $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
+	cmake --build build/fuzz --target aocore_fuzz_decoders
 	cmake --build build/fuzz --target aocore_fuzzers
 
 .stamps/fuzz-system: tools/ensure-system-deps.sh

@@ -59,13 +59,14 @@ std::string HeaderValue(std::string_view v) {
   return out;
 }
 
-std::string Serialize(const HttpResponse& reply, bool close) {
+// A response to HEAD carries the headers of the response it stands for, but no body.
+std::string Serialize(const HttpResponse& reply, bool close, bool head = false) {
   std::string out = "HTTP/1.1 " + std::to_string(reply.status) + " " + ReasonPhrase(reply.status) + "\r\n";
   out += "Content-Type: " + HeaderValue(reply.content_type) + "\r\n";
   out += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n";
   if (!reply.location.empty()) out += "Location: " + HeaderValue(reply.location) + "\r\n";
   out += close ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n";
-  out += reply.body;
+  if (!head) out += reply.body;
   return out;
 }
 
@@ -215,7 +216,7 @@ class ConnectionLoop::Impl {
       }
       {
         std::lock_guard<std::mutex> lock(mu_);
-        done_.push_back(Done{job.connection, Serialize(reply, job.close), job.close});
+        done_.push_back(Done{job.connection, Serialize(reply, job.close, job.request.method == "HEAD"), job.close});
       }
       Wake();
     }

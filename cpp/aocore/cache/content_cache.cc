@@ -101,20 +101,6 @@ Result<std::string> ContentCache::AddMessage(const Message& message, WriteBatch*
   if (depth > kMaxDepth) {
     return Status::InvalidArgument("message nesting deeper than " + std::to_string(kMaxDepth));
   }
-  // A commitment's key claims an ID; it becomes a storage address only when the commitment
-  // verifies (the HMAC ID recomputed, the signature checked). Otherwise a message carrying a
-  // fake commitment keyed by another message's ID would be stored under that ID, and, links
-  // being first-writer-wins, the legitimate message written later would read back as it.
-  // A message with a commitment that does not verify is addressed by its content ID instead.
-  const Message* commitments = message.FindMessage("commitments");
-  std::vector<std::string> verified;
-  bool all_verified = true;
-  if (commitments != nullptr && !commitments->empty()) {
-    verified = verified_(message);
-    all_verified = verified.size() == commitments->size();
-  }
-  AO_ASSIGN_OR_RETURN(std::string id, all_verified ? id_function_(message) : UncommittedId(message));
-  AO_RETURN_IF_ERROR(CheckSegment("message ID", id));
   // The group's address is a Merkle hash over its (key, value address) pairs, so two messages
   // share a group only when they are equal field for field. A message ID cannot address
   // content: the httpsig encoding leaves out `signature`, so every RSA
@@ -138,6 +124,30 @@ Result<std::string> ContentCache::AddMessage(const Message& message, WriteBatch*
     batch->MakeGroup(group);
     for (const auto& [key, address] : fields) batch->MakeLink(address, group + "/" + key);
   }
+  // A commitment's key claims an ID; it becomes a storage address only when the commitment
+  // verifies (the HMAC ID recomputed, the signature checked). Otherwise a message carrying a
+  // fake commitment keyed by another message's ID would be stored under that ID, and, links
+  // being first-writer-wins, the legitimate message written later would read back as it.
+  // A message with a commitment that does not verify is addressed by its content ID instead.
+  // A group already stored was written with its links, so a claim that already leads to this
+  // very group was verified then (the same content is not verified again on every write).
+  const Message* commitments = message.FindMessage("commitments");
+  std::vector<std::string> verified;
+  bool all_verified = true;
+  if (commitments != nullptr && !commitments->empty()) {
+    if (existing == NodeType::kComposite) {
+      for (const auto& [claimed, unused] : *commitments) {
+        if (!CheckSegment("commitment ID", claimed).ok()) continue;  // only an ID, never a path
+        Result<std::string> target = store_.Resolve(claimed);
+        if (target.ok() && *target == group) verified.push_back(claimed);
+      }
+    } else {
+      verified = verified_(message);
+    }
+    all_verified = verified.size() == commitments->size();
+  }
+  AO_ASSIGN_OR_RETURN(std::string id, all_verified ? id_function_(message) : UncommittedId(message));
+  AO_RETURN_IF_ERROR(CheckSegment("message ID", id));
   // Readable by its ID and by every commitment ID (hb_cache: AltIDs, at every level). These
   // links are first-writer-wins: two messages with one ID (they differ only in fields the ID
   // leaves out) keep the first one under that ID; each is always reachable by its group.

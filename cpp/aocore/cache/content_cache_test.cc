@@ -550,3 +550,33 @@ TEST(ContentCacheRealIds, ACopiedSignatureCannotSquatTheSignedMessagesId) {
 
 }  // namespace
 }  // namespace ao
+
+namespace ao {
+namespace {
+
+// Writing a stored message again does not verify it again, and still gives its ID; a squatter
+// whose content is already stored gains nothing by being written twice.
+TEST(ContentCacheRealIds, RewritingAStoredMessageKeepsItsVerifiedAddresses) {
+  auto store = MemoryStore::Create();
+  int checks = 0;
+  ContentCache cache(
+      *store, [](const Message& m) { return MessageId(m); },
+      [&checks](const Message& m) {
+        ++checks;
+        return VerifiedCommitments(m);
+      });
+  Message signed_msg = *Commit(Message{{"data", "legitimate"}}, testing::SharedTestWallet());
+  const std::string id = *MessageId(signed_msg);
+  ASSERT_EQ(*cache.Write(signed_msg), id);
+  ASSERT_EQ(*cache.Write(signed_msg), id);
+  EXPECT_EQ(checks, 1);
+  Message squatter{{"data", "attacker"},
+                   {"commitments", Message{{id, Message{{"alg", "hmac-sha256"}}}}}};
+  const std::string squatter_id = *cache.Write(squatter);
+  EXPECT_EQ(*cache.Write(squatter), squatter_id);
+  EXPECT_NE(squatter_id, id);
+  EXPECT_EQ(*cache.ReadMessage(id)->FindBinary("data"), "legitimate");
+}
+
+}  // namespace
+}  // namespace ao

@@ -93,6 +93,9 @@ def corpus(module_id: str) -> tuple[str, list[str]]:
         'Big = string.rep("y", 24 * 1024 * 1024) return #Big',
         'Big = nil collectgarbage() return "A\\255\\254B"',
         'for i = 1, 50 do print("line " .. i) end return math.random(1, 1000)',
+        # week numbers of the glue's strftime, around year boundaries
+        'local out = {} for _, t in ipairs({0, 1609459200, 1735516800, 1704067200, 951782400}) do '
+        'out[#out + 1] = os.date("!%U %W %V %G %g %j", t) end return table.concat(out, "|")',
     ]
     msgs = [cu_msg(0, id=PID, frm=OWNER, tags=process_tags(module_id), data="")]
     for i, code in enumerate(evals, start=1):
@@ -138,6 +141,7 @@ def test_corpus_matches_ao_loader_step_by_step(ao_loader, tmp_path, module_id):
     assert results[7]["Output"]["data"].endswith("recovered 1")  # aos2_0_4_32 adds a nonce warning
     assert results[11]["Spawns"], "the spawn step produced no Spawns"
     assert "\ufffd" in results[15]["Output"]["data"]
+    assert results[17]["Output"]["data"].startswith("00 00 01 1970 70 001|00 00 53 2020 20 001|")
 
 
 def test_dict_results_equal_ao_loader_results(ao_loader, tmp_path):

@@ -1,7 +1,7 @@
 // A port of the JS strftime in emscripten's glue (the one ao-loader runs for the module's
 // `strftime` import), so os.date gives the CU's strings: its own %c, %x, %X expansions, its
-// two-pass replacement, and its C-locale names. %g %G %U %V %W are not ported yet and stay
-// literal (the CU would expand them); docs/aos.md lists this.
+// two-pass replacement, its C-locale names and its week numbers (%U %V %W %g %G, quirks
+// included). Time zone: UTC, as the rest of aocore's host.
 //
 // Thread-safety: pure function, safe from any thread.
 #pragma once

@@ -37,5 +37,15 @@ TEST(JsStrftimeTest, SundayIsSevenForPercentU) {
   EXPECT_EQ(JsStrftime("%u %w %a", tm), "7 0 Sun");
 }
 
+TEST(JsStrftimeTest, WeekNumbersAndWeekBasedYear) {
+  // 2021-01-01, a Friday, day 0: ISO week 53 of 2020; 2024-12-30, a Monday: ISO week 1 of 2025.
+  JsTm jan1;
+  jan1.year = 121, jan1.mon = 0, jan1.mday = 1, jan1.wday = 5, jan1.yday = 0;
+  EXPECT_EQ(JsStrftime("%U %W %V %G %g", jan1), "00 00 53 2020 20");
+  JsTm dec30;
+  dec30.year = 124, dec30.mon = 11, dec30.mday = 30, dec30.wday = 1, dec30.yday = 364;
+  EXPECT_EQ(JsStrftime("%U %W %V %G %g", dec30), "52 53 01 2025 25");
+}
+
 }  // namespace
 }  // namespace ao::wasm

@@ -43,6 +43,7 @@ Result<std::unique_ptr<AoInstance>> AoInstance::Create(std::shared_ptr<const AoM
 }
 
 Status AoInstance::Start() {
+  broken_ = true;  // until this start completes
   instance_.reset();
   linker_.reset();
   host_.reset();
@@ -71,6 +72,7 @@ Status AoInstance::Start() {
     uint8_t* dst = host_->guest().At(cx, 0, image.size());
     std::memcpy(dst, image.data(), image.size());
   }
+  broken_ = false;
   return Status::OK();
 }
 
@@ -84,25 +86,24 @@ Result<HandleOutcome> AoInstance::Handle(std::string_view msg, std::string_view 
   if (fault.kind == HostFault::Kind::kComputeLimit) {
     fault.message = "compute limit exceeded (" + std::to_string(options_.compute_limit) + " fuel units)";
   }
-  if (Status s = Start(); !s.ok()) {
-    broken_ = true;
-    return s;
-  }
+  AO_RETURN_IF_ERROR(Start());
   return HandleOutcome{"", std::move(fault)};
 }
 
 std::string_view AoInstance::MemoryView() {
+  if (broken_) return {};  // the rebuild after a trap failed: there is no memory to show
   auto span = host_->guest().memory().data(store_->context());
   return std::string_view(reinterpret_cast<const char*>(span.data()), span.size());
 }
 
 std::string AoInstance::Memory() { return std::string(MemoryView()); }
 
-int64_t AoInstance::clock() const { return host_->clock(); }
+int64_t AoInstance::clock() const { return broken_ ? options_.clock : host_->clock(); }
 
-uint64_t AoInstance::stdout_bytes() const { return host_->stdout_bytes(); }
+uint64_t AoInstance::stdout_bytes() const { return broken_ ? 0 : host_->stdout_bytes(); }
 
 void AoInstance::Checkpoint() {
+  if (broken_) return;
   options_.memory = Memory();
   options_.clock = host_->clock();
 }

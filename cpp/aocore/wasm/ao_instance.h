@@ -41,7 +41,8 @@ class AoInstance {
   // trap (it is then unusable: kClosed on later calls).
   Result<HandleOutcome> Handle(std::string_view msg, std::string_view env);
 
-  // A copy of the linear memory, and a view of it valid until the next call.
+  // A copy of the linear memory, and a view of it valid until the next call (empty once the
+  // instance is unusable).
   std::string Memory();
   std::string_view MemoryView();
   // The next Date.now counter value (give it to InstanceOptions::clock with Memory()).
@@ -63,7 +64,7 @@ class AoInstance {
   std::unique_ptr<EmscriptenHost> host_;
   std::unique_ptr<wasmtime::Linker> linker_;
   std::optional<wasmtime::Instance> instance_;
-  bool broken_ = false;
+  bool broken_ = true;  // set until Start() completes, and after a failed rebuild
 };
 
 }  // namespace ao::wasm

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -137,3 +140,18 @@ def test_weavedrive_data_read_is_a_clear_error(aos2_0_6):
     result = inst.handle(eval_msg(4, f"return tostring(io.open('/data/{'A' * 43}'))"), EXPECTED["env"])
     assert "WeaveDrive" in result["Error"] and "unsupported" in result["Error"]
     check_step(inst, 0)  # no checkpoint taken: back to the fresh boot, which replays step 0 exactly
+
+
+def test_a_second_process_loads_the_compiled_module_from_the_disk_cache(tmp_path):
+    # Two fresh interpreters sharing one cache folder: the first compiles and serialises, the
+    # second deserialises and compiles nothing.
+    script = ("import json, sys, aocore\n"
+              "aocore.AOModule(open(sys.argv[1], 'rb').read(), aocore.aos.FORMAT_WASM32)\n"
+              "print(json.dumps(aocore._core._wasm_compile_stats()))\n")
+    env = {**os.environ, "AOCORE_CACHE_DIR": str(tmp_path)}
+    wasm = str(aos.module_path("aos2_0_4_32"))
+    runs = [json.loads(subprocess.run([sys.executable, "-c", script, wasm], env=env, check=True,
+                                      capture_output=True, text=True).stdout) for _ in range(2)]
+    assert runs[0] == {"compiled": 1, "loaded_from_disk": 0, "from_memory": 0}
+    assert runs[1] == {"compiled": 0, "loaded_from_disk": 1, "from_memory": 0}
+    assert len(list((tmp_path / "compiled").glob("*.cwasm"))) == 1

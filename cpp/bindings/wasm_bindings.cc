@@ -37,6 +37,15 @@ const char* FaultKindName(wasm::HostFault::Kind kind) {
 }  // namespace
 
 void InitWasm(py::module_& m) {
+  // How this process's module compiles were satisfied (docs/aos.md "compiled-module cache").
+  m.def("_wasm_compile_stats", [] {
+    wasm::WasmRuntime::Stats stats = wasm::WasmRuntime::Default().stats();
+    py::dict d;
+    d["compiled"] = stats.compiled;
+    d["loaded_from_disk"] = stats.loaded_from_disk;
+    d["from_memory"] = stats.from_memory;
+    return d;
+  });
   py::class_<wasm::AoModule, std::shared_ptr<wasm::AoModule>>(m, "_AOModule")
       .def(py::init([](py::bytes wasm_bytes, const std::string& format, std::optional<std::string> cache_dir) {
              std::string wasm = wasm_bytes;

@@ -103,13 +103,18 @@ def generate_conf_h(template: str, symbols: set[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def pip_command() -> list[str]:
-    """This interpreter's pip, else the first python3 with pip on PATH (pip's isolated build
-    environments, where CMake may run this script, have no pip of their own)."""
-    candidates = [sys.executable] + [p for p in (shutil.which("python3"), shutil.which("python")) if p]
-    for python in candidates:
-        if subprocess.run([python, "-m", "pip", "--version"], capture_output=True).returncode == 0:
-            return [python, "-m", "pip"]
+def pip_command() -> tuple[list[str], dict[str, str]]:
+    """A working pip and the environment to run it in. pip's isolated build environments (where
+    CMake runs this script under `pip install .`) hide the interpreter's own site-packages
+    through PYTHONPATH, so each candidate is also tried with those variables removed."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONNOUSERSITE", "PYTHONHOME")}
+    pythons = [sys.executable] + [p for p in (shutil.which("python3"), shutil.which("python")) if p]
+    commands = [[python, "-m", "pip"] for python in pythons]
+    commands += [[p] for p in (shutil.which("pip3"), shutil.which("pip")) if p]
+    for command in commands:
+        for env in (dict(os.environ), clean):
+            if subprocess.run(command + ["--version"], capture_output=True, env=env).returncode == 0:
+                return command, env
     raise SystemExit("aocore: pip is needed to fetch the wasmtime wheel")
 
 
@@ -126,7 +131,8 @@ def fetch_wasmtime() -> Path:
         log(f"downloading wasmtime=={WASMTIME_VERSION} ({wheel_platform}) from PyPI")
         args = ["download", "--quiet", "--no-deps", "--only-binary=:all:", "--platform", wheel_platform,
                 f"wasmtime=={WASMTIME_VERSION}", "-d", tmp]
-        subprocess.run(pip_command() + args, check=True, stdout=sys.stderr)
+        pip, pip_env = pip_command()
+        subprocess.run(pip + args, check=True, stdout=sys.stderr, env=pip_env)
         wheels = list(Path(tmp).glob("wasmtime-*.whl"))
         if len(wheels) != 1:
             raise SystemExit(f"aocore: pip download gave {wheels}")

@@ -21,6 +21,7 @@ endif
 all: test
 
 setup: .stamps/system .stamps/venv build
+	$(PYTHON) tools/fetch_wasm_deps.py all  # Wasmtime + AOS modules (CMake also fetches them)
 
 .stamps/system: tools/ensure-system-deps.sh
 	bash tools/ensure-system-deps.sh

@@ -11,6 +11,7 @@ find_package(nlohmann_json 3 CONFIG REQUIRED)
 # used as given, since they change the library's class layouts.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+include(AocoreWasmtime)
 if(AOCORE_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

@@ -12,6 +12,7 @@ void InitMessage(pybind11::module_& m);
 void InitMessaging(pybind11::module_& m);
 void InitNode(pybind11::module_& m);
 void InitWallet(pybind11::module_& m);
+void InitWasm(pybind11::module_& m);
 }  // namespace ao::py_bindings
 
 PYBIND11_MODULE(_core, m) {
@@ -28,4 +29,5 @@ PYBIND11_MODULE(_core, m) {
   ao::py_bindings::InitEngine(m);  // adds methods to _Node
   ao::py_bindings::InitHttp(m);    // adds methods to _Node
   ao::py_bindings::InitMessaging(m);  // adds Node.monitor
+  ao::py_bindings::InitWasm(m);
 }

@@ -31,12 +31,15 @@ from ._core import (
     verify_hashpath,
 )
 from ._logging import flush_logs
+from .aos import AOInstance, AOModule
 from .node import Node
 from .process import Process
 
 __version__: str = _core.__version__
 
 __all__ = [
+    "AOInstance",
+    "AOModule",
     "As",
     "Atom",
     "ClosedError",

@@ -1,0 +1,70 @@
+// AoInstance: one live instance of an AoModule, the counterpart of the `handle` function that
+// ao-loader returns: Handle(msg, env) runs one message with the CU's JSON strings and returns
+// the module's result string, byte for byte what ao-loader's module call returns, leaving the
+// linear memory byte for byte as ao-loader's. Memory() is the image a CU checkpoints.
+//
+// Limits: a per-call compute limit (Wasmtime fuel) and a memory limit. A call that traps (the
+// compute limit, an unsupported WeaveDrive read, abort) returns an error text instead of a
+// result and puts the instance back at its checkpoint: the memory and clock it was created with,
+// or those of the last Checkpoint() call. A message that returns an Error result is not rolled
+// back (ao-loader keeps its memory; the CU drops it, which is the caller's choice).
+//
+// Thread-safety: not thread-safe; one thread at a time may use an instance.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <wasmtime.hh>
+
+#include "aocore/common/result.h"
+#include "aocore/wasm/ao_module.h"
+#include "aocore/wasm/emscripten_host.h"
+
+namespace ao::wasm {
+
+struct HandleOutcome {
+  std::string raw;                   // the module's {"ok":...,"response":...} text (valid UTF-8)
+  std::optional<HostFault> trapped;  // set when the call trapped: raw is empty, state rolled back
+};
+
+class AoInstance {
+ public:
+  static Result<std::unique_ptr<AoInstance>> Create(std::shared_ptr<const AoModule> module,
+                                                    InstanceOptions options);
+  ~AoInstance();
+
+  // Runs one message. An error Status only when the instance could not be put back after a
+  // trap (it is then unusable: kClosed on later calls).
+  Result<HandleOutcome> Handle(std::string_view msg, std::string_view env);
+
+  // A copy of the linear memory, and a view of it valid until the next call (empty once the
+  // instance is unusable).
+  std::string Memory();
+  std::string_view MemoryView();
+  // The next Date.now counter value (give it to InstanceOptions::clock with Memory()).
+  int64_t clock() const;
+  uint64_t stdout_bytes() const;
+  // Makes the current memory and clock the state a trap returns to (costs one memory copy).
+  void Checkpoint();
+
+  const AoModule& module() const { return *module_; }
+
+ private:
+  AoInstance(std::shared_ptr<const AoModule> module, InstanceOptions options);
+  // (Re)creates the store and instance, boots it, and loads the checkpoint memory if any.
+  Status Start();
+
+  std::shared_ptr<const AoModule> module_;
+  InstanceOptions options_;  // .memory and .clock are the checkpoint
+  std::unique_ptr<wasmtime::Store> store_;
+  std::unique_ptr<EmscriptenHost> host_;
+  std::unique_ptr<wasmtime::Linker> linker_;
+  std::optional<wasmtime::Instance> instance_;
+  bool broken_ = true;  // set until Start() completes, and after a failed rebuild
+};
+
+}  // namespace ao::wasm

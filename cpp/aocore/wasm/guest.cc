@@ -1,0 +1,107 @@
+#include "aocore/wasm/guest.h"
+
+#include <cstring>
+#include <vector>
+
+namespace ao::wasm {
+
+void Guest::Bind(wasmtime::Store::Context cx, wasmtime::Instance& instance) {
+  for (size_t i = 0;; ++i) {
+    auto item = instance.get(cx, i);
+    if (!item) break;
+    auto& [name, ext] = *item;
+    if (auto* func = std::get_if<wasmtime::Func>(&ext)) {
+      Export e{*func, {}};
+      wasmtime::FuncType type = func->type(cx);
+      for (const auto& param : type->params()) e.param_is_64.push_back(param == wasmtime::ValType::i64());
+      exports_.emplace(std::string(name), std::move(e));
+    }
+    if (auto* mem = std::get_if<wasmtime::Memory>(&ext); mem && name == "memory") memory_ = *mem;
+  }
+}
+
+uint8_t* Guest::At(wasmtime::Store::Context cx, uint64_t addr, uint64_t len) const {
+  auto span = memory_->data(cx);
+  if (addr > span.size() || len > span.size() - addr) return nullptr;
+  return span.data() + addr;
+}
+
+bool Guest::Write(wasmtime::Store::Context cx, uint64_t addr, const void* data, uint64_t len) const {
+  uint8_t* p = At(cx, addr, len);
+  if (!p) return false;
+  std::memcpy(p, data, len);
+  return true;
+}
+
+bool Guest::WritePointer(wasmtime::Store::Context cx, uint64_t addr, uint64_t v) const {
+  return is_64_ ? WriteU64(cx, addr, v) : WriteU32(cx, addr, static_cast<uint32_t>(v));
+}
+
+std::optional<uint64_t> Guest::ReadPointer(wasmtime::Store::Context cx, uint64_t addr) const {
+  const uint8_t* p = At(cx, addr, pointer_size());
+  if (!p) return std::nullopt;
+  if (is_64_) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+std::optional<int32_t> Guest::ReadI32(wasmtime::Store::Context cx, uint64_t addr) const {
+  const uint8_t* p = At(cx, addr, 4);
+  if (!p) return std::nullopt;
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+std::optional<int64_t> Guest::ReadI64(wasmtime::Store::Context cx, uint64_t addr) const {
+  const uint8_t* p = At(cx, addr, 8);
+  if (!p) return std::nullopt;
+  int64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+std::optional<std::string_view> Guest::CString(wasmtime::Store::Context cx, uint64_t addr) const {
+  auto span = memory_->data(cx);
+  if (addr >= span.size()) return std::nullopt;
+  const auto* start = reinterpret_cast<const char*>(span.data() + addr);
+  const void* nul = std::memchr(start, 0, span.size() - addr);
+  if (!nul) return std::nullopt;
+  return std::string_view(start, static_cast<const char*>(nul) - start);
+}
+
+wasmtime::TrapResult<uint64_t> Guest::Call(wasmtime::Store::Context cx, std::string_view name,
+                                           std::initializer_list<uint64_t> args) const {
+  auto it = exports_.find(std::string(name));
+  if (it == exports_.end()) return wasmtime::TrapError(wasmtime::Trap("the module does not export " + std::string(name)));
+  const Export& e = it->second;
+  if (e.param_is_64.size() != args.size()) {
+    return wasmtime::TrapError(wasmtime::Trap("export " + std::string(name) + " takes " +
+                                              std::to_string(e.param_is_64.size()) + " arguments"));
+  }
+  std::vector<wasmtime::Val> vals;
+  vals.reserve(args.size());
+  auto arg = args.begin();
+  for (bool is_64 : e.param_is_64) {
+    if (is_64) {
+      vals.emplace_back(static_cast<int64_t>(*arg));
+    } else {
+      vals.emplace_back(static_cast<int32_t>(*arg));
+    }
+    ++arg;
+  }
+  auto result = e.func.call(cx, vals);
+  if (!result) return result.err();
+  std::vector<wasmtime::Val> out = result.ok();
+  if (out.empty()) return uint64_t{0};
+  if (out[0].kind() == wasmtime::ValKind::I64) return static_cast<uint64_t>(out[0].i64());
+  if (out[0].kind() == wasmtime::ValKind::I32) return static_cast<uint64_t>(static_cast<uint32_t>(out[0].i32()));
+  return uint64_t{0};
+}
+
+}  // namespace ao::wasm

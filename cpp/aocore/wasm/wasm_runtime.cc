@@ -1,0 +1,92 @@
+#include "aocore/wasm/wasm_runtime.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <wasmtime.h>
+
+#include "aocore/common/bytes.h"
+#include "aocore/crypto/hash.h"
+
+namespace ao::wasm {
+namespace {
+
+wasmtime::Config MakeConfig() {
+  wasmtime::Config config;
+  config.wasm_memory64(true);
+  config.consume_fuel(true);
+  return config;
+}
+
+}  // namespace
+
+WasmRuntime& WasmRuntime::Default() {
+  static auto* runtime = new WasmRuntime();
+  return *runtime;
+}
+
+WasmRuntime::WasmRuntime() : engine_(MakeConfig()) {}
+
+std::string WasmRuntime::DefaultCacheDir() {
+  if (const char* dir = std::getenv("AOCORE_CACHE_DIR"); dir && *dir) return std::string(dir) + "/compiled";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/aocore/compiled";
+  return "";
+}
+
+WasmRuntime::Stats WasmRuntime::stats() {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+Result<wasmtime::Module> WasmRuntime::Compile(std::string_view wasm, const std::string& cache_dir) {
+  const std::string key = HexEncode(Sha256(wasm));
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = modules_.find(key); it != modules_.end()) {
+      ++stats_.from_memory;
+      return it->second;
+    }
+  }
+  // The file name carries what makes serialised code incompatible; Wasmtime checks it again.
+  const std::string path =
+      cache_dir.empty() ? "" : cache_dir + "/" + key + "-wasmtime-" + WASMTIME_VERSION + "-fuel.cwasm";
+  std::optional<wasmtime::Module> module;
+  bool loaded = false;
+  if (!path.empty() && std::filesystem::exists(path)) {
+    auto r = wasmtime::Module::deserialize_file(engine_, path);
+    if (r) {
+      module = r.ok();
+      loaded = true;
+    }
+  }
+  if (!module) {
+    auto r = wasmtime::Module::compile(
+        engine_, wasmtime::Span<uint8_t>(reinterpret_cast<uint8_t*>(const_cast<char*>(wasm.data())), wasm.size()));
+    if (!r) return Status::InvalidArgument("invalid WebAssembly module: " + std::string(r.err().message()));
+    module = r.ok();
+    if (!path.empty()) {
+      // Best effort: a cache that cannot be written only costs the next start a compile.
+      if (auto bytes = module->serialize()) {
+        std::error_code ec;
+        std::filesystem::create_directories(cache_dir, ec);
+        const std::string tmp = path + ".tmp" + std::to_string(::getpid());
+        std::ofstream out(tmp, std::ios::binary);
+        const std::vector<uint8_t>& data = bytes.ok_ref();
+        out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+        out.close();
+        if (out) std::filesystem::rename(tmp, path, ec);
+        if (!out || ec) std::filesystem::remove(tmp, ec);
+      }
+    }
+  }
+  std::lock_guard lock(mu_);
+  ++(loaded ? stats_.loaded_from_disk : stats_.compiled);
+  auto [it, inserted] = modules_.emplace(key, *module);
+  return it->second;
+}
+
+}  // namespace ao::wasm

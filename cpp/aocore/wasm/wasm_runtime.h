@@ -1,0 +1,52 @@
+// WasmRuntime: the process's Wasmtime engine (memory64 on, fuel metering on for compute limits)
+// and its cache of compiled modules. A module is compiled once per process (kept in memory by
+// the sha256 of its bytes) and serialised to a cache folder, so a second process deserialises it
+// instead of compiling again (~1 s for AOS, a few ms to load).
+//
+// Thread-safety: thread-safe (Wasmtime engines and modules are shareable; the cache is locked).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include <wasmtime.hh>
+
+#include "aocore/common/result.h"
+
+namespace ao::wasm {
+
+class WasmRuntime {
+ public:
+  // The process-wide runtime (created on first use, never destroyed: modules and stores from any
+  // thread may still refer to its engine at exit).
+  static WasmRuntime& Default();
+
+  wasmtime::Engine& engine() { return engine_; }
+
+  // The compiled form of `wasm`. `cache_dir` empty: no disk cache. InvalidArgument when the bytes
+  // are not a valid module for this engine.
+  Result<wasmtime::Module> Compile(std::string_view wasm, const std::string& cache_dir);
+
+  // Counters for tests and benchmarks: how the last Compile calls were satisfied.
+  struct Stats {
+    int compiled = 0;
+    int loaded_from_disk = 0;
+    int from_memory = 0;
+  };
+  Stats stats();
+
+  // $AOCORE_CACHE_DIR/compiled, else ~/.cache/aocore/compiled.
+  static std::string DefaultCacheDir();
+
+ private:
+  WasmRuntime();
+
+  wasmtime::Engine engine_;
+  std::mutex mu_;
+  std::map<std::string, wasmtime::Module> modules_;  // sha256 hex -> module
+  Stats stats_;
+};
+
+}  // namespace ao::wasm

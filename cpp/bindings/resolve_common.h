@@ -26,6 +26,8 @@ Value BaseValueFromPy(Node& node, py::handle base);
 ResolveOptions ResolveOptionsFromPy(const Node& node, py::dict kwargs);
 // A one-line description of a non-ok result, for the exception message.
 std::string DescribeResult(const ResolveResult& r);
+// The path of a request as the caller wrote it (a str, or a dict's str `path`); "" otherwise.
+std::string PathOf(py::handle request);
 // True when `obj` is the "no default given" sentinel (aocore._core._MISSING).
 bool IsMissing(py::handle obj);
 py::object Missing();

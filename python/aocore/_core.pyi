@@ -22,6 +22,12 @@ Selector = Union[str, list[str]]
 class Error(Exception):
     status: str
     details: Any
+    # The parts of the error (None where it does not say); docs/python-api.md, "Errors".
+    process: str | None
+    slot: int | None
+    phase: str | None
+    device: str | None
+    key: str | None
 
 class ResolveError(Error):
     value: Any

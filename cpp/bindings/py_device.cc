@@ -37,7 +37,7 @@ std::vector<std::string> KeyList(py::handle value, const char* what) {
 // The exceptions devices raised lately, by formatted traceback (the error result carries the
 // text, not the object: it may be raised on a worker thread and read by the caller's). Guarded
 // by the GIL; never destroyed, so no Python object is released after the interpreter is gone.
-constexpr size_t kKeptExceptions = 64;
+constexpr size_t kKeptExceptions = 32;
 std::deque<std::pair<std::string, py::object>>& RaisedExceptions() {
   static auto* kept = new std::deque<std::pair<std::string, py::object>>();
   return *kept;
@@ -181,7 +181,12 @@ Result<ResolveResult> PyDevice::Invoke(const Method& method, const DeviceCall& c
       std::string text = py::str("").attr("join")(tb).cast<std::string>();
       error.Set("traceback", text);
       py::object exception = e.value();
-      if (e.trace()) PyException_SetTraceback(exception.ptr(), e.trace().ptr());
+      if (e.trace()) {
+        PyException_SetTraceback(exception.ptr(), e.trace().ptr());
+        // The frames' locals (a process state, say) are not kept alive for the chaining: the
+        // traceback still prints every file, line and function.
+        py::module_::import("traceback").attr("clear_frames")(trace);
+      }
       KeepRaised(text, std::move(exception));
     } catch (const std::exception&) {  // the traceback is best effort
     }

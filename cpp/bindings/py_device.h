@@ -43,7 +43,8 @@ class PyDevice final : public Device {
 
   // The exception a Python device raised whose error result carries `traceback` (the formatted
   // traceback), for chaining as the __cause__ of the error the caller gets; None when it is no
-  // longer kept (the last 64 are, across devices and threads). REQUIRES: the GIL is held.
+  // longer kept (the last 32 are, across devices and threads, with their frames' locals
+  // cleared). REQUIRES: the GIL is held.
   static py::object RaisedException(const std::string& traceback);
 
  private:

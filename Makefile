@@ -1,5 +1,7 @@
-# aocore: `make demo` runs the demo, `make test` runs every test. Both do the set-up first
-# (Debian packages when missing, .venv, an editable install); a second run skips what is done.
+# aocore: `make demo` builds the extension and runs the demo; `make test` also builds the C++ test
+# suite and runs every test; `make bench` builds the benchmarks and runs them. Each does the set-up
+# it needs first (Debian packages when missing, .venv, an editable install); a second run skips
+# what is done and rebuilds only what changed.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,16 +9,18 @@ VPY := $(VENV)/bin/python
 BUILD_DIR := build/py
 JOBS ?= $(shell nproc)
 export CMAKE_BUILD_PARALLEL_LEVEL := $(JOBS)
-# The editable install builds the extension and the C++ test binary in one persistent build dir.
-PIP_BUILD_FLAGS := --no-build-isolation -Cbuild-dir=$(BUILD_DIR) -Ccmake.define.AOCORE_BUILD_TESTS=ON \
-                   -Ccmake.define.AOCORE_BUILD_BENCH=ON
+# The editable install builds the extension in one persistent build dir. The C++ tests and the
+# benchmarks are turned on in the same dir only by the targets that need them (`make test`,
+# `make bench`), so a first `make demo` compiles the core and the extension and nothing else.
+PIP_BUILD_FLAGS := --no-build-isolation -Cbuild-dir=$(BUILD_DIR)
 # ccache, when the machine has it, makes rebuilds in several checkouts cheap; it is optional.
 CCACHE := $(shell command -v ccache 2>/dev/null)
 ifneq ($(CCACHE),)
 PIP_BUILD_FLAGS += -Ccmake.define.CMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)
 endif
+say = @echo "aocore: $(1)"
 
-.PHONY: all setup build test test-cpp test-py demo bench sanitize fuzz fuzz-build clean
+.PHONY: all setup build build-tests build-bench test test-cpp test-py demo bench sanitize fuzz fuzz-build clean
 
 all: test
 
@@ -24,34 +28,54 @@ setup: .stamps/system .stamps/venv build
 	$(PYTHON) tools/fetch_wasm_deps.py all  # Wasmtime + AOS modules (CMake also fetches them)
 
 .stamps/system: tools/ensure-system-deps.sh
+	$(call say,checking the Debian packages aocore builds against)
 	bash tools/ensure-system-deps.sh
 	@mkdir -p .stamps && touch $@
 
 .stamps/venv: pyproject.toml .stamps/system
+	$(call say,creating $(VENV) with the build tools (scikit-build-core, pybind11))
 	[ -x $(VPY) ] || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet "scikit-build-core>=0.10" "pybind11>=3.0" "pytest>=8" \
-	    nbclient ipykernel nbformat matplotlib tqdm
+	$(VPY) -m pip install --quiet "scikit-build-core>=0.10" "pybind11>=3.0"
+	@mkdir -p .stamps && touch $@
+
+# pytest and what the notebook tests run; only `make test` needs them.
+.stamps/test-tools: .stamps/venv
+	$(call say,installing the test tools into $(VENV) (pytest; nbclient and ipykernel for the notebooks))
+	$(VPY) -m pip install --quiet "pytest>=8" nbclient ipykernel nbformat matplotlib tqdm
 	@mkdir -p .stamps && touch $@
 
 # Incremental: CMake rebuilds only what changed in $(BUILD_DIR).
 build: .stamps/venv
-	$(VPY) -m pip install --quiet --no-deps $(PIP_BUILD_FLAGS) -e ".[test]"
+	$(call say,building the extension aocore._core in $(BUILD_DIR) (a first build compiles the C++ core: minutes))
+	$(VPY) -m pip install --quiet --no-deps $(PIP_BUILD_FLAGS) -e .
 
-test: setup
+build-tests: build
+	$(call say,building the C++ test suite aocore_tests in $(BUILD_DIR))
+	cmake -S . -B $(BUILD_DIR) -DAOCORE_BUILD_TESTS=ON > /dev/null
+	cmake --build $(BUILD_DIR) --target aocore_tests
+
+build-bench: build
+	$(call say,building the C++ benchmarks aocore_bench in $(BUILD_DIR))
+	cmake -S . -B $(BUILD_DIR) -DAOCORE_BUILD_BENCH=ON > /dev/null
+	cmake --build $(BUILD_DIR) --target aocore_bench
+
+test: build-tests .stamps/test-tools
+	$(call say,running the C++ tests (CTest))
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
+	$(call say,running the Python tests (pytest))
 	$(VPY) -m pytest
 
-test-cpp: setup
+test-cpp: build-tests
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
 
-test-py: setup
+test-py: build .stamps/test-tools
 	$(VPY) -m pytest
 
 demo: setup
 	$(VPY) -m aocore demo
 
-bench: setup
+bench: build-bench
 	$(VPY) bench/run.py
 
 # The C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer (no Python involved).

@@ -3,26 +3,10 @@
 from __future__ import annotations
 
 import functools
-import time
-from typing import Any, Callable, TypeVar
-
-import pytest
+from typing import Any
 
 import aocore
-
-T = TypeVar("T")
-
-
-def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.01) -> T:
-    """Polls `predicate` until it returns a truthy value or `timeout` seconds pass (then fails)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout}s")
-        time.sleep(interval)
+from aocore.testing import wait_for  # the plugin's deadline poll, for the test modules
 
 
 @functools.cache

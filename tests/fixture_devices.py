@@ -4,7 +4,7 @@ ARGS, DEFAULT, HANDLER, SETCOUNT, FLAG, EXPORTS, EXCLUDES, APPEND(sep, status), 
 MAKE_COOL. The reference writes them as device *maps* placed inside messages; a Python message
 cannot hold a device object, so each instance is registered on the node under its own
 ``name@1.0`` and messages name it (``{"device": "args@1.0"}``, ``device-stack: {"1":
-"append-...@1.0"}``). Python devices use the module-device key mapping (API.md): key
+"append-...@1.0"}``). Python devices use the module-device key mapping (docs/python-api.md): key
 ``my-key`` calls method ``my_key``.
 
 Devices that the reference writes with engine calls (HANDLER's ``message@1.0.set``,

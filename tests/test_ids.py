@@ -49,7 +49,7 @@ def fits_64(value) -> bool:
 def test_reference_vector(vector):
     message = build(vector["msg"], vector["types"])
     if not fits_64(message):
-        # Integers are 64-bit in aocore (API.md "Values"); the reference's bignum vector is
+        # Integers are 64-bit in aocore (docs/python-api.md, "Values"); the reference's bignum vector is
         # refused with a typed error instead of an ID (docs/deviations.md).
         with pytest.raises(aocore.InvalidMessageError, match="64 bits"):
             aocore.id(message)

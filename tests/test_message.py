@@ -1,4 +1,4 @@
-"""Values and messages crossing the Python boundary (API.md "Values")."""
+"""Values and messages crossing the Python boundary (docs/python-api.md, "Values")."""
 
 from __future__ import annotations
 

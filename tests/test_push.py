@@ -184,6 +184,32 @@ def test_monitor_is_restarted_when_the_node_reopens(tmp_path):
         assert [int(x["body"]["from-slot"]) for x in b.assignments(1)] == [1, 2]
 
 
+def test_devices_given_at_open_serve_a_restarted_monitor(tmp_path):
+    if not _WALLET:
+        _WALLET.append(aocore.Wallet.generate())
+    with aocore.Node(tmp_path, wallet=_WALLET[0]) as node:  # pingpong@1.0 is not registered here
+        a, b = spawn(node, "ping", limit=1), spawn(node, "pong", limit=1)
+        a.schedule(peer=b.id, count=0)
+        m = node.monitor(a.id, every=0.02)
+        wait_for(lambda: m.failures >= 1)  # it cannot compute without the device
+        assert m.cursor == -1
+        a_id, b_id = a.id, b.id
+    with aocore.Node(tmp_path, wallet=_WALLET[0], devices={"pingpong@1.0": PingPong()}) as node:
+        assert "pingpong@1.0" in node.devices()
+        (m,) = node.monitors()
+        wait_for(lambda: m.cursor == 1 and node.process(b_id).slot() == 1)
+        assert node.process(b_id).assignments(1)[0]["body"]["from-process"] == a_id
+
+
+def test_devices_argument_is_checked():
+    with pytest.raises(aocore.InvalidMessageError, match="devices must be a dict"):
+        aocore.Node(devices=[PingPong()])
+    with pytest.raises(aocore.InvalidMessageError, match="name@version"):
+        aocore.Node(devices={"pingpong": PingPong()})
+    with pytest.raises(aocore.InvalidMessageError, match="device name must be a str"):
+        aocore.Node(devices={1: PingPong()})
+
+
 # --- A restart with a pending cron task and a monitor -------------------------------------------
 
 INTERVAL_MS = 400

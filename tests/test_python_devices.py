@@ -1,4 +1,4 @@
-"""API.md "Python devices": key mapping, argument truncation, statuses, info, errors, and a
+"""docs/python-api.md, "Python devices": key mapping, argument truncation, statuses, info, errors, and a
 concurrency stress test (8 threads resolving through Python devices, including a stack)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import pytest
 
 import aocore
 from aocore import Atom
+from conftest import make_node
 
 
 @pytest.fixture(scope="module")
@@ -312,3 +313,59 @@ def test_stress_eight_threads_through_python_devices():
         assert not any(t.is_alive() for t in threads), "a resolving thread is stuck (deadlock?)"
         assert not errors, errors[:5]
         assert all(c > 0 for c in counts), counts
+
+
+class ComputeOnly:
+    """An execution device with only `compute`: no init, no snapshot, no normalize."""
+
+    def compute(self, base, req):
+        return {**base, "count": int(base.get("count", 0)) + 1, "results": {"slot": req["slot"]}}
+
+
+COMPUTE_ONLY = {"device": "process@1.0", "scheduler-device": "scheduler@1.0",
+                "execution-device": "compute-only@1.0", "label": "from-the-definition"}
+
+
+@pytest.mark.parametrize("workers", [True, False])
+def test_an_execution_device_needs_only_compute(tmp_path, workers: bool) -> None:
+    with make_node(tmp_path / "n", process_workers=workers) as node:
+        node.register_device("compute-only@1.0", ComputeOnly())
+        p = node.spawn(COMPUTE_ONLY)
+        for i in range(3):
+            p.schedule(n=i)
+        state = p.compute(2)
+        assert state["count"] == 3 and state["label"] == "from-the-definition"  # init: the definition
+        pid = p.id
+    with make_node(tmp_path / "n", process_workers=workers) as node:  # restart: from the stored state
+        node.register_device("compute-only@1.0", ComputeOnly())
+        p = node.process(pid)
+        assert p.compute(2)["count"] == 3
+        assert p.compute(3)["count"] == 4 and p.now()["results"]["slot"] == 3
+
+
+def test_compute_only_defaults_do_not_replace_a_devices_own_methods() -> None:
+    class Full(ComputeOnly):
+        def init(self, base):
+            return {**base, "count": 100}
+
+        def snapshot(self, base):
+            return {"kept": "yes"}
+
+    with make_node() as node:
+        node.register_device("full@1.0", Full())
+        node.register_device("compute-only@1.0", ComputeOnly())
+        assert node.resolve({"device": "full@1.0"}, "snapshot", hashpath="ignore") == {"kept": "yes"}
+        assert node.resolve({"device": "compute-only@1.0", "a": "1"}, "init")["a"] == "1"
+        assert node.resolve({"device": "compute-only@1.0", "a": "1"}, "snapshot", hashpath="ignore") == {}
+        p = node.spawn({**COMPUTE_ONLY, "execution-device": "full@1.0"})
+        p.schedule(n=1)
+        assert p.compute(1)["count"] == 102  # init, then slots 0 and 1
+
+    class NotExecution:  # no compute: no defaults either
+        def other(self):
+            return 1
+
+    with make_node() as node:
+        node.register_device("plain@1.0", NotExecution())
+        with pytest.raises(aocore.NotFoundError):
+            node.resolve({"device": "plain@1.0"}, "init")

@@ -541,7 +541,7 @@ def test_e14_setting_path_uses_set_path(node, hp):
 
 
 @pytest.mark.skip(reason="E15 is about device *maps* (lower-case, no '-' translation); the Python surface has no "
-                         "map devices: Python devices use the module-device mapping (API.md, checked by "
+                         "map devices: Python devices use the module-device mapping (docs/python-api.md, checked by "
                          "test_e15_python_devices_use_the_module_mapping); the map rule runs in C++ "
                          "(ResolverTest.MapDeviceKeysAreLowerCasedButHyphensStay)")
 def test_e15_map_device_key_mapping():  # pragma: no cover

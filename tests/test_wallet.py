@@ -8,6 +8,7 @@ import base64
 import copy
 import errno
 import hashlib
+import hmac
 import json
 import math
 import os
@@ -473,3 +474,36 @@ def test_commit_rejects_unsupported_values(wallet_a):
         aocore.commit({"a": object()}, wallet_a)
     with pytest.raises(TypeError):
         aocore.commit(MESSAGE, "not a wallet")
+
+
+# --- signature_base: what a commitment signs, for checking a signature by hand -------------------
+
+
+def _signature_bytes(commitment: dict) -> bytes:
+    # `signature` is an RFC 8941 dictionary: name=:base64:
+    return base64.b64decode(commitment["signature"].split("=:", 1)[1].rstrip(":"))
+
+
+def test_signature_base_is_what_the_wallet_signed(wallet_a):
+    signed = aocore.commit({"a": "1", "nested": {"b": 2}, "Big": "x" * 5000}, wallet_a)
+    base = aocore.signature_base(signed)
+    assert base.splitlines()[-1].startswith('"@signature-params": (')
+    (signer,) = [k for k, c in signed["commitments"].items() if "committer" in c]
+    assert aocore.signature_base(signed, commitment=signer) == base
+    assert wallet_a.verify(base.encode(), _signature_bytes(signed["commitments"][signer]))
+    tampered = {**signed, "a": "2"}
+    assert not wallet_a.verify(aocore.signature_base(tampered).encode(), _signature_bytes(signed["commitments"][signer]))
+
+
+def test_signature_base_of_an_unsigned_message_gives_its_id():
+    message = {"a": "1"}
+    digest = hmac.new(b"ao", aocore.signature_base(message).encode(), hashlib.sha256).digest()
+    assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == aocore.id(message)
+
+
+def test_signature_base_needs_a_commitment_it_can_name(wallet_a, wallet_b):
+    twice = aocore.commit(aocore.commit({"a": "1"}, wallet_a), wallet_b)
+    with pytest.raises(aocore.InvalidMessageError, match="2 signer commitments; name one"):
+        aocore.signature_base(twice)
+    with pytest.raises(aocore.NotFoundError, match="no commitment 'nope'"):
+        aocore.signature_base(twice, commitment="nope")

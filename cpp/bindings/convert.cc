@@ -150,6 +150,28 @@ py::dict MessageToPy(const Message& message) {
   return out;
 }
 
+std::string PathFromPy(py::handle path, const char* what) {
+  py::object os = py::module_::import("os");
+  py::object fspath;
+  try {
+    fspath = os.attr("fspath")(path);
+  } catch (py::error_already_set& e) {
+    if (!e.matches(PyExc_TypeError)) throw;
+    ThrowInvalidMessage(std::string(what) + " must be a path (str, bytes or os.PathLike), not '" +
+                        std::string(py::str(py::type::of(path).attr("__name__"))) + "'");
+  }
+  std::string encoded = py::bytes(os.attr("fsencode")(fspath));
+  if (encoded.empty()) ThrowInvalidMessage(std::string(what) + " must not be an empty path");
+  if (encoded.find('\0') != std::string::npos) {
+    ThrowInvalidMessage(std::string(what) + " must not contain a NUL byte: " + std::string(py::repr(fspath)));
+  }
+  return encoded;
+}
+
+py::str PathToPy(const std::string& path) {
+  return py::module_::import("os").attr("fsdecode")(py::bytes(path));
+}
+
 void InitConvert(py::module_& m) {
   py::class_<Atom>(m, "Atom", "A symbol value (the reference's atoms), e.g. Atom('unset').\n\n"
                               "true/false/null are Python True/False/None; every other atom is an Atom.")

@@ -1,4 +1,4 @@
-// Conversion between Python objects and message values (API.md "Values"):
+// Conversion between Python objects and message values (docs/python-api.md, "Values"):
 //   str, bytes (also bytearray/memoryview) -> binary; a binary comes back as str when it is
 //   valid UTF-8, else bytes. int (64-bit) -> integer; float -> float; bool/None -> the atoms
 //   true/false/null; aocore.Atom -> any other atom; list -> list; dict -> nested message.
@@ -26,6 +26,13 @@ Message MessageFromPy(py::handle obj, const char* what = "message");
 Value ValueFromPy(py::handle obj, const std::string& key_path);
 
 py::object ValueToPy(const Value& value);
+
+// A file-system path argument, as the OS takes it: str, bytes or os.PathLike (os.fsencode, so
+// undecodable names round-trip). Anything else, an empty path or a NUL byte raises
+// InvalidMessageError naming `what`, before anything touches the file system.
+std::string PathFromPy(py::handle path, const char* what);
+// The str form of a path PathFromPy returned (os.fsdecode).
+py::str PathToPy(const std::string& path);
 py::dict MessageToPy(const Message& message);
 
 // Registers aocore.Atom.

@@ -1,6 +1,7 @@
 // Engine-level helpers on aocore.Node (the reference's hb_ao:set/keys/remove/resolve_many/get
-// with {as, ...}, hb_ao_device:is_exported/info, and the hb_private get/set helpers), plus
-// aocore.As, the {as, Device, Target} form of a resolve_many sequence. They are thin wrappers
+// with {as, ...}, hb_ao_device:is_exported/info, and the hb_private get/set helpers; bound into
+// _Node by InitNode through BindEngineMethods), plus aocore.As, the {as, Device, Target} form of
+// a resolve_many sequence, and aocore.normalize_key. They are thin wrappers
 // over the node's Resolver (cpp/aocore/ao/resolver.h); each call holds a Node::Operation (so a
 // closed node raises ClosedError) and releases the GIL around the resolver.
 #include <pybind11/pybind11.h>
@@ -11,6 +12,7 @@
 #include "aocore/node/node.h"
 #include "convert.h"
 #include "errors.h"
+#include "node_class.h"
 #include "resolve_common.h"
 
 namespace ao::py_bindings {
@@ -107,14 +109,10 @@ void InitEngine(py::module_& m) {
         "ID-shaped (32, 42 or 43 bytes); an Atom gives its name, an int its decimal text, a list the\n"
         "normalised parts joined by '/'. Anything else raises InvalidMessageError.");
 
-  py::object node_cls = m.attr("_Node");
-  auto def = [&](const char* name, py::cpp_function fn) { py::setattr(node_cls, name, fn); };
-  auto method = [&](const char* name, auto&& f, auto... extra) {
-    def(name, py::cpp_function(std::forward<decltype(f)>(f), py::name(name), py::is_method(node_cls),
-                               py::sibling(py::getattr(node_cls, name, py::none())), extra...));
-  };
+}
 
-  method(
+void BindEngineMethods(NodeClass& node) {
+  node.def(
       "set",
       [](Node& n, py::object base, py::object key, py::object value, py::kwargs kw) {
         Value b = BaseValueFromPy(n, base);
@@ -137,7 +135,7 @@ void InitEngine(py::module_& m) {
       "each level through its own device's `set`; set(base, {k: v, ...}) applies every key ('/' in a\n"
       "key creates nested messages). Returns the new message; raises when a level's set fails.");
 
-  method(
+  node.def(
       "keys",
       [](Node& n, py::object base, bool remove_core, py::kwargs kw) {
         Value b = BaseValueFromPy(n, base);
@@ -151,7 +149,7 @@ void InitEngine(py::module_& m) {
       "hb_ao:keys: the keys base's device lists, normalised and sorted; remove_core=True also drops\n"
       "path, hashpath and priv.");
 
-  method(
+  node.def(
       "remove",
       [](Node& n, py::object base, const std::string& key, py::kwargs kw) {
         Value b = BaseValueFromPy(n, base);
@@ -171,7 +169,7 @@ void InitEngine(py::module_& m) {
   auto many = [many_result](Node& n, py::iterable steps, py::dict kw) {
     return UnwrapResolve(many_result(n, steps, kw));
   };
-  method(
+  node.def(
       "resolve_many",
       [many](Node& n, py::iterable steps, py::kwargs kw) {
         ResolveResult r = many(n, steps, kw);
@@ -182,12 +180,12 @@ void InitEngine(py::module_& m) {
       "hb_ao:resolve_many: applies a sequence [base, request, request, ...] (dicts, paths, stored\n"
       "IDs or aocore.As forms) step by step and returns the value of the final `ok` result; any\n"
       "other status raises ResolveError, as resolve does.");
-  method(
+  node.def(
       "call_many",
       [many_result](Node& n, py::iterable steps, py::kwargs kw) { return CallTuple(many_result(n, steps, kw)); },
       py::arg("steps"), "Like resolve_many, but returns (status, value) for every status.");
 
-  method(
+  node.def(
       "get_as",
       [](Node& n, py::object device, py::object base, py::object key, py::object default_value, py::kwargs kw) {
         Value d = ValueFromPy(device, "device");
@@ -201,7 +199,7 @@ void InitEngine(py::module_& m) {
       py::arg("device"), py::arg("base"), py::arg("key"), py::arg("default") = Missing(),
       "hb_ao:get(key, {as, device, base}): base's device swapped to `device` first, then get.");
 
-  method(
+  node.def(
       "info",
       [](Node& n, py::object base) {
         Message b = MessageFromPy(base, "base");
@@ -219,7 +217,7 @@ void InitEngine(py::module_& m) {
       "The info of base's device (hb_ao:info): {exports: list or None, excludes: list, handler: bool,\n"
       "default: bool}.");
 
-  method(
+  node.def(
       "is_exported",
       [](Node& n, py::object base, const std::string& key) {
         Message b = MessageFromPy(base, "base");
@@ -231,7 +229,7 @@ void InitEngine(py::module_& m) {
       "hb_ao_device:is_exported: whether base's device exports `key` (`info` always; excluded keys\n"
       "never; otherwise in `exports` when the device lists them).");
 
-  method(
+  node.def(
       "private_get",
       [](Node& n, py::object base, py::object path, py::object default_value) {
         Message b = MessageFromPy(base, "base");
@@ -245,7 +243,7 @@ void InitEngine(py::module_& m) {
       "hb_private:get: resolves `path` (a leading 'priv' segment stripped) inside base['priv'] with\n"
       "hashpath ignore; `default` (else NotFoundError) when it is not there.");
 
-  method(
+  node.def(
       "private_set",
       [](Node& n, py::object base, py::object path, py::object value) {
         Message b = MessageFromPy(base, "base");

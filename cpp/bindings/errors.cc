@@ -1,5 +1,7 @@
 #include "errors.h"
 
+#include "py_device.h"
+
 namespace ao::py_bindings {
 namespace {
 
@@ -58,6 +60,8 @@ void InitErrors(py::module_& m) {
   g_classes.timeout = NewClass(m, "TimeoutError", "A wait passed its deadline.",
                                t(error, b("TimeoutError")));
   g_classes.closed = NewClass(m, "ClosedError", "The node (or another owner) was closed.", t(error));
+  // Every error has the detail attributes (None unless the error says): aocore._errors.ATTRIBUTES.
+  for (const char* attr : {"process", "slot", "phase", "device", "key"}) error.attr(attr) = py::none();
 }
 
 void ThrowStatus(const Status& status) {
@@ -77,16 +81,29 @@ void ThrowResolveStatus(const Status& status) {
   ThrowStatus(status);
 }
 
-void ThrowResolveFailure(const std::string& status, const std::string& message, py::object value) {
+void ThrowResolveFailure(const std::string& status, const std::string& message, py::object value,
+                         const std::string& path) {
   PyObject* cls = g_classes.resolve;
   bool device_failure = false;
+  py::object cause = py::none();
   if (!value.is_none() && py::isinstance<py::dict>(value)) {
     py::dict d = value;
     device_failure = d.contains("error") && py::str(d["error"]).cast<std::string>() == "device_call";
+    if (device_failure && d.contains("traceback")) cause = PyDevice::RaisedException(py::str(d["traceback"]));
   }
   if (status == "not_found" || message == "not_found") cls = g_classes.not_found;
   else if (device_failure) cls = g_classes.device;
-  Raise(cls, message, status, value, value);
+  // The words and attributes come from aocore._errors (Python reads better there); the raw value
+  // stays as .value / .details.
+  py::tuple described = py::module_::import("aocore._errors").attr("describe")(status, value, message, path);
+  py::object exc = py::reinterpret_borrow<py::object>(cls)(described[0]);
+  exc.attr("status") = status;
+  exc.attr("details") = value;
+  exc.attr("value") = value;
+  for (auto item : py::reinterpret_borrow<py::dict>(described[1])) exc.attr(item.first) = item.second;
+  if (!cause.is_none()) PyException_SetCause(exc.ptr(), cause.release().ptr());  // steals the reference
+  PyErr_SetObject(cls, exc.ptr());
+  throw py::error_already_set();
 }
 
 void ThrowInvalidMessage(const std::string& message) {

@@ -1,9 +1,10 @@
-// The Python exception hierarchy of aocore (API.md "Errors") and the one place where a core
+// The Python exception hierarchy of aocore (docs/python-api.md, "Errors") and the one place where a core
 // Status becomes a Python exception. Classes are created once at import and live in the module;
 // raising looks them up there (no static py::object).
 //
 //   Error(Exception) .status .details
-//     ResolveError(Error) .value            NotFoundError(ResolveError, KeyError)
+//     ResolveError(Error) .value .process .slot .phase .device .key
+//                                           NotFoundError(ResolveError, KeyError)
 //                                           DeviceError(ResolveError)
 //     InvalidMessageError(Error, ValueError)
 //     StoreError(Error, OSError)
@@ -30,9 +31,12 @@ void InitErrors(py::module_& m);
 
 // Raises ResolveError for a resolution that ended with a non-ok status: NotFoundError for
 // {error, not_found}, DeviceError for a device that failed ({error: "device_call", ...}).
-// `value` becomes the exception's .value (and .details).
+// `value` becomes the exception's .value (and .details). The message says in words what failed
+// and why (aocore._errors.describe; `message` is the value's own text, `path` the request path
+// when known) and the details are attributes: .process, .slot, .phase, .device, .key (None
+// when the error does not say). A Python device's own exception is the __cause__.
 [[noreturn]] void ThrowResolveFailure(const std::string& status, const std::string& message,
-                                      py::object value);
+                                      py::object value, const std::string& path = "");
 
 // Raises the exception for a Status returned by a resolution: like ThrowStatus, except that a
 // device failure (Internal) is a DeviceError.

@@ -1,6 +1,6 @@
-// The node over HTTP: node.resolve_path (the path-request parser the server uses), node.serve
-// (aocore._core._HttpServer, a running server with stop()/url/port, a context manager), and
-// the JSON codec of docs/http.md (aocore._core.json_encode / json_decode). Every call that may
+// The node over HTTP: node.resolve_path (the path-request parser the server uses) and
+// node._serve (bound into _Node by InitNode through BindHttpMethods), aocore._core._HttpServer
+// (a running server with stop()/url/port, a context manager), and the JSON codec of docs/http.md (aocore._core.json_encode / json_decode). Every call that may
 // block (resolving, binding, stopping and joining the server threads) releases the GIL; the
 // server threads run without it (Python devices take it themselves).
 #include <pybind11/pybind11.h>
@@ -12,6 +12,7 @@
 #include "aocore/node/path_request.h"
 #include "convert.h"
 #include "errors.h"
+#include "node_class.h"
 #include "resolve_common.h"
 
 namespace ao::py_bindings {
@@ -31,7 +32,7 @@ py::object ResolvePathPy(Node& node, const std::string& path, py::kwargs params)
   }();
   if (!result.ok()) ThrowResolveStatus(result.status());
   const ResolveResult& r = *result;
-  if (!r.ok()) ThrowResolveFailure(r.status, DescribeResult(r), ValueToPy(r.value));
+  if (!r.ok()) ThrowResolveFailure(r.status, DescribeResult(r), ValueToPy(r.value), path);
   return ValueToPy(r.value);
 }
 
@@ -86,19 +87,6 @@ void InitHttp(py::module_& m) {
         return std::string("<aocore.HttpServer ") + s.url() + (s.running() ? " running>" : " stopped>");
       });
 
-  py::object node_class = m.attr("_Node");
-  node_class.attr("resolve_path") = py::cpp_function(
-      &ResolvePathPy, py::name("resolve_path"), py::is_method(node_class), py::arg("path"),
-      "Resolves a path request as the HTTP server takes it: '/<id>/compute?slot=3',\n"
-      "'/~meta@1.0/info', ... The first segment is a stored message or process ID (or\n"
-      "~name@version for a bare device), each further segment a key; query parameters and\n"
-      "**params are request keys; ~name@version after a key swaps its device. Returns the value\n"
-      "of the ok result; raises like resolve (NotFoundError for an unknown ID).");
-  node_class.attr("_serve") = py::cpp_function(
-      &ServePy, py::name("_serve"), py::is_method(node_class), py::arg("host"), py::arg("port"),
-      py::keep_alive<0, 1>(),
-      "Starts an HTTP server over this node (use Node.serve).");
-
   m.def(
       "json_encode", [](py::object value) { return EncodeJson(ValueFromPy(value, "value")); }, py::arg("value"),
       "The JSON text of a value in the HTTP server's tagged encoding (docs/http.md).");
@@ -106,6 +94,17 @@ void InitHttp(py::module_& m) {
       "json_decode",
       [](const std::string& text) { return ValueToPy(Unwrap(DecodeJson(text))); }, py::arg("text"),
       "The value a JSON text in the HTTP server's tagged encoding (docs/http.md) stands for.");
+}
+
+void BindHttpMethods(NodeClass& node) {
+  node.def("resolve_path", &ResolvePathPy, py::arg("path"),
+           "Resolves a path request as the HTTP server takes it: '/<id>/compute?slot=3',\n"
+           "'/~meta@1.0/info', ... The first segment is a stored message or process ID (or\n"
+           "~name@version for a bare device), each further segment a key; query parameters and\n"
+           "**params are request keys; ~name@version after a key swaps its device. Returns the value\n"
+           "of the ok result; raises like resolve (NotFoundError for an unknown ID).");
+  node.def("_serve", &ServePy, py::arg("host"), py::arg("port"), py::keep_alive<0, 1>(),
+           "Starts an HTTP server over this node (use Node.serve).");
 }
 
 }  // namespace ao::py_bindings

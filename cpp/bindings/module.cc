@@ -1,4 +1,6 @@
-// PYBIND11_MODULE(_core): the aocore extension. Each init function binds one concept.
+// PYBIND11_MODULE(_core): the aocore extension. Each init function binds one concept and its
+// classes; every class is bound by exactly one of them (_Node by InitNode, which takes the methods
+// of other files through node_class.h), so no init adds to another's classes.
 #include <pybind11/pybind11.h>
 
 #include "convert.h"
@@ -25,9 +27,10 @@ PYBIND11_MODULE(_core, m) {
   ao::py_bindings::InitLogging(m);
   ao::py_bindings::InitMessage(m);
   ao::py_bindings::InitWallet(m);
+  ao::py_bindings::InitEngine(m);
+  ao::py_bindings::InitHttp(m);
+  ao::py_bindings::InitMessaging(m);
+  // After the classes its methods return (_Monitor, _HttpServer), so their docstrings name them.
   ao::py_bindings::InitNode(m);
-  ao::py_bindings::InitEngine(m);  // adds methods to _Node
-  ao::py_bindings::InitHttp(m);    // adds methods to _Node
-  ao::py_bindings::InitMessaging(m);  // adds Node.monitor
   ao::py_bindings::InitWasm(m);
 }

@@ -1,4 +1,5 @@
-// aocore.Node: the node bindings. Every call that may block (wallet generation, store I/O,
+// aocore.Node: the node bindings (the one binding of _Node: the methods of the engine, HTTP and
+// messaging files are added here through node_class.h). Every call that may block (wallet generation, store I/O,
 // resolution, waiting) releases the GIL; the class releases the GIL before its C++ destructor
 // runs, because closing waits for operations that may need the GIL (Python devices).
 #include <pybind11/pybind11.h>
@@ -10,6 +11,7 @@
 #include "aocore/node/node.h"
 #include "convert.h"
 #include "errors.h"
+#include "node_class.h"
 #include "py_device.h"
 #include "resolve_common.h"
 
@@ -58,7 +60,8 @@ std::function<std::future<Status>(const Message&)> MakeUploader(py::object uploa
   };
 }
 
-std::unique_ptr<Node> OpenNode(py::object store, py::object wallet, py::dict options, py::object uploader) {
+std::unique_ptr<Node> OpenNode(py::object store, py::object wallet, py::dict options, py::object uploader,
+                               py::object devices) {
   Message option_msg;
   for (auto item : options) {
     std::string key = py::str(item.first);
@@ -67,13 +70,34 @@ std::unique_ptr<Node> OpenNode(py::object store, py::object wallet, py::dict opt
   NodeOptions parsed = Unwrap(NodeOptions::Parse(option_msg));
   parsed.peer_transport = MakeHttpPeerClient();  // peers are reached over HTTP
   if (!store.is_none()) {
-    parsed.store_path = py::str(py::module_::import("os").attr("fspath")(store));
+    // An empty path would be an in-memory node: refused, so a typo never loses data silently.
+    parsed.store_path = PathFromPy(store, "store");
   }
   std::optional<Wallet> w;
-  if (!wallet.is_none()) w.emplace(wallet.cast<const Wallet&>());
+  if (!wallet.is_none()) {
+    if (!py::isinstance<Wallet>(wallet)) {
+      ThrowInvalidMessage("wallet must be an aocore.Wallet (or None: the store's, or a new one), not " +
+                          std::string(py::repr(wallet)));
+    }
+    w.emplace(wallet.cast<const Wallet&>());
+  }
   if (!uploader.is_none()) {
-    if (!PyCallable_Check(uploader.ptr())) throw py::type_error("uploader must be callable");
+    if (!PyCallable_Check(uploader.ptr())) {
+      ThrowInvalidMessage("uploader must be a callable taking the assignment, not " + std::string(py::repr(uploader)));
+    }
     parsed.uploader = MakeUploader(uploader);
+  }
+  if (!devices.is_none()) {
+    if (!py::isinstance<py::dict>(devices)) {
+      ThrowInvalidMessage("devices must be a dict {'name@version': device object}, not " + std::string(py::repr(devices)));
+    }
+    for (auto item : py::reinterpret_borrow<py::dict>(devices)) {
+      if (!py::isinstance<py::str>(item.first)) {
+        ThrowInvalidMessage("devices: a device name must be a str 'name@version', not " + std::string(py::repr(item.first)));
+      }
+      std::string name = py::str(item.first);
+      parsed.devices.emplace_back(name, PyDevice::Create(name, py::reinterpret_borrow<py::object>(item.second)));
+    }
   }
   Result<std::unique_ptr<Node>> node = [&] {
     py::gil_scoped_release release;
@@ -129,27 +153,92 @@ Value BaseValueFromPy(Node& node, py::handle base) {
   return Value(MessageFromPy(base, "base"));
 }
 
+namespace {
+
+std::string TypeName(py::handle obj) { return py::str(py::type::of(obj).attr("__name__")); }
+
+// InvalidMessageError naming the option, what it accepts and what it got.
+[[noreturn]] void BadOption(const std::string& name, const std::string& accepted, py::handle got) {
+  ThrowInvalidMessage("option '" + name + "' must be " + accepted + ", not " + std::string(py::repr(got)));
+}
+
+// The resolver's strategies: "throw" (a device failure is the call's error), "return" (it is
+// an error result), "stop" (also stack@1.0 stops at the failing device with an error result).
+constexpr const char* kErrorStrategies[] = {"throw", "return", "stop"};
+// result_cache.cc's directives (case-insensitive), in a str (comma-separated) or a list of str.
+constexpr const char* kCacheDirectives[] = {"store", "cache", "no-store", "no-cache", "only-if-cached", "always"};
+
+bool IsOneOf(std::string text, const auto& accepted, bool fold_case) {
+  if (fold_case) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  size_t b = text.find_first_not_of(" \t"), e = text.find_last_not_of(" \t");
+  text = b == std::string::npos ? "" : text.substr(b, e - b + 1);
+  for (const char* a : accepted) {
+    if (text == a) return true;
+  }
+  return false;
+}
+
+Value CacheControlFromPy(py::handle value) {
+  const std::string accepted =
+      "'store', 'cache', 'no-store', 'no-cache', 'only-if-cached', 'always' (a str, comma-separated, or a list)";
+  std::vector<std::string> directives;
+  if (py::isinstance<py::str>(value)) {
+    std::string text = py::str(value);
+    size_t start = 0;
+    while (start <= text.size()) {
+      size_t comma = std::min(text.find(',', start), text.size());
+      directives.push_back(text.substr(start, comma - start));
+      start = comma + 1;
+    }
+  } else if (py::isinstance<py::list>(value) || py::isinstance<py::tuple>(value)) {
+    for (py::handle item : value) {
+      if (!py::isinstance<py::str>(item)) BadOption("cache_control", accepted, value);
+      directives.push_back(py::str(item));
+    }
+  } else {
+    BadOption("cache_control", accepted, value);
+  }
+  Value::List out;
+  for (const std::string& d : directives) {
+    if (!IsOneOf(d, kCacheDirectives, /*fold_case=*/true)) BadOption("cache_control", accepted, value);
+    out.emplace_back(d);
+  }
+  return Value(std::move(out));
+}
+
+}  // namespace
+
 ResolveOptions ResolveOptionsFromPy(const Node& node, py::dict kwargs) {
   ResolveOptions opts = node.DefaultResolveOptions();
   auto user = std::make_shared<Message>(*opts.user);
   for (auto item : kwargs) {
     std::string key = py::str(item.first);
+    py::handle value = item.second;
     if (key == "hashpath") {
-      opts.hashpath = Unwrap(ParseHashpathMode(std::string(py::str(item.second))));
+      if (!py::isinstance<py::str>(value)) BadOption(key, "'update', 'reset' or 'ignore'", value);
+      opts.hashpath = Unwrap(ParseHashpathMode(std::string(py::str(value))));
     } else if (key == "error_strategy") {
-      opts.error_strategy = py::str(item.second);
+      if (!py::isinstance<py::str>(value) || !IsOneOf(py::str(value), kErrorStrategies, false)) {
+        BadOption(key, "'throw', 'return' or 'stop'", value);
+      }
+      opts.error_strategy = py::str(value);
     } else if (key == "force_message") {
-      opts.force_message = item.second.cast<bool>();
+      if (!PyBool_Check(value.ptr())) BadOption(key, "True or False", value);
+      opts.force_message = value.cast<bool>();
     } else if (key == "cache_control") {
-      opts.cache_control = ValueFromPy(item.second, key);
+      opts.cache_control = CacheControlFromPy(value);
     } else if (key == "on") {
-      opts.on = item.second.is_none() ? nullptr : std::make_shared<const Message>(MessageFromPy(item.second, "on"));
+      if (!value.is_none() && !py::isinstance<py::dict>(value)) BadOption(key, "a dict of hooks or None", value);
+      opts.on = value.is_none() ? nullptr : std::make_shared<const Message>(MessageFromPy(value, "on"));
     } else if (key == "max_stack_passes") {
-      int64_t n = item.second.cast<int64_t>();
-      if (n < 1) ThrowInvalidMessage("option 'max_stack_passes' must be >= 1");
-      opts.max_stack_passes = n;
+      if (!PyLong_Check(value.ptr()) || PyBool_Check(value.ptr()) || value.cast<py::int_>() < py::int_(1)) {
+        BadOption(key, "an int >= 1", value);
+      }
+      opts.max_stack_passes = value.cast<int64_t>();
     } else {
-      user->Set(key, ValueFromPy(item.second, key));
+      user->Set(key, ValueFromPy(value, key));
     }
   }
   opts.user = std::move(user);
@@ -172,14 +261,23 @@ std::string DescribeResult(const ResolveResult& r) {
   return r.status + ": " + r.value.DebugString();
 }
 
+std::string PathOf(py::handle request) {
+  if (py::isinstance<py::str>(request)) return py::str(request);
+  if (py::isinstance<py::dict>(request)) {
+    py::dict d = py::reinterpret_borrow<py::dict>(request);
+    if (d.contains("path") && py::isinstance<py::str>(d["path"])) return py::str(d["path"]);
+  }
+  return "";
+}
+
 py::object Missing() { return py::module_::import("aocore._core").attr("_MISSING"); }
 bool IsMissing(py::handle obj) { return obj.is(Missing()); }
 
 void InitNode(py::module_& m) {
-  py::classh<Node>(m, "_Node", py::release_gil_before_calling_cpp_dtor(),
-                   "The native node; use aocore.Node. Safe to use from several threads.")
-      .def(py::init(&OpenNode), py::arg("store"), py::arg("wallet"), py::arg("options"),
-           py::arg("uploader") = py::none())
+  NodeClass node(m, "_Node", py::release_gil_before_calling_cpp_dtor(),
+                 "The native node; use aocore.Node. Safe to use from several threads.");
+  node.def(py::init(&OpenNode), py::arg("store"), py::arg("wallet"), py::arg("options"),
+           py::arg("uploader") = py::none(), py::arg("devices") = py::none())
       .def(
           "close",
           [](Node& n) {
@@ -196,10 +294,13 @@ void InitNode(py::module_& m) {
       .def_property_readonly("address", &Node::address, "The node wallet's address (43-char base64url).")
       .def_property_readonly("wallet", [](const Node& n) { return n.wallet(); },
                              "The node wallet (an aocore.Wallet): signs assignments and spawned processes.")
-      .def_property_readonly("store_path", [](const Node& n) -> py::object {
-        if (n.options().store_path.empty()) return py::none();
-        return py::str(n.options().store_path);
-      })
+      .def_property_readonly(
+          "store_path",
+          [](const Node& n) -> py::object {
+            if (n.options().store_path.empty()) return py::none();
+            return PathToPy(n.options().store_path);
+          },
+          "The LevelDB directory (a str, os.fsdecode of the path given), or None in memory.")
       .def(
           "write",
           [](Node& n, py::object message) {
@@ -225,7 +326,7 @@ void InitNode(py::module_& m) {
           "resolve",
           [](Node& n, py::object base, py::object request, py::kwargs opts) {
             ResolveResult r = RunResolve(n, base, request, opts);
-            if (!r.ok()) ThrowResolveFailure(r.status, DescribeResult(r), ValueToPy(r.value));
+            if (!r.ok()) ThrowResolveFailure(r.status, DescribeResult(r), ValueToPy(r.value), PathOf(request));
             return ValueToPy(r.value);
           },
           py::arg("base"), py::arg("request"),
@@ -249,7 +350,7 @@ void InitNode(py::module_& m) {
             if (r.status == "error" && !default_value.is(py::module_::import("aocore._core").attr("_MISSING"))) {
               return default_value;
             }
-            ThrowResolveFailure(r.status, DescribeResult(r), ValueToPy(r.value));
+            ThrowResolveFailure(r.status, DescribeResult(r), ValueToPy(r.value), PathOf(key));
           },
           py::arg("base"), py::arg("key"), py::arg("default") = py::module_::import("aocore._core").attr("_MISSING"),
           "The value of `key` (a path) on `base`, or `default` when it resolves to an error\n"
@@ -261,7 +362,7 @@ void InitNode(py::module_& m) {
             Check(n.RegisterDevice(name, std::move(dev)));
           },
           py::arg("name"), py::arg("device"),
-          "Registers a Python device under 'name@version' (see API.md 'Python devices').")
+          "Registers a Python device under 'name@version' (see docs/python-api.md, 'Python devices').")
       .def(
           "inspect_processes",
           [](Node& n) {
@@ -326,6 +427,9 @@ void InitNode(py::module_& m) {
           "(restore points written when a worker retires or stops), failures, live_schedulers\n"
           "(processes with a scheduler in memory) and schedulers_evicted (idle schedulers dropped\n"
           "beyond max_schedulers, recovered from the store on next use).");
+  BindEngineMethods(node);
+  BindHttpMethods(node);
+  BindMessagingMethods(node);
 }
 
 }  // namespace ao::py_bindings

@@ -1,5 +1,8 @@
 #include "py_device.h"
 
+#include <deque>
+#include <utility>
+
 #include "aocore/ao/resolver.h"
 #include "aocore/message/key.h"
 #include "convert.h"
@@ -31,7 +34,30 @@ std::vector<std::string> KeyList(py::handle value, const char* what) {
   return out;
 }
 
+// The exceptions devices raised lately, by formatted traceback (the error result carries the
+// text, not the object: it may be raised on a worker thread and read by the caller's). Guarded
+// by the GIL; never destroyed, so no Python object is released after the interpreter is gone.
+constexpr size_t kKeptExceptions = 32;
+std::deque<std::pair<std::string, py::object>>& RaisedExceptions() {
+  static auto* kept = new std::deque<std::pair<std::string, py::object>>();
+  return *kept;
+}
+
+void KeepRaised(const std::string& traceback, py::object exception) {
+  auto& kept = RaisedExceptions();
+  kept.emplace_back(traceback, std::move(exception));
+  while (kept.size() > kKeptExceptions) kept.pop_front();
+}
+
 }  // namespace
+
+py::object PyDevice::RaisedException(const std::string& traceback) {
+  auto& kept = RaisedExceptions();
+  for (auto it = kept.rbegin(); it != kept.rend(); ++it) {
+    if (it->first == traceback) return it->second;
+  }
+  return py::none();
+}
 
 std::shared_ptr<PyDevice> PyDevice::Create(std::string name, py::object object) {
   std::shared_ptr<PyDevice> dev(new PyDevice(std::move(name), object));
@@ -48,6 +74,10 @@ std::shared_ptr<PyDevice> PyDevice::Create(std::string name, py::object object) 
       continue;  // a builtin without a signature is not a device key
     }
     dev->methods_.emplace(attr, Method{fn.release().ptr(), arity});
+  }
+  if (dev->methods_.count("compute") != 0) {
+    dev->default_init_ = dev->methods_.count("init") == 0;
+    dev->default_snapshot_ = dev->methods_.count("snapshot") == 0;
   }
   if (py::hasattr(object, "info")) {
     py::object info = object.attr("info")();
@@ -87,6 +117,7 @@ Result<std::shared_ptr<const DeviceInfo>> PyDevice::Info(const Message&, const R
 
 bool PyDevice::HasKey(std::string_view key) const {
   std::string name = DeviceKeyName(KeyStyle::kModule, key);
+  if ((default_init_ && name == "init") || (default_snapshot_ && name == "snapshot")) return true;
   auto it = methods_.find(name);
   if (it == methods_.end()) return false;
   return it->second.arity < 0 || it->second.arity <= 3;
@@ -95,7 +126,10 @@ bool PyDevice::HasKey(std::string_view key) const {
 Result<ResolveResult> PyDevice::Call(const DeviceCall& call) const {
   switch (call.kind) {
     case FunctionKind::kKey: {
-      auto it = methods_.find(DeviceKeyName(KeyStyle::kModule, call.key));
+      std::string name = DeviceKeyName(KeyStyle::kModule, call.key);
+      if (default_init_ && name == "init") return ResolveResult::Ok(Value(call.base));
+      if (default_snapshot_ && name == "snapshot") return ResolveResult::Ok(Value(Message{}));
+      auto it = methods_.find(name);
       if (it == methods_.end()) return ResolveResult::NotFound();
       return Invoke(it->second, call, /*with_key=*/false);
     }
@@ -144,7 +178,16 @@ Result<ResolveResult> PyDevice::Invoke(const Method& method, const DeviceCall& c
       // An exception raised by aocore's own converters has no traceback: pass None, not null.
       py::object trace = e.trace() ? py::reinterpret_borrow<py::object>(e.trace()) : py::none();
       py::object tb = py::module_::import("traceback").attr("format_exception")(e.type(), e.value(), trace);
-      error.Set("traceback", py::str("").attr("join")(tb).cast<std::string>());
+      std::string text = py::str("").attr("join")(tb).cast<std::string>();
+      error.Set("traceback", text);
+      py::object exception = e.value();
+      if (e.trace()) {
+        PyException_SetTraceback(exception.ptr(), e.trace().ptr());
+        // The frames' locals (a process state, say) are not kept alive for the chaining: the
+        // traceback still prints every file, line and function.
+        py::module_::import("traceback").attr("clear_frames")(trace);
+      }
+      KeepRaised(text, std::move(exception));
     } catch (const std::exception&) {  // the traceback is best effort
     }
     return ResolveResult::Error(Value(std::move(error)));

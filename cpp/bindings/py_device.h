@@ -1,10 +1,13 @@
-// PyDevice: a device implemented by a Python object (API.md "Python devices"). Key `my-key`
+// PyDevice: a device implemented by a Python object (docs/python-api.md, "Python devices"). Key `my-key`
 // calls method `my_key` (the module-device key mapping); a method takes (self), (self, base),
 // (self, base, request) or (self, base, request, opts) and is called with as many arguments as
 // it accepts. It returns a value (status ok) or a tuple (status, value). An optional info()
 // returns a dict with `exports`, `excludes`, `default` (a method name) or `handler` (a method
 // name taking the key first). A Python exception inside a device becomes an `error` result
 // {error: "device_call", type, message, traceback}: it never escapes onto a C++ thread.
+// An execution device needs only `compute`: an object with `compute` and without `init` answers
+// `init` with the base unchanged (the process definition is the initial state), and without
+// `snapshot` answers it with an empty map (the stored state itself is the restore point).
 //
 // The object's methods and arities are read once at registration, so HasKey needs no GIL.
 // Call takes the GIL only for the duration of the Python call (and the conversions around it).
@@ -38,6 +41,12 @@ class PyDevice final : public Device {
   // The Python object (borrowed; REQUIRES the GIL to use it).
   py::handle object() const { return object_; }
 
+  // The exception a Python device raised whose error result carries `traceback` (the formatted
+  // traceback), for chaining as the __cause__ of the error the caller gets; None when it is no
+  // longer kept (the last 32 are, across devices and threads, with their frames' locals
+  // cleared). REQUIRES: the GIL is held.
+  static py::object RaisedException(const std::string& traceback);
+
  private:
   struct Method {
     PyObject* fn;  // owned reference to the bound method
@@ -52,6 +61,8 @@ class PyDevice final : public Device {
   std::shared_ptr<const DeviceInfo> info_ = std::make_shared<DeviceInfo>();
   std::optional<Method> handler_;
   std::optional<Method> default_;
+  bool default_init_ = false;      // compute without init: init returns the base
+  bool default_snapshot_ = false;  // compute without snapshot: snapshot returns {}
 };
 
 }  // namespace ao::py_bindings

@@ -31,6 +31,8 @@ std::string DescribeResult(const ResolveResult& r);
 // depth limit) is the ("error", {"error": <status code>, "message": text}) result; only a
 // closed node raises (ClosedError), since there is no resolution to report on.
 py::tuple CallTuple(Result<ResolveResult> result);
+// The path of a request as the caller wrote it (a str, or a dict's str `path`); "" otherwise.
+std::string PathOf(py::handle request);
 // True when `obj` is the "no default given" sentinel (aocore._core._MISSING).
 bool IsMissing(py::handle obj);
 py::object Missing();

@@ -1,5 +1,5 @@
-// Wallet and commitment bindings (API.md "Wallet" and "Module functions"): aocore.Wallet,
-// aocore.commit, aocore.verify, aocore.committers, aocore.committed.
+// Wallet and commitment bindings (docs/python-api.md, "Wallets and commitments"): aocore.Wallet,
+// aocore.commit, aocore.verify, aocore.committers, aocore.committed, aocore.signature_base.
 //
 // RSA work (generation, loading and its key checks, signing, verifying) runs with the GIL
 // released; every Python object is converted to core types before the release.
@@ -8,6 +8,7 @@
 // member or problem. A wallet file that does not exist is StoreError (an OSError) with
 // errno ENOENT and .filename set; other read/write failures are StoreError too.
 #include <cerrno>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,20 +18,13 @@
 
 #include "aocore/crypto/wallet.h"
 #include "aocore/message/commitment.h"
+#include "aocore/message/httpsig.h"
 #include "convert.h"
 #include "errors.h"
 
 namespace ao::py_bindings {
 namespace py = pybind11;
 namespace {
-
-// str, bytes or os.PathLike -> the file system's bytes for the path (os.fsencode), so that
-// undecodable names round-trip too.
-std::string PathFromPy(py::handle path) {
-  py::object os = py::module_::import("os");
-  py::bytes encoded = os.attr("fsencode")(path);
-  return std::string(encoded);
-}
 
 // Load's NotFound becomes a FileNotFoundError-shaped StoreError: `except OSError` with
 // e.errno == errno.ENOENT works, and it is still an aocore.Error.
@@ -48,6 +42,71 @@ std::string PathFromPy(py::handle path) {
 std::optional<Value> SelectorFromPy(py::handle obj, const char* name) {
   if (obj.is_none()) return std::nullopt;
   return ValueFromPy(obj, name);
+}
+
+// Lower-cases ASCII and Latin-1 letters, as a signature-input's component list is written.
+std::string Latin1Lower(std::string s) {
+  for (char& c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if ((u >= 'A' && u <= 'Z') || (u >= 0xC0 && u <= 0xDE && u != 0xD7)) c = static_cast<char>(u + 32);
+  }
+  return s;
+}
+
+// The id of the one signer commitment (one with a `committer`) of `commitments`.
+std::string OnlySigner(const Message* commitments) {
+  std::vector<std::string> signers;
+  if (commitments != nullptr) {
+    for (const auto& [key, c] : *commitments) {
+      if (c.is_message() && c.message().FindBinary("committer") != nullptr) signers.push_back(key);
+    }
+  }
+  if (signers.size() != 1) {
+    ThrowInvalidMessage("signature_base: the message has " + std::to_string(signers.size()) +
+                        " signer commitments; name one with commitment=");
+  }
+  return signers.front();
+}
+
+// aocore.signature_base: the RFC 9421 signature base a commitment signs, rebuilt from the
+// message's fields and the commitment's `signature-input` (`name=("c1" "c2" ...);params`, one
+// member, as commitments carry it). Without commitments: the base the message's ID is the
+// HMAC of.
+std::string SignatureBaseOf(const Message& message, py::object commitment) {
+  Message content = message;
+  content.Erase("commitments");
+  HttpsigEncoding enc = Unwrap(EncodeHttpsig(content));
+  std::vector<std::string> all = SignatureComponents(enc);
+  const Message* commitments = message.FindMessage("commitments");
+  if (commitment.is_none() && (commitments == nullptr || commitments->empty())) {
+    return SignatureBase(enc, all, HmacParamsLine(all));
+  }
+  std::string id = commitment.is_none() ? OnlySigner(commitments) : std::string(py::str(commitment));
+  const Value* c = commitments == nullptr ? nullptr : commitments->Find(id);
+  if (c == nullptr || !c->is_message()) ThrowStatus(Status::NotFound("the message has no commitment '" + id + "'"));
+  const Bytes* input = c->message().FindBinary("signature-input");
+  const size_t eq = input == nullptr ? std::string::npos : input->find('=');
+  const size_t open = eq == std::string::npos ? eq : input->find('(', eq);
+  const size_t close = open == std::string::npos ? open : input->find(')', open);
+  if (close == std::string::npos) {
+    ThrowInvalidMessage("commitment '" + id + "' has no signature-input of the form name=(\"c1\" ...);params");
+  }
+  std::multimap<std::string, std::string> by_lowered;
+  for (const std::string& name : all) by_lowered.emplace(Latin1Lower(name), name);
+  std::vector<std::string> components;
+  for (size_t at = input->find('"', open); at != std::string::npos && at < close; at = input->find('"', at)) {
+    const size_t end = input->find('"', at + 1);
+    if (end == std::string::npos || end > close) break;
+    auto it = by_lowered.find(input->substr(at + 1, end - at - 1));
+    if (it == by_lowered.end()) {
+      ThrowInvalidMessage("commitment '" + id + "' signs component \"" + input->substr(at + 1, end - at - 1) +
+                          "\", which the message no longer has");
+    }
+    components.push_back(it->second);
+    by_lowered.erase(it);
+    at = end + 1;
+  }
+  return SignatureBase(enc, components, std::string_view(*input).substr(eq + 1));
 }
 
 template <typename F>
@@ -70,13 +129,13 @@ void InitWallet(py::module_& m) {
       .def_static(
           "load",
           [](py::object path) {
-            std::string p = PathFromPy(path);
+            std::string p = PathFromPy(path, "path");
             Result<Wallet> wallet = WithoutGil([&] { return Wallet::Load(p); });
             if (!wallet.ok() && wallet.status().IsNotFound()) ThrowFileNotFound(wallet.status(), path);
             return Unwrap(std::move(wallet));
           },
           py::arg("path"),
-          "Reads a JWK file (str or os.PathLike). A missing file raises StoreError (an OSError)\n"
+          "Reads a JWK file (str, bytes or os.PathLike). A missing file raises StoreError (an OSError)\n"
           "with errno ENOENT; a malformed or truncated key raises InvalidMessageError naming\n"
           "the problem. Accepts the reference's short form (kty, n, e, d) and public-only JWKs.")
       .def_static(
@@ -101,7 +160,7 @@ void InitWallet(py::module_& m) {
       .def(
           "save",
           [](const Wallet& self, py::object path) {
-            std::string p = PathFromPy(path);
+            std::string p = PathFromPy(path, "path");
             Check(WithoutGil([&] { return self.Save(p); }));
           },
           py::arg("path"),
@@ -182,6 +241,15 @@ void InitWallet(py::module_& m) {
       "Optional selectors (as the `verify` key of message@1.0): committers=/commitments= each\n"
       "'all', 'none', one address/ID or a list; then True when every selected commitment\n"
       "verifies. A requested committer or ID the message lacks raises NotFoundError.");
+  m.def(
+      "signature_base",
+      [](py::object message, py::object commitment) { return SignatureBaseOf(MessageFromPy(message), commitment); },
+      py::arg("message"), py::kw_only(), py::arg("commitment") = py::none(),
+      "The RFC 9421 signature base (text) a commitment of `message` signs: one '\"name\": value'\n"
+      "line per signed component, then '\"@signature-params\": ...'. `commitment` is a commitment\n"
+      "ID; by default the message's only signer commitment. A message without commitments gives\n"
+      "the base its ID is the HMAC-SHA256 (key 'ao') of. For checking a signature by hand:\n"
+      "wallet.verify(signature_base(m).encode(), signature bytes).");
   m.def(
       "committers", [](py::object message) { return Committers(MessageFromPy(message)); },
       py::arg("message"), "The `committer` address of every signer commitment, in commitment-key order.");

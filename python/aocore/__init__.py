@@ -1,7 +1,9 @@
 """aocore: the AO-Core device and process management subsystem, in C++, driven from Python.
 
-Messages are plain dicts; see the README and docs/ for the API. Every public name is
-re-exported here.
+Messages are plain dicts; see the README and docs/python-api.md for the API. Every public name
+is re-exported here. `aocore.id` and `aocore.TimeoutError` shadow builtins: their aliases
+`aocore.message_id` and `aocore.NodeTimeoutError` are the same objects, and only the aliases are
+in `__all__`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ._core import (
     id,
     normalize_key,
     set_log_level,
+    signature_base,
     verify,
     verify_hashpath,
 )
@@ -36,6 +39,12 @@ from .node import Node
 from .process import Process
 
 __version__: str = _core.__version__
+
+# `id` and `TimeoutError` shadow builtins of the same name; they stay for compatibility, and these
+# aliases are the names to use where the builtin is also needed (`from aocore import *` brings the
+# aliases, not the shadowing names).
+message_id = id
+NodeTimeoutError = TimeoutError
 
 __all__ = [
     "AOInstance",
@@ -47,11 +56,11 @@ __all__ = [
     "Error",
     "InvalidMessageError",
     "Node",
+    "NodeTimeoutError",
     "NotFoundError",
     "Process",
     "ResolveError",
     "StoreError",
-    "TimeoutError",
     "Wallet",
     "__version__",
     "commit",
@@ -60,9 +69,10 @@ __all__ = [
     "flush_logs",
     "get_log_level",
     "hashpath",
-    "id",
+    "message_id",
     "normalize_key",
     "set_log_level",
+    "signature_base",
     "verify",
     "verify_hashpath",
 ]

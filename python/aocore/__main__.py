@@ -18,6 +18,17 @@ def _inspect(args: argparse.Namespace) -> int:
     return _inspect.run(args)
 
 
+def _port(text: str) -> int:
+    """argparse type of --port: an int from 0 to 65535 (a usage error otherwise, not a traceback)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 to 65535, not {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 65535 (0 picks a free port), not {port}")
+    return port
+
+
 def _serve(args: argparse.Namespace) -> int:
     import signal
     import threading
@@ -94,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="serve a node over HTTP until SIGINT/SIGTERM")
     serve.add_argument("--store", default=".aocore", help="LevelDB store directory (default ./.aocore)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=10000, help="port (default 10000; 0 picks a free one)")
+    serve.add_argument("--port", type=_port, default=10000, help="port (default 10000; 0 picks a free one)")
     serve.add_argument("--peer", action="append", metavar="ADDRESS=URL",
                        help="another node: its address and http://host:port (repeatable; see docs/http.md)")
     serve.add_argument("--redirect", action="store_true",

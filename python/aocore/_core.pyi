@@ -1,4 +1,4 @@
-"""Type stubs for aocore._core, the pybind11 extension (see shared API.md)."""
+"""Type stubs for aocore._core, the pybind11 extension (the API: docs/python-api.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Callable, Any, Iterable, Literal, Union
 
 __version__: str
 
-# A message value (API.md "Values"): str/bytes -> binary, int/float, bool/None -> atoms,
+# A message value (docs/python-api.md, "Values"): str/bytes -> binary, int/float, bool/None -> atoms,
 # Atom, list, dict (nested message).
 Value = Union[str, bytes, int, float, bool, None, "Atom", list[Any], dict[str, Any]]
 Message = dict[str, Any]
@@ -17,11 +17,17 @@ IdMode = Literal["none", "all", "uncommitted"]
 # A commitment selector: "all", "none", one committer address / commitment ID, or a list.
 Selector = Union[str, list[str]]
 
-# --- errors (API.md "Errors") ----------------------------------------------------------------
+# --- errors (docs/python-api.md, "Errors") ----------------------------------------------------------------
 
 class Error(Exception):
     status: str
     details: Any
+    # The parts of the error (None where it does not say); docs/python-api.md, "Errors".
+    process: str | None
+    slot: int | None
+    phase: str | None
+    device: str | None
+    key: str | None
 
 class ResolveError(Error):
     value: Any
@@ -79,6 +85,7 @@ def verify(
     message: Message, *, committers: Selector | None = None, commitments: Selector | None = None
 ) -> bool: ...
 def committers(message: Message) -> list[str]: ...
+def signature_base(message: Message, *, commitment: str | None = None) -> str: ...
 def committed(
     message: Message, *, committers: Selector | None = None, commitments: Selector | None = None
 ) -> list[str]: ...
@@ -102,7 +109,8 @@ class _Monitor:
 
 class _Node:
     def __init__(self, store: StrPath | None, wallet: Wallet | None, options: dict[str, Any],
-                 uploader: Callable[[dict[str, Any]], Any] | None = ...) -> None: ...
+                 uploader: Callable[[dict[str, Any]], Any] | None = ...,
+                 devices: dict[str, Any] | None = ...) -> None: ...
     @property
     def wallet(self) -> Wallet: ...
     def close(self) -> None: ...
@@ -119,6 +127,7 @@ class _Node:
     def get(self, base: Message | list[Any] | str, key: str, default: Any = ...) -> Any: ...
     def register_device(self, name: str, device: Any) -> None: ...
     def devices(self) -> list[str]: ...
+    def inspect_processes(self) -> list[dict[str, int | str | None]]: ...
     def resolve_path(self, path: str, **params: Any) -> Any: ...
     def _serve(self, host: str, port: int, **limits: Any) -> _HttpServer: ...
     def monitor(self, process_id: str, every: float = ..., page: int = ...) -> _Monitor: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import weakref
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from . import _core
@@ -34,15 +35,18 @@ class Node(_core._Node):
     pulled, verified assignments (docs/http.md, "Several nodes"). ``uploader`` (for
     ``scheduling_mode="remote_confirmation"``) is called with each committed assignment before
     the scheduler replies; a falsy return or an exception refuses it and the caller gets an
-    error instead of the assignment.
+    error instead of the assignment. ``devices={"name@version": device}`` registers Python devices
+    while the node opens, before it resumes the monitors and cron tasks stored with it, so their
+    first ticks find them (``register_device`` after opening may come too late for those).
 
     A node is a context manager; ``close()`` is idempotent and any use after it raises
     :class:`aocore.ClosedError`. Safe to use from several threads at once.
     """
 
-    def __init__(self, store: str | os.PathLike[str] | None = None, *, wallet: Any = None,
-                 uploader: Callable[[dict[str, Any]], Any] | None = None, **options: Any) -> None:
-        super().__init__(store, wallet, options, uploader)
+    def __init__(self, store: str | bytes | os.PathLike[str] | os.PathLike[bytes] | None = None, *,
+                 wallet: Any = None, uploader: Callable[[dict[str, Any]], Any] | None = None,
+                 devices: dict[str, Any] | None = None, **options: Any) -> None:
+        super().__init__(store, wallet, options, uploader, devices)
         self._servers: "weakref.WeakSet[_core._HttpServer]" = weakref.WeakSet()
         _live_nodes.add(self)
 
@@ -78,6 +82,10 @@ class Node(_core._Node):
         """
         from . import _core as core
 
+        if definition is not None and not isinstance(definition, Mapping):
+            raise core.InvalidMessageError(
+                f"spawn: definition must be a dict (or None for a test-device process), not "
+                f"{type(definition).__name__}")
         msg = dict(DEFAULT_PROCESS if definition is None else definition)
         msg.setdefault("type", "Process")
         msg.setdefault("scheduler", self.address)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._core import InvalidMessageError
+from ._core import Error, InvalidMessageError
 
 if TYPE_CHECKING:
     from .node import Node
@@ -50,6 +52,9 @@ class Process:
         signing would not be covered by its signature and are not stored), so ``fields`` are
         refused, and a signed ``target`` naming another process is an ``InvalidMessageError``.
         """
+        if message is not None and not isinstance(message, Mapping):
+            raise InvalidMessageError(
+                f"schedule: message must be a dict (or None with keyword fields), not {type(message).__name__}")
         msg = dict(message or {})
         if msg.get("commitments"):
             if fields:
@@ -61,15 +66,19 @@ class Process:
                 raise InvalidMessageError(
                     f"the signed message targets {target!r}, not this process {self._id!r}")
             request = {"path": "schedule", "method": "POST", "target": self._id, "body": msg}
-            return self._node.resolve(_SCHEDULER, request, hashpath="ignore")
+            with self._about():
+                return self._node.resolve(_SCHEDULER, request, hashpath="ignore")
         msg.update(fields)
         msg.setdefault("type", "Message")
         msg["target"] = self._id
-        return self._node.resolve(_SCHEDULER, {"path": "schedule", "method": "POST", "body": msg}, hashpath="ignore")
+        with self._about():
+            return self._node.resolve(_SCHEDULER, {"path": "schedule", "method": "POST", "body": msg},
+                                      hashpath="ignore")
 
     def slot(self) -> int:
         """The last assigned slot, -1 when none."""
-        return int(self._node.resolve(_SCHEDULER, {"path": "slot", "target": self._id}, hashpath="ignore")["current"])
+        with self._about():
+            return int(self._node.resolve(_SCHEDULER, {"path": "slot", "target": self._id}, hashpath="ignore")["current"])
 
     def assignments(self, start: int = 0, end: int | None = None) -> list[dict[str, Any]]:
         """The assignments from ``start`` to ``end`` inclusive (``None``: the latest), in slot order."""
@@ -79,7 +88,8 @@ class Process:
             request: dict[str, Any] = {"path": "schedule", "target": self._id, "from": cursor}
             if end is not None:
                 request["to"] = end
-            page = self._node.resolve(_SCHEDULER, request, hashpath="ignore")
+            with self._about():
+                page = self._node.resolve(_SCHEDULER, request, hashpath="ignore")
             batch = sorted(page.get("assignments", {}).values(), key=lambda a: a["slot"])
             out.extend(batch)
             if not page.get("continues") or not batch:
@@ -94,16 +104,34 @@ class Process:
         worker: a higher slot is computed from memory, a lower one is read from the cache.
         Raises :class:`aocore.ResolveError` when the slot is not scheduled (status 503) or the
         execution device fails; the worker keeps its last good state."""
-        return self._node.resolve(self._definition, {"path": "compute", "slot": slot})
+        with self._about(slot):
+            return self._node.resolve(self._definition, {"path": "compute", "slot": slot})
 
     def now(self) -> dict[str, Any]:
         """The state after the latest assigned slot (computed if needed, not just cached)."""
-        return self._node.resolve(self._definition, "now")
+        with self._about():
+            return self._node.resolve(self._definition, "now")
 
     def push(self, slot: int) -> dict[str, Any]:
         """Delivers the outbox of ``slot`` to the targets' schedules; returns the tree of
         assignments created."""
-        return self._node.resolve(self._definition, {"path": "push", "slot": slot})
+        with self._about(slot):
+            return self._node.resolve(self._definition, {"path": "push", "slot": slot})
+
+    @contextlib.contextmanager
+    def _about(self, slot: Any = None) -> Iterator[None]:
+        # An error from this process's calls names the process (and the slot asked for, when the
+        # error does not say), in the message and as .process / .slot.
+        try:
+            yield
+        except Error as err:
+            if getattr(err, "process", None) is None:
+                err.process = self._id
+                if getattr(err, "slot", None) is None and isinstance(slot, int) and not isinstance(slot, bool):
+                    err.slot = slot
+                if err.args and isinstance(err.args[0], str):
+                    err.args = (f"process {self._id}: {err.args[0]}", *err.args[1:])
+            raise
 
     def __repr__(self) -> str:
         return f"<aocore.Process {self._id}>"

@@ -98,6 +98,12 @@ Node::Node(NodeOptions options, std::unique_ptr<Store> store, Wallet wallet)
 Status Node::Start() {
   AO_RETURN_IF_ERROR(RegisterBuiltinDevices(*registry_));
   AO_RETURN_IF_ERROR(registry_->Register("meta@1.0", MakeMetaDevice()));
+  for (const auto& [name, device] : options_.devices) {
+    if (name.find('@') == std::string::npos) {
+      return Status::InvalidArgument("device names have the form name@version, got '" + name + "'");
+    }
+    AO_RETURN_IF_ERROR(registry_->Register(name, device));
+  }
   ResolverConfig config;
   config.registry = registry_;
   config.loader = std::make_shared<ContentLoader>(content_.get());

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "aocore/ao/device.h"  // DevicePtr
 #include "aocore/ao/resolve_options.h"  // HashpathMode, HashpathModeName
 #include "aocore/common/result.h"
 #include "aocore/message/message.h"
@@ -50,6 +51,9 @@ struct NodeOptions {
   // How the node reaches its peers (the HTTP client, http/peer_client.h, in the Python package
   // and `aocore serve`). Not parsed from user options. Required when `peers` is not empty.
   std::shared_ptr<PeerTransport> peer_transport;
+  // Devices (name@version) registered while the node opens, before it resumes its cron tasks
+  // and monitors, so their first runs can load them. Not parsed from user options.
+  std::vector<std::pair<std::string, DevicePtr>> devices;
 
   // Parses user options (keys as given to Node(**options)). InvalidArgument on an unknown key
   // or a value of the wrong type or range.

@@ -1,11 +1,13 @@
 #include "aocore/node/node.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "aocore/message/id.h"
+#include "testing/fixture_devices.h"
 #include "testing/test_util.h"
 
 namespace ao {
@@ -45,6 +47,21 @@ TEST(Node, ThreadsDefaultToTheCoresAndAtLeastTwo) {
   EXPECT_EQ(NodeOptions::DefaultThreads(),
             std::max<int64_t>(2, static_cast<int64_t>(std::thread::hardware_concurrency())));
   EXPECT_OK((*node)->Close());
+}
+
+TEST(Node, RegistersTheDevicesOfItsOptionsWhileOpening) {
+  NodeOptions options = *NodeOptions::Parse(Message{});
+  options.devices.emplace_back("flag@1.0", testing::FlagDevice());
+  Result<std::unique_ptr<Node>> node = Node::Open(options, testing::SharedTestWallet());
+  ASSERT_OK(node);
+  std::vector<std::string> names = (*node)->DeviceNames();
+  EXPECT_NE(std::find(names.begin(), names.end(), "flag@1.0"), names.end());
+  ASSERT_OK((*node)->Close());
+
+  options.devices = {{"no-version", testing::FlagDevice()}};
+  Result<std::unique_ptr<Node>> refused = Node::Open(options, testing::SharedTestWallet());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.status().IsInvalidArgument()) << refused.status().ToString();
 }
 
 TEST(Node, CountsTheResolutionsItAccepts) {

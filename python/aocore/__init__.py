@@ -6,7 +6,7 @@ re-exported here.
 
 from __future__ import annotations
 
-from . import _core
+from . import _core, ans104
 from ._core import (
     As,
     Atom,
@@ -51,6 +51,7 @@ __all__ = [
     "TimeoutError",
     "Wallet",
     "__version__",
+    "ans104",
     "commit",
     "committed",
     "committers",

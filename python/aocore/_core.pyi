@@ -18,7 +18,7 @@ IdMode = Literal["none", "all", "uncommitted"]
 Selector = Union[str, list[str]]
 
 # --- ANS-104 data items: the submodule _core.ans104 (decode, encode, sign, verify), re-exported
-# by aocore/ans104.py, which carries the signatures.
+# by aocore/ans104.py with typed wrappers.
 ans104: Any
 
 # --- errors (API.md "Errors") ----------------------------------------------------------------

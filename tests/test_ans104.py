@@ -160,3 +160,59 @@ def test_bad_dicts_raise_invalid_message_error():
         ans104.encode(b"not a dict")
     with pytest.raises(aocore.InvalidMessageError, match="must be bytes"):
         ans104.decode("text")
+
+
+# ---- items as messages (ans104@1.0), scheduled and served back ------------------------------
+
+
+def test_item_is_a_message_whose_id_is_the_item_id():
+    raw = b64(VECTORS[0]["item_b64url"])
+    msg = ans104.to_message(raw)
+    assert {k: v for k, v in msg.items() if k != "commitments"} == {
+        "action": "Eval", "sdk": "aoconnect", "data-protocol": "ao", "variant": "ao.TN.1",
+        "type": "Message", "target": VECTORS[0]["target"], "data": "1 + 1",
+    }
+    [(cid, c)] = msg["commitments"].items()
+    assert cid == VECTORS[0]["id"] and c["commitment-device"] == "ans104@1.0"
+    assert c["committer"] == VECTORS[0]["owner_address"]
+    assert aocore.id(msg, mode="all") == VECTORS[0]["id"]
+    assert aocore.verify(msg) and aocore.committers(msg) == [VECTORS[0]["owner_address"]]
+    assert ans104.from_message(msg) == raw
+    msg["action"] = "Other"
+    assert not aocore.verify(msg)
+
+
+def test_tampered_item_is_refused_as_a_message():
+    raw = bytearray(b64(VECTORS[0]["item_b64url"]))
+    raw[-1] ^= 1
+    with pytest.raises(aocore.InvalidMessageError, match="does not verify"):
+        ans104.to_message(bytes(raw))
+
+
+def test_process_spawned_from_an_item_has_the_item_id_and_serves_items_back(wallet):
+    with aocore.Node() as node:
+        spawn_raw = wallet.sign_item({"tags": [
+            ("Device", "process@1.0"), ("Scheduler-Device", "scheduler@1.0"),
+            ("Execution-Device", "test-device@1.0"), ("Type", "Process"), ("Scheduler", node.address),
+        ], "data": "init"})
+        spawn_id = ans104.decode(spawn_raw)["id"]
+        p = node.spawn(ans104.to_message(spawn_raw), sign=False)
+        assert p.id == spawn_id
+
+        msg_raw = wallet.sign_item({"target": p.id, "tags": [("Action", "Eval"), ("Type", "Message")], "data": "1 + 1"},
+                                   salt_length=478)
+        a = p.schedule(ans104.to_message(msg_raw))
+        assert a["slot"] == 1
+        assert aocore.id(a["body"], mode="all") == ans104.decode(msg_raw)["id"]
+
+        # Read back from the store: the exact bytes that were signed.
+        [a0, a1] = p.assignments()
+        assert ans104.from_message(a0["body"]) == spawn_raw
+        assert ans104.from_message(a1["body"]) == msg_raw
+
+        # A changed message is refused by the scheduler and nothing is stored.
+        tampered = ans104.to_message(msg_raw)
+        tampered["action"] = "Steal"
+        with pytest.raises(aocore.ResolveError):
+            p.schedule(tampered)
+        assert p.slot() == 1

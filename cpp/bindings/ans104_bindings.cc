@@ -1,6 +1,7 @@
 // ANS-104 data item bindings (docs/python-api.md "ANS-104 data items"): the submodule
 // aocore._core.ans104 (re-exported as aocore.ans104) with decode, encode, sign and verify, and
-// the method Wallet.sign_item.
+// the method Wallet.sign_item; to_message / from_message map a signed item to the message
+// HyperBEAM's ans104@1.0 codec gives (an ans104 commitment keyed by the item ID) and back.
 //
 // An item is a dict: signature_type (int), signature and owner (bytes, 512 each; zeros and
 // absent mean unsigned), target (the 43-character base64url ID, or 32 raw bytes, or None),
@@ -20,6 +21,7 @@
 #include "aocore/common/bytes.h"
 #include "aocore/crypto/wallet.h"
 #include "aocore/message/ans104.h"
+#include "aocore/message/ans104_message.h"
 #include "convert.h"
 #include "errors.h"
 
@@ -179,6 +181,27 @@ void InitAns104(py::module_& m) {
       py::arg("item"),
       "Whether the item's signature verifies against its owner (any PSS salt length). The item\n"
       "is encoded bytes or a dict; malformed bytes raise InvalidMessageError.");
+
+  sub.def(
+      "to_message",
+      [](py::handle data) {
+        Bytes bytes = BytesArg(data, "data");
+        Result<Message> msg = [&] {
+          py::gil_scoped_release release;
+          return MessageFromSignedItem(bytes);
+        }();
+        return MessageToPy(Unwrap(std::move(msg)));
+      },
+      py::arg("data"),
+      "The message a signed item is (tags as lower-case keys, data under 'data', the target\n"
+      "under 'target', an ans104@1.0 commitment keyed by the item ID, so aocore.id(m, 'all') is\n"
+      "the item ID). Raises InvalidMessageError for a malformed, unsigned or tampered item.");
+  sub.def(
+      "from_message",
+      [](py::handle message) { return py::bytes(Unwrap(SignedItemFromMessage(MessageFromPy(message)))); },
+      py::arg("message"),
+      "The exact bytes of the signed item behind a message's ans104@1.0 commitment (e.g. a\n"
+      "scheduled message read back). NotFoundError when it has none.");
 
   py::object wallet_cls = m.attr("Wallet");
   py::setattr(wallet_cls, "sign_item",

@@ -35,4 +35,14 @@ def verify(item: Union[Item, bytes]) -> bool:
     return _native.verify(item)
 
 
-__all__ = ["Item", "decode", "encode", "sign", "verify"]
+def to_message(data: bytes) -> dict[str, Any]:
+    """The message a signed item is; its ``aocore.id(m, "all")`` is the item ID. Refuses tampered items."""
+    return _native.to_message(data)
+
+
+def from_message(message: dict[str, Any]) -> bytes:
+    """The exact bytes of the signed item behind the message's ``ans104@1.0`` commitment."""
+    return _native.from_message(message)
+
+
+__all__ = ["Item", "decode", "encode", "from_message", "sign", "to_message", "verify"]

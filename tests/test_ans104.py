@@ -216,3 +216,44 @@ def test_process_spawned_from_an_item_has_the_item_id_and_serves_items_back(wall
         with pytest.raises(aocore.ResolveError):
             p.schedule(tampered)
         assert p.slot() == 1
+
+
+# ---- items posted over HTTP (content-type application/ans104, as aoconnect sends) ------------
+
+
+def _post_item(url: str, path: str, raw: bytes, content_type: str = "application/ans104"):
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url + path, data=raw, method="POST",
+                                 headers={"Content-Type": content_type, "codec-device": "ans104@1.0"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as res:
+            return res.status, json.loads(res.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_http_schedules_a_posted_item_and_refuses_bad_ones(wallet):
+    with aocore.Node() as node:
+        server = node.serve(port=0)
+        try:
+            p = node.spawn()
+            raw = wallet.sign_item({"target": p.id, "tags": [("Action", "Eval"), ("Type", "Message")], "data": "x"},
+                                   salt_length=478)
+            status, assignment = _post_item(server.url, f"/{p.id}/schedule", raw)
+            assert status == 200, assignment
+            assert assignment["slot"] == 1
+            assert ans104.from_message(p.assignments()[1]["body"]) == raw
+
+            tampered = bytearray(raw)
+            tampered[-1] ^= 1
+            status, err = _post_item(server.url, f"/{p.id}/schedule", bytes(tampered))
+            assert status == 422 and "does not verify" in err["message"]
+            status, err = _post_item(server.url, f"/{p.id}/schedule", raw[:700])
+            assert status == 400 and "truncated" in err["message"]
+            status, err = _post_item(server.url, f"/{p.id}/schedule", _raw_item(0, b"", sig_type=3))
+            assert status == 400 and "signature type 3" in err["message"]
+            assert p.slot() == 1  # nothing else was scheduled
+        finally:
+            server.stop()

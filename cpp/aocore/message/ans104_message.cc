@@ -31,6 +31,16 @@ Result<std::string> TagKey(const Tag& tag, size_t index) {
   return std::move(key).value();
 }
 
+// Keys an item may not set: `commitments` (the message's own) and private keys (priv...),
+// which a node neither stores nor serves, so the item could not be rebuilt from its message.
+Status CheckKeyAllowed(const std::string& key) {
+  if (key == "commitments") return Invalid("a tag or data key named 'commitments' is not allowed");
+  if (IsPrivateKey(key)) {
+    return Invalid("key '" + key + "' is private (priv...): a node never stores or serves it");
+  }
+  return Status::OK();
+}
+
 void AddUnique(std::vector<std::string>& keys, const std::string& key) {
   if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
 }
@@ -120,6 +130,7 @@ Result<Message> DataItemToMessage(const DataItem& item) {
   bool normal_names = true;
   for (size_t i = 0; i < item.tags.size(); ++i) {
     AO_ASSIGN_OR_RETURN(std::string key, TagKey(item.tags[i], i));
+    AO_RETURN_IF_ERROR(CheckKeyAllowed(key));
     if (key != item.tags[i].name) normal_names = false;
     auto [it, inserted] = tag_values.try_emplace(key);
     if (inserted) tag_order.push_back(key);
@@ -146,6 +157,7 @@ Result<Message> DataItemToMessage(const DataItem& item) {
 
   const Bytes* data_key_tag = tags.FindBinary(kDataKeyTag);
   const std::string data_key = data_key_tag ? *data_key_tag : "data";
+  AO_RETURN_IF_ERROR(CheckKeyAllowed(data_key));
   Message data;
   if (!item.data.empty()) data.Set(data_key, Value(item.data));
   Message fields;

@@ -26,8 +26,9 @@
 //   * original-tags are written whenever the tags cannot be rebuilt from the keys (the
 //     reference writes them only for names that are not lower-case, so an item with a repeated
 //     lower-case name no longer verifies once decoded);
-//   * an item that cannot be rebuilt at all (a tag named like its data key or `target` that
-//     the data or target hides, an empty or non-UTF-8 tag name) is refused with the reason;
+//   * an item that cannot be rebuilt at all (a tag standing in for its empty data, an empty or
+//     non-UTF-8 tag name, a tag named `commitments` or a private `priv...` key, which a node
+//     neither stores nor serves) is refused with the reason;
 //   * bundles (a bundle-format tag: nested items) are refused; `ao-types` stays a plain key;
 //   * field-anchor is read back as the raw bytes `from` writes (the reference's `to` decodes it
 //     as base64url and so drops the anchor of every item it re-encodes).

@@ -203,6 +203,11 @@ TEST(Ans104Message, UnrepresentableItemsAreRefused) {
   EXPECT_NE(hidden.status().message().find("cannot be represented"), std::string::npos);
   EXPECT_TRUE(DataItemToMessage(Item({{"", "x"}}, "")).status().IsInvalidArgument());
   EXPECT_TRUE(DataItemToMessage(Item({{"\xff", "x"}}, "")).status().IsInvalidArgument());
+  EXPECT_NE(DataItemToMessage(Item({{"Commitments", "x"}}, "")).status().message().find("'commitments'"),
+            std::string::npos);
+  EXPECT_NE(DataItemToMessage(Item({{"Private-Note", "x"}}, "")).status().message().find("private"),
+            std::string::npos);
+  EXPECT_FALSE(DataItemToMessage(Item({{"Ao-Data-Key", "priv"}}, "d")).ok());
   auto bundle = DataItemToMessage(Item({{"Bundle-Format", "binary"}}, ""));
   ASSERT_FALSE(bundle.ok());
   EXPECT_NE(bundle.status().message().find("bundle"), std::string::npos);

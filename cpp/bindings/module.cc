@@ -7,6 +7,7 @@
 #include "errors.h"
 
 namespace ao::py_bindings {
+void InitAns104(pybind11::module_& m);
 void InitEngine(pybind11::module_& m);
 void InitHttp(pybind11::module_& m);
 void InitLogging(pybind11::module_& m);
@@ -27,6 +28,7 @@ PYBIND11_MODULE(_core, m) {
   ao::py_bindings::InitLogging(m);
   ao::py_bindings::InitMessage(m);
   ao::py_bindings::InitWallet(m);
+  ao::py_bindings::InitAns104(m);  // aocore.ans104, adds Wallet.sign_item
   ao::py_bindings::InitEngine(m);
   ao::py_bindings::InitHttp(m);
   ao::py_bindings::InitMessaging(m);

@@ -8,7 +8,7 @@ in `__all__`.
 
 from __future__ import annotations
 
-from . import _core
+from . import _core, ans104
 from ._core import (
     As,
     Atom,
@@ -63,6 +63,7 @@ __all__ = [
     "StoreError",
     "Wallet",
     "__version__",
+    "ans104",
     "commit",
     "committed",
     "committers",

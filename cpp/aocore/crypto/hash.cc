@@ -84,6 +84,7 @@ HmacState& ThreadHmacState() {
 }  // namespace
 
 Bytes Sha256(std::string_view data) { return Digest(EVP_sha256(), data); }
+Bytes Sha384(std::string_view data) { return Digest(EVP_sha384(), data); }
 Bytes Sha512(std::string_view data) { return Digest(EVP_sha512(), data); }
 
 Bytes HmacSha256(std::string_view key, std::string_view data) {

@@ -94,6 +94,8 @@ class Wallet {
                             std::string_view signature);
 
  private:
+  // rsa_pss.cc signs with other PSS parameters (ANS-104) through the same key.
+  friend class WalletKeyAccess;
   Wallet(std::shared_ptr<evp_pkey_st> key, Bytes modulus, bool has_private);
 
   std::shared_ptr<evp_pkey_st> key_;

@@ -3,11 +3,14 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "aocore/common/logging.h"
 #include "aocore/http/connection_loop.h"
 #include "aocore/http/json_codec.h"
+#include "aocore/message/ans104.h"
+#include "aocore/message/ans104_message.h"
 #include "aocore/message/commitment.h"
 #include "aocore/message/key.h"
 #include "aocore/node/node.h"
@@ -149,6 +152,27 @@ bool IsJsonType(const std::string& type) {
   return type.rfind("application/json", 0) == 0 || type.rfind("text/json", 0) == 0;
 }
 
+// A body that is a signed ANS-104 data item, as AO clients (aoconnect) send it.
+bool IsAns104Request(const HttpRequest& req) {
+  return req.Header("content-type").rfind("application/ans104", 0) == 0 ||
+         req.Header("codec-device") == kAns104Device;
+}
+
+// The message a posted item is (ans104_message.h): 400 for an item that cannot be read or
+// represented, 422 for one whose signature does not verify. Nothing reaches a device otherwise.
+std::optional<HttpResponse> DecodeItemBody(const std::string& body, Message& out) {
+  Result<DataItem> item = DecodeDataItem(body);
+  if (!item.ok()) return ErrorReply(400, "bad_request", "request body: " + item.status().message());
+  if (IsUnsignedDataItem(*item)) return ErrorReply(400, "bad_request", "request body: the ANS-104 item is not signed");
+  if (Result<int> salt = VerifyDataItem(*item); !salt.ok()) {
+    return ErrorReply(422, "invalid_signature", "request body: " + salt.status().message());
+  }
+  Result<Message> msg = DataItemToMessage(*item);
+  if (!msg.ok()) return ErrorReply(400, "bad_request", "request body: " + msg.status().message());
+  out = std::move(msg).value();
+  return std::nullopt;
+}
+
 }  // namespace
 
 class HttpServer::Impl {
@@ -203,7 +227,9 @@ class HttpServer::Impl {
     Message params;
     if (!req.body.empty()) {
       std::string type(req.Header("content-type"));
-      if (IsJsonType(type) || (type.empty() && req.body.front() == '{')) {
+      if (IsAns104Request(req)) {
+        if (std::optional<HttpResponse> refused = DecodeItemBody(req.body, params)) return *refused;
+      } else if (IsJsonType(type) || (type.empty() && req.body.front() == '{')) {
         Result<Message> fields = DecodeJsonMessage(req.body);
         if (!fields.ok()) return ErrorReply(400, "bad_request", "request body: " + fields.status().message());
         if (HasInvalidCommitments(*fields)) {

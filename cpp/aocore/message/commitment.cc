@@ -9,6 +9,7 @@
 #include "aocore/common/bytes.h"
 #include "aocore/common/logging.h"
 #include "aocore/crypto/hash.h"
+#include "aocore/message/ans104_message.h"
 #include "aocore/message/httpsig.h"
 #include "aocore/message/id.h"
 #include "aocore/message/key.h"
@@ -356,6 +357,14 @@ bool VerifyOne(Subject& subject, const Message* commitments, std::string_view id
   if (commitment == nullptr) return Reject(id, "no such commitment");
   if (!commitment->is_message()) return Reject(id, "commitment is not a message");
   const Message& c = commitment->message();
+  if (const Bytes* device = c.FindBinary("commitment-device"); device != nullptr && *device == kAns104Device) {
+    // An item's commitment: the item is rebuilt from the content and this commitment alone.
+    Message single = subject.content();
+    single.Set("commitments", Value(Message{{std::string(id), *commitment}}));
+    Status ans104 = VerifyAns104Commitment(single, id);
+    if (!ans104.ok()) Log()->debug("commitment {}: {}", id, ans104.message());
+    return ans104.ok();
+  }
   if (const Bytes* device = c.FindBinary("commitment-device");
       device != nullptr && *device != kHttpsigDevice) {
     return Reject(id, "unsupported commitment-device " + *device);

@@ -59,6 +59,10 @@ locale_t Utf8Locale() {
 
 Result<std::string> NormalizeKey(std::string_view key) {
   if (IsIdShaped(key)) return std::string(key);
+  return LowercaseKey(key);
+}
+
+Result<std::string> LowercaseKey(std::string_view key) {
   std::string out;
   out.reserve(key.size());
   bool ascii = true;

@@ -17,6 +17,10 @@ namespace ao {
 
 Result<std::string> NormalizeKey(std::string_view key);
 
+// The Unicode lower-case form of `key` whatever its length (hb_util:to_lower, which the
+// ans104@1.0 codec applies to tag names after normalising them). InvalidArgument for non-UTF-8.
+Result<std::string> LowercaseKey(std::string_view key);
+
 // Normalises the top-level keys of `message` (nested messages are untouched). When two keys
 // collapse to one, the value of the key that sorts last (bytewise, original spelling) wins.
 Result<Message> NormalizeKeys(const Message& message);

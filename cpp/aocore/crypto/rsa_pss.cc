@@ -1,0 +1,187 @@
+#include "aocore/crypto/rsa_pss.h"
+
+#include <memory>
+#include <new>
+#include <string>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
+namespace ao {
+
+// Reaches the wallet's OpenSSL key (a friend of Wallet), so that these signatures use the same
+// validated key object as the wallet's own.
+class WalletKeyAccess {
+ public:
+  static EVP_PKEY* Key(const Wallet& wallet) { return wallet.key_.get(); }
+};
+
+namespace {
+
+struct PkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+
+const EVP_MD* Md(PssDigest digest) {
+  return digest == PssDigest::kSha256 ? EVP_sha256() : EVP_sha512();
+}
+const char* MdName(PssDigest digest) { return digest == PssDigest::kSha256 ? "SHA256" : "SHA512"; }
+int DigestLength(PssDigest digest) { return digest == PssDigest::kSha256 ? 32 : 64; }
+
+Status OpenSslError(std::string_view what) {
+  std::string out;
+  char buf[256];
+  for (unsigned long code; (code = ERR_get_error()) != 0;) {
+    ERR_error_string_n(code, buf, sizeof(buf));
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return Status::Internal(std::string(what) + ": " + (out.empty() ? "unknown OpenSSL error" : out));
+}
+
+// MGF1 (RFC 8017 B.2.1) of `seed`, `length` bytes.
+Bytes Mgf1(const EVP_MD* md, std::string_view seed, size_t length) {
+  Bytes out;
+  out.reserve(length + EVP_MAX_MD_SIZE);
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx) throw std::bad_alloc();
+  for (uint32_t counter = 0; out.size() < length; ++counter) {
+    unsigned char c[4] = {static_cast<unsigned char>(counter >> 24), static_cast<unsigned char>(counter >> 16),
+                          static_cast<unsigned char>(counter >> 8), static_cast<unsigned char>(counter)};
+    unsigned char block[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+        EVP_DigestUpdate(ctx.get(), seed.data(), seed.size()) != 1 ||
+        EVP_DigestUpdate(ctx.get(), c, sizeof(c)) != 1 || EVP_DigestFinal_ex(ctx.get(), block, &len) != 1) {
+      throw std::bad_alloc();
+    }
+    out.append(reinterpret_cast<char*>(block), len);
+  }
+  out.resize(length);
+  return out;
+}
+
+// s^e mod n: the encoded message a signature carries (k bytes), or nullopt when the signature
+// is not a number below the modulus.
+std::optional<Bytes> PublicRaw(EVP_PKEY* key, std::string_view signature) {
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new(key, nullptr));
+  if (!ctx) throw std::bad_alloc();
+  size_t len = static_cast<size_t>(EVP_PKEY_get_size(key));
+  Bytes out(len, '\0');
+  if (EVP_PKEY_encrypt_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_NO_PADDING) != 1 ||
+      EVP_PKEY_encrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                       reinterpret_cast<const unsigned char*>(signature.data()), signature.size()) != 1) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  // Raw RSA output is left-padded to the modulus length.
+  if (len < out.size()) out.insert(0, out.size() - len, '\0');
+  out.resize(static_cast<size_t>(EVP_PKEY_get_size(key)));
+  return out;
+}
+
+// The salt length EMSA-PSS-VERIFY (RFC 8017 §9.1.2 steps 4-10) finds in `raw`, or nullopt when
+// the encoding is malformed. The hash comparison (steps 12-14) is left to OpenSSL.
+std::optional<int> DecodeSaltLength(std::string_view raw, int modulus_bits, PssDigest digest) {
+  const size_t em_bits = static_cast<size_t>(modulus_bits) - 1;
+  const size_t em_len = (em_bits + 7) / 8;
+  const size_t h_len = static_cast<size_t>(DigestLength(digest));
+  if (raw.size() < em_len) return std::nullopt;
+  // With modulus_bits = 8k + 1 the encoded message is one byte shorter than the modulus.
+  for (size_t i = 0; i < raw.size() - em_len; ++i) {
+    if (raw[i] != '\0') return std::nullopt;
+  }
+  std::string_view em = raw.substr(raw.size() - em_len);
+  if (em_len < h_len + 2 || static_cast<unsigned char>(em.back()) != 0xbc) return std::nullopt;
+  const size_t db_len = em_len - h_len - 1;
+  const unsigned top_bits = static_cast<unsigned>(8 * em_len - em_bits);
+  const unsigned char top_mask = static_cast<unsigned char>(0xff >> top_bits);
+  if ((static_cast<unsigned char>(em[0]) & ~top_mask) != 0) return std::nullopt;
+  Bytes db = Mgf1(Md(digest), em.substr(db_len, h_len), db_len);
+  for (size_t i = 0; i < db_len; ++i) db[i] = static_cast<char>(db[i] ^ em[i]);
+  db[0] = static_cast<char>(static_cast<unsigned char>(db[0]) & top_mask);
+  size_t i = 0;
+  while (i < db_len && db[i] == '\0') ++i;
+  if (i == db_len || db[i] != '\x01') return std::nullopt;
+  return static_cast<int>(db_len - i - 1);
+}
+
+}  // namespace
+
+int MaxPssSaltLength(int modulus_bits, PssDigest digest) {
+  int em_len = (modulus_bits - 1 + 7) / 8;
+  return em_len - DigestLength(digest) - 2;
+}
+
+Result<Bytes> RsaPssSign(const Wallet& wallet, PssDigest digest, int salt_length,
+                         std::string_view data) {
+  if (!wallet.HasPrivateKey()) {
+    return Status::InvalidArgument("wallet " + wallet.Address() + " has no private key; it cannot sign");
+  }
+  EVP_PKEY* key = WalletKeyAccess::Key(wallet);
+  const int max_salt = MaxPssSaltLength(EVP_PKEY_get_bits(key), digest);
+  if (salt_length < 0 || salt_length > max_salt) {
+    return Status::InvalidArgument("PSS salt length " + std::to_string(salt_length) +
+                                   " is outside [0, " + std::to_string(max_salt) + "] for this key");
+  }
+  MdCtxPtr md(EVP_MD_CTX_new());
+  if (!md) throw std::bad_alloc();
+  EVP_PKEY_CTX* pctx = nullptr;  // owned by md
+  if (EVP_DigestSignInit_ex(md.get(), &pctx, MdName(digest), nullptr, nullptr, key, nullptr) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, Md(digest)) != 1 ||
+      EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, salt_length) != 1) {
+    return OpenSslError("RSA-PSS signing setup");
+  }
+  const auto* in = reinterpret_cast<const unsigned char*>(data.data());
+  size_t len = 0;
+  if (EVP_DigestSign(md.get(), nullptr, &len, in, data.size()) != 1) return OpenSslError("RSA-PSS signing");
+  Bytes sig(len, '\0');
+  if (EVP_DigestSign(md.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, in, data.size()) != 1) {
+    return OpenSslError("RSA-PSS signing");
+  }
+  sig.resize(len);
+  // OpenSSL returns the full modulus length; pad defensively so the length rule always holds.
+  const size_t k = static_cast<size_t>(EVP_PKEY_get_size(key));
+  if (sig.size() < k) sig.insert(0, k - sig.size(), '\0');
+  return sig;
+}
+
+std::optional<int> RsaPssVerify(std::string_view modulus, PssDigest digest, std::string_view data,
+                                std::string_view signature) {
+  Result<Wallet> wallet = Wallet::FromModulus(modulus);
+  if (!wallet.ok()) return std::nullopt;
+  EVP_PKEY* key = WalletKeyAccess::Key(*wallet);
+  // Exactly the modulus length, as rsa_pss:verify requires: OpenSSL would also take shorter
+  // signatures (implied leading zeros), giving one signature two encodings and two item IDs.
+  if (signature.size() != static_cast<size_t>(EVP_PKEY_get_size(key))) return std::nullopt;
+  std::optional<Bytes> raw = PublicRaw(key, signature);
+  if (!raw) return std::nullopt;
+  std::optional<int> salt = DecodeSaltLength(*raw, EVP_PKEY_get_bits(key), digest);
+  if (!salt) return std::nullopt;
+
+  MdCtxPtr md(EVP_MD_CTX_new());
+  if (!md) throw std::bad_alloc();
+  EVP_PKEY_CTX* pctx = nullptr;  // owned by md
+  bool ok = EVP_DigestVerifyInit_ex(md.get(), &pctx, MdName(digest), nullptr, nullptr, key, nullptr) == 1 &&
+            EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, Md(digest)) == 1 &&
+            EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, *salt) == 1 &&
+            EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                             signature.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                             data.size()) == 1;
+  if (!ok) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  return salt;
+}
+
+}  // namespace ao

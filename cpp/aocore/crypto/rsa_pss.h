@@ -1,0 +1,38 @@
+// RSA-PSS with a chosen digest and salt length, for signature schemes other than the wallet's
+// own (httpsig: SHA-512, salt 64, wallet.h). ANS-104 data items are signed with SHA-256
+// (MGF1-SHA-256) and a salt length that differs by signer: Node's arbundles / arweave-js use the
+// maximum (478 bytes for RSA-4096), HyperBEAM's rsa_pss:sign uses 32. Verification therefore
+// reads the salt length out of the signature (EMSA-PSS decoding, RFC 8017 §9.1.2) and then has
+// OpenSSL verify the signature with exactly that salt length.
+//
+// Thread-safety: pure functions, safe from any thread (a Wallet is immutable).
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "aocore/common/bytes.h"
+#include "aocore/common/result.h"
+#include "aocore/crypto/wallet.h"
+
+namespace ao {
+
+enum class PssDigest { kSha256, kSha512 };
+
+// The largest salt a key of `modulus_bits` allows with `digest`: emLen - hLen - 2, where
+// emLen = ceil((modulus_bits - 1) / 8). 478 for RSA-4096 with SHA-256.
+int MaxPssSaltLength(int modulus_bits, PssDigest digest);
+
+// RSA-PSS signature of `data` (hashed with `digest`, MGF1 with the same digest) with a salt of
+// `salt_length` bytes. InvalidArgument for a public-only wallet or a salt length outside
+// [0, MaxPssSaltLength]. The signature is exactly as long as the modulus.
+Result<Bytes> RsaPssSign(const Wallet& wallet, PssDigest digest, int salt_length,
+                         std::string_view data);
+
+// The salt length of `signature` when it is a valid RSA-PSS signature of `data` under the raw
+// big-endian `modulus` (e = 65537); nullopt otherwise (wrong length, wrong key, tampered data,
+// malformed encoding, unusable modulus). Never fails otherwise.
+std::optional<int> RsaPssVerify(std::string_view modulus, PssDigest digest, std::string_view data,
+                                std::string_view signature);
+
+}  // namespace ao

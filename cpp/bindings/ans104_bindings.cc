@@ -24,6 +24,7 @@
 #include "aocore/message/ans104_message.h"
 #include "convert.h"
 #include "errors.h"
+#include "wallet_class.h"
 
 namespace ao::py_bindings {
 namespace py = pybind11;
@@ -202,14 +203,14 @@ void InitAns104(py::module_& m) {
       py::arg("message"),
       "The exact bytes of the signed item behind a message's ans104@1.0 commitment (e.g. a\n"
       "scheduled message read back). NotFoundError when it has none.");
+}
 
-  py::object wallet_cls = m.attr("Wallet");
-  py::setattr(wallet_cls, "sign_item",
-              py::cpp_function(
-                  [](const Wallet& self, py::handle item, int salt_length) { return SignItem(item, self, salt_length); },
-                  py::name("sign_item"), py::is_method(wallet_cls), py::arg("item"),
-                  py::arg("salt_length") = kAns104DefaultSaltLength,
-                  "The same as aocore.ans104.sign(item, self, salt_length)."));
+void BindWalletItemMethods(py::class_<Wallet>& wallet) {
+  wallet.def(
+      "sign_item",
+      [](const Wallet& self, py::handle item, int salt_length) { return SignItem(item, self, salt_length); },
+      py::arg("item"), py::arg("salt_length") = kAns104DefaultSaltLength,
+      "The same as aocore.ans104.sign(item, self, salt_length).");
 }
 
 }  // namespace ao::py_bindings

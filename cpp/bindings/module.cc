@@ -28,7 +28,7 @@ PYBIND11_MODULE(_core, m) {
   ao::py_bindings::InitLogging(m);
   ao::py_bindings::InitMessage(m);
   ao::py_bindings::InitWallet(m);
-  ao::py_bindings::InitAns104(m);  // aocore.ans104, adds Wallet.sign_item
+  ao::py_bindings::InitAns104(m);  // aocore.ans104
   ao::py_bindings::InitEngine(m);
   ao::py_bindings::InitHttp(m);
   ao::py_bindings::InitMessaging(m);

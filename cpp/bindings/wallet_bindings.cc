@@ -21,6 +21,7 @@
 #include "aocore/message/httpsig.h"
 #include "convert.h"
 #include "errors.h"
+#include "wallet_class.h"
 
 namespace ao::py_bindings {
 namespace py = pybind11;
@@ -118,7 +119,7 @@ auto WithoutGil(F&& f) {
 }  // namespace
 
 void InitWallet(py::module_& m) {
-  py::class_<Wallet>(m, "Wallet",
+  py::class_<Wallet> wallet_class = py::class_<Wallet>(m, "Wallet",
                      "An Arweave-style RSA-4096 wallet (e = 65537) in the JWK format.\n\n"
                      "Create one with Wallet.generate(), Wallet.load(path) or Wallet.from_jwk(dict).\n"
                      "It signs with RSA-PSS/SHA-512; `address` is base64url(SHA-256(modulus)).\n"
@@ -207,6 +208,7 @@ void InitWallet(py::module_& m) {
         return "<aocore.Wallet address='" + self.Address() + "'" +
                (self.HasPrivateKey() ? "" : " public-only") + ">";
       });
+  BindWalletItemMethods(wallet_class);  // Wallet.sign_item (ans104_bindings.cc)
 
   m.def(
       "commit",

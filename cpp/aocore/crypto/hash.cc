@@ -8,6 +8,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "aocore/crypto/openssl_handles.h"
+
 namespace ao {
 namespace {
 
@@ -21,10 +23,7 @@ Bytes Digest(const EVP_MD* md, std::string_view data) {
 // HMAC-SHA256 (RFC 2104) over pre-keyed digest states. OpenSSL 3's one-shot HMAC() sets up its
 // provider objects on every call (~2 us, most of a message ID's cost); IDs always use the key
 // "ao", so each thread keeps the inner/outer states of the last key it used and copies them.
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+using MdCtx = MdCtxPtr;
 
 MdCtx NewCtx() {
   MdCtx ctx(EVP_MD_CTX_new());

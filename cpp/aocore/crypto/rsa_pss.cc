@@ -8,6 +8,8 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "aocore/crypto/openssl_handles.h"
+
 namespace ao {
 
 // Reaches the wallet's OpenSSL key (a friend of Wallet), so that these signatures use the same
@@ -18,15 +20,6 @@ class WalletKeyAccess {
 };
 
 namespace {
-
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
 const EVP_MD* Md(PssDigest digest) {
   return digest == PssDigest::kSha256 ? EVP_sha256() : EVP_sha512();

@@ -20,6 +20,7 @@
 #include <openssl/rsa.h>
 
 #include "aocore/crypto/hash.h"
+#include "aocore/crypto/openssl_handles.h"
 
 namespace ao {
 namespace {
@@ -30,31 +31,6 @@ constexpr int kMinModulusBits = 2048;
 constexpr int kMaxModulusBits = 16384;
 // A JWK file is a few kilobytes; anything far larger is not a key.
 constexpr size_t kMaxJwkFileBytes = 1 << 20;
-
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_clear_free(b); }
-};
-struct BnCtxFree {
-  void operator()(BN_CTX* c) const { BN_CTX_free(c); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct ParamBldFree {
-  void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
-using BnCtxPtr = std::unique_ptr<BN_CTX, BnCtxFree>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, ParamFree>;
 
 std::shared_ptr<EVP_PKEY> WrapKey(EVP_PKEY* key) {
   return std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free);

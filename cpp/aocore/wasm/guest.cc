@@ -38,32 +38,17 @@ bool Guest::WritePointer(wasmtime::Store::Context cx, uint64_t addr, uint64_t v)
 }
 
 std::optional<uint64_t> Guest::ReadPointer(wasmtime::Store::Context cx, uint64_t addr) const {
-  const uint8_t* p = At(cx, addr, pointer_size());
-  if (!p) return std::nullopt;
-  if (is_64_) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    return v;
-  }
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
+  if (is_64_) return ReadScalar<uint64_t>(cx, addr);
+  std::optional<uint32_t> v = ReadScalar<uint32_t>(cx, addr);
+  return v ? std::optional<uint64_t>(*v) : std::nullopt;
 }
 
 std::optional<int32_t> Guest::ReadI32(wasmtime::Store::Context cx, uint64_t addr) const {
-  const uint8_t* p = At(cx, addr, 4);
-  if (!p) return std::nullopt;
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
+  return ReadScalar<int32_t>(cx, addr);
 }
 
 std::optional<int64_t> Guest::ReadI64(wasmtime::Store::Context cx, uint64_t addr) const {
-  const uint8_t* p = At(cx, addr, 8);
-  if (!p) return std::nullopt;
-  int64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
+  return ReadScalar<int64_t>(cx, addr);
 }
 
 std::optional<std::string_view> Guest::CString(wasmtime::Store::Context cx, uint64_t addr) const {

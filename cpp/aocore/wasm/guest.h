@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,16 @@ class Guest {
                                       std::initializer_list<uint64_t> args) const;
 
  private:
+  // The little-endian T at `addr`; nullopt when out of bounds.
+  template <typename T>
+  std::optional<T> ReadScalar(wasmtime::Store::Context cx, uint64_t addr) const {
+    const uint8_t* p = At(cx, addr, sizeof(T));
+    if (p == nullptr) return std::nullopt;
+    T v;
+    std::memcpy(&v, p, sizeof(T));
+    return v;
+  }
+
   bool is_64_;
   std::optional<wasmtime::Memory> memory_;
   struct Export {

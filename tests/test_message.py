@@ -95,3 +95,28 @@ def test_self_referencing_dict_is_an_error_not_a_crash():
     d["self"] = d
     with pytest.raises(aocore.InvalidMessageError, match="nested too deeply"):
         roundtrip(d)
+
+
+def nested_dicts(levels: int) -> dict:
+    message: dict = {"leaf": 1}
+    for _ in range(levels - 1):
+        message = {"n": message}
+    return message
+
+
+def nested_lists(levels: int) -> dict:
+    value: list = [1]
+    for _ in range(levels - 2):
+        value = [value]
+    return {"l": value}  # the message is one level, each list another
+
+
+def test_python_accepts_exactly_the_nesting_every_other_input_may_have():
+    # 256 levels (message.h kMaxNesting) is the limit of the JSON codec and the content cache too;
+    # each dict or list level counts once.
+    assert roundtrip(nested_dicts(256)) == nested_dicts(256)
+    assert roundtrip(nested_lists(256)) == nested_lists(256)
+    with pytest.raises(aocore.InvalidMessageError, match="nested too deeply"):
+        roundtrip(nested_dicts(257))
+    with pytest.raises(aocore.InvalidMessageError, match="nested too deeply"):
+        roundtrip(nested_lists(257))

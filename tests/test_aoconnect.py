@@ -96,7 +96,8 @@ class CuEcho:
 
 @pytest.fixture(scope="module")
 def served():
-    with aocore.Node() as node:
+    # Processes that name no execution device (legacy spawns without the tag) run CuEcho too.
+    with aocore.Node(default_execution_device=EXEC_DEVICE) as node:
         node.register_device(EXEC_DEVICE, CuEcho())
         server = node.serve(port=0)
         try:
@@ -182,6 +183,7 @@ def test_legacy_mode_top_level_exports(served, module_id, aoconnect_dir, tmp_pat
     assert aocore.id(a.assignments(1, 1)[0]["body"], mode="all") == out["messageId"]
     assert out["result"]["Output"]["data"] == "echo:hello" and out["result"]["GasUsed"] == 0
     assert out["result"]["Messages"][0]["Target"] == b.id
+    assert "execution-device" not in first_body(b)  # computed by the node's default_execution_device
     assert b.slot() == 1 and b.assignments(1, 1)[0]["body"]["from-process"] == a.id
     cursors = [e["cursor"] for e in out["resultsB"]["edges"]]
     assert cursors == ["0", "1"] and out["resultsB"]["edges"][1]["node"]["Output"]["data"] == "echo:fwd:hello"

@@ -58,7 +58,8 @@ async function mainnet () {
 async function legacy () {
   const signer = aoconnect.createDataItemSigner(jwk)
   const spawnTags = (name) => [tag('Execution-Device', config.execution_device), tag('Name', name)]
-  out.pidB = await aoconnect.spawn({ module: config.module, scheduler: config.scheduler, signer, tags: spawnTags('b') })
+  // b names no execution device: the node's default_execution_device option runs it.
+  out.pidB = await aoconnect.spawn({ module: config.module, scheduler: config.scheduler, signer, tags: [tag('Name', 'b')] })
   out.pidA = await aoconnect.spawn({
     module: config.module, scheduler: config.scheduler, signer, tags: spawnTags('a'), data: 'process a'
   })

@@ -164,5 +164,29 @@ TEST_F(AoRoutes, LegacyMuRefusesBadItemsAndSchedulesNothing) {
   EXPECT_EQ(Legacy("POST", "/dry-run?process-id=" + pid, R"({"Tags":7})", "application/json")->status, 400);
 }
 
+// A legacy spawn names no device at all: it is a process@1.0 process, computed by the node's
+// default_execution_device when it has one, else refused with the reason.
+TEST_F(AoRoutes, ALegacyProcessRunsOnTheNodesDefaultExecutionDevice) {
+  Bytes spawn = Item({{"Data-Protocol", "ao"}, {"Variant", "ao.TN.1"}, {"Type", "Process"},
+                      {"Scheduler", node_->address()}},
+                     "legacy");
+  std::optional<HttpResponse> spawned = Legacy("POST", "/", spawn);
+  ASSERT_EQ(spawned->status, 202) << spawned->body;
+  const std::string pid = *MessageId(*MessageFromSignedItem(spawn), IdMode::kAll);
+  EXPECT_NE(spawned->body.find("\"processId\":\"" + pid + "\""), std::string::npos);
+  std::optional<HttpResponse> refused = Mainnet("POST", "/" + pid + "/compute/results=0");
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_NE(refused->body.find("no execution device"), std::string::npos);
+
+  NodeOptions options = *NodeOptions::Parse(Message{{"default_execution_device", "cu-echo@1.0"}});
+  node_.reset();
+  Result<std::unique_ptr<Node>> n = Node::Open(options, testing::SharedTestWallet());
+  ASSERT_OK(n);
+  node_ = std::move(n).value();
+  ASSERT_OK(node_->RegisterDevice("cu-echo@1.0", CuEchoDevice()));
+  ASSERT_EQ(Legacy("POST", "/", spawn)->status, 202);
+  EXPECT_EQ(Mainnet("POST", "/" + pid + "/compute/results=0")->body, "{\"raw\":{\"Output\":\"legacy\",\"ReadOnly\":false}}");
+}
+
 }  // namespace
 }  // namespace ao

@@ -255,6 +255,8 @@ def test_routes_answer_in_the_shapes_aoconnect_reads(served):
     ("GET", "/results/{pid}?limit=0", None, None, 400, "limit"),
     ("GET", "/results/{pid}?from=x", None, None, 400, "cursors"),
     ("GET", "/results/{pid}?sort=UP", None, None, 400, "sort"),
+    ("GET", "/{pid}?from=0&limit=0", None, None, 400, "limit"),
+    ("GET", "/{pid}?from=-5", None, None, 400, "negative"),
     ("POST", "/dry-run?process-id={pid}", b"not json", "application/json", 400, "dry-run body"),
     ("POST", "/graphql", b"[1", "application/json", 400, "graphql body"),
     ("POST", "/?process-id={pid}&assign={missing}", b"", "application/octet-stream", 501, "assign"),

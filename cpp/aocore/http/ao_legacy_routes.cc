@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <charconv>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -131,8 +132,9 @@ HttpResponse Results(Node& node, std::string_view pid, const Message& query) {
   const bool desc = sort != nullptr && *sort == "DESC";
   Result<int64_t> current = CurrentAoSlot(node, *process);
   if (!current.ok()) return CuError(current.status());
-  // from is exclusive and to inclusive, in slot order whatever the sort.
-  const int64_t low = std::max<int64_t>(from.value_or(-1) + 1, 0);
+  // from is exclusive and to inclusive, in slot order whatever the sort (no cursor past the
+  // current slot: a huge `from` must not overflow).
+  const int64_t low = std::max<int64_t>(std::min<int64_t>(from.value_or(-1), *current) + 1, 0);
   const int64_t high = std::min<int64_t>(to.value_or(*current), *current);
   std::vector<int64_t> slots;
   for (int64_t n = 0; low + n <= high && n < limit + 1; ++n) slots.push_back(desc ? high - n : low + n);
@@ -282,9 +284,12 @@ HttpResponse SuSchedulePage(Node& node, std::string_view pid, const Message& que
   Message request{{"path", "schedule"}, {"method", "GET"}, {"accept", Value(kAos2ContentType)}};
   if (from) request.Set("from", Value(*from));
   if (to) request.Set("to", Value(*to));
+  if (from && *from < 0) return AoErrorReply(400, "from must not be negative");
   if (limit) {
-    if (*limit < 1) return AoErrorReply(400, "limit must be positive");
-    if (!to) request.Set("to", Value(from.value_or(0) + *limit - 1));
+    if (*limit < 1 || *limit > kMaxResultsLimit) {
+      return AoErrorReply(400, "limit must be between 1 and " + std::to_string(kMaxResultsLimit));
+    }
+    if (!to && from.value_or(0) <= INT64_MAX - *limit) request.Set("to", Value(from.value_or(0) + *limit - 1));
   }
   ResolveOptions opts = node.DefaultResolveOptions();
   opts.hashpath = HashpathMode::kIgnore;

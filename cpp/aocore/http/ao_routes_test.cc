@@ -157,6 +157,9 @@ TEST_F(AoRoutes, LegacyMuRefusesBadItemsAndSchedulesNothing) {
   std::optional<HttpResponse> page = Legacy("GET", "/results/" + pid + "?from=0");
   EXPECT_EQ(page->body, "{\"edges\":[{\"cursor\":\"1\",\"node\":{\"Output\":\"hi\",\"ReadOnly\":false}}],"
                         "\"pageInfo\":{\"hasNextPage\":false}}");
+  EXPECT_EQ(Legacy("GET", "/results/" + pid + "?from=9223372036854775807&sort=DESC")->body,
+            "{\"edges\":[],\"pageInfo\":{\"hasNextPage\":false}}");
+  EXPECT_EQ(Legacy("GET", "/" + pid + "?from=9223372036854775807&limit=1000")->status, 200);
   std::optional<HttpResponse> dry = Legacy("POST", "/dry-run?process-id=" + pid,
                                            R"({"Data":"d","Owner":"o","Tags":[{"name":"Action","value":"X"}]})",
                                            "application/json");

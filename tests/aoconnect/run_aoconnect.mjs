@@ -80,6 +80,9 @@ async function legacy () {
   })
   out.arbundles = { status: res.status, body: await res.json(), id: item.id }
   out.arbundlesResult = await aoconnect.result({ process: out.pidA, message: item.id })
+  out.withSlot = await aoconnect.message({
+    process: out.pidA, signer, data: 'slot please', tags: [tag('Action', 'Echo')], returnAssignmentSlot: true, returnMessageId: true
+  })
   // The gateway's answer to aoconnect's module look-up (GraphQL), and the scheduler's reads.
   out.timestamp = await (await fetch(`${config.url}/timestamp`)).json()
   out.schedule = await (await fetch(`${config.url}/${out.pidA}?from=0&to=2`)).json()

@@ -301,6 +301,41 @@ HttpResponse SuSchedulePage(Node& node, std::string_view pid, const Message& que
   return AoJsonReply(200, *json);
 }
 
+// GET /<message>?process-id=<pid>: the message and its assignment as the legacy SU answers
+// them; aoconnect reads the assignment's `Nonce` tag (message({returnAssignmentSlot})).
+HttpResponse SuMessage(Node& node, std::string_view id, const Message& query) {
+  Result<Message> process = ProcessOfQuery(node, query);
+  if (!process.ok()) return AoErrorReply(process.status());
+  Result<int64_t> slot = AoMessageSlot(node, *process, id);
+  if (!slot.ok()) return AoErrorReply(slot.status());
+  ResolveOptions opts = node.DefaultResolveOptions();
+  opts.hashpath = HashpathMode::kIgnore;
+  Message request{{"path", "schedule"}, {"method", "GET"}, {"accept", Value(kAos2ContentType)},
+                  {"from", Value(*slot)}, {"to", Value(*slot)}};
+  Result<ResolveResult> r = node.Resolve(Value(*process), Value(std::move(request)), opts);
+  if (!r.ok()) return AoErrorReply(r.status());
+  const Bytes* json = r->ok() && r->value.is_message() ? r->value.message().FindBinary("body") : nullptr;
+  Result<Value> page = json != nullptr ? DecodeJson(*json) : Result<Value>(Status::Internal("no schedule page"));
+  if (!page.ok()) return AoErrorReply(page.status());
+  const Value* edges = page->is_message() ? page->message().Find("edges") : nullptr;
+  const Message* node_msg = edges != nullptr && edges->is_list() && edges->list().size() == 1 &&
+                                    edges->list()[0].is_message()
+                                ? edges->list()[0].message().FindMessage("node")
+                                : nullptr;
+  const Message* message = node_msg != nullptr ? node_msg->FindMessage("message") : nullptr;
+  const Message* assignment = node_msg != nullptr ? node_msg->FindMessage("assignment") : nullptr;
+  if (message == nullptr || assignment == nullptr) {
+    return AoErrorReply(500, "the schedule page of slot " + std::to_string(*slot) + " has no message");
+  }
+  Value::List tags;
+  if (const Value* t = assignment->Find("Tags"); t != nullptr && t->is_list()) tags = t->list();
+  tags.push_back(Value(Message{{"name", "Nonce"}, {"value", Value(std::to_string(*slot))}}));
+  Message out_assignment = *assignment;
+  out_assignment.Set("tags", Value(std::move(tags)));
+  return AoJsonReply(200, EncodeJson(Value(Message{{"message", Value(*message)},
+                                                   {"assignment", Value(std::move(out_assignment))}})));
+}
+
 }  // namespace
 
 std::optional<HttpResponse> ServeAoLegacy(Node& node, const HttpRequest& req) {
@@ -321,10 +356,8 @@ std::optional<HttpResponse> ServeAoLegacy(Node& node, const HttpRequest& req) {
   Result<Message> query = QueryOf(req.target);
   if (!query.ok()) return AoErrorReply(400, "query: " + query.status().message());
   if (su_page) {
+    if (query->Contains("process-id")) return SuMessage(node, seg[0], *query);
     if (!query->Contains("from") && !query->Contains("to") && !query->Contains("limit")) return std::nullopt;
-    if (query->Contains("process-id")) {
-      return AoErrorReply(501, "reading one message from the scheduler (GET /<message>?process-id=) is not supported");
-    }
     return SuSchedulePage(node, seg[0], *query);
   }
   if (seg.empty()) return Mu(node, req, *query);

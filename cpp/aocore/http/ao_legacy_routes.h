@@ -22,6 +22,8 @@
 //   GET  /timestamp                 SU: {"timestamp": <ms>, "block_height": 0}
 //   GET  /<pid>?from=&to=&limit=    SU: the schedule page in the legacy aos-2 JSON (from/to are
 //                                   slots here, not timestamps)
+//   GET  /<message>?process-id=     SU: {"message", "assignment"} (aos-2 objects; the assignment's
+//                                   `tags` end with Nonce = its slot, which aoconnect reads)
 //
 // Thread-safety: stateless; safe from any thread.
 #pragma once

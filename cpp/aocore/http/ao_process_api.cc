@@ -168,6 +168,16 @@ Result<std::string> AoSlotResult(Node& node, const Message& process, std::string
   return ResultJsonOf(state, pid, "message " + std::string(slot_or_id));
 }
 
+Result<int64_t> AoMessageSlot(Node& node, const Message& process, std::string_view id) {
+  if (!IsHumanId(id)) return Status::InvalidArgument("'" + std::string(id) + "' is not a message ID");
+  AO_ASSIGN_OR_RETURN(std::string pid, AoProcessId(process));
+  AO_ASSIGN_OR_RETURN(Value state, ResolveOk(node, process, Message{{"path", "compute"}, {"slot", Value(Bytes(id))}},
+                                             "message " + std::string(id) + " on process " + pid));
+  std::optional<int64_t> slot = state.is_message() ? IntegerOf(state.message().Find("at-slot")) : std::nullopt;
+  if (!slot) return Status::Internal("process " + pid + ": the state after " + std::string(id) + " has no at-slot");
+  return *slot;
+}
+
 Result<std::string> AoDryRun(Node& node, const Message& process, Message message) {
   AO_ASSIGN_OR_RETURN(std::string pid, AoProcessId(process));
   AO_ASSIGN_OR_RETURN(int64_t current, CurrentAoSlot(node, process));

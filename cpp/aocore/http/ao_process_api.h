@@ -56,6 +56,10 @@ Result<int64_t> CurrentAoSlot(Node& node, const Message& process);
 Result<std::string> AoSlotResult(Node& node, const Message& process, std::string_view slot_or_id);
 Result<std::string> AoSlotResultAt(Node& node, const Message& process, int64_t slot);
 
+// The slot of the message `id` scheduled on `process` (the process is computed up to it).
+// NotFound when no such message is scheduled there.
+Result<int64_t> AoMessageSlot(Node& node, const Message& process, std::string_view id);
+
 // The CU result JSON of `message` evaluated on the current state, without scheduling it.
 Result<std::string> AoDryRun(Node& node, const Message& process, Message message);
 

@@ -204,6 +204,8 @@ def test_legacy_mode_top_level_exports(served, module_id, aoconnect_dir, tmp_pat
     assert any("su-router" in r for r in out["requests"]) and any("?process-id=" in r for r in out["requests"])
     assert a.slot() == 3  # the dry run scheduled nothing
 
+    # monitor / unmonitor start and stop the node's monitor of b (they return the item ID).
+    assert len(out["monitor"]) == 43 and len(out["unmonitor"]) == 43 and node.monitors() == []
     assert isinstance(out["timestamp"]["timestamp"], int)
     assert [e["cursor"] for e in out["schedule"]["edges"]] == [0, 1, 2]
     assert out["schedule"]["edges"][1]["node"]["message"]["Id"] == out["messageId"]
@@ -267,7 +269,8 @@ def test_routes_answer_in_the_shapes_aoconnect_reads(served):
     ("POST", "/dry-run?process-id={pid}", b"not json", "application/json", 400, "dry-run body"),
     ("POST", "/graphql", b"[1", "application/json", 400, "graphql body"),
     ("POST", "/?process-id={pid}&assign={missing}", b"", "application/octet-stream", 501, "assign"),
-    ("POST", "/monitor/{pid}", b"", "application/octet-stream", 501, "monitor"),
+    ("POST", "/monitor/{pid}", b"", "application/octet-stream", 400, "request body"),
+    ("DELETE", "/monitor/{pid}", b"", "application/octet-stream", 400, "request body"),
     ("GET", "/{missing}?process-id={pid}", None, None, 404, ""),
     # unknown routes stay the generic path requests
     ("GET", "/no/such/route", None, None, 404, ""),

@@ -80,6 +80,9 @@ async function legacy () {
   })
   out.arbundles = { status: res.status, body: await res.json(), id: item.id }
   out.arbundlesResult = await aoconnect.result({ process: out.pidA, message: item.id })
+  out.monitor = await aoconnect.monitor({ process: out.pidB, signer })
+  out.monitored = true
+  out.unmonitor = await aoconnect.unmonitor({ process: out.pidB, signer })
   out.withSlot = await aoconnect.message({
     process: out.pidA, signer, data: 'slot please', tags: [tag('Action', 'Echo')], returnAssignmentSlot: true, returnMessageId: true
   })

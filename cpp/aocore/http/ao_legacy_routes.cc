@@ -19,6 +19,7 @@
 #include "aocore/message/key.h"
 #include "aocore/node/node.h"
 #include "aocore/node/path_request.h"
+#include "aocore/node/process_monitor.h"
 #include "aocore/scheduler/formats.h"
 
 namespace ao {
@@ -104,6 +105,29 @@ HttpResponse Mu(Node& node, const HttpRequest& req, const Message& query) {
   Result<int64_t> slot = ScheduleAndPush(node, *process, *msg);
   if (!slot.ok()) return AoErrorReply(slot.status());
   return AoJsonReply(202, "{\"message\":\"Processing DataItem\",\"id\":" + JsonString(*id) + "}");
+}
+
+// POST /monitor/<pid> (a signed item targeting the process) starts the node's monitor of the
+// process (node/process_monitor.h: its new slots are pushed, cron results included); DELETE
+// stops it. As the MU's subscriptions, but with the node's own monitor.
+HttpResponse MuMonitor(Node& node, const HttpRequest& req, std::string_view pid) {
+  Result<Message> process = LoadAoProcess(node, pid);
+  if (!process.ok()) return AoErrorReply(process.status());
+  Result<Message> msg = MessageFromSignedItem(req.body);
+  if (!msg.ok()) return AoErrorReply(400, "request body: " + msg.status().message());
+  const Bytes* target = msg->FindBinary("target");
+  if (target == nullptr || *target != pid) return AoErrorReply(400, "the item's target must be the process");
+  if (req.method == "DELETE") {
+    for (const std::shared_ptr<ProcessMonitor>& m : node.Monitors()) {
+      if (m->process_id() != pid) continue;
+      m->Stop();
+      return AoJsonReply(200, "{\"message\":\"Process unsubscribed\",\"id\":" + JsonString(pid) + "}");
+    }
+    return AoErrorReply(404, "process " + std::string(pid) + " is not monitored");
+  }
+  Result<std::shared_ptr<ProcessMonitor>> started = node.Monitor(pid);
+  if (!started.ok()) return AoErrorReply(started.status());
+  return AoJsonReply(200, "{\"message\":\"Process subscribed\",\"id\":" + JsonString(pid) + "}");
 }
 
 // --- CU ----------------------------------------------------------------------------------
@@ -346,7 +370,8 @@ std::optional<HttpResponse> ServeAoLegacy(Node& node, const HttpRequest& req) {
   const bool json_body = type.rfind("application/json", 0) == 0;
 
   const bool claimed =
-      (post && seg.empty() && !json_body) || (post && seg.size() == 2 && seg[0] == "monitor") ||
+      (post && seg.empty() && !json_body) ||
+      ((post || req.method == "DELETE") && seg.size() == 2 && seg[0] == "monitor") ||
       (get && seg.size() == 2 && seg[0] == "result") || (get && seg.size() == 2 && seg[0] == "results") ||
       (post && seg.size() == 1 && (seg[0] == "dry-run" || seg[0] == "graphql")) ||
       (get && seg.size() == 1 && seg[0] == "timestamp");
@@ -361,7 +386,7 @@ std::optional<HttpResponse> ServeAoLegacy(Node& node, const HttpRequest& req) {
     return SuSchedulePage(node, seg[0], *query);
   }
   if (seg.empty()) return Mu(node, req, *query);
-  if (seg[0] == "monitor") return AoErrorReply(501, "MU monitors are not supported (the node has its own)");
+  if (seg[0] == "monitor") return MuMonitor(node, req, seg[1]);
   if (seg[0] == "result") return Result1(node, seg[1], *query);
   if (seg[0] == "results") return Results(node, seg[1], *query);
   if (seg[0] == "dry-run") return DryRun(node, req, *query);

@@ -7,7 +7,8 @@
 //                                   scheduled on its target and its slot pushed (push@1.0, as
 //                                   the MU cranks outboxes). 202 {"message", "id"[, "processId"]}.
 //                                   `?assign=` (assignments of existing messages): 501.
-//   POST /monitor/<pid>             501 (the node's own monitors: docs/python-api.md)
+//   POST /monitor/<pid>, DELETE     the node's monitor of the process (node/process_monitor.h)
+//                                   starts / stops; the body is a signed item targeting it
 //   GET  /result/<msg>?process-id=  CU: the message's CU result JSON, as the execution produced it
 //   GET  /results/<pid>?from=&to=&sort=&limit=
 //                                   CU: {"edges": [{"cursor": "<slot>", "node": <result>}, ...],

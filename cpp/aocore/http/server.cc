@@ -217,6 +217,8 @@ class HttpServer::Impl {
     HttpResponse reply;
     if (req.method == "GET" || req.method == "POST") {
       reply = Serve(req);
+    } else if (std::optional<HttpResponse> legacy = ServeAoLegacy(node_, req)) {
+      reply = *legacy;  // aoconnect's unmonitor: DELETE /monitor/<pid>
     } else {
       reply = ErrorReply(405, "method_not_allowed", "method " + req.method + " is not served (GET or POST)");
     }

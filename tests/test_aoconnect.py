@@ -17,7 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import signal
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -119,7 +121,7 @@ def module_id(served) -> str:
 
 def run_client(folder: Path, tmp_path: Path, mode: str, url: str, **config: Any) -> dict:
     cfg = tmp_path / f"{mode}.json"
-    cfg.write_text(json.dumps({"url": url, "execution_device": EXEC_DEVICE, **config}))
+    cfg.write_text(json.dumps({"url": url, "execution_device": EXEC_DEVICE} | config))
     proc = subprocess.run(["node", str(folder / "run_aoconnect.mjs"), mode, str(cfg)], cwd=folder,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -209,6 +211,32 @@ def test_legacy_mode_top_level_exports(served, module_id, aoconnect_dir, tmp_pat
     assert isinstance(out["timestamp"]["timestamp"], int)
     assert [e["cursor"] for e in out["schedule"]["edges"]] == [0, 1, 2]
     assert out["schedule"]["edges"][1]["node"]["message"]["Id"] == out["messageId"]
+
+
+# ---- the `aocore serve` command ------------------------------------------------------------
+
+
+def test_aocore_serve_takes_a_spawn_and_a_message(aoconnect_dir, tmp_path):
+    store = tmp_path / "served"
+    with open(tmp_path / "stderr.txt", "w+") as err, subprocess.Popen(
+            [sys.executable, "-m", "aocore", "serve", "--store", str(store), "--port", "0"],
+            stdout=subprocess.PIPE, stderr=err, text=True) as proc:
+        try:
+            line = proc.stdout.readline()
+            assert "serving node" in line, (line, (tmp_path / "stderr.txt").read_text())
+            url = line.split(" on ")[1].split(" ")[0]
+            out = run_client(aoconnect_dir, tmp_path, "spawn-message", url, module="M" * 43,
+                             execution_device="test-device@1.0")
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    with aocore.Node(store) as node:
+        p = node.process(out["pidA"])
+        assert out["slot"] == 1 and p.slot() == 1
+        assert aocore.id(first_body(p), mode="all") == p.id and first_body(p)["module"] == "M" * 43
 
 
 # ---- bad requests ---------------------------------------------------------------------------

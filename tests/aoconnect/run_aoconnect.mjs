@@ -55,6 +55,13 @@ async function mainnet () {
   out.resultsA = await ao.results({ process: out.pidA })
 }
 
+// Only spawn and message (mainnet mode): for a node whose execution device writes no CU results.
+async function spawnAndMessage () {
+  const ao = aoconnect.connect({ MODE: 'mainnet', URL: config.url, signer: aoconnect.createSigner(jwk) })
+  out.pidA = await ao.spawn({ module: config.module, tags: [tag('execution-device', config.execution_device)] })
+  out.slot = await ao.message({ process: out.pidA, data: 'hello', tags: [tag('Action', 'Echo')] })
+}
+
 async function legacy () {
   const signer = aoconnect.createDataItemSigner(jwk)
   const spawnTags = (name) => [tag('Execution-Device', config.execution_device), tag('Name', name)]
@@ -94,6 +101,7 @@ async function legacy () {
 try {
   if (mode === 'mainnet') await mainnet()
   else if (mode === 'legacy') await legacy()
+  else if (mode === 'spawn-message') await spawnAndMessage()
   else throw new Error(`unknown mode ${mode}`)
 } catch (e) {
   out.error = String(e?.stack ?? e)

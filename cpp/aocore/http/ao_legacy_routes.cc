@@ -28,19 +28,6 @@ namespace {
 constexpr int64_t kDefaultResultsLimit = 25;
 constexpr int64_t kMaxResultsLimit = 1000;
 
-std::vector<std::string_view> RawSegments(std::string_view target) {
-  target = target.substr(0, target.find('?'));
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  while (start <= target.size()) {
-    size_t end = target.find('/', start);
-    if (end == std::string_view::npos) end = target.size();
-    if (end > start) out.push_back(target.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 Result<Message> QueryOf(std::string_view target) {
   const size_t q = target.find('?');
   if (q == std::string_view::npos) return Message();
@@ -62,8 +49,6 @@ std::optional<int64_t> QueryInteger(const Message& query, std::string_view key, 
   *bad = true;
   return std::nullopt;
 }
-
-std::string JsonString(std::string_view s) { return EncodeJson(Value(Bytes(s))); }
 
 // The CU answers errors as JSON too; aoconnect's `result` returns whatever JSON it reads.
 HttpResponse CuError(const Status& s) { return AoErrorReply(s); }
@@ -96,15 +81,15 @@ HttpResponse Mu(Node& node, const HttpRequest& req, const Message& query) {
   if (type != nullptr && *type == "Process" && target == nullptr) {
     Result<std::string> pid = SpawnAoProcess(node, *msg);
     if (!pid.ok()) return AoErrorReply(pid.status());
-    return AoJsonReply(202, "{\"message\":\"Processing DataItem\",\"id\":" + JsonString(*id) +
-                                ",\"processId\":" + JsonString(*pid) + "}");
+    return AoJsonReply(202, "{\"message\":\"Processing DataItem\",\"id\":" + AoJsonString(*id) +
+                                ",\"processId\":" + AoJsonString(*pid) + "}");
   }
   if (target == nullptr) return AoErrorReply(400, "a message item needs a target process");
   Result<Message> process = LoadAoProcess(node, *target);
   if (!process.ok()) return AoErrorReply(process.status());
   Result<int64_t> slot = ScheduleAndPush(node, *process, *msg);
   if (!slot.ok()) return AoErrorReply(slot.status());
-  return AoJsonReply(202, "{\"message\":\"Processing DataItem\",\"id\":" + JsonString(*id) + "}");
+  return AoJsonReply(202, "{\"message\":\"Processing DataItem\",\"id\":" + AoJsonString(*id) + "}");
 }
 
 // POST /monitor/<pid> (a signed item targeting the process) starts the node's monitor of the
@@ -121,13 +106,13 @@ HttpResponse MuMonitor(Node& node, const HttpRequest& req, std::string_view pid)
     for (const std::shared_ptr<ProcessMonitor>& m : node.Monitors()) {
       if (m->process_id() != pid) continue;
       m->Stop();
-      return AoJsonReply(200, "{\"message\":\"Process unsubscribed\",\"id\":" + JsonString(pid) + "}");
+      return AoJsonReply(200, "{\"message\":\"Process unsubscribed\",\"id\":" + AoJsonString(pid) + "}");
     }
     return AoErrorReply(404, "process " + std::string(pid) + " is not monitored");
   }
   Result<std::shared_ptr<ProcessMonitor>> started = node.Monitor(pid);
   if (!started.ok()) return AoErrorReply(started.status());
-  return AoJsonReply(200, "{\"message\":\"Process subscribed\",\"id\":" + JsonString(pid) + "}");
+  return AoJsonReply(200, "{\"message\":\"Process subscribed\",\"id\":" + AoJsonString(pid) + "}");
 }
 
 // --- CU ----------------------------------------------------------------------------------
@@ -169,7 +154,7 @@ HttpResponse Results(Node& node, std::string_view pid, const Message& query) {
     Result<std::string> json = AoSlotResultAt(node, *process, slots[i]);
     if (!json.ok()) return CuError(json.status());
     if (i > 0) out += ",";
-    out += "{\"cursor\":" + JsonString(std::to_string(slots[i])) + ",\"node\":" + *json + "}";
+    out += "{\"cursor\":" + AoJsonString(std::to_string(slots[i])) + ",\"node\":" + *json + "}";
   }
   out += "],\"pageInfo\":{\"hasNextPage\":" + std::string(more ? "true" : "false") + "}}";
   return AoJsonReply(200, std::move(out));
@@ -234,10 +219,10 @@ std::vector<Tag> TagsOf(const Message& m) {
 }
 
 std::string NodeJson(std::string_view owner, const std::vector<Tag>& tags) {
-  std::string out = "{\"node\":{\"owner\":{\"address\":" + JsonString(owner) + "},\"tags\":[";
+  std::string out = "{\"node\":{\"owner\":{\"address\":" + AoJsonString(owner) + "},\"tags\":[";
   for (size_t i = 0; i < tags.size(); ++i) {
     if (i > 0) out += ",";
-    out += "{\"name\":" + JsonString(tags[i].name) + ",\"value\":" + JsonString(tags[i].value) + "}";
+    out += "{\"name\":" + AoJsonString(tags[i].name) + ",\"value\":" + AoJsonString(tags[i].value) + "}";
   }
   return out + "],\"block\":null}}";
 }
@@ -363,7 +348,7 @@ HttpResponse SuMessage(Node& node, std::string_view id, const Message& query) {
 }  // namespace
 
 std::optional<HttpResponse> ServeAoLegacy(Node& node, const HttpRequest& req) {
-  const std::vector<std::string_view> seg = RawSegments(req.target);
+  const std::vector<std::string_view> seg = AoPathSegments(req.target);
   const bool post = req.method == "POST";
   const bool get = req.method == "GET";
   const std::string_view type = req.Header("content-type");

@@ -16,38 +16,6 @@ namespace {
 
 constexpr std::string_view kProcessSuffix = "~process@1.0";
 
-// The raw (still percent-encoded) segments of a request target, without its query.
-std::vector<std::string_view> RawSegments(std::string_view target) {
-  target = target.substr(0, target.find('?'));
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  while (start <= target.size()) {
-    size_t end = target.find('/', start);
-    if (end == std::string_view::npos) end = target.size();
-    if (end > start) out.push_back(target.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += kHex[(c >> 4) & 0xf];
-      out += kHex[c & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 HttpResponse RawReply(const Result<std::string>& result) {
   if (!result.ok()) return AoErrorReply(result.status());
   return AoJsonReply(200, "{\"raw\":" + (result->empty() ? std::string("null") : *result) + "}");
@@ -72,8 +40,8 @@ HttpResponse PushMessage(Node& node, std::string_view pid, const Message& item) 
   if (!id.ok()) return AoErrorReply(id.status());
   Result<int64_t> slot = ScheduleAndPush(node, *process, item);
   if (!slot.ok()) return AoErrorReply(slot.status());
-  return AoJsonReply(200, "{\"slot\":" + std::to_string(*slot) + ",\"process\":" + JsonString(pid) +
-                              ",\"id\":" + JsonString(*id) + "}");
+  return AoJsonReply(200, "{\"slot\":" + std::to_string(*slot) + ",\"process\":" + AoJsonString(pid) +
+                              ",\"id\":" + AoJsonString(*id) + "}");
 }
 
 HttpResponse Spawn(Node& node, const Message& item) {
@@ -85,7 +53,7 @@ HttpResponse Spawn(Node& node, const Message& item) {
   if (item.Contains("target")) return AoErrorReply(400, "a Process item has no target");
   Result<std::string> pid = SpawnAoProcess(node, item);
   if (!pid.ok()) return AoErrorReply(pid.status());
-  HttpResponse r = AoJsonReply(200, "{\"process\":" + JsonString(*pid) + ",\"slot\":0,\"id\":" + JsonString(*pid) + "}");
+  HttpResponse r = AoJsonReply(200, "{\"process\":" + AoJsonString(*pid) + ",\"slot\":0,\"id\":" + AoJsonString(*pid) + "}");
   r.headers.emplace_back("process", *pid);
   return r;
 }
@@ -129,7 +97,7 @@ HttpResponse DryRun(Node& node, std::string_view pid, std::string_view segment, 
 
 std::optional<HttpResponse> ServeAoMainnet(Node& node, const HttpRequest& req, const Message& item,
                                            bool ans104_body) {
-  const std::vector<std::string_view> seg = RawSegments(req.target);
+  const std::vector<std::string_view> seg = AoPathSegments(req.target);
   if (seg.size() == 3 && seg[0] == "~meta@1.0" && seg[1] == "info" && seg[2] == "address") {
     return AoTextReply(200, node.address());
   }

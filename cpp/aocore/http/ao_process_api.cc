@@ -207,6 +207,21 @@ Result<std::string> AoDryRun(Node& node, const Message& process, Message message
   return ResultJsonOf(out, pid, "dry-run");
 }
 
+std::vector<std::string_view> AoPathSegments(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (start <= target.size()) {
+    size_t end = target.find('/', start);
+    if (end == std::string_view::npos) end = target.size();
+    if (end > start) out.push_back(target.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string AoJsonString(std::string_view s) { return EncodeJson(Value(Bytes(s))); }
+
 int HttpStatusForRoute(const Status& s) {
   if (s.IsInvalidArgument()) return 400;
   if (s.IsNotFound()) return 404;

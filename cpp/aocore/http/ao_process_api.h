@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "aocore/common/result.h"
 #include "aocore/http/connection_loop.h"
@@ -62,6 +63,14 @@ Result<int64_t> AoMessageSlot(Node& node, const Message& process, std::string_vi
 
 // The CU result JSON of `message` evaluated on the current state, without scheduling it.
 Result<std::string> AoDryRun(Node& node, const Message& process, Message message);
+
+// --- requests and replies ----------------------------------------------------------------
+
+// The segments of a request target, still percent-encoded, without its query; empty segments
+// are dropped ("/a//b?x" -> ["a", "b"]).
+std::vector<std::string_view> AoPathSegments(std::string_view target);
+// `s` as a JSON string literal.
+std::string AoJsonString(std::string_view s);
 
 // --- replies -----------------------------------------------------------------------------
 

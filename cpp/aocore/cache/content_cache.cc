@@ -4,6 +4,9 @@
 #include <bit>
 #include <charconv>
 #include <cstring>
+#include <unordered_set>
+
+#include <snappy.h>
 
 #include "aocore/common/bytes.h"
 #include "aocore/crypto/hash.h"
@@ -18,6 +21,10 @@ namespace {
 constexpr std::string_view kDataGroup = "data";
 constexpr std::string_view kListGroup = "list";
 constexpr std::string_view kMessageGroup = "msg";
+constexpr std::string_view kChunkGroup = "chunk";
+constexpr char kChunkedTag = 'c';
+constexpr char kRawChunk = 'r';
+constexpr char kSnappyChunk = 's';
 constexpr char kBinaryTag = 'b';
 constexpr char kIntegerTag = 'i';
 constexpr char kFloatTag = 'f';
@@ -90,6 +97,8 @@ Result<Value> ContentCache::DecodeLeaf(std::string_view encoded) {
       return Value(std::bit_cast<double>(bits));
     }
     case kAtomTag: return Value(Atom{std::string(payload)});
+    case kChunkedTag:
+      return Status::InvalidArgument("a chunked binary leaf is read through ContentCache::Read (its chunks are in the store)");
     default:
       return Status::Corruption("unknown leaf type tag " +
                                 std::to_string(static_cast<unsigned char>(encoded[0])));
@@ -189,12 +198,99 @@ Result<std::string> ContentCache::AddValue(const Value& value, WriteBatch* batch
     case Value::Kind::kDevice:
       return Status::InvalidArgument("a device value cannot be stored");
     default: {
+      if (value.is_binary() && value.binary().size() > kChunkedBinaryMin) return AddChunkedBinary(value.binary(), batch);
       AO_ASSIGN_OR_RETURN(Bytes encoded, EncodeLeaf(value));
       std::string path = JoinPath({kDataGroup, ContentHash(encoded)});
       batch->Write(path, std::move(encoded));
       return path;
     }
   }
+}
+
+// A long binary: chunks of kChunkSize bytes, each stored once under chunk/<SHA-256 of its bytes>
+// (so a binary that changed a little writes only the chunks that changed: the others are in the
+// store already), and a small leaf listing them. A chunk is snappy-compressed when that saves at
+// least an eighth: a WebAssembly memory is mostly zero pages and compresses ~20x, which the
+// batch, LevelDB's log and the memtable all see (LevelDB's own block compression only applies
+// when it builds tables, later).
+Result<std::string> ContentCache::AddChunkedBinary(const Bytes& bytes, WriteBatch* batch) const {
+  std::string leaf(1, kChunkedTag);
+  leaf += std::to_string(bytes.size());
+  std::unordered_set<std::string> added;
+  std::string compressed;
+  for (size_t at = 0; at < bytes.size(); at += kChunkSize) {
+    const std::string_view chunk = std::string_view(bytes).substr(at, kChunkSize);
+    std::string hash = ContentHash(chunk);
+    leaf += "\n" + hash;
+    std::string path = JoinPath({kChunkGroup, hash});
+    if (!added.insert(path).second) continue;
+    AO_ASSIGN_OR_RETURN(NodeType existing, store_.Type(path));
+    if (existing != NodeType::kNotFound) continue;
+    compressed.clear();
+    snappy::Compress(chunk.data(), chunk.size(), &compressed);
+    std::string stored;
+    if (compressed.size() < chunk.size() - chunk.size() / 8) {
+      stored.reserve(compressed.size() + 1);
+      stored += kSnappyChunk;
+      stored += compressed;
+    } else {
+      stored.reserve(chunk.size() + 1);
+      stored += kRawChunk;
+      stored += chunk;
+    }
+    batch->Write(path, std::move(stored));
+  }
+  std::string path = JoinPath({kDataGroup, ContentHash(leaf)});
+  batch->Write(path, std::move(leaf));
+  return path;
+}
+
+Result<Value> ContentCache::ReadChunkedBinary(std::string_view leaf) const {
+  // 'c' <size> ('\n' <chunk hash>)*
+  const size_t first = leaf.find('\n');
+  std::string_view size_text = leaf.substr(1, first == std::string_view::npos ? std::string_view::npos : first - 1);
+  uint64_t size = 0;
+  auto [end, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size);
+  if (size_text.empty() || ec != std::errc() || end != size_text.data() + size_text.size()) {
+    return Status::Corruption("bad chunked binary leaf (size)");
+  }
+  Bytes out;
+  out.reserve(size);
+  std::string stored;
+  size_t at = first;
+  while (at != std::string_view::npos) {
+    const size_t next = leaf.find('\n', at + 1);
+    std::string_view hash = leaf.substr(at + 1, next == std::string_view::npos ? std::string_view::npos : next - at - 1);
+    at = next;
+    Result<Bytes> read = store_.Read(JoinPath({kChunkGroup, hash}));
+    if (!read.ok()) {
+      if (read.status().IsNotFound()) return Status::Corruption("binary chunk " + Quoted(hash) + " is missing");
+      return read.status();
+    }
+    stored = std::move(read).value();
+    if (stored.empty()) return Status::Corruption("empty binary chunk " + Quoted(hash));
+    if (stored[0] == kRawChunk) {
+      out.append(stored, 1, std::string::npos);
+    } else if (stored[0] == kSnappyChunk) {
+      size_t length = 0;
+      if (!snappy::GetUncompressedLength(stored.data() + 1, stored.size() - 1, &length) ||
+          out.size() + length > size) {
+        return Status::Corruption("bad compressed binary chunk " + Quoted(hash));
+      }
+      const size_t offset = out.size();
+      out.resize(offset + length);
+      if (!snappy::RawUncompress(stored.data() + 1, stored.size() - 1, out.data() + offset)) {
+        return Status::Corruption("bad compressed binary chunk " + Quoted(hash));
+      }
+    } else {
+      return Status::Corruption("unknown binary chunk tag in " + Quoted(hash));
+    }
+  }
+  if (out.size() != size) {
+    return Status::Corruption("a chunked binary holds " + std::to_string(out.size()) + " bytes, not " +
+                              std::to_string(size));
+  }
+  return Value(std::move(out));
 }
 
 Result<std::string> ContentCache::AddToBatch(const Message& message, WriteBatch* batch, std::string* group) const {
@@ -245,7 +341,7 @@ Result<Value> ContentCache::ReadAt(const std::string& path,
       return Status::NotFound("nothing stored at " + Quoted(path));
     case NodeType::kSimple: {
       AO_ASSIGN_OR_RETURN(Bytes encoded, store_.Read(resolved));
-      Result<Value> value = DecodeLeaf(encoded);
+      Result<Value> value = !encoded.empty() && encoded[0] == kChunkedTag ? ReadChunkedBinary(encoded) : DecodeLeaf(encoded);
       if (!value.ok()) return value.status().WithContext("reading " + Quoted(path));
       return value;
     }

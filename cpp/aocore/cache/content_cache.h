@@ -31,6 +31,13 @@
 //   'f' <8 bytes>                  float: IEEE-754 binary64 bit pattern, big-endian (exact, keeps
 //                                  -0.0, infinities and NaN payloads)
 //   'a' <name>                     atom (true/false/null/any symbol)
+//   'c' <size> ('\n' <hash>)*      a binary longer than kChunkedBinaryMin, in chunks of kChunkSize
+//                                  bytes: chunk/<hash> holds chunk bytes whose base64url SHA-256
+//                                  is <hash>, as 'r' <bytes> or 's' <snappy-compressed bytes>.
+//                                  Identical chunks are stored once, so storing a large binary
+//                                  (a WebAssembly memory) that changed a little writes only the
+//                                  chunks that changed (aocore's format; the reference stores
+//                                  one leaf)
 // so binary "1" and integer 1 are different data (different hashes), and every value reads
 // back exactly as written. Lists and messages are groups, never leaves; devices cannot be stored.
 //
@@ -103,12 +110,17 @@ class ContentCache {
 
   // Nesting deeper than this is refused on write and reported as Corruption on read.
   static constexpr int kMaxDepth = 256;
+  // Binaries longer than kChunkedBinaryMin are stored in chunks of kChunkSize (above).
+  static constexpr size_t kChunkedBinaryMin = 1 << 20;
+  static constexpr size_t kChunkSize = 256 << 10;
 
  private:
   Result<std::string> AddMessage(const Message& message, WriteBatch* batch, int depth,
                                  std::string* group_out = nullptr) const;
   Result<std::string> AddValue(const Value& value, WriteBatch* batch, int depth) const;
   Result<Value> ReadAt(const std::string& path, std::vector<std::string>* in_progress) const;
+  Result<std::string> AddChunkedBinary(const Bytes& bytes, WriteBatch* batch) const;
+  Result<Value> ReadChunkedBinary(std::string_view leaf) const;
 
   Store& store_;
   IdFunction id_function_;

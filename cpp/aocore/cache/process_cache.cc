@@ -214,11 +214,14 @@ Result<bool> ProcessCache::SameAsStored(std::string_view process_id, uint64_t sl
 
 Result<Message> ProcessCache::Materialize(std::string_view process_id, uint64_t slot, Message entry) const {
   if (!IsDelta(entry)) return entry;
-  // Walk back to the nearest full state: a full slot entry, or the highest restore point below
-  // `slot` (one seek), whichever comes first.
-  std::optional<uint64_t> restore;
-  if (slot > 0) {
-    AO_ASSIGN_OR_RETURN(restore, LatestSlot(store_, SnapshotGroup(process_id), slot - 1));
+  // Walk back to the nearest full state: a full slot entry, or the highest restore point at or
+  // below `slot` (one seek), whichever comes first. A restore point at `slot` itself (written
+  // when a worker retired or the node closed there) is that state: no delta is read.
+  AO_ASSIGN_OR_RETURN(std::optional<uint64_t> restore, LatestSlot(store_, SnapshotGroup(process_id), slot));
+  if (restore && *restore == slot) {
+    AO_ASSIGN_OR_RETURN(Message state, content_.ReadMessage(SnapshotPath(process_id, slot)));
+    state.Erase("snapshot");
+    return state;
   }
   std::vector<Message> deltas;
   uint64_t at = slot;

@@ -100,7 +100,8 @@ class ProcessCache {
                        const WriteOptions& options = {});
 
   // The state after `slot` (a stored full state as it was written, with its `snapshot` if it had
-  // one; a delta entry reconstructed, without `snapshot`), or nullopt.
+  // one; a delta entry reconstructed, without `snapshot`: from the slot's own restore point when
+  // it has one, so `now` after a close or retire reads one state and no delta), or nullopt.
   Result<std::optional<Message>> Read(std::string_view process_id, uint64_t slot) const;
   // The state a 43-character ID (state, scheduled message or assignment) names, with its slot,
   // or nullopt.

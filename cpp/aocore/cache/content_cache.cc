@@ -293,6 +293,175 @@ Result<Value> ContentCache::ReadChunkedBinary(std::string_view leaf) const {
   return Value(std::move(out));
 }
 
+namespace {
+
+constexpr char kPackedVersion = '1';
+
+void PutVarint(uint64_t n, Bytes* out) {
+  while (n >= 0x80) {
+    out->push_back(static_cast<char>((n & 0x7f) | 0x80));
+    n >>= 7;
+  }
+  out->push_back(static_cast<char>(n));
+}
+
+void PutFixed64(uint64_t n, Bytes* out) {
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((n >> shift) & 0xff));
+}
+
+Status PackInto(const Value& value, int depth, Bytes* out) {
+  if (depth > ContentCache::kMaxDepth) {
+    return Status::InvalidArgument("nesting deeper than " + std::to_string(ContentCache::kMaxDepth));
+  }
+  switch (value.kind()) {
+    case Value::Kind::kBinary:
+      out->push_back('b');
+      PutVarint(value.binary().size(), out);
+      out->append(value.binary());
+      return Status::OK();
+    case Value::Kind::kInteger:
+      out->push_back('i');
+      PutFixed64(static_cast<uint64_t>(value.integer()), out);
+      return Status::OK();
+    case Value::Kind::kFloat:
+      out->push_back('f');
+      PutFixed64(std::bit_cast<uint64_t>(value.floating()), out);
+      return Status::OK();
+    case Value::Kind::kAtom:
+      out->push_back('a');
+      PutVarint(value.atom().name.size(), out);
+      out->append(value.atom().name);
+      return Status::OK();
+    case Value::Kind::kList:
+      out->push_back('l');
+      PutVarint(value.list().size(), out);
+      for (const Value& v : value.list()) AO_RETURN_IF_ERROR(PackInto(v, depth + 1, out));
+      return Status::OK();
+    case Value::Kind::kMessage: {
+      size_t count = 0;
+      for (const auto& [key, unused] : value.message()) count += IsPrivateKey(key) ? 0 : 1;
+      out->push_back('m');
+      PutVarint(count, out);
+      for (const auto& [key, v] : value.message()) {
+        if (IsPrivateKey(key)) continue;
+        PutVarint(key.size(), out);
+        out->append(key);
+        AO_RETURN_IF_ERROR(PackInto(v, depth + 1, out));
+      }
+      return Status::OK();
+    }
+    case Value::Kind::kDevice:
+      return Status::InvalidArgument("a device value cannot be stored");
+  }
+  return Status::Internal("unknown value kind");
+}
+
+// Reads the packed value at `*in`, advancing it.
+class Unpacker {
+ public:
+  explicit Unpacker(std::string_view in) : in_(in) {}
+  bool done() const { return in_.empty(); }
+
+  Result<Value> Next(int depth) {
+    if (depth > ContentCache::kMaxDepth) return Bad("nesting too deep");
+    if (in_.empty()) return Bad("truncated");
+    const char tag = in_[0];
+    in_.remove_prefix(1);
+    switch (tag) {
+      case 'b': {
+        AO_ASSIGN_OR_RETURN(std::string_view bytes, Span());
+        return Value(Bytes(bytes));
+      }
+      case 'i': {
+        AO_ASSIGN_OR_RETURN(uint64_t n, Fixed64());
+        return Value(static_cast<int64_t>(n));
+      }
+      case 'f': {
+        AO_ASSIGN_OR_RETURN(uint64_t n, Fixed64());
+        return Value(std::bit_cast<double>(n));
+      }
+      case 'a': {
+        AO_ASSIGN_OR_RETURN(std::string_view name, Span());
+        return Value(Atom{std::string(name)});
+      }
+      case 'l': {
+        AO_ASSIGN_OR_RETURN(uint64_t count, Varint());
+        if (count > in_.size()) return Bad("list count");
+        Value::List list;
+        list.reserve(count);
+        for (uint64_t i = 0; i < count; ++i) {
+          AO_ASSIGN_OR_RETURN(Value v, Next(depth + 1));
+          list.push_back(std::move(v));
+        }
+        return Value(std::move(list));
+      }
+      case 'm': {
+        AO_ASSIGN_OR_RETURN(uint64_t count, Varint());
+        if (count > in_.size()) return Bad("message count");
+        Message m;
+        for (uint64_t i = 0; i < count; ++i) {
+          AO_ASSIGN_OR_RETURN(std::string_view key, Span());
+          AO_ASSIGN_OR_RETURN(Value v, Next(depth + 1));
+          m.Set(std::string(key), std::move(v));
+        }
+        return Value(std::move(m));
+      }
+      default:
+        return Bad("unknown tag");
+    }
+  }
+
+ private:
+  static Status Bad(std::string_view what) {
+    return Status::Corruption("bad packed value (" + std::string(what) + ")");
+  }
+  Result<uint64_t> Varint() {
+    uint64_t n = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (in_.empty()) return Bad("truncated varint");
+      const auto byte = static_cast<unsigned char>(in_[0]);
+      in_.remove_prefix(1);
+      n |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return n;
+    }
+    return Bad("varint too long");
+  }
+  Result<uint64_t> Fixed64() {
+    if (in_.size() < 8) return Bad("truncated number");
+    uint64_t n = 0;
+    for (int i = 0; i < 8; ++i) n = (n << 8) | static_cast<unsigned char>(in_[i]);
+    in_.remove_prefix(8);
+    return n;
+  }
+  Result<std::string_view> Span() {
+    AO_ASSIGN_OR_RETURN(uint64_t n, Varint());
+    if (n > in_.size()) return Bad("truncated bytes");
+    std::string_view out = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return out;
+  }
+
+  std::string_view in_;
+};
+
+}  // namespace
+
+Result<Bytes> ContentCache::EncodePacked(const Value& value) {
+  Bytes out(1, kPackedVersion);
+  AO_RETURN_IF_ERROR(PackInto(value, 0, &out));
+  return out;
+}
+
+Result<Value> ContentCache::DecodePacked(std::string_view packed) {
+  if (packed.empty() || packed[0] != kPackedVersion) {
+    return Status::Corruption("bad packed value (version)");
+  }
+  Unpacker in(packed.substr(1));
+  AO_ASSIGN_OR_RETURN(Value v, in.Next(0));
+  if (!in.done()) return Status::Corruption("bad packed value (trailing bytes)");
+  return v;
+}
+
 Result<std::string> ContentCache::AddToBatch(const Message& message, WriteBatch* batch, std::string* group) const {
   return AddMessage(message, batch, 0, group);
 }

@@ -108,6 +108,17 @@ class ContentCache {
   static Result<Bytes> EncodeLeaf(const Value& value);
   static Result<Value> DecodeLeaf(std::string_view encoded);
 
+  // The packed encoding: a whole value (messages and lists included) as one byte string, for
+  // copies that are read whole and often (AssignmentCache keeps one per assignment, so a worker
+  // reads a slot's assignment with one store read instead of one per node). Private keys are
+  // left out, as in the store, so Decode(Encode(m)) equals what Read answers for m. Format
+  // (version byte '1', then a value): 'b' <varint n> <n bytes> | 'i' <8 bytes BE> | 'f' <8 bytes
+  // BE IEEE-754> | 'a' <varint n> <name> | 'l' <varint count> <value>* | 'm' <varint count>
+  // (<varint n> <key> <value>)*. EncodePacked: InvalidArgument for a device or too deep a
+  // nesting; DecodePacked: Corruption for anything malformed.
+  static Result<Bytes> EncodePacked(const Value& value);
+  static Result<Value> DecodePacked(std::string_view packed);
+
   // Nesting deeper than this is refused on write and reported as Corruption on read.
   static constexpr int kMaxDepth = 256;
   // Binaries longer than kChunkedBinaryMin are stored in chunks of kChunkSize (above).

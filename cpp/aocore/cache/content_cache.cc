@@ -23,6 +23,7 @@ constexpr std::string_view kListGroup = "list";
 constexpr std::string_view kMessageGroup = "msg";
 constexpr std::string_view kChunkGroup = "chunk";
 constexpr char kChunkedTag = 'c';
+constexpr char kPackedTag = 'p';
 constexpr char kRawChunk = 'r';
 constexpr char kSnappyChunk = 's';
 constexpr char kBinaryTag = 'b';
@@ -97,6 +98,7 @@ Result<Value> ContentCache::DecodeLeaf(std::string_view encoded) {
       return Value(std::bit_cast<double>(bits));
     }
     case kAtomTag: return Value(Atom{std::string(payload)});
+    case kPackedTag: return DecodePacked(payload);
     case kChunkedTag:
       return Status::InvalidArgument("a chunked binary leaf is read through ContentCache::Read (its chunks are in the store)");
     default:
@@ -460,6 +462,14 @@ Result<Value> ContentCache::DecodePacked(std::string_view packed) {
   AO_ASSIGN_OR_RETURN(Value v, in.Next(0));
   if (!in.done()) return Status::Corruption("bad packed value (trailing bytes)");
   return v;
+}
+
+Result<std::string> ContentCache::AddPackedToBatch(const Value& value, WriteBatch* batch) const {
+  AO_ASSIGN_OR_RETURN(Bytes packed, EncodePacked(value));
+  packed.insert(packed.begin(), kPackedTag);
+  std::string path = JoinPath({kDataGroup, ContentHash(packed)});
+  batch->Write(path, std::move(packed));
+  return path;
 }
 
 Result<std::string> ContentCache::AddToBatch(const Message& message, WriteBatch* batch, std::string* group) const {

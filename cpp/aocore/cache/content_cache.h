@@ -31,6 +31,7 @@
 //   'f' <8 bytes>                  float: IEEE-754 binary64 bit pattern, big-endian (exact, keeps
 //                                  -0.0, infinities and NaN payloads)
 //   'a' <name>                     atom (true/false/null/any symbol)
+//   'p' <packed value>             any value in the packed encoding (AddPackedToBatch, below)
 //   'c' <size> ('\n' <hash>)*      a binary longer than kChunkedBinaryMin, in chunks of kChunkSize
 //                                  bytes: chunk/<hash> holds chunk bytes whose base64url SHA-256
 //                                  is <hash>, as 'r' <bytes> or 's' <snappy-compressed bytes>.
@@ -118,6 +119,11 @@ class ContentCache {
   // nesting; DecodePacked: Corruption for anything malformed.
   static Result<Bytes> EncodePacked(const Value& value);
   static Result<Value> DecodePacked(std::string_view packed);
+  // Appends to `batch` `value` stored as ONE leaf in the packed encoding (leaf tag 'p'), and
+  // returns its address (data/<hash>). Read answers it as the value, but a path into it
+  // (<address>/key) does not resolve. For small records written often and read whole (a process
+  // cache delta): one write instead of one per node.
+  Result<std::string> AddPackedToBatch(const Value& value, WriteBatch* batch) const;
 
   // Nesting deeper than this is refused on write and reported as Corruption on read.
   static constexpr int kMaxDepth = 256;

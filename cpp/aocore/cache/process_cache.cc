@@ -175,9 +175,9 @@ Status ProcessCache::WriteDelta(std::string_view process_id, uint64_t slot, cons
     return Status::InvalidArgument(std::string("WriteDelta: the state carries the reserved key ") + kDeltaOf);
   }
   WriteBatch batch;
-  std::string delta_group;
-  AO_ASSIGN_OR_RETURN(std::string delta_id,
-                      content_.AddToBatch(MakeDelta(slot, state, previous), &batch, &delta_group));
+  // One packed leaf, not a content tree: a delta is written once and read whole.
+  AO_ASSIGN_OR_RETURN(std::string delta_id, content_.AddPackedToBatch(Value(MakeDelta(slot, state, previous)), &batch));
+  const std::string& delta_group = delta_id;
   const std::string slot_path = ComputedSlotPath(process_id, slot);
   AO_ASSIGN_OR_RETURN(std::optional<std::string> existing, LinkTarget(slot_path));
   // The same delta again (a replay): it and its links were stored by the first write's batch.
@@ -340,9 +340,14 @@ Result<std::optional<CachedState>> ProcessCache::Latest(std::string_view process
     }
     for (const std::string& name : *names) {
       const std::string path = JoinPath({group, name});
-      AO_ASSIGN_OR_RETURN(std::string marker, store_.Resolve(JoinPath({path, kDeltaOf})));
-      AO_ASSIGN_OR_RETURN(NodeType marker_type, store_.Type(marker));
-      if (marker_type != NodeType::kNotFound) {
+      AO_ASSIGN_OR_RETURN(std::string entry, store_.Resolve(path));
+      AO_ASSIGN_OR_RETURN(NodeType entry_type, store_.Type(entry));
+      NodeType marker_type = NodeType::kNotFound;
+      if (entry_type == NodeType::kComposite) {  // a content tree: a full state, or an older delta
+        AO_ASSIGN_OR_RETURN(std::string marker, store_.Resolve(JoinPath({path, kDeltaOf})));
+        AO_ASSIGN_OR_RETURN(marker_type, store_.Type(marker));
+      }
+      if (entry_type == NodeType::kSimple || marker_type != NodeType::kNotFound) {
         // A delta entry: the path is checked in the state it stands for.
         AO_ASSIGN_OR_RETURN(uint64_t slot, DecodeSlot(name));
         AO_ASSIGN_OR_RETURN(std::optional<Message> state, Read(process_id, slot));

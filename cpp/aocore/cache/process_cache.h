@@ -20,7 +20,9 @@
 //    prepend: {key: [new first elements]}, append: {key: [new last elements]}}
 // (a list that only grew at one end is stored as its new elements, so a growing log costs
 // what it grew by)
-// (`ao-delta-of` is reserved: a full state must not carry it). Read, ReadById and Latest answer
+// (`ao-delta-of` is reserved: a full state must not carry it). A delta is stored as one packed
+// leaf (ContentCache::AddPackedToBatch), not a content tree: the per-slot write is the leaf and
+// its links (trees written by earlier versions still read). Read, ReadById and Latest answer
 // with the whole state either way: a delta is applied to the state of the previous slot,
 // found by walking back to the nearest full entry (a full slot entry, or a restore point of the
 // snapshot index, whichever is nearer); process@1.0 writes a full state at least every

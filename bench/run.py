@@ -129,8 +129,9 @@ def main() -> int:
 
     results: dict[str, dict] = {}
     binary = find_cpp_bench()
-    if binary is not None and (args.cpp_filter or not args.filter):
-        results.update(run_cpp(binary, runs, args.cpp_filter))
+    if binary is not None:
+        if args.cpp_filter or not args.filter:
+            results.update(run_cpp(binary, runs, args.cpp_filter))
     else:
         print("note: aocore_bench not built (configure with AOCORE_BUILD_BENCH=ON)", file=sys.stderr)
 

@@ -63,6 +63,25 @@ Message MakeDelta(uint64_t slot, const Message& state, const Message& previous) 
   return delta;
 }
 
+// Whether `m` holds, at any depth, a binary the content cache stores in chunks.
+bool HasLongBinary(const Message& m);
+bool HasLongBinary(const Value& v) {
+  if (v.is_binary()) return v.binary().size() > ContentCache::kChunkedBinaryMin;
+  if (v.is_message()) return HasLongBinary(v.message());
+  if (v.is_list()) {
+    for (const Value& e : v.list()) {
+      if (HasLongBinary(e)) return true;
+    }
+  }
+  return false;
+}
+bool HasLongBinary(const Message& m) {
+  for (const auto& [k, v] : m) {
+    if (HasLongBinary(v)) return true;
+  }
+  return false;
+}
+
 Status ApplyDelta(const Message& delta, Message& state) {
   for (const auto& [k, v] : *delta.FindMessage("set")) state.Set(k, v);
   for (const char* end : {"prepend", "append"}) {
@@ -175,9 +194,17 @@ Status ProcessCache::WriteDelta(std::string_view process_id, uint64_t slot, cons
     return Status::InvalidArgument(std::string("WriteDelta: the state carries the reserved key ") + kDeltaOf);
   }
   WriteBatch batch;
-  // One packed leaf, not a content tree: a delta is written once and read whole.
-  AO_ASSIGN_OR_RETURN(std::string delta_id, content_.AddPackedToBatch(Value(MakeDelta(slot, state, previous)), &batch));
-  const std::string& delta_group = delta_id;
+  // One packed leaf, not a content tree: a delta is written once and read whole. Unless it
+  // carries a long binary (a WebAssembly memory that changed): the tree stores that in chunks,
+  // only the changed ones new, where a packed leaf would rewrite all of it.
+  const Message delta = MakeDelta(slot, state, previous);
+  std::string delta_id, delta_group;
+  if (HasLongBinary(*delta.FindMessage("set"))) {
+    AO_ASSIGN_OR_RETURN(delta_id, content_.AddToBatch(delta, &batch, &delta_group));
+  } else {
+    AO_ASSIGN_OR_RETURN(delta_id, content_.AddPackedToBatch(Value(delta), &batch));
+    delta_group = delta_id;
+  }
   const std::string slot_path = ComputedSlotPath(process_id, slot);
   AO_ASSIGN_OR_RETURN(std::optional<std::string> existing, LinkTarget(slot_path));
   // The same delta again (a replay): it and its links were stored by the first write's batch.

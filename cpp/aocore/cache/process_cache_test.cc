@@ -341,6 +341,23 @@ TEST_F(ProcessCacheTest, ASlotWithItsOwnRestorePointIsReadFromItWithoutTheDeltas
   EXPECT_EQ(**r, GrowingState(4, blob));  // without `snapshot`, as a delta entry reads
 }
 
+TEST_F(ProcessCacheTest, ADeltaWithAChangedLongBinaryWritesOnlyItsChangedChunks) {
+  Bytes memory(4 * ContentCache::kChunkedBinaryMin, 'm');
+  const Message s0{{"at-slot", Value(0)}, {"memory", Value(memory)}};
+  ASSERT_OK(cache_.Write(pid_, 0, s0));
+  const size_t chunks_before = store_.List("chunk")->size();
+  memory[3 * ContentCache::kChunkSize + 5] = 'x';
+  const Message s1{{"at-slot", Value(1)}, {"memory", Value(memory)}};
+  ASSERT_OK(cache_.WriteDelta(pid_, 1, s1, s0));
+  EXPECT_EQ(store_.List("chunk")->size(), chunks_before + 1);
+  Result<std::optional<Message>> r = cache_.Read(pid_, 1);
+  ASSERT_OK(r);
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ(**r, s1);
+  // The same delta again (a replay after a crash) is a no-op, not a conflict.
+  EXPECT_OK(cache_.WriteDelta(pid_, 1, s1, s0));
+}
+
 // spec §6.18 write_and_read_output: a signed and an unsigned item, read back by slot and by ID
 // (the signed one by its ID over its commitments, the unsigned one by its content ID).
 TEST(ProcessCacheScenarios, Scenario18WriteAndReadOutput) {

@@ -19,7 +19,7 @@ fresh copy, so a run never sees what an earlier run computed.
       first answer.
   B11 store growth (spec/process.md §7.12): a process with a Python counter device and a `payload`
       key of 1 KiB or 100 KiB that no slot changes; one compute(B11_SLOTS-1) on a hot worker with
-      process_cache_frequency 100 (deltas between restore points) and 1 (a full state every slot):
+      the default process_cache_frequency (deltas between restore points) and 1 (a full state every slot):
       ms per slot, and the ratio 100 KiB / 1 KiB for each frequency (flat = ~1).
   B8  B8_PROCESSES processes x 10 slots, each computed once (compute(9)) with max_workers at
       its default: peak RSS of a fresh Python process doing only that (resource.getrusage),
@@ -59,7 +59,11 @@ B8_RUNS = int(os.environ.get("AOCORE_B8_RUNS", "3"))
 B8_SLOTS = 10
 B11_SLOTS = int(os.environ.get("AOCORE_B11_SLOTS", "300"))
 B11_SIZES = (1024, 100 * 1024)          # bytes of the `payload` key no slot changes
-B11_FREQUENCIES = (100, 1)              # process_cache_frequency: deltas between snapshots / full states
+# process_cache_frequency: the node's default (restore points every 1,000 slots, deltas between;
+# issue 15) / 1 (a full state every slot, the reference's default). None: the option is not passed.
+B11_FREQUENCIES = (None, 1)
+# Issue 15's hot compute: one compute(I15_SLOTS - 1) of a test-device process.
+I15_SLOTS = int(os.environ.get("AOCORE_I15_SLOTS", "2000"))
 
 
 def _definition(seed: int, stack: list[str] | None = None) -> dict[str, Any]:
@@ -280,8 +284,8 @@ class PyCount:
         return {}
 
 
-def _b11_label(size: int, freq: int) -> str:
-    return f"B11 cost per slot, state {size // 1024} KiB, frequency {freq} ({B11_SLOTS} slots)"
+def _b11_label(size: int, freq: int | None) -> str:
+    return f"B11 cost per slot, state {size // 1024} KiB, frequency {freq or 'default'} ({B11_SLOTS} slots)"
 
 
 def _build_b11(size: int) -> Callable[[pathlib.Path], dict]:
@@ -295,11 +299,11 @@ def _build_b11(size: int) -> Callable[[pathlib.Path], dict]:
     return build
 
 
-def _b11_run(template: pathlib.Path, pid: str, scratch: pathlib.Path, freq: int) -> float:
+def _b11_run(template: pathlib.Path, pid: str, scratch: pathlib.Path, freq: int | None) -> float:
     """One pass: compute(B11_SLOTS-1) in one call on a hot worker; milliseconds per slot."""
     d = _copy(template, scratch)
     try:
-        with aocore.Node(d, process_cache_frequency=freq) as n:
+        with aocore.Node(d, **({} if freq is None else {"process_cache_frequency": freq})) as n:
             n.register_device("bench-count@1.0", PyCount())
             p = n.process(pid)
             start = time.perf_counter()
@@ -325,8 +329,36 @@ def b11_figures(runs: int, scratch: pathlib.Path) -> dict[str, dict]:
     return out
 
 
+def _build_i15(d: pathlib.Path) -> dict:
+    with aocore.Node(d, scheduling_mode="aggressive") as n:
+        p = n.spawn(_definition(15), sign=False)
+        _schedule_many(n, [p], I15_SLOTS - 1, threads=1)
+        return {"pid": p.id}
+
+
+def i15_figures(runs: int, scratch: pathlib.Path) -> dict[str, dict]:
+    """Issue 15's first figure through Python: a test-device process, one compute(I15_SLOTS-1)
+    on a fresh worker of a LevelDB node with default options (the C++ twin is
+    Process_HotCompute/2000)."""
+    template, info = _prepared(f"i15-{I15_SLOTS}", _build_i15)
+    rates = []
+    for _ in range(runs):
+        d = _copy(template, scratch)
+        try:
+            with aocore.Node(d) as n:
+                p = n.process(info["pid"])
+                start = time.perf_counter()
+                state = p.compute(I15_SLOTS - 1)
+                rates.append(I15_SLOTS / (time.perf_counter() - start))
+                assert state["at-slot"] == I15_SLOTS - 1
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+    return {f"I15 py hot compute, one call ({I15_SLOTS} slots)": _summarize(rates, "slots/s")}
+
+
 FIGURES: dict[str, Callable[[int, pathlib.Path], dict[str, dict]]] = {
     "B5": b5_figures, "B7": b7_figures, "B8": b8_figures, "B9 process": b9_figures, "B11": b11_figures,
+    "I15": i15_figures,
 }
 
 
@@ -353,6 +385,6 @@ def ratios(results: dict[str, dict]) -> dict[str, float]:
     for freq in B11_FREQUENCIES:
         a, b = results.get(_b11_label(small, freq)), results.get(_b11_label(large, freq))
         if a and b and a["median"] > 0:
-            out[f"B11 cost per slot {large // 1024} KiB / {small // 1024} KiB state, frequency {freq}"] = \
+            out[f"B11 cost per slot {large // 1024} KiB / {small // 1024} KiB state, frequency {freq or 'default'}"] = \
                 b["median"] / a["median"]
     return out

@@ -10,6 +10,14 @@ namespace ao {
 namespace {
 
 constexpr char kLatestName[] = "latest";
+// assignment-data/<pid>/<EncodeSlot(slot)>: the packed copy of the slot's assignment.
+constexpr char kPackedGroup[] = "assignment-data";
+// Larger assignments (a spawn carrying a large definition) are only in the content store.
+constexpr size_t kPackedMax = 1 << 20;
+
+std::string PackedPath(std::string_view process_id, uint64_t slot) {
+  return JoinPath({kPackedGroup, process_id, EncodeSlot(slot)});
+}
 
 bool IsDigitLed(std::string_view name) { return !name.empty() && name[0] >= '0' && name[0] <= '9'; }
 
@@ -39,6 +47,9 @@ Result<std::string> AssignmentCache::AddToBatch(const Message& assignment,
   AO_ASSIGN_OR_RETURN(std::string id, content_.AddToBatch(assignment, batch));
   batch->MakeLink(id, slot_path);
   batch->Write(LatestPointerPath(*process), EncodeSlot(slot));
+  if (Result<Bytes> packed = ContentCache::EncodePacked(Value(assignment)); packed.ok() && packed->size() <= kPackedMax) {
+    batch->Write(PackedPath(*process, slot), std::move(packed).value());
+  }
   return id;
 }
 
@@ -50,6 +61,14 @@ Status AssignmentCache::Write(const Message& assignment, const WriteOptions& opt
 }
 
 Result<Message> AssignmentCache::Read(std::string_view process_id, uint64_t slot) const {
+  Result<Bytes> packed = store_.Read(PackedPath(process_id, slot));
+  if (packed.ok()) {
+    AO_ASSIGN_OR_RETURN(Value v, ContentCache::DecodePacked(*packed));
+    if (!v.is_message()) return Status::Corruption("the packed assignment of slot " + std::to_string(slot) + " is not a message");
+    return v.message();
+  }
+  if (!packed.status().IsNotFound()) return packed.status();
+  // Stored without a packed copy (by an older aocore, or too large): read the content tree.
   return content_.ReadMessage(AssignmentPath(process_id, slot));
 }
 

@@ -5,6 +5,14 @@
 //   assignments/<pid>/<EncodeSlot(slot)>  link -> the assignment's content-cache group
 //                                         (first writer wins: a slot link is never replaced)
 //   assignments/<pid>/latest              value: EncodeSlot(the highest committed slot)
+//   assignment-data/<pid>/<EncodeSlot(slot)>
+//                                         value: the assignment with its body in the packed
+//                                         encoding (ContentCache::EncodePacked), written in the
+//                                         same batch (assignments up to 1 MiB): a worker reads a
+//                                         slot's assignment with one store read instead of one
+//                                         per node of its content tree (issue 15: reading the
+//                                         tree was ~60% of a hot slot). Read falls back to the
+//                                         tree when there is no packed copy.
 //   <assignment group>, <body group>, ... the assignment and its body, stored by ContentCache
 //                                         (readable by their IDs and commitment IDs too)
 // AddToBatch puts the assignment, the scheduled message (its body) and the latest pointer in

@@ -139,3 +139,52 @@ TEST(AssignmentCache, LatestPointerDisagreeingWithSlotLinksIsCorruption) {
 
 }  // namespace
 }  // namespace ao
+
+namespace ao {
+namespace {
+
+TEST(AssignmentCachePacked, ReadsThePackedCopyAndFallsBackToTheContentTree) {
+  MemoryStore store;
+  ContentCache content(store);
+  AssignmentCache cache(store, content);
+  const std::string pid = RandomId();
+  Message a = SampleAssignment(pid, 0);
+  a.Set("list", Value(Value::List{Value(1.5), Value(true), Value(int64_t{-7})}));
+  a.Set("nested", Value(Message{{"x", Value(Message{{"y", Value("z")}})}}));
+  a.Set("priv-note", Value("private keys are not stored"));
+  ASSERT_OK(cache.Write(a));
+  ASSERT_OK(cache.Write(SampleAssignment(pid, 1)));
+  const Message from_tree = *content.ReadMessage(AssignmentPath(pid, 0));
+  EXPECT_FALSE(from_tree.Contains("priv-note"));
+  ASSERT_EQ(*store.Type("assignment-data/" + pid + "/" + EncodeSlot(0)), NodeType::kSimple);
+  EXPECT_EQ(*cache.Read(pid, 0), from_tree);  // the packed copy reads as the tree does
+  Result<std::vector<Message>> range = cache.Range(pid, 0, 5, 0);
+  ASSERT_OK(range);
+  ASSERT_EQ(range->size(), 2u);
+  EXPECT_EQ((*range)[0], from_tree);
+  // Without the packed copy (a store written by an older aocore): the tree.
+  ASSERT_OK(store.Apply(WriteBatch().Delete("assignment-data/" + pid + "/" + EncodeSlot(0))));
+  EXPECT_EQ(*cache.Read(pid, 0), from_tree);
+  // A damaged packed copy is Corruption, not another assignment.
+  ASSERT_OK(store.Apply(WriteBatch().Write("assignment-data/" + pid + "/" + EncodeSlot(1), "1m\x05")));
+  EXPECT_TRUE(cache.Read(pid, 1).status().IsCorruption());
+}
+
+TEST(ContentCachePacked, RoundTripsEveryKindAndRejectsMalformedInput) {
+  Message m{{"b", Value(Bytes(300, 'z'))}, {"i", Value(int64_t{-1})}, {"f", Value(-0.0)},
+            {"a", Value(Atom{"sym"})}, {"l", Value(Value::List{Value(), Value("s")})},
+            {"m", Value(Message{{"n", Value(Message{})}})}};
+  Result<Bytes> packed = ContentCache::EncodePacked(Value(m));
+  ASSERT_OK(packed);
+  Result<Value> back = ContentCache::DecodePacked(*packed);
+  ASSERT_OK(back);
+  EXPECT_EQ(*back, Value(m));
+  for (size_t cut = 0; cut < packed->size(); ++cut) {
+    EXPECT_TRUE(ContentCache::DecodePacked(std::string_view(*packed).substr(0, cut)).status().IsCorruption()) << cut;
+  }
+  EXPECT_TRUE(ContentCache::DecodePacked(*packed + "x").status().IsCorruption());
+  EXPECT_TRUE(ContentCache::EncodePacked(Value(std::shared_ptr<Device>())).status().IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace ao

@@ -4,6 +4,9 @@
 #include <bit>
 #include <charconv>
 #include <cstring>
+#include <unordered_set>
+
+#include <snappy.h>
 
 #include "aocore/common/bytes.h"
 #include "aocore/crypto/hash.h"
@@ -18,6 +21,11 @@ namespace {
 constexpr std::string_view kDataGroup = "data";
 constexpr std::string_view kListGroup = "list";
 constexpr std::string_view kMessageGroup = "msg";
+constexpr std::string_view kChunkGroup = "chunk";
+constexpr char kChunkedTag = 'c';
+constexpr char kPackedTag = 'p';
+constexpr char kRawChunk = 'r';
+constexpr char kSnappyChunk = 's';
 constexpr char kBinaryTag = 'b';
 constexpr char kIntegerTag = 'i';
 constexpr char kFloatTag = 'f';
@@ -90,6 +98,9 @@ Result<Value> ContentCache::DecodeLeaf(std::string_view encoded) {
       return Value(std::bit_cast<double>(bits));
     }
     case kAtomTag: return Value(Atom{std::string(payload)});
+    case kPackedTag: return DecodePacked(payload);
+    case kChunkedTag:
+      return Status::InvalidArgument("a chunked binary leaf is read through ContentCache::Read (its chunks are in the store)");
     default:
       return Status::Corruption("unknown leaf type tag " +
                                 std::to_string(static_cast<unsigned char>(encoded[0])));
@@ -189,12 +200,276 @@ Result<std::string> ContentCache::AddValue(const Value& value, WriteBatch* batch
     case Value::Kind::kDevice:
       return Status::InvalidArgument("a device value cannot be stored");
     default: {
+      if (value.is_binary() && value.binary().size() > kChunkedBinaryMin) return AddChunkedBinary(value.binary(), batch);
       AO_ASSIGN_OR_RETURN(Bytes encoded, EncodeLeaf(value));
       std::string path = JoinPath({kDataGroup, ContentHash(encoded)});
       batch->Write(path, std::move(encoded));
       return path;
     }
   }
+}
+
+// A long binary: chunks of kChunkSize bytes, each stored once under chunk/<SHA-256 of its bytes>
+// (so a binary that changed a little writes only the chunks that changed: the others are in the
+// store already), and a small leaf listing them. A chunk is snappy-compressed when that saves at
+// least an eighth: a WebAssembly memory is mostly zero pages and compresses ~20x, which the
+// batch, LevelDB's log and the memtable all see (LevelDB's own block compression only applies
+// when it builds tables, later).
+Result<std::string> ContentCache::AddChunkedBinary(const Bytes& bytes, WriteBatch* batch) const {
+  std::string leaf(1, kChunkedTag);
+  leaf += std::to_string(bytes.size());
+  std::unordered_set<std::string> added;
+  std::string compressed;
+  for (size_t at = 0; at < bytes.size(); at += kChunkSize) {
+    const std::string_view chunk = std::string_view(bytes).substr(at, kChunkSize);
+    std::string hash = ContentHash(chunk);
+    leaf += "\n" + hash;
+    std::string path = JoinPath({kChunkGroup, hash});
+    if (!added.insert(path).second) continue;
+    AO_ASSIGN_OR_RETURN(NodeType existing, store_.Type(path));
+    if (existing != NodeType::kNotFound) continue;
+    compressed.clear();
+    snappy::Compress(chunk.data(), chunk.size(), &compressed);
+    std::string stored;
+    if (compressed.size() < chunk.size() - chunk.size() / 8) {
+      stored.reserve(compressed.size() + 1);
+      stored += kSnappyChunk;
+      stored += compressed;
+    } else {
+      stored.reserve(chunk.size() + 1);
+      stored += kRawChunk;
+      stored += chunk;
+    }
+    batch->Write(path, std::move(stored));
+  }
+  std::string path = JoinPath({kDataGroup, ContentHash(leaf)});
+  batch->Write(path, std::move(leaf));
+  return path;
+}
+
+Result<Value> ContentCache::ReadChunkedBinary(std::string_view leaf) const {
+  // 'c' <size> ('\n' <chunk hash>)*
+  const size_t first = leaf.find('\n');
+  std::string_view size_text = leaf.substr(1, first == std::string_view::npos ? std::string_view::npos : first - 1);
+  uint64_t size = 0;
+  auto [end, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size);
+  if (size_text.empty() || ec != std::errc() || end != size_text.data() + size_text.size()) {
+    return Status::Corruption("bad chunked binary leaf (size)");
+  }
+  Bytes out;
+  out.reserve(size);
+  std::string stored;
+  size_t at = first;
+  while (at != std::string_view::npos) {
+    const size_t next = leaf.find('\n', at + 1);
+    std::string_view hash = leaf.substr(at + 1, next == std::string_view::npos ? std::string_view::npos : next - at - 1);
+    at = next;
+    Result<Bytes> read = store_.Read(JoinPath({kChunkGroup, hash}));
+    if (!read.ok()) {
+      if (read.status().IsNotFound()) return Status::Corruption("binary chunk " + Quoted(hash) + " is missing");
+      return read.status();
+    }
+    stored = std::move(read).value();
+    if (stored.empty()) return Status::Corruption("empty binary chunk " + Quoted(hash));
+    if (stored[0] == kRawChunk) {
+      out.append(stored, 1, std::string::npos);
+    } else if (stored[0] == kSnappyChunk) {
+      size_t length = 0;
+      if (!snappy::GetUncompressedLength(stored.data() + 1, stored.size() - 1, &length) ||
+          out.size() + length > size) {
+        return Status::Corruption("bad compressed binary chunk " + Quoted(hash));
+      }
+      const size_t offset = out.size();
+      out.resize(offset + length);
+      if (!snappy::RawUncompress(stored.data() + 1, stored.size() - 1, out.data() + offset)) {
+        return Status::Corruption("bad compressed binary chunk " + Quoted(hash));
+      }
+    } else {
+      return Status::Corruption("unknown binary chunk tag in " + Quoted(hash));
+    }
+  }
+  if (out.size() != size) {
+    return Status::Corruption("a chunked binary holds " + std::to_string(out.size()) + " bytes, not " +
+                              std::to_string(size));
+  }
+  return Value(std::move(out));
+}
+
+namespace {
+
+constexpr char kPackedVersion = '1';
+
+void PutVarint(uint64_t n, Bytes* out) {
+  while (n >= 0x80) {
+    out->push_back(static_cast<char>((n & 0x7f) | 0x80));
+    n >>= 7;
+  }
+  out->push_back(static_cast<char>(n));
+}
+
+void PutFixed64(uint64_t n, Bytes* out) {
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((n >> shift) & 0xff));
+}
+
+Status PackInto(const Value& value, int depth, Bytes* out) {
+  if (depth > ContentCache::kMaxDepth) {
+    return Status::InvalidArgument("nesting deeper than " + std::to_string(ContentCache::kMaxDepth));
+  }
+  switch (value.kind()) {
+    case Value::Kind::kBinary:
+      out->push_back('b');
+      PutVarint(value.binary().size(), out);
+      out->append(value.binary());
+      return Status::OK();
+    case Value::Kind::kInteger:
+      out->push_back('i');
+      PutFixed64(static_cast<uint64_t>(value.integer()), out);
+      return Status::OK();
+    case Value::Kind::kFloat:
+      out->push_back('f');
+      PutFixed64(std::bit_cast<uint64_t>(value.floating()), out);
+      return Status::OK();
+    case Value::Kind::kAtom:
+      out->push_back('a');
+      PutVarint(value.atom().name.size(), out);
+      out->append(value.atom().name);
+      return Status::OK();
+    case Value::Kind::kList:
+      out->push_back('l');
+      PutVarint(value.list().size(), out);
+      for (const Value& v : value.list()) AO_RETURN_IF_ERROR(PackInto(v, depth + 1, out));
+      return Status::OK();
+    case Value::Kind::kMessage: {
+      size_t count = 0;
+      for (const auto& [key, unused] : value.message()) count += IsPrivateKey(key) ? 0 : 1;
+      out->push_back('m');
+      PutVarint(count, out);
+      for (const auto& [key, v] : value.message()) {
+        if (IsPrivateKey(key)) continue;
+        PutVarint(key.size(), out);
+        out->append(key);
+        AO_RETURN_IF_ERROR(PackInto(v, depth + 1, out));
+      }
+      return Status::OK();
+    }
+    case Value::Kind::kDevice:
+      return Status::InvalidArgument("a device value cannot be stored");
+  }
+  return Status::Internal("unknown value kind");
+}
+
+// Reads the packed value at `*in`, advancing it.
+class Unpacker {
+ public:
+  explicit Unpacker(std::string_view in) : in_(in) {}
+  bool done() const { return in_.empty(); }
+
+  Result<Value> Next(int depth) {
+    if (depth > ContentCache::kMaxDepth) return Bad("nesting too deep");
+    if (in_.empty()) return Bad("truncated");
+    const char tag = in_[0];
+    in_.remove_prefix(1);
+    switch (tag) {
+      case 'b': {
+        AO_ASSIGN_OR_RETURN(std::string_view bytes, Span());
+        return Value(Bytes(bytes));
+      }
+      case 'i': {
+        AO_ASSIGN_OR_RETURN(uint64_t n, Fixed64());
+        return Value(static_cast<int64_t>(n));
+      }
+      case 'f': {
+        AO_ASSIGN_OR_RETURN(uint64_t n, Fixed64());
+        return Value(std::bit_cast<double>(n));
+      }
+      case 'a': {
+        AO_ASSIGN_OR_RETURN(std::string_view name, Span());
+        return Value(Atom{std::string(name)});
+      }
+      case 'l': {
+        AO_ASSIGN_OR_RETURN(uint64_t count, Varint());
+        if (count > in_.size()) return Bad("list count");
+        Value::List list;
+        list.reserve(count);
+        for (uint64_t i = 0; i < count; ++i) {
+          AO_ASSIGN_OR_RETURN(Value v, Next(depth + 1));
+          list.push_back(std::move(v));
+        }
+        return Value(std::move(list));
+      }
+      case 'm': {
+        AO_ASSIGN_OR_RETURN(uint64_t count, Varint());
+        if (count > in_.size()) return Bad("message count");
+        Message m;
+        for (uint64_t i = 0; i < count; ++i) {
+          AO_ASSIGN_OR_RETURN(std::string_view key, Span());
+          AO_ASSIGN_OR_RETURN(Value v, Next(depth + 1));
+          m.Set(std::string(key), std::move(v));
+        }
+        return Value(std::move(m));
+      }
+      default:
+        return Bad("unknown tag");
+    }
+  }
+
+ private:
+  static Status Bad(std::string_view what) {
+    return Status::Corruption("bad packed value (" + std::string(what) + ")");
+  }
+  Result<uint64_t> Varint() {
+    uint64_t n = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (in_.empty()) return Bad("truncated varint");
+      const auto byte = static_cast<unsigned char>(in_[0]);
+      in_.remove_prefix(1);
+      n |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return n;
+    }
+    return Bad("varint too long");
+  }
+  Result<uint64_t> Fixed64() {
+    if (in_.size() < 8) return Bad("truncated number");
+    uint64_t n = 0;
+    for (int i = 0; i < 8; ++i) n = (n << 8) | static_cast<unsigned char>(in_[i]);
+    in_.remove_prefix(8);
+    return n;
+  }
+  Result<std::string_view> Span() {
+    AO_ASSIGN_OR_RETURN(uint64_t n, Varint());
+    if (n > in_.size()) return Bad("truncated bytes");
+    std::string_view out = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return out;
+  }
+
+  std::string_view in_;
+};
+
+}  // namespace
+
+Result<Bytes> ContentCache::EncodePacked(const Value& value) {
+  Bytes out(1, kPackedVersion);
+  AO_RETURN_IF_ERROR(PackInto(value, 0, &out));
+  return out;
+}
+
+Result<Value> ContentCache::DecodePacked(std::string_view packed) {
+  if (packed.empty() || packed[0] != kPackedVersion) {
+    return Status::Corruption("bad packed value (version)");
+  }
+  Unpacker in(packed.substr(1));
+  AO_ASSIGN_OR_RETURN(Value v, in.Next(0));
+  if (!in.done()) return Status::Corruption("bad packed value (trailing bytes)");
+  return v;
+}
+
+Result<std::string> ContentCache::AddPackedToBatch(const Value& value, WriteBatch* batch) const {
+  AO_ASSIGN_OR_RETURN(Bytes packed, EncodePacked(value));
+  packed.insert(packed.begin(), kPackedTag);
+  std::string path = JoinPath({kDataGroup, ContentHash(packed)});
+  batch->Write(path, std::move(packed));
+  return path;
 }
 
 Result<std::string> ContentCache::AddToBatch(const Message& message, WriteBatch* batch, std::string* group) const {
@@ -245,7 +520,7 @@ Result<Value> ContentCache::ReadAt(const std::string& path,
       return Status::NotFound("nothing stored at " + Quoted(path));
     case NodeType::kSimple: {
       AO_ASSIGN_OR_RETURN(Bytes encoded, store_.Read(resolved));
-      Result<Value> value = DecodeLeaf(encoded);
+      Result<Value> value = !encoded.empty() && encoded[0] == kChunkedTag ? ReadChunkedBinary(encoded) : DecodeLeaf(encoded);
       if (!value.ok()) return value.status().WithContext("reading " + Quoted(path));
       return value;
     }

@@ -31,6 +31,14 @@
 //   'f' <8 bytes>                  float: IEEE-754 binary64 bit pattern, big-endian (exact, keeps
 //                                  -0.0, infinities and NaN payloads)
 //   'a' <name>                     atom (true/false/null/any symbol)
+//   'p' <packed value>             any value in the packed encoding (AddPackedToBatch, below)
+//   'c' <size> ('\n' <hash>)*      a binary longer than kChunkedBinaryMin, in chunks of kChunkSize
+//                                  bytes: chunk/<hash> holds chunk bytes whose base64url SHA-256
+//                                  is <hash>, as 'r' <bytes> or 's' <snappy-compressed bytes>.
+//                                  Identical chunks are stored once, so storing a large binary
+//                                  (a WebAssembly memory) that changed a little writes only the
+//                                  chunks that changed (aocore's format; the reference stores
+//                                  one leaf)
 // so binary "1" and integer 1 are different data (different hashes), and every value reads
 // back exactly as written. Lists and messages are groups, never leaves; devices cannot be stored.
 //
@@ -101,14 +109,35 @@ class ContentCache {
   static Result<Bytes> EncodeLeaf(const Value& value);
   static Result<Value> DecodeLeaf(std::string_view encoded);
 
+  // The packed encoding: a whole value (messages and lists included) as one byte string, for
+  // copies that are read whole and often (AssignmentCache keeps one per assignment, so a worker
+  // reads a slot's assignment with one store read instead of one per node). Private keys are
+  // left out, as in the store, so Decode(Encode(m)) equals what Read answers for m. Format
+  // (version byte '1', then a value): 'b' <varint n> <n bytes> | 'i' <8 bytes BE> | 'f' <8 bytes
+  // BE IEEE-754> | 'a' <varint n> <name> | 'l' <varint count> <value>* | 'm' <varint count>
+  // (<varint n> <key> <value>)*. EncodePacked: InvalidArgument for a device or too deep a
+  // nesting; DecodePacked: Corruption for anything malformed.
+  static Result<Bytes> EncodePacked(const Value& value);
+  static Result<Value> DecodePacked(std::string_view packed);
+  // Appends to `batch` `value` stored as ONE leaf in the packed encoding (leaf tag 'p'), and
+  // returns its address (data/<hash>). Read answers it as the value, but a path into it
+  // (<address>/key) does not resolve. For small records written often and read whole (a process
+  // cache delta): one write instead of one per node.
+  Result<std::string> AddPackedToBatch(const Value& value, WriteBatch* batch) const;
+
   // Nesting deeper than this is refused on write and reported as Corruption on read.
   static constexpr int kMaxDepth = 256;
+  // Binaries longer than kChunkedBinaryMin are stored in chunks of kChunkSize (above).
+  static constexpr size_t kChunkedBinaryMin = 1 << 20;
+  static constexpr size_t kChunkSize = 256 << 10;
 
  private:
   Result<std::string> AddMessage(const Message& message, WriteBatch* batch, int depth,
                                  std::string* group_out = nullptr) const;
   Result<std::string> AddValue(const Value& value, WriteBatch* batch, int depth) const;
   Result<Value> ReadAt(const std::string& path, std::vector<std::string>* in_progress) const;
+  Result<std::string> AddChunkedBinary(const Bytes& bytes, WriteBatch* batch) const;
+  Result<Value> ReadChunkedBinary(std::string_view leaf) const;
 
   Store& store_;
   IdFunction id_function_;

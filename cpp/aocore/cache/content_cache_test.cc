@@ -580,3 +580,79 @@ TEST(ContentCacheRealIds, RewritingAStoredMessageKeepsItsVerifiedAddresses) {
 
 }  // namespace
 }  // namespace ao
+
+namespace ao {
+namespace {
+
+// Chunk writes (chunk/<hash>) in a batch.
+size_t ChunkWrites(const WriteBatch& batch, size_t* bytes = nullptr) {
+  size_t n = 0;
+  for (const WriteBatch::Op& op : batch.ops()) {
+    if (op.kind == WriteBatch::OpKind::kWrite && op.path.rfind("chunk/", 0) == 0) {
+      ++n;
+      if (bytes != nullptr) *bytes += op.data.size();
+    }
+  }
+  return n;
+}
+
+TEST(ContentCacheChunkedBinary, ALongBinaryRoundTripsThroughChunks) {
+  auto store = MemoryStore::Create();
+  ContentCache cache(*store);
+  std::mt19937 rng(7);
+  Bytes memory(ContentCache::kChunkedBinaryMin * 3 + 12345, '\0');
+  for (size_t i = 0; i < memory.size(); i += 3) memory[i] = static_cast<char>(rng());  // incompressible
+  Bytes zeros(ContentCache::kChunkedBinaryMin + 1, '\0');                              // compressible
+  const Message m{{"memory", Value(memory)}, {"zeros", Value(zeros)}, {"short", "s"}};
+  WriteBatch batch;
+  Result<std::string> id = cache.AddToBatch(m, &batch);
+  ASSERT_OK(id);
+  size_t chunk_bytes = 0;
+  // 13 chunks of `memory`; the 5 chunks of `zeros` are 2 distinct ones (4 full of zeros, one short).
+  EXPECT_EQ(ChunkWrites(batch, &chunk_bytes), 13u + 2u);
+  EXPECT_LT(chunk_bytes, memory.size());  // zeros compress, the rest is stored raw
+  ASSERT_OK(store->Apply(batch));
+  Result<Message> back = cache.ReadMessage(*id);
+  ASSERT_OK(back);
+  EXPECT_EQ(*back, m);
+  EXPECT_EQ(back->FindBinary("memory")->size(), memory.size());
+}
+
+TEST(ContentCacheChunkedBinary, StoringAChangedBinaryWritesOnlyTheChangedChunks) {
+  auto store = MemoryStore::Create();
+  ContentCache cache(*store);
+  Bytes memory(64 << 20, '\0');
+  for (size_t i = 0; i < memory.size(); i += 4096) memory[i] = static_cast<char>(i / 4096);
+  ASSERT_OK(cache.Write(Message{{"memory", Value(memory)}, {"at-slot", 1}}));
+  memory[5 * ContentCache::kChunkSize + 17] = 'x';  // one byte in chunk 5
+  WriteBatch batch;
+  const Message changed{{"memory", Value(memory)}, {"at-slot", 2}};
+  Result<std::string> id = cache.AddToBatch(changed, &batch);
+  ASSERT_OK(id);
+  size_t chunk_bytes = 0;
+  EXPECT_EQ(ChunkWrites(batch, &chunk_bytes), 1u);
+  EXPECT_LE(chunk_bytes, ContentCache::kChunkSize + 1);
+  ASSERT_OK(store->Apply(batch));
+  Result<Message> back = cache.ReadMessage(*id);
+  ASSERT_OK(back);
+  EXPECT_TRUE(*back->FindBinary("memory") == memory);
+}
+
+TEST(ContentCacheChunkedBinary, AMissingOrDamagedChunkIsCorruption) {
+  auto store = MemoryStore::Create();
+  ContentCache cache(*store);
+  Bytes memory(ContentCache::kChunkedBinaryMin + 1, 'q');
+  Result<std::string> id = cache.Write(Message{{"memory", Value(memory)}});
+  ASSERT_OK(id);
+  Result<std::vector<std::string>> chunks = store->List("chunk");
+  ASSERT_OK(chunks);
+  ASSERT_FALSE(chunks->empty());
+  ASSERT_OK(store->Apply(WriteBatch().Write("chunk/" + chunks->front(), "s\x01garbage")));
+  EXPECT_TRUE(cache.Read(*id + "/memory").status().IsCorruption());
+  ASSERT_OK(store->Apply(WriteBatch().Delete("chunk/" + chunks->front())));
+  EXPECT_TRUE(cache.Read(*id + "/memory").status().IsCorruption());
+  EXPECT_TRUE(ContentCache::DecodeLeaf("c10").status().IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace ao

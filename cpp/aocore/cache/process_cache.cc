@@ -63,6 +63,25 @@ Message MakeDelta(uint64_t slot, const Message& state, const Message& previous) 
   return delta;
 }
 
+// Whether `m` holds, at any depth, a binary the content cache stores in chunks.
+bool HasLongBinary(const Message& m);
+bool HasLongBinary(const Value& v) {
+  if (v.is_binary()) return v.binary().size() > ContentCache::kChunkedBinaryMin;
+  if (v.is_message()) return HasLongBinary(v.message());
+  if (v.is_list()) {
+    for (const Value& e : v.list()) {
+      if (HasLongBinary(e)) return true;
+    }
+  }
+  return false;
+}
+bool HasLongBinary(const Message& m) {
+  for (const auto& [k, v] : m) {
+    if (HasLongBinary(v)) return true;
+  }
+  return false;
+}
+
 Status ApplyDelta(const Message& delta, Message& state) {
   for (const auto& [k, v] : *delta.FindMessage("set")) state.Set(k, v);
   for (const char* end : {"prepend", "append"}) {
@@ -175,9 +194,17 @@ Status ProcessCache::WriteDelta(std::string_view process_id, uint64_t slot, cons
     return Status::InvalidArgument(std::string("WriteDelta: the state carries the reserved key ") + kDeltaOf);
   }
   WriteBatch batch;
-  std::string delta_group;
-  AO_ASSIGN_OR_RETURN(std::string delta_id,
-                      content_.AddToBatch(MakeDelta(slot, state, previous), &batch, &delta_group));
+  // One packed leaf, not a content tree: a delta is written once and read whole. Unless it
+  // carries a long binary (a WebAssembly memory that changed): the tree stores that in chunks,
+  // only the changed ones new, where a packed leaf would rewrite all of it.
+  const Message delta = MakeDelta(slot, state, previous);
+  std::string delta_id, delta_group;
+  if (HasLongBinary(*delta.FindMessage("set"))) {
+    AO_ASSIGN_OR_RETURN(delta_id, content_.AddToBatch(delta, &batch, &delta_group));
+  } else {
+    AO_ASSIGN_OR_RETURN(delta_id, content_.AddPackedToBatch(Value(delta), &batch));
+    delta_group = delta_id;
+  }
   const std::string slot_path = ComputedSlotPath(process_id, slot);
   AO_ASSIGN_OR_RETURN(std::optional<std::string> existing, LinkTarget(slot_path));
   // The same delta again (a replay): it and its links were stored by the first write's batch.
@@ -214,11 +241,14 @@ Result<bool> ProcessCache::SameAsStored(std::string_view process_id, uint64_t sl
 
 Result<Message> ProcessCache::Materialize(std::string_view process_id, uint64_t slot, Message entry) const {
   if (!IsDelta(entry)) return entry;
-  // Walk back to the nearest full state: a full slot entry, or the highest restore point below
-  // `slot` (one seek), whichever comes first.
-  std::optional<uint64_t> restore;
-  if (slot > 0) {
-    AO_ASSIGN_OR_RETURN(restore, LatestSlot(store_, SnapshotGroup(process_id), slot - 1));
+  // Walk back to the nearest full state: a full slot entry, or the highest restore point at or
+  // below `slot` (one seek), whichever comes first. A restore point at `slot` itself (written
+  // when a worker retired or the node closed there) is that state: no delta is read.
+  AO_ASSIGN_OR_RETURN(std::optional<uint64_t> restore, LatestSlot(store_, SnapshotGroup(process_id), slot));
+  if (restore && *restore == slot) {
+    AO_ASSIGN_OR_RETURN(Message state, content_.ReadMessage(SnapshotPath(process_id, slot)));
+    state.Erase("snapshot");
+    return state;
   }
   std::vector<Message> deltas;
   uint64_t at = slot;
@@ -337,9 +367,14 @@ Result<std::optional<CachedState>> ProcessCache::Latest(std::string_view process
     }
     for (const std::string& name : *names) {
       const std::string path = JoinPath({group, name});
-      AO_ASSIGN_OR_RETURN(std::string marker, store_.Resolve(JoinPath({path, kDeltaOf})));
-      AO_ASSIGN_OR_RETURN(NodeType marker_type, store_.Type(marker));
-      if (marker_type != NodeType::kNotFound) {
+      AO_ASSIGN_OR_RETURN(std::string entry, store_.Resolve(path));
+      AO_ASSIGN_OR_RETURN(NodeType entry_type, store_.Type(entry));
+      NodeType marker_type = NodeType::kNotFound;
+      if (entry_type == NodeType::kComposite) {  // a content tree: a full state, or an older delta
+        AO_ASSIGN_OR_RETURN(std::string marker, store_.Resolve(JoinPath({path, kDeltaOf})));
+        AO_ASSIGN_OR_RETURN(marker_type, store_.Type(marker));
+      }
+      if (entry_type == NodeType::kSimple || marker_type != NodeType::kNotFound) {
         // A delta entry: the path is checked in the state it stands for.
         AO_ASSIGN_OR_RETURN(uint64_t slot, DecodeSlot(name));
         AO_ASSIGN_OR_RETURN(std::optional<Message> state, Read(process_id, slot));

@@ -20,7 +20,9 @@
 //    prepend: {key: [new first elements]}, append: {key: [new last elements]}}
 // (a list that only grew at one end is stored as its new elements, so a growing log costs
 // what it grew by)
-// (`ao-delta-of` is reserved: a full state must not carry it). Read, ReadById and Latest answer
+// (`ao-delta-of` is reserved: a full state must not carry it). A delta is stored as one packed
+// leaf (ContentCache::AddPackedToBatch), not a content tree: the per-slot write is the leaf and
+// its links (trees written by earlier versions still read). Read, ReadById and Latest answer
 // with the whole state either way: a delta is applied to the state of the previous slot,
 // found by walking back to the nearest full entry (a full slot entry, or a restore point of the
 // snapshot index, whichever is nearer); process@1.0 writes a full state at least every
@@ -100,7 +102,8 @@ class ProcessCache {
                        const WriteOptions& options = {});
 
   // The state after `slot` (a stored full state as it was written, with its `snapshot` if it had
-  // one; a delta entry reconstructed, without `snapshot`), or nullopt.
+  // one; a delta entry reconstructed, without `snapshot`: from the slot's own restore point when
+  // it has one, so `now` after a close or retire reads one state and no delta), or nullopt.
   Result<std::optional<Message>> Read(std::string_view process_id, uint64_t slot) const;
   // The state a 43-character ID (state, scheduled message or assignment) names, with its slot,
   // or nullopt.

@@ -323,6 +323,41 @@ TEST_F(ProcessCacheTest, ReadsStartFromTheNearestRestorePoint) {
   EXPECT_EQ(**one, GrowingState(1, blob));
 }
 
+TEST_F(ProcessCacheTest, ASlotWithItsOwnRestorePointIsReadFromItWithoutTheDeltas) {
+  const std::string blob = "x";
+  ASSERT_OK(cache_.Write(pid_, 0, GrowingState(0, blob)));
+  for (int64_t s = 1; s <= 4; ++s) {
+    ASSERT_OK(cache_.WriteDelta(pid_, s, GrowingState(s, blob), GrowingState(s - 1, blob)));
+  }
+  // The node closed at slot 4: a restore point there. Reading slot 4 (`now` after reopening)
+  // loads it and no delta: with slot 3's delta gone the read still answers.
+  Message closed = GrowingState(4, blob);
+  closed.Set("snapshot", Value(Message()));
+  ASSERT_OK(cache_.WriteSnapshot(pid_, 4, closed));
+  ASSERT_OK(store_.Apply(WriteBatch().Delete(ComputedSlotPath(pid_, 3))));
+  Result<std::optional<Message>> r = cache_.Read(pid_, 4);
+  ASSERT_OK(r);
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ(**r, GrowingState(4, blob));  // without `snapshot`, as a delta entry reads
+}
+
+TEST_F(ProcessCacheTest, ADeltaWithAChangedLongBinaryWritesOnlyItsChangedChunks) {
+  Bytes memory(4 * ContentCache::kChunkedBinaryMin, 'm');
+  const Message s0{{"at-slot", Value(0)}, {"memory", Value(memory)}};
+  ASSERT_OK(cache_.Write(pid_, 0, s0));
+  const size_t chunks_before = store_.List("chunk")->size();
+  memory[3 * ContentCache::kChunkSize + 5] = 'x';
+  const Message s1{{"at-slot", Value(1)}, {"memory", Value(memory)}};
+  ASSERT_OK(cache_.WriteDelta(pid_, 1, s1, s0));
+  EXPECT_EQ(store_.List("chunk")->size(), chunks_before + 1);
+  Result<std::optional<Message>> r = cache_.Read(pid_, 1);
+  ASSERT_OK(r);
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ(**r, s1);
+  // The same delta again (a replay after a crash) is a no-op, not a conflict.
+  EXPECT_OK(cache_.WriteDelta(pid_, 1, s1, s0));
+}
+
 // spec §6.18 write_and_read_output: a signed and an unsigned item, read back by slot and by ID
 // (the signed one by its ID over its commitments, the unsigned one by its content ID).
 TEST(ProcessCacheScenarios, Scenario18WriteAndReadOutput) {

@@ -9,14 +9,41 @@ namespace ao {
 Value::Value(Message m) : v_(std::make_shared<const Message>(std::move(m))) {}
 Value::Value(std::shared_ptr<const Message> m) : v_(std::move(m)) {}
 
+Value::Value(Bytes b) {
+  if (b.size() > kInlineBinaryMax) {
+    v_ = std::make_shared<const Bytes>(std::move(b));
+  } else {
+    v_ = std::move(b);
+  }
+}
+
+Value::Value(std::shared_ptr<const Bytes> b) {
+  if (b == nullptr) {
+    v_ = Bytes();
+  } else if (b->size() > kInlineBinaryMax) {
+    v_ = std::move(b);
+  } else {
+    v_ = Bytes(*b);
+  }
+}
+
+std::shared_ptr<const Bytes> Value::binary_ptr() const {
+  if (const auto* shared = std::get_if<std::shared_ptr<const Bytes>>(&v_)) return *shared;
+  return std::make_shared<const Bytes>(binary());
+}
+
 bool operator==(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
     case Value::Kind::kAtom: return a.atom() == b.atom();
     case Value::Kind::kInteger: return a.integer() == b.integer();
     case Value::Kind::kFloat: return a.floating() == b.floating();
-    case Value::Kind::kBinary: return a.binary() == b.binary();
-    case Value::Kind::kList: return a.list() == b.list();
+    case Value::Kind::kBinary: {
+      const Bytes& x = a.binary();
+      const Bytes& y = b.binary();
+      return &x == &y || x == y;  // the same shared binary: no byte comparison
+    }
+    case Value::Kind::kList: return a.list_ptr() == b.list_ptr() || a.list() == b.list();
     case Value::Kind::kMessage:
       return a.message_ptr() == b.message_ptr() || a.message() == b.message();
     case Value::Kind::kDevice: return a.device() == b.device();

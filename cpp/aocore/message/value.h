@@ -1,8 +1,12 @@
 // Value: one message value, the port of the Erlang terms a HyperBEAM message can hold:
 // binary (byte string), integer (64-bit), float, atom (symbol; true/false/null among them),
 // list, nested message, and device (an opaque, callable device object, the port of a
-// "map device"'s functions). Nested messages and devices are held by shared pointer to const,
-// so copying a Value is cheap and a nested message is never mutated in place: modify a copy.
+// "map device"'s functions). Nested messages, lists, devices and binaries longer than
+// kInlineBinaryMax bytes are held by shared pointer to const, so copying a Value (and so a
+// state) never copies them: a process state holding a 64 MiB WebAssembly memory or a growing
+// list is copied per slot in constant time. Nothing is mutated in place (a Value has no
+// mutators): "modifying" a list or binary builds a new one (copy-on-write by construction),
+// and equality short-cuts when both sides share the same object.
 //
 // Thread-safety: a Value is an immutable-by-sharing value type; concurrent const access is safe.
 #pragma once
@@ -38,11 +42,18 @@ class Value {
   Value(int i) : v_(static_cast<int64_t>(i)) {}
   Value(int64_t i) : v_(i) {}
   Value(double d) : v_(d) {}
-  Value(Bytes b) : v_(std::move(b)) {}
-  Value(const char* s) : v_(Bytes(s)) {}
-  Value(std::string_view s) : v_(Bytes(s)) {}
+  Value(Bytes b);
+  Value(const char* s) : Value(Bytes(s)) {}
+  Value(std::string_view s) : Value(Bytes(s)) {}
   Value(Atom a) : v_(std::move(a)) {}
-  Value(List l) : v_(std::move(l)) {}
+  Value(List l) : v_(std::make_shared<const List>(std::move(l))) {}
+  // A binary or list already shared (no copy of the bytes or elements).
+  Value(std::shared_ptr<const Bytes> b);
+  Value(std::shared_ptr<const List> l) : v_(std::move(l)) {}
+
+  // Binaries longer than this are held by shared pointer (shorter ones inline: a pointer and a
+  // reference count would cost more than the copy).
+  static constexpr size_t kInlineBinaryMax = 64;
   Value(Message m);
   Value(std::shared_ptr<const Message> m);
   Value(std::shared_ptr<Device> d) : v_(std::move(d)) {}
@@ -50,7 +61,11 @@ class Value {
   static Value Symbol(std::string_view name) { return Value(Atom{std::string(name)}); }
   static Value Null() { return Value(); }
 
-  Kind kind() const { return static_cast<Kind>(v_.index()); }
+  Kind kind() const {
+    static constexpr Kind kKinds[] = {Kind::kAtom,   Kind::kInteger, Kind::kFloat,   Kind::kBinary,
+                                      Kind::kBinary, Kind::kList,    Kind::kMessage, Kind::kDevice};
+    return kKinds[v_.index()];
+  }
   bool is_atom() const { return kind() == Kind::kAtom; }
   bool is_integer() const { return kind() == Kind::kInteger; }
   bool is_float() const { return kind() == Kind::kFloat; }
@@ -67,8 +82,15 @@ class Value {
   const Atom& atom() const { return std::get<Atom>(v_); }
   int64_t integer() const { return std::get<int64_t>(v_); }
   double floating() const { return std::get<double>(v_); }
-  const Bytes& binary() const { return std::get<Bytes>(v_); }
-  const List& list() const { return std::get<List>(v_); }
+  const Bytes& binary() const {
+    if (const Bytes* b = std::get_if<Bytes>(&v_)) return *b;
+    return *std::get<std::shared_ptr<const Bytes>>(v_);
+  }
+  const List& list() const { return *std::get<std::shared_ptr<const List>>(v_); }
+  // The list as its shared object (to build a Value that shares it).
+  const std::shared_ptr<const List>& list_ptr() const { return std::get<std::shared_ptr<const List>>(v_); }
+  // The binary as a shared object: the one this Value holds (a long binary), else a new copy.
+  std::shared_ptr<const Bytes> binary_ptr() const;
   const Message& message() const { return *std::get<std::shared_ptr<const Message>>(v_); }
   const std::shared_ptr<const Message>& message_ptr() const {
     return std::get<std::shared_ptr<const Message>>(v_);
@@ -82,7 +104,10 @@ class Value {
   std::string DebugString() const;
 
  private:
-  std::variant<Atom, int64_t, double, Bytes, List, std::shared_ptr<const Message>, std::shared_ptr<Device>> v_;
+  // A binary is inline (Bytes, short) or shared (long); kind() maps both to kBinary.
+  std::variant<Atom, int64_t, double, Bytes, std::shared_ptr<const Bytes>, std::shared_ptr<const List>,
+               std::shared_ptr<const Message>, std::shared_ptr<Device>>
+      v_;
 };
 
 // The name of a value's kind: "atom", "integer", "float", "binary", "list", "message", "device".

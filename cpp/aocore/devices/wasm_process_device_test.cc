@@ -225,6 +225,41 @@ TEST_F(WasmProcessDeviceTest, ReopenedNodeResumesFromItsRestorePoints) {
   }
 }
 
+TEST_F(WasmProcessDeviceTest, RestoresFromAMemoryImageAndReplaysTheSlotsAfterIt) {
+  dir_.emplace();
+  Message def;
+  std::string pid;
+  std::vector<Message> assignments;
+  const int64_t last_before = kImageInterval + 5;  // past the first memory image (slot 63)
+  {
+    std::unique_ptr<Node> node = Open();
+    def = Spawn(*node);
+    pid = *MessageId(def, IdMode::kAll);
+    assignments.push_back(spawn_assignment_);
+    for (int64_t i = 1; i <= last_before; ++i) {
+      assignments.push_back(Eval(*node, def, pid, i % 17 == 0 ? "error('odd')" : "n = (n or 0) + 1 return n"));
+    }
+    Compute(*node, def, last_before);
+    ASSERT_TRUE(node->Close().ok());
+  }
+  std::unique_ptr<Node> node = Open();
+  for (int i = 0; i < 2; ++i) assignments.push_back(Eval(*node, def, pid, "return n"));
+  Reference ref = MakeReference(def);
+  for (size_t slot = 0; slot < assignments.size(); ++slot) {
+    std::string expected = ref.Run(assignments[slot]);
+    if (static_cast<int64_t>(slot) <= last_before) continue;
+    Message state = Compute(*node, def, static_cast<int64_t>(slot));
+    EXPECT_EQ(Body(state), expected) << "slot " << slot;
+    EXPECT_EQ(MemoryHash(*node, state), ref.Hash()) << "slot " << slot;
+  }
+  // The restore point of the last slot names the image it was rebuilt from.
+  Message state = Compute(*node, def, last_before + 2);
+  state.Set("device", Value(kGenesisWasmDevice));
+  Result<ResolveResult> snap = node->Resolve(Value(state), Value(Message{{"path", "snapshot"}}), node->DefaultResolveOptions());
+  ASSERT_TRUE(snap.ok() && snap->ok());
+  EXPECT_EQ(snap->value.message().Find("memory-slot")->integer(), kImageInterval - 1);
+}
+
 TEST_F(WasmProcessDeviceTest, SmallBudgetEvictsAndRestoresTransparently) {
   std::unique_ptr<Node> node = Open(Message{{"wasm_memory_budget", Value(int64_t{1})}});
   Message a = Spawn(*node);

@@ -326,6 +326,15 @@ class Call {
     live_ = std::move(live);
     lock_ = std::move(lock);
     if (live_->env.empty()) live_->env = cu::EnvJson(process, module_.fields);
+    compute_limit_ = kDefaultComputeLimit;
+    if (const std::string* fuel = process.Tag(kComputeLimitTag)) {
+      try {
+        compute_limit_ = std::stoull(*fuel);
+      } catch (...) {
+        return Status::InvalidArgument("genesis-wasm@1.0: the " + std::string(kComputeLimitTag) +
+                                       " tag must be a number of fuel units, not '" + *fuel + "'");
+      }
+    }
     return Status::OK();
   }
 
@@ -337,6 +346,7 @@ class Call {
     wasm::InstanceOptions options;
     options.memory = std::move(image);
     options.clock = clock;
+    options.compute_limit = compute_limit_;
     live_->instance.reset();
     AO_ASSIGN_OR_RETURN(live_->instance, wasm::AoInstance::Create(module_.module, std::move(options)));
     live_->journal.clear();
@@ -489,6 +499,7 @@ class Call {
   std::shared_ptr<Live> live_;
   std::unique_lock<std::mutex> lock_;
   bool trapped_ = false;
+  uint64_t compute_limit_ = kDefaultComputeLimit;
 };
 
 }  // namespace

@@ -69,6 +69,12 @@ using AosModuleLookup = std::function<std::optional<AosModule>(const std::string
 // Sets (or clears, with an empty function) the lookup used for modules not in the node's store.
 void SetAosModuleLookup(AosModuleLookup lookup);
 
+// Compute limit: each message may use this much Wasmtime fuel (about one unit per wasm
+// instruction), or what the process's `Wasm-Compute-Limit` tag says (0: unlimited); a runaway
+// message then ends with an Error result ("compute_limit: ...") and the process goes on.
+inline constexpr uint64_t kDefaultComputeLimit = 100'000'000'000;  // ~ a minute of Lua
+inline constexpr char kComputeLimitTag[] = "Wasm-Compute-Limit";
+
 // Slots between two restore points that hold the memory; messages between two checkpoints.
 inline constexpr int64_t kImageInterval = 64;
 inline constexpr size_t kJournalLimit = 64;

@@ -82,12 +82,14 @@ class WasmProcessDeviceTest : public ::testing::Test {
     return *m;
   }
 
-  Message Spawn(Node& node) {
+  Message Spawn(Node& node, std::vector<std::pair<std::string, std::string>> extra = {}) {
     const std::string addr = node.address();
-    Message def = SignedItem({{"Data-Protocol", "ao"}, {"Variant", "ao.TN.1"}, {"Type", "Process"},
-                              {"Module", kAos206}, {"Scheduler", addr}, {"Authority", addr},
-                              {"Device", "process@1.0"}, {"Execution-Device", "genesis-wasm@1.0"}},
-                             "1984", std::nullopt);
+    std::vector<std::pair<std::string, std::string>> tags{
+        {"Data-Protocol", "ao"}, {"Variant", "ao.TN.1"}, {"Type", "Process"},
+        {"Module", kAos206},     {"Scheduler", addr},    {"Authority", addr},
+        {"Device", "process@1.0"}, {"Execution-Device", "genesis-wasm@1.0"}};
+    tags.insert(tags.end(), extra.begin(), extra.end());
+    Message def = SignedItem(tags, "1984", std::nullopt);
     spawn_assignment_ = Schedule(node, def);
     EXPECT_EQ(spawn_assignment_.Find("slot")->integer(), 0);
     return def;
@@ -258,6 +260,17 @@ TEST_F(WasmProcessDeviceTest, RestoresFromAMemoryImageAndReplaysTheSlotsAfterIt)
   Result<ResolveResult> snap = node->Resolve(Value(state), Value(Message{{"path", "snapshot"}}), node->DefaultResolveOptions());
   ASSERT_TRUE(snap.ok() && snap->ok());
   EXPECT_EQ(snap->value.message().Find("memory-slot")->integer(), kImageInterval - 1);
+}
+
+TEST_F(WasmProcessDeviceTest, ARunawayMessageEndsWithAnErrorAndTheProcessGoesOn) {
+  std::unique_ptr<Node> node = Open();
+  Message def = Spawn(*node, {{kComputeLimitTag, "200000000"}});
+  const std::string pid = *MessageId(def, IdMode::kAll);
+  Eval(*node, def, pid, "x = 7");
+  Eval(*node, def, pid, "while true do end");
+  Eval(*node, def, pid, "return x");
+  EXPECT_NE(Body(Compute(*node, def, 2)).find("compute_limit"), std::string::npos) << Body(Compute(*node, def, 2));
+  EXPECT_NE(Body(Compute(*node, def, 3)).find("\"data\":\"7\""), std::string::npos) << Body(Compute(*node, def, 3));
 }
 
 TEST_F(WasmProcessDeviceTest, SmallBudgetEvictsAndRestoresTransparently) {

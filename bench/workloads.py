@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 import aocore
+import aos_workloads  # bench/aos_workloads.py (B12)
 import process_workloads  # bench/process_workloads.py (B5, B7, B8, B9 process)
 
 TEN_KEYS = {f"key-{i}": f"value-{i}" for i in range(10)}
@@ -181,6 +182,7 @@ def run_all(rate_of, runs: int, filt: str | None) -> dict[str, dict]:
         results[name] = rate_of(fn, runs=runs)
     # The process workloads (B5, B7, B8, B9 process) time whole passes on prepared stores.
     results.update(process_workloads.run_all(runs, filt))
+    results.update(aos_workloads.run_all(runs, filt))
     return results
 
 
@@ -220,4 +222,5 @@ def ratios(results: dict[str, dict]) -> dict[str, float]:
           "Store_GroupChildWrite/1000")
     ratio("Store latest child at 100k / at 1k (one seek = 1)", "Store_LatestChild/100000", "Store_LatestChild/1000")
     out.update(process_workloads.ratios(results))
+    out.update(aos_workloads.ratios(results))
     return out

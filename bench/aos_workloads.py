@@ -1,0 +1,183 @@
+"""B12: AOS processes on WebAssembly (issue 16, docs/aos.md), measured in one run:
+
+- hot Eval("return 1+1") messages/s on a live worker: an AOS process on a node, N messages
+  scheduled beforehand (not timed), then computed by one `compute(last)` call (genesis-wasm@1.0
+  under process@1.0: CU message, result, outbox and the process cache's store per slot);
+- the same, one `result(slot)` call per message;
+- @permaweb/ao-loader 0.0.49 under Node, resident instance without memory copies
+  (`UNSAFE_MEMORY`, buffer null), and as the CU calls it (the previous Memory in, a copy out);
+- cold start (module compiled and cached) to the first result: a new node, spawn_aos, one Eval;
+- restore: reopen a node whose process has a restore point holding the memory (slot 63) and
+  compute the next slot;
+- store bytes of a restore point holding the memory, and of one without it.
+The ao-loader figures are skipped (with a note) when node/npm or the package are unavailable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from typing import Any
+
+import aocore
+from aocore import _wasm_deps, aos
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent
+LOADER_VERSION = "0.0.49"
+HOT_N = 200
+CU_N = 20
+IMAGE_SLOT = 63  # the first restore point that holds the memory (kImageInterval = 64)
+
+
+def _summarize(values: list[float], unit: str) -> dict:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "runs": len(values), "unit": unit}
+
+
+def _dir_bytes(path: pathlib.Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def _hot(runs: int) -> dict[str, dict]:
+    one_call, per_call = [], []
+    with aocore.Node(wallet=aocore.Wallet.generate()) as node:
+        p = node.spawn_aos()
+        p.eval("return 1+1")
+        for _ in range(runs):
+            slots = [p.message("return 1+1", {"Action": "Eval"}) for _ in range(HOT_N)]
+            start = time.perf_counter()
+            p.compute(slots[-1])
+            one_call.append(HOT_N / (time.perf_counter() - start))
+            assert p.result(slots[-1])["Output"]["data"] == "2"
+            slots = [p.message("return 1+1", {"Action": "Eval"}) for _ in range(HOT_N)]
+            start = time.perf_counter()
+            for s in slots:
+                p.result(s)
+            per_call.append(HOT_N / (time.perf_counter() - start))
+    return {f"B12 aocore hot Eval, live worker, one compute ({HOT_N} msgs)": _summarize(one_call, "msgs/s"),
+            f"B12 aocore hot Eval, live worker, result per msg ({HOT_N} msgs)": _summarize(per_call, "msgs/s")}
+
+
+def _loader_dir() -> pathlib.Path | None:
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        return None
+    folder = _wasm_deps.cache_root() / "npm" / f"ao-loader-{LOADER_VERSION}"
+    package = folder / "node_modules" / "@permaweb" / "ao-loader" / "package.json"
+    if not package.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run([npm, "install", "--prefix", str(folder), "--no-save", "--no-audit", "--no-fund",
+                               f"@permaweb/ao-loader@{LOADER_VERSION}"], capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0:
+            return None
+    return folder
+
+
+def _aoloader(runs: int, scratch: pathlib.Path) -> dict[str, dict]:
+    folder = _loader_dir()
+    if folder is None:
+        print("note: B12 ao-loader figures skipped (node/npm or @permaweb/ao-loader unavailable)")
+        return {}
+    expected = json.loads((ROOT / "tests/data/aos/expected_aos2_0_6.json").read_text())
+    inputs = {"wasm": str(aos.module_path("aos2_0_6")), "format": aos.FORMAT_WASM64,
+              "env": json.loads(expected["env"]), "process": json.loads(expected["steps"][0]["msg"]),
+              "eval": json.loads(expected["steps"][1]["msg"])}
+    path = scratch / "b12_inputs.json"
+    path.write_text(json.dumps(inputs))
+    out: dict[str, dict] = {}
+    for mode, n, label in (("resident", HOT_N, f"B12 ao-loader hot Eval, no copies ({HOT_N} msgs)"),
+                           ("cu", CU_N, f"B12 ao-loader hot Eval, as the CU calls it ({CU_N} msgs)")):
+        rates = []
+        for _ in range(runs):
+            proc = subprocess.run(["node", "--experimental-wasm-memory64", str(HERE / "aoloader" / "b12_eval.cjs"),
+                                   str(folder), str(path), mode, str(n)],
+                                  capture_output=True, text=True, timeout=600, check=True)
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            rates.append(r["n"] / r["seconds"])
+        out[label] = _summarize(rates, "msgs/s")
+    return out
+
+
+def _cold(runs: int) -> dict[str, dict]:
+    times = []
+    aocore.AOModule.from_id(aos.AOS_2_0_6)  # compiled once (and cached on disk), as a running node has it
+    wallet = aocore.Wallet.generate()       # not timed: generating an RSA-4096 key takes seconds
+    for _ in range(runs):
+        start = time.perf_counter()
+        with aocore.Node(wallet=wallet) as node:
+            assert node.spawn_aos().eval("return 1+1")["Output"]["data"] == "2"
+            times.append(time.perf_counter() - start)
+    return {"B12 cold start to first result (new node, spawn, Eval)": _summarize(times, "s")}
+
+
+def _restore(runs: int, scratch: pathlib.Path) -> dict[str, dict]:
+    store = scratch / "b12-store"
+    wallet = aocore.Wallet.generate()
+    sizes: dict[str, int] = {}
+    with aocore.Node(store, wallet=wallet) as node:
+        p = node.spawn_aos()
+        for _ in range(IMAGE_SLOT + 1):
+            p.message("return 1+1", {"Action": "Eval"})
+        p.compute(IMAGE_SLOT - 2)
+        before = _dir_bytes(store)
+        p.compute(IMAGE_SLOT - 1)
+        sizes["plain"] = _dir_bytes(store) - before
+        before = _dir_bytes(store)
+        p.compute(IMAGE_SLOT)
+        sizes["image"] = _dir_bytes(store) - before
+        pid = p.id
+    times = []
+    for i in range(runs):
+        copy = scratch / f"b12-store-{i}"
+        shutil.copytree(store, copy)
+        start = time.perf_counter()
+        with aocore.Node(copy, wallet=wallet) as node:
+            assert node.process(pid).result(IMAGE_SLOT + 1)["Output"]["data"] == "2"
+            times.append(time.perf_counter() - start)
+        shutil.rmtree(copy)
+    return {"B12 restore: reopen + compute after a memory restore point": _summarize(times, "s"),
+            "B12 store bytes, restore point with the memory": _summarize([sizes["image"]] * 5, "bytes"),
+            "B12 store bytes, restore point without it": _summarize([sizes["plain"]] * 5, "bytes")}
+
+
+def run_all(runs: int, filt: str | None) -> dict[str, dict]:
+    if filt and "B12" not in filt and not "B12".startswith(filt):
+        return {}
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="aocore-b12-") as scratch:
+        results.update(_hot(runs))
+        results.update(_aoloader(runs, pathlib.Path(scratch)))
+        results.update(_cold(runs))
+        results.update(_restore(runs, pathlib.Path(scratch)))
+    return results
+
+
+def ratios(results: dict[str, dict[str, Any]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    hot = results.get(f"B12 aocore hot Eval, live worker, one compute ({HOT_N} msgs)")
+    resident = results.get(f"B12 ao-loader hot Eval, no copies ({HOT_N} msgs)")
+    cu = results.get(f"B12 ao-loader hot Eval, as the CU calls it ({CU_N} msgs)")
+    if hot and resident:
+        out["B12 aocore live worker / ao-loader without copies"] = hot["median"] / resident["median"]
+    if hot and cu:
+        out["B12 aocore live worker / ao-loader as the CU calls it"] = hot["median"] / cu["median"]
+    return out
+
+
+if __name__ == "__main__":
+    import sys
+
+    runs = int(os.environ.get("AOCORE_B12_RUNS", "5"))
+    res = run_all(runs, None)
+    for k, v in sorted(res.items()):
+        print(f"{k}: median {v['median']:,.3f} {v['unit']} (min {v['min']:,.3f}, max {v['max']:,.3f})")
+    for k, v in ratios(res).items():
+        print(f"{k}: {v:.2f}")
+    sys.exit(0)

@@ -26,22 +26,6 @@ namespace {
 
 constexpr char kDeviceName[] = "scheduler@1.0";
 
-// {error, {status: S, body: B[, reason: R]}}: the reference's typed error shape.
-ResolveResult ErrorResult(int64_t status, std::string body, std::string reason = "") {
-  Message m{{"status", Value(status)}, {"body", Value(std::move(body))}};
-  if (!reason.empty()) m.Set("reason", Value(std::move(reason)));
-  return ResolveResult::Error(Value(std::move(m)));
-}
-
-// The HTTP-like status a core error maps to.
-int64_t HttpStatusOf(const Status& s) {
-  if (s.IsInvalidArgument()) return 400;
-  if (s.IsNotFound()) return 404;
-  if (s.IsDeadlineExceeded()) return 504;
-  if (s.IsAborted() || s.IsClosed() || s.IsUnavailable()) return 503;
-  return 500;
-}
-
 ResolveResult StatusResult(const Status& s) { return ErrorResult(HttpStatusOf(s), s.ToString()); }
 
 const NodeServices* ServicesOf(const DeviceCall& c) {

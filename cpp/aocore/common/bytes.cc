@@ -86,4 +86,13 @@ bool IsHumanId(std::string_view s) {
   return true;
 }
 
+std::string Latin1Lower(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7)) ch = static_cast<char>(c + 0x20);
+  }
+  return out;
+}
+
 }  // namespace ao

@@ -25,6 +25,10 @@ Result<Bytes> Base64Decode(std::string_view text);
 
 std::string HexEncode(std::string_view bytes);
 
+// `s` with each byte lower-cased as a Latin-1 code point (A-Z and 0xC0-0xDE but 0xD7): how the
+// reference lower-cases component names in an HTTP signature's params line.
+std::string Latin1Lower(std::string_view s);
+
 // The reference's IS_ID predicate: a binary of length 32, 42 or 43 (content irrelevant).
 inline bool IsIdShaped(std::string_view key) {
   return key.size() == 32 || key.size() == 42 || key.size() == 43;

@@ -6,6 +6,20 @@
 
 namespace ao {
 
+ResolveResult ErrorResult(int64_t status, std::string body, std::string reason) {
+  Message m{{"status", Value(status)}, {"body", Value(std::move(body))}};
+  if (!reason.empty()) m.Set("reason", Value(std::move(reason)));
+  return ResolveResult::Error(Value(std::move(m)));
+}
+
+int HttpStatusOf(const Status& s) {
+  if (s.IsInvalidArgument()) return 400;
+  if (s.IsNotFound()) return 404;
+  if (s.IsDeadlineExceeded()) return 504;
+  if (s.IsUnavailable() || s.IsClosed() || s.IsAborted()) return 503;
+  return 500;
+}
+
 std::string ResolveResult::DebugString() const {
   if (deferred) return "{" + status + ", <deferred resolve of " + std::to_string(deferred->size()) + " steps>}";
   return "{" + status + ", " + value.DebugString() + "}";

@@ -77,6 +77,14 @@ struct ResolveResult {
   std::string DebugString() const;
 };
 
+// {error, {status: S, body: B[, reason: R]}}: the reference's typed error shape, which the HTTP
+// layer answers with status S. `reason` is a machine-readable tag (e.g. kInvalidSignatureReason).
+ResolveResult ErrorResult(int64_t status, std::string body, std::string reason = "");
+
+// The HTTP status a core error maps to: InvalidArgument 400, NotFound 404, DeadlineExceeded 504,
+// Unavailable/Closed/Aborted 503, anything else 500.
+int HttpStatusOf(const Status& s);
+
 // One element of a resolve_many sequence, and the special forms of spec §2.7 that the
 // reference writes as tuples:
 //   kValue    a message, or a bare path (binary/list/integer/atom) that becomes {path: it};

@@ -16,15 +16,6 @@ const std::shared_ptr<spdlog::logger>& Log() {
   return kLog;
 }
 
-// A key that NormalizeKey leaves unchanged (checked without allocating).
-bool KeyIsNormal(std::string_view key) {
-  if (IsIdShaped(key)) return true;
-  for (char c : key) {
-    if ((c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80) return false;
-  }
-  return true;
-}
-
 bool KeysAreNormal(const Message& m) {
   for (const auto& [k, v] : m) {
     if (!KeyIsNormal(k)) return false;

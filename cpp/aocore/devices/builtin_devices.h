@@ -1,7 +1,6 @@
-// The devices every node preloads (the reference's `preloaded_devices`): message@1.0,
-// scheduler@1.0,
-// stack@1.0 and test-device@1.0 so far, plus the module aliases the reference's atoms name
-// (dev_message, dev_scheduler, dev_stack, dev_test).
+// The devices every node preloads (the reference's `preloaded_devices`): every device of this
+// folder (builtin_devices.cc registers them), each also under the module alias the reference's
+// atoms name (dev_message, dev_process, dev_scheduler, ...).
 //
 // Thread-safety: RegisterBuiltinDevices is as thread-safe as DeviceRegistry::Register.
 #pragma once

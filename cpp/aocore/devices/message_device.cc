@@ -146,38 +146,6 @@ Result<ResolveResult> GetDefault(const DeviceCall& c) { return MessageGet(c.base
 
 }  // namespace
 
-namespace {
-// NormalizeKey(key) == key, checked without allocating.
-bool KeyIsNormal(std::string_view key) {
-  if (key.size() == 32 || key.size() == 42 || key.size() == 43) return true;
-  for (char c : key) {
-    if ((c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80) return false;
-  }
-  return true;
-}
-}  // namespace
-
-const Value* MessageFind(const Message& base, std::string_view key) {
-  if (IsPrivateKey(key)) return nullptr;
-  if (const Value* v = base.Find(key)) return v;
-  std::string normalized;
-  std::string_view nk = key;
-  if (!KeyIsNormal(key)) {
-    Result<std::string> n = NormalizeKey(key);
-    if (!n.ok()) return nullptr;
-    normalized = std::move(n).value();
-    nk = normalized;
-    if (const Value* v = base.Find(nk)) return v;
-  }
-  // Only base keys that are not already normal can still match case-insensitively.
-  for (const auto& [k, v] : base) {
-    if (KeyIsNormal(k)) continue;
-    Result<std::string> nbk = NormalizeKey(k);
-    if (nbk.ok() && *nbk == nk) return &v;
-  }
-  return nullptr;
-}
-
 ResolveResult MessageGet(const Message& base, std::string_view key) {
   const Value* v = MessageFind(base, key);
   return v ? ResolveResult::Ok(*v) : ResolveResult::NotFound();

@@ -23,6 +23,7 @@
 
 #include "aocore/ao/device.h"
 #include "aocore/common/result.h"
+#include "aocore/message/key.h"
 #include "aocore/message/message.h"
 
 namespace ao {
@@ -32,8 +33,7 @@ DevicePtr MakeMessageDevice();
 
 // get(key, base) (§3.2): {ok, value} or {error, not_found}.
 ResolveResult MessageGet(const Message& base, std::string_view key);
-// The field `key` read as message@1.0 does, or nullptr (no copy).
-const Value* MessageFind(const Message& base, std::string_view key);
+// MessageFind (message/key.h) reads a field as message@1.0 does.
 
 // set(base, req) (§3.4): reserved and private keys of `req` are ignored, values `unset` remove
 // the key, `undefined` values are skipped; `set-mode: "explicit"` merges shallowly, otherwise

@@ -28,10 +28,6 @@
 namespace ao {
 namespace {
 
-ResolveResult ErrorResult(int64_t status, std::string body) {
-  return ResolveResult::Error(Value(Message{{"status", Value(status)}, {"body", Value(std::move(body))}}));
-}
-
 std::optional<int64_t> IntOf(const Value* v) {
   if (v == nullptr) return std::nullopt;
   if (v->is_integer()) return v->integer();

@@ -19,28 +19,13 @@
 #include "aocore/message/id.h"
 #include "aocore/scheduler/formats.h"
 #include "aocore/scheduler/peer_schedules.h"
+#include "aocore/scheduler/scheduler_location.h"
 #include "aocore/scheduler/scheduler_registry.h"
 
 namespace ao {
 namespace {
 
 constexpr char kDeviceName[] = "scheduler@1.0";
-
-// {error, {status: S, body: B[, reason: R]}}: the reference's typed error shape.
-ResolveResult ErrorResult(int64_t status, std::string body, std::string reason = "") {
-  Message m{{"status", Value(status)}, {"body", Value(std::move(body))}};
-  if (!reason.empty()) m.Set("reason", Value(std::move(reason)));
-  return ResolveResult::Error(Value(std::move(m)));
-}
-
-// The HTTP-like status a core error maps to.
-int64_t HttpStatusOf(const Status& s) {
-  if (s.IsInvalidArgument()) return 400;
-  if (s.IsNotFound()) return 404;
-  if (s.IsDeadlineExceeded()) return 504;
-  if (s.IsAborted() || s.IsClosed() || s.IsUnavailable()) return 503;
-  return 500;
-}
 
 ResolveResult StatusResult(const Status& s) { return ErrorResult(HttpStatusOf(s), s.ToString()); }
 
@@ -85,93 +70,10 @@ Result<std::string> FindTargetId(const Message& base, const Message& req) {
   return MessageId(req, IdMode::kAll);
 }
 
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-      i += 2;
-    } else if (s[i] == '+') {
-      out.push_back(' ');
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-// get_hint: the `hint` query parameter after a '?' in `s` (only when exactly one '?').
-std::optional<std::string> HintOf(std::string_view s) {
-  const size_t q = s.find('?');
-  if (q == std::string_view::npos || s.find('?', q + 1) != std::string_view::npos) return std::nullopt;
-  std::string_view query = s.substr(q + 1);
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    const size_t eq = pair.find('=');
-    if (PercentDecode(pair.substr(0, eq)) == "hint") {
-      return eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
-}
-
-// generate_redirect.
-Message Redirect(const std::string& url, const std::string& variant = "ao.N.1") {
-  return Message{{"status", Value(int64_t{307})},
-                 {"location", Value(url)},
-                 {"body", Value("Redirecting to scheduler: " + url)},
-                 {"variant", Value(variant)}};
-}
-
-// parse_schedulers: a list of addresses, or a comma-separated text with quotes removed.
-std::vector<std::string> ParseSchedulers(const Value& v) {
-  std::vector<std::string> out;
-  if (v.is_list()) {
-    for (const Value& e : v.list()) {
-      if (e.is_binary()) out.push_back(e.binary());
-    }
-    return out;
-  }
-  if (!v.is_binary()) return out;
-  std::string text;
-  for (char ch : v.binary()) {
-    if (ch != '"') text.push_back(ch);
-  }
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    std::string item = text.substr(start, comma - start);
-    // Structured-field lists put a space after the comma.
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
-    if (!item.empty()) out.push_back(std::move(item));
-    start = comma + 1;
-  }
-  return out;
-}
-
-// Where a process is scheduled: here (with its canonical ID), elsewhere (a redirect), or an
-// error result.
-struct Local {
-  std::string pid;
-};
-struct Elsewhere {
-  Message redirect;
-  // Set when the scheduler is a peer of the node's `peers` option: its base URL and address.
-  std::string peer_url;
-  std::string scheduler;
-};
+// Where a process is scheduled (scheduler/scheduler_location.h), with a failed lookup as this
+// device's error result.
+using Local = SchedulerHere;
+using Elsewhere = SchedulerElsewhere;
 using ServerLocation = std::variant<Local, Elsewhere, ResolveResult>;
 
 bool FollowHints(const ResolveOptions& opts) {
@@ -190,97 +92,16 @@ ResolveResult NotPassedOn(const DeviceCall& c, const std::string& pid) {
                      "forwarding_loop");
 }
 
-// §1.3 find_server (local parts; remote lookups end at a hint or a cached location record).
-ServerLocation FindServer(const NodeServices& services, const std::string& raw_pid,
-                          const Message& base, const Message* to_sched, const ResolveOptions& opts,
-                          bool forwarded) {
-  if (FollowHints(opts)) {
-    if (std::optional<std::string> hint = HintOf(raw_pid)) return Elsewhere{Redirect(*hint), {}, {}};
+ServerLocation FindServer(const NodeServices& services, const std::string& raw_pid, const Message& base,
+                          const Message* to_sched, const ResolveOptions& opts, bool forwarded) {
+  const SchedulerLocator locator{services.schedulers, services.content, services.peers, services.address,
+                                 services.store != nullptr};
+  SchedulerLocation where = LocateScheduler(locator, raw_pid, base, to_sched, FollowHints(opts), forwarded);
+  if (auto* error = std::get_if<SchedulerLocationError>(&where)) {
+    return ErrorResult(error->status, std::move(error->body), std::move(error->reason));
   }
-  Result<std::string> pid = CanonicalProcessId(raw_pid);
-  if (!pid.ok()) return ErrorResult(400, "Invalid process ID.", pid.status().message());
-  if (services.schedulers->Find(*pid) != nullptr) return Local{*pid};
-  // aocore: idle schedulers are dropped from memory (scheduler_registry.h), so a missing live
-  // scheduler does not mean "not ours": a schedule in this node's store signed by this node was
-  // written by this node's scheduler (as below), whatever the definition says or omits.
-  if (services.store != nullptr && !services.address.empty()) {
-    Result<SchedulePage> page = services.schedulers->Assignments(*pid, 0, uint64_t{0}, 1);
-    if (page.ok() && !page->assignments.empty()) {
-      std::vector<std::string> signers = Committers(page->assignments.front());
-      if (std::find(signers.begin(), signers.end(), services.address) != signers.end()) return Local{*pid};
-    }
-  }
-
-  // find_process_message.
-  std::optional<Message> process;
-  if (const Value* p = MessageFind(base, "process"); p != nullptr && p->is_message()) {
-    process = p->message();
-  }
-  if (!process && to_sched != nullptr) {
-    Result<std::string> id = MessageId(*to_sched, IdMode::kAll);
-    if (id.ok() && *id == *pid) process = *to_sched;
-  }
-  if (!process) {
-    Result<std::string> id = MessageId(base, IdMode::kAll);
-    if (id.ok() && *id == *pid) process = base;
-  }
-  if (!process && services.content != nullptr) {
-    Result<Message> read = services.content->ReadMessage(*pid);
-    if (read.ok()) process = std::move(read).value();
-  }
-  if (!process && !forwarded && services.peers != nullptr && !services.peers->peers().empty()) {
-    Result<Message> fetched = services.peers->Fetch(*pid);
-    if (fetched.ok()) {
-      process = std::move(fetched).value();
-    } else if (!fetched.status().IsNotFound()) {
-      return ErrorResult(PeerHttpStatus(fetched.status()), "Process not available: " + *pid,
-                         fetched.status().ToString());
-    }
-  }
-  if (!process) {
-    // aocore: a schedule already in this node's store, signed by this node, was written by this
-    // node's scheduler (a schedule pulled from a peer is signed by the peer).
-    if (services.store != nullptr) {
-      Result<SchedulePage> page = services.schedulers->Assignments(*pid, 0, uint64_t{0}, 1);
-      if (page.ok() && !page->assignments.empty()) {
-        std::vector<std::string> signers = Committers(page->assignments.front());
-        if (std::find(signers.begin(), signers.end(), services.address) != signers.end()) return Local{*pid};
-      }
-    }
-    return ErrorResult(404, "Process not available: " + *pid, "process_not_available");
-  }
-
-  const Value* location = MessageFind(*process, "scheduler");
-  if (location == nullptr) location = MessageFind(*process, "scheduler-location");
-  if (location == nullptr && to_sched != nullptr) location = MessageFind(*to_sched, "scheduler-location");
-  if (location == nullptr) return ErrorResult(400, "No scheduler information provided.");
-  const std::vector<std::string> schedulers = ParseSchedulers(*location);
-  for (const std::string& s : schedulers) {
-    if (!services.address.empty() && s == services.address) return Local{*pid};
-  }
-  for (const std::string& s : schedulers) {
-    if (FollowHints(opts)) {
-      if (std::optional<std::string> hint = HintOf(s)) return Elsewhere{Redirect(*hint), {}, {}};
-    }
-    if (services.peers != nullptr) {
-      if (std::optional<std::string> url = services.peers->UrlOf(s)) {
-        return Elsewhere{Redirect(*url + "/" + *pid + "/schedule"), *url, s};
-      }
-    }
-    if (services.content != nullptr) {
-      Result<Message> record = services.content->ReadMessage("scheduler-locations/" + s);
-      if (record.ok()) {
-        std::optional<std::string> url = TextField(*record, "url");
-        if (!url) url = TextField(*record, "location");
-        std::optional<std::string> variant = TextField(*record, "variant");
-        return Elsewhere{Redirect(url ? *url : "/", variant ? *variant : "ao.N.1"), {}, {}};
-      }
-    }
-  }
-  return ErrorResult(502, "Scheduler location not found: the scheduler of " + *pid + " is another node (" +
-                              (schedulers.empty() ? std::string("?") : schedulers.front()) +
-                              ") and the node's `peers` option has no URL for it",
-                     "unknown_peer");
+  if (auto* here = std::get_if<SchedulerHere>(&where)) return std::move(*here);
+  return std::get<SchedulerElsewhere>(std::move(where));
 }
 
 // A peer's answer as this device's result: its message for a 2xx, a redirect message for a 3xx,
@@ -310,7 +131,7 @@ bool FollowRedirects(const NodeServices& services) { return services.scheduler_f
 
 // The redirect to a peer's `<pid>/<key>` (redirect mode).
 Message PeerRedirect(const Elsewhere& where, const std::string& pid, const std::string& key_and_query) {
-  return Redirect(where.peer_url + "/" + pid + "/" + key_and_query);
+  return SchedulerRedirect(where.peer_url + "/" + pid + "/" + key_and_query);
 }
 
 // The request's `method`, upper-cased; GET by default.

@@ -56,14 +56,6 @@ Reply ErrorReply(int status, std::string_view error, std::string_view text, cons
   return Reply{status, kJson, EncodeJson(Value(std::move(body))), ""};
 }
 
-int HttpStatusOf(const Status& s) {
-  if (s.IsInvalidArgument()) return 400;
-  if (s.IsNotFound()) return 404;
-  if (s.IsDeadlineExceeded()) return 504;
-  if (s.IsUnavailable() || s.IsClosed() || s.IsAborted()) return 503;
-  return 500;
-}
-
 std::string ErrorName(int status) {
   switch (status) {
     case 400: return "bad_request";

@@ -10,6 +10,7 @@
 
 #include "aocore/message/key.h"
 #include "aocore/message/structured.h"
+#include "aocore/message/structured_fields.h"
 
 namespace ao {
 namespace {

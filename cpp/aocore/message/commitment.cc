@@ -13,6 +13,7 @@
 #include "aocore/message/httpsig.h"
 #include "aocore/message/id.h"
 #include "aocore/message/key.h"
+#include "aocore/message/structured_fields.h"
 
 namespace ao {
 namespace {
@@ -20,211 +21,6 @@ namespace {
 const std::shared_ptr<spdlog::logger>& Log() {
   static const std::shared_ptr<spdlog::logger> logger = Logger("message");
   return logger;
-}
-
-// ---------------------------------------------------------------------------------------------
-// A small RFC 8941 dictionary parser: enough for `signature` (`name=:bytes:`) and
-// `signature-input` (`name=("c1" "c2");alg="...";keyid="..."`) members, which is all a
-// commitment holds. Anything it does not understand is a parse error, never a crash.
-
-struct SfMember {
-  std::string name;
-  // The member's value exactly as written after `=` (inner list or item, with parameters):
-  // for a signature-input member this is the signature params line.
-  std::string raw;
-  bool inner_list = false;
-  std::vector<std::string> items;  // inner-list items (strings and tokens)
-  std::optional<Bytes> bytes;      // a byte-sequence item
-  std::map<std::string, std::string> params;  // string/token/integer parameter values as text
-};
-
-class SfParser {
- public:
-  explicit SfParser(std::string_view text) : s_(text) {}
-
-  Result<std::vector<SfMember>> Dictionary() {
-    std::vector<SfMember> out;
-    SkipSp();
-    if (AtEnd()) return Error("empty dictionary");
-    for (;;) {
-      SfMember member;
-      AO_ASSIGN_OR_RETURN(member.name, Key());
-      if (Peek() == '=') {
-        ++pos_;
-        size_t start = pos_;
-        if (Peek() == '(') {
-          member.inner_list = true;
-          AO_RETURN_IF_ERROR(InnerList(member.items));
-        } else {
-          AO_ASSIGN_OR_RETURN(BareItem item, Item());
-          if (item.is_bytes) member.bytes = std::move(item.text);
-        }
-        AO_RETURN_IF_ERROR(Params(&member.params));
-        member.raw = std::string(s_.substr(start, pos_ - start));
-      } else {
-        AO_RETURN_IF_ERROR(Params(&member.params));  // boolean true member
-      }
-      out.push_back(std::move(member));
-      SkipOws();
-      if (AtEnd()) return out;
-      if (Peek() != ',') return Error("expected ',' between members");
-      ++pos_;
-      SkipOws();
-      if (AtEnd()) return Error("trailing ','");
-    }
-  }
-
- private:
-  struct BareItem {
-    std::string text;
-    bool is_bytes = false;
-  };
-
-  bool AtEnd() const { return pos_ >= s_.size(); }
-  char Peek() const { return AtEnd() ? '\0' : s_[pos_]; }
-  void SkipSp() {
-    while (!AtEnd() && s_[pos_] == ' ') ++pos_;
-  }
-  void SkipOws() {
-    while (!AtEnd() && (s_[pos_] == ' ' || s_[pos_] == '\t')) ++pos_;
-  }
-  Status Error(std::string_view what) const {
-    return Status::InvalidArgument("structured field: " + std::string(what) + " at offset " +
-                                   std::to_string(pos_));
-  }
-  static bool IsLcAlpha(char c) { return c >= 'a' && c <= 'z'; }
-  static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-  static bool IsAlpha(char c) { return IsLcAlpha(c) || (c >= 'A' && c <= 'Z'); }
-  static bool IsTchar(char c) {
-    return IsAlpha(c) || IsDigit(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-  }
-
-  Result<std::string> Key() {
-    if (!(IsLcAlpha(Peek()) || Peek() == '*')) return Error("expected a key");
-    size_t start = pos_;
-    while (!AtEnd()) {
-      char c = s_[pos_];
-      if (!(IsLcAlpha(c) || IsDigit(c) || c == '_' || c == '-' || c == '.' || c == '*')) break;
-      ++pos_;
-    }
-    return std::string(s_.substr(start, pos_ - start));
-  }
-
-  Result<BareItem> Item() {
-    BareItem item;
-    char c = Peek();
-    if (c == '"') {
-      ++pos_;
-      for (;;) {
-        if (AtEnd()) return Error("unterminated string");
-        char ch = s_[pos_++];
-        if (ch == '"') break;
-        if (ch == '\\') {
-          if (AtEnd()) return Error("unterminated escape");
-          char esc = s_[pos_++];
-          if (esc != '"' && esc != '\\') return Error("bad escape in string");
-          item.text += esc;
-        } else {
-          item.text += ch;
-        }
-      }
-    } else if (c == ':') {
-      ++pos_;
-      size_t end = s_.find(':', pos_);
-      if (end == std::string_view::npos) return Error("unterminated byte sequence");
-      auto decoded = Base64Decode(s_.substr(pos_, end - pos_));
-      if (!decoded.ok()) return Error("byte sequence is not base64");
-      item.text = std::move(decoded).value();
-      item.is_bytes = true;
-      pos_ = end + 1;
-    } else if (c == '-' || IsDigit(c)) {
-      size_t start = pos_;
-      if (c == '-') ++pos_;
-      size_t digits = 0;
-      while (IsDigit(Peek())) {
-        ++pos_;
-        ++digits;
-      }
-      if (digits == 0 || digits > 15) return Error("bad integer");
-      if (Peek() == '.') return Error("decimals are not supported");
-      item.text = std::string(s_.substr(start, pos_ - start));
-    } else if (c == '?') {
-      ++pos_;
-      if (Peek() != '0' && Peek() != '1') return Error("bad boolean");
-      item.text = std::string(1, s_[pos_++]);
-    } else if (IsAlpha(c) || c == '*') {
-      size_t start = pos_;
-      while (!AtEnd() && (IsTchar(s_[pos_]) || s_[pos_] == ':' || s_[pos_] == '/')) ++pos_;
-      item.text = std::string(s_.substr(start, pos_ - start));
-    } else {
-      return Error("expected an item");
-    }
-    return item;
-  }
-
-  Status InnerList(std::vector<std::string>& items) {
-    ++pos_;  // '('
-    for (;;) {
-      SkipSp();
-      if (AtEnd()) return Error("unterminated inner list");
-      if (Peek() == ')') {
-        ++pos_;
-        return Status::OK();
-      }
-      AO_ASSIGN_OR_RETURN(BareItem item, Item());
-      if (item.is_bytes) return Error("byte sequence in a component list");
-      items.push_back(std::move(item.text));
-      AO_RETURN_IF_ERROR(Params(nullptr));
-      if (Peek() != ' ' && Peek() != ')') return Error("expected ' ' or ')' in inner list");
-    }
-  }
-
-  Status Params(std::map<std::string, std::string>* out) {
-    while (Peek() == ';') {
-      ++pos_;
-      SkipSp();
-      AO_ASSIGN_OR_RETURN(std::string name, Key());
-      std::string value = "1";  // a bare parameter is boolean true
-      if (Peek() == '=') {
-        ++pos_;
-        AO_ASSIGN_OR_RETURN(BareItem item, Item());
-        value = std::move(item.text);
-      }
-      if (out != nullptr) (*out)[name] = std::move(value);
-    }
-    return Status::OK();
-  }
-
-  std::string_view s_;
-  size_t pos_ = 0;
-};
-
-const SfMember* FindMember(const std::vector<SfMember>& members, std::string_view name) {
-  for (const SfMember& m : members) {
-    if (m.name == name) return &m;
-  }
-  return nullptr;
-}
-
-// RFC 8941 sf-string serialisation as the reference writes it (only `\` and `"` escaped).
-void AppendSfString(std::string_view s, std::string& out) {
-  out += '"';
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  out += '"';
-}
-
-// The params line lower-cases each component byte as a Latin-1 code point (id_encoding.md §7
-// step 3); parsed component names are in that form and are matched back through it.
-std::string Latin1Lower(std::string_view s) {
-  std::string out(s);
-  for (char& ch : out) {
-    auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7)) ch = static_cast<char>(c + 0x20);
-  }
-  return out;
 }
 
 std::string StripAt(std::string_view id) {
@@ -303,9 +99,9 @@ bool VerifyRsa(Subject& subject, std::string_view id, const Message& commitment)
   std::string name = SignatureName(*committer);
   if (name.empty()) return Reject(id, "committer is not an address");
 
-  auto inputs = SfParser(*signature_input).Dictionary();
+  auto inputs = ParseSfDictionary(*signature_input);
   if (!inputs.ok()) return Reject(id, "signature-input: " + inputs.status().message());
-  const SfMember* input = FindMember(*inputs, name);
+  const SfDictionaryMember* input = FindSfMember(*inputs, name);
   if (input == nullptr || !input->inner_list) {
     return Reject(id, "signature-input has no component list named " + name);
   }
@@ -319,9 +115,9 @@ bool VerifyRsa(Subject& subject, std::string_view id, const Message& commitment)
   if (!modulus.ok() || modulus->empty()) return Reject(id, "keyid is not base64url");
   if (BinaryId(*modulus) != *committer) return Reject(id, "committer is not the keyid's address");
 
-  auto sigs = SfParser(*signature).Dictionary();
+  auto sigs = ParseSfDictionary(*signature);
   if (!sigs.ok()) return Reject(id, "signature: " + sigs.status().message());
-  const SfMember* sig = FindMember(*sigs, name);
+  const SfDictionaryMember* sig = FindSfMember(*sigs, name);
   if (sig == nullptr || !sig->bytes) return Reject(id, "signature has no byte sequence named " + name);
   if (BinaryId(*sig->bytes) != id) return Reject(id, "key is not the signature's ID");
 
@@ -432,7 +228,7 @@ Result<Selector> ParseSelector(std::string_view what, const Value* v, Selector::
 std::optional<std::set<std::string>> ListedFields(std::string_view id, const Value& commitment) {
   const Bytes* input = BinaryField(commitment, "signature-input");
   if (input == nullptr || input->empty()) return std::nullopt;
-  auto members = SfParser(*input).Dictionary();
+  auto members = ParseSfDictionary(*input);
   if (!members.ok()) {
     Log()->warn("commitment {}: signature-input cannot be parsed: {}", id, members.status().message());
     return std::set<std::string>{};
@@ -440,7 +236,7 @@ std::optional<std::set<std::string>> ListedFields(std::string_view id, const Val
   std::set<std::string> fields;
   const Bytes* committer = BinaryField(commitment, "committer");
   std::string own = committer == nullptr ? std::string() : SignatureName(*committer);
-  for (const SfMember& m : *members) {
+  for (const SfDictionaryMember& m : *members) {
     // A signer's commitment covers its own member; an HMAC commitment all of them.
     if (!own.empty() && m.name != own) continue;
     for (const std::string& item : m.items) fields.insert(StripAt(item));
@@ -517,11 +313,11 @@ Result<Message> Commit(const Message& message, const Wallet& wallet) {
     if (sig == nullptr || input == nullptr || committer == nullptr) continue;
     std::string member_name = SignatureName(*committer);
     if (member_name.empty() || !names.insert(member_name).second) continue;
-    auto sig_members = SfParser(*sig).Dictionary();
-    auto input_members = SfParser(*input).Dictionary();
+    auto sig_members = ParseSfDictionary(*sig);
+    auto input_members = ParseSfDictionary(*input);
     if (!sig_members.ok() || !input_members.ok()) continue;
-    const SfMember* s = FindMember(*sig_members, member_name);
-    const SfMember* i = FindMember(*input_members, member_name);
+    const SfDictionaryMember* s = FindSfMember(*sig_members, member_name);
+    const SfDictionaryMember* i = FindSfMember(*input_members, member_name);
     if (s == nullptr || i == nullptr) continue;
     if (!all_sigs.empty()) {
       all_sigs += ", ";

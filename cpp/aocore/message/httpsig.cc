@@ -6,6 +6,7 @@
 #include "aocore/crypto/hash.h"
 #include "aocore/message/key.h"
 #include "aocore/message/structured.h"
+#include "aocore/message/structured_fields.h"
 
 namespace ao {
 namespace {
@@ -182,18 +183,6 @@ void AppendComponentValue(std::string_view v, std::string& out) {
   while (b < e && v[b] == ' ') ++b;
   while (e > b && v[e - 1] == ' ') --e;
   for (size_t i = b; i < e; ++i) out += v[i] == '\n' ? ' ' : v[i];
-}
-
-// The reference lower-cases identifiers in the params line byte by byte as Latin-1.
-std::string Latin1Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if ((u >= 'A' && u <= 'Z') || (u >= 0xC0 && u <= 0xDE && u != 0xD7)) {
-      c = static_cast<char>(u + 0x20);
-    }
-  }
-  return out;
 }
 
 }  // namespace

@@ -148,4 +148,33 @@ Message ListToMessage(const Value::List& list) {
   return out;
 }
 
+bool KeyIsNormal(std::string_view key) {
+  if (IsIdShaped(key)) return true;
+  for (char c : key) {
+    if ((c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
+const Value* MessageFind(const Message& base, std::string_view key) {
+  if (IsPrivateKey(key)) return nullptr;
+  if (const Value* v = base.Find(key)) return v;
+  std::string normalized;
+  std::string_view nk = key;
+  if (!KeyIsNormal(key)) {
+    Result<std::string> n = NormalizeKey(key);
+    if (!n.ok()) return nullptr;
+    normalized = std::move(n).value();
+    nk = normalized;
+    if (const Value* v = base.Find(nk)) return v;
+  }
+  // Only base keys that are not already normal can still match case-insensitively.
+  for (const auto& [k, v] : base) {
+    if (KeyIsNormal(k)) continue;
+    Result<std::string> nbk = NormalizeKey(k);
+    if (nbk.ok() && *nbk == nk) return &v;
+  }
+  return nullptr;
+}
+
 }  // namespace ao

@@ -34,4 +34,12 @@ bool IsPrivateKey(std::string_view key);
 // A list as the numbered message {"1": e1, "2": e2, ...}.
 Message ListToMessage(const Value::List& list);
 
+// Whether NormalizeKey(key) == key, checked without allocating.
+bool KeyIsNormal(std::string_view key);
+
+// The field `key` read as message@1.0 reads it, or nullptr (no copy): an exact match, else the
+// normalised key, else a key that normalises to it (case-insensitively); private keys are never
+// found.
+const Value* MessageFind(const Message& base, std::string_view key);
+
 }  // namespace ao

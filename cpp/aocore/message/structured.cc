@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "aocore/message/key.h"
+#include "aocore/message/structured_fields.h"
 
 namespace ao {
 namespace {
@@ -245,16 +246,6 @@ Status EncodeEntries(const std::vector<Entry>& entries, Message& out) {
 }
 
 }  // namespace
-
-void AppendSfString(std::string_view s, std::string& out) {
-  out.reserve(out.size() + s.size() + 2);
-  out += '"';
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  out += '"';
-}
 
 std::string FormatFloat(double v) {
   char buf[64];

@@ -39,9 +39,6 @@ inline constexpr std::string_view kDeviceText = "#Device<>";
 
 // Building blocks, exposed for the httpsig codec and tests.
 //
-// Appends the reference's sf-string serialisation of `s`: `"` + s + `"` with `\` and `"`
-// backslash-escaped and every other byte copied as is.
-void AppendSfString(std::string_view s, std::string& out);
 // C printf("%.20e") of `v` (Erlang float_to_binary/1).
 std::string FormatFloat(double v);
 // hb_escape:encode: keeps a-z 0-9 . - _ / ? & +, writes any other byte as %xx (lower-case hex).

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "aocore/message/structured_fields.h"
 #include "testing/test_util.h"
 
 namespace ao {

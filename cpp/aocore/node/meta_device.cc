@@ -6,10 +6,6 @@
 namespace ao {
 namespace {
 
-ResolveResult ErrorResult(int64_t status, std::string body) {
-  return ResolveResult::Error(Value(Message{{"status", Value(status)}, {"body", Value(std::move(body))}}));
-}
-
 Result<ResolveResult> Info(const DeviceCall& c) {
   const Value* method = c.req.Find("method");
   if (method != nullptr && method->is_binary() && method->binary() != "GET") {

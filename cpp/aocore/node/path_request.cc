@@ -13,13 +13,6 @@
 namespace ao {
 namespace {
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Splits on `sep` outside double quotes and parentheses (hb_util:split_depth_string_aware).
 std::vector<std::string> SplitAware(std::string_view text, char sep) {
   std::vector<std::string> out;
@@ -207,29 +200,6 @@ Message Merge(const Message& global, const Message& own) {
 }
 
 }  // namespace
-
-Result<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '%') {
-      if (i + 2 >= text.size()) {
-        return Status::InvalidArgument("truncated percent-escape in '" + std::string(text) + "'");
-      }
-      int hi = HexDigit(text[i + 1]);
-      int lo = HexDigit(text[i + 2]);
-      if (hi < 0 || lo < 0) return Status::InvalidArgument("bad percent-escape in '" + std::string(text) + "'");
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
 
 Result<Message> ParseQuery(std::string_view query) {
   Message out;

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "aocore/ao/device.h"
+#include "aocore/common/bytes.h"
 #include "aocore/common/result.h"
 #include "aocore/message/message.h"
 
@@ -51,9 +52,7 @@ inline constexpr size_t kMaxSegmentLength = 512;
 // not parse.
 Result<std::vector<ResolveStep>> ParsePathRequest(std::string_view path, const Message& params = {});
 
-// Percent-decoding ("%2F" -> "/"); with `plus_is_space` '+' becomes ' '. InvalidArgument for a
-// truncated or non-hex escape.
-Result<std::string> PercentDecode(std::string_view text, bool plus_is_space = false);
+// PercentDecode (common/bytes.h) decodes paths (`+` is itself) and query strings (`+` is a space).
 
 // A query string "a=1&b&c+integer=3" as a message (typed keys applied, keys normalised).
 Result<Message> ParseQuery(std::string_view query);

@@ -15,27 +15,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 bool IsExcludedTag(std::string_view key, bool is_assignment) {
   return key == "id" || key == "anchor" || key == "owner" || key == "data" || key == "target" ||
          key == "signature" || key == "commitments" || (is_assignment && key == "body");
@@ -111,8 +90,9 @@ std::string HeaderCase(std::string_view key) {
 }
 
 ScheduleFormat SelectScheduleFormat(std::string_view accept) {
-  return PercentDecode(accept) == kAos2ContentType ? ScheduleFormat::kAos2
-                                                    : ScheduleFormat::kBundle;
+  // A malformed escape in the header is compared as written (it matches no format).
+  const std::string decoded = PercentDecode(accept).value_or(std::string(accept));
+  return decoded == kAos2ContentType ? ScheduleFormat::kAos2 : ScheduleFormat::kBundle;
 }
 
 Result<Message> ScheduleToBundle(const SchedulePage& page) {

@@ -1,0 +1,101 @@
+// process@1.0's engine: computes the states of one process slot by slot, for the process's
+// worker (actor/process_worker.h) or for one inline computation. It boots the process (`init`,
+// at-slot -1) or restores the latest restore point at or below the target (`normalize`);
+// advances one slot at a time, taking each assignment from the assignment cache (prefetched a
+// page at a time) and running the execution device with it as the request; and stores every
+// state in the process cache: in full with `snapshot` every `cache_frequency` slots, as a delta
+// against the previous slot in between. The routing side (keys, identity, peers, workers) is
+// devices/process_device.h; the port notes are in docs/devices.md#process.
+//
+// Thread-safety: an Engine is confined to one strand (its worker's) or one call. RoleDevice,
+// RunAs and AtSlot are stateless and safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string_view>
+
+#include "aocore/actor/process_worker.h"
+#include "aocore/ao/device.h"
+#include "aocore/ao/resolve_options.h"
+#include "aocore/cache/assignment_cache.h"
+#include "aocore/common/result.h"
+#include "aocore/devices/process_device.h"
+#include "aocore/message/message.h"
+
+namespace ao {
+
+class ContentCache;
+class ProcessCache;
+class Resolver;
+class Store;
+
+namespace process {
+
+// The device a role (execution, scheduler, push) runs as: `<role>-device`, else the role's
+// default (scheduler@1.0, push@1.0, stack@1.0 when `device-stack` is set); nullopt when the role
+// has none (execution without `execution-device` or `device-stack`).
+std::optional<Value> RoleDevice(const Message& base, std::string_view role);
+
+// run_as: resolves `req` against `base` with its `device` swapped for the role's device (and its
+// commitments dropped, `input-prefix`/`output-prefixes` set for the role), then restores the
+// original device on a returned state the role's device left as its own. `base` already holds
+// its `process` key. A 422 error result when the role has no device.
+Result<ResolveResult> RunAs(const Resolver& resolver, std::string_view role, const Message& base,
+                            const Message& req, const ResolveOptions& opts);
+
+// The state's `at-slot`, or `fallback` when it has none.
+int64_t AtSlot(const Message& state, int64_t fallback);
+
+// Where an engine reads assignments and keeps computed states.
+struct EngineStorage {
+  Store& store;
+  const ContentCache& content;
+  ProcessCache& process_cache;
+  int64_t cache_frequency = 1;  // a full state with `snapshot` every this many slots (>= 1)
+};
+
+class Engine final : public ProcessEngine {
+ public:
+  // REQUIRES: `resolver` and the storage outlive the engine. Inner resolutions use
+  // HashpathMode::kIgnore whatever `opts` says.
+  Engine(const Resolver& resolver, const EngineStorage& storage, ResolveOptions opts, Identity identity);
+
+  Result<std::optional<Message>> ReadCached(int64_t slot) override;
+  ComputeResult Load(int64_t target) override;
+  ComputeResult Advance(const Message& state, int64_t slot) override;
+  Status Snapshot(const Message& state, int64_t slot) override;
+
+  // Inline computation (no worker): the state after `slot`, from the cache, from `live` (an
+  // initialized state of this process at or below `slot`, if given) or from the best restore
+  // point.
+  ComputeResult ComputeInline(int64_t slot, const Message* live);
+
+  const Identity& identity() const { return id_; }
+
+ private:
+  void Pin(Message& m, int64_t slot) const;
+  ComputeResult Boot();
+  ComputeResult Restore(Message state, int64_t slot);
+  Result<Value> SnapshotOf(const Message& state);
+  Status Store(const Value& state_value, int64_t slot, const Message& assignment);
+  Result<std::optional<Message>> NextAssignment(int64_t slot);
+
+  const Resolver& resolver_;
+  ProcessCache& process_cache_;
+  const int64_t cache_frequency_;
+  ResolveOptions opts_;
+  const Identity id_;
+  const Value definition_value_;  // shared by every state (no copy per slot)
+  AssignmentCache assignments_;
+  std::deque<Message> prefetched_;
+  // The state after last_stored_slot_ as the process cache holds it (a message; usually the same
+  // object as the worker's live state), the base of the next slot's delta.
+  static constexpr int64_t kUnknown = INT64_MIN;
+  Value last_stored_;
+  int64_t last_stored_slot_ = kUnknown;
+};
+
+}  // namespace process
+}  // namespace ao

@@ -1,0 +1,186 @@
+// process::Engine on its own: no node, no scheduler, no worker. Assignments are written straight
+// into the assignment cache; the execution device is add@1.0 below. Boot, advance, restore from
+// a snapshot, deltas between snapshots, the get-schedule errors, the inline computation, run_as.
+#include "aocore/devices/process_engine.h"
+
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "aocore/cache/assignment_cache.h"
+#include "aocore/cache/content_cache.h"
+#include "aocore/cache/process_cache.h"
+#include "aocore/store/memory_store.h"
+#include "testing/fixture_devices.h"
+#include "testing/test_util.h"
+
+namespace ao {
+namespace {
+
+struct AddCounts {
+  int inits = 0;
+  int normalizes = 0;
+  int computes = 0;
+};
+
+// add@1.0: init sets sum = 0; compute adds the assignment's slot to `sum`; normalize is counted.
+DevicePtr AddDevice(std::shared_ptr<AddCounts> counts) {
+  auto dev = FunctionDevice::Module("add@1.0");
+  dev->AddKey("init", [counts](const DeviceCall& c) -> Result<ResolveResult> {
+    ++counts->inits;
+    Message m = c.base;
+    m.Set("sum", Value(0));
+    return ResolveResult::Ok(Value(std::move(m)));
+  });
+  dev->AddKey("normalize", [counts](const DeviceCall& c) -> Result<ResolveResult> {
+    ++counts->normalizes;
+    return ResolveResult::Ok(Value(c.base));
+  });
+  dev->AddKey("snapshot", [](const DeviceCall&) -> Result<ResolveResult> {
+    return ResolveResult::Ok(Value(Message{{"kind", "add"}}));
+  });
+  dev->AddKey("compute", [counts](const DeviceCall& c) -> Result<ResolveResult> {
+    ++counts->computes;
+    const Value* slot = c.req.Find("slot");
+    if (slot == nullptr || !slot->is_integer()) return Status::InvalidArgument("no slot");
+    Message m = c.base;
+    const Value* sum = m.Find("sum");
+    m.Set("sum", Value((sum != nullptr && sum->is_integer() ? sum->integer() : 0) + slot->integer()));
+    return ResolveResult::Ok(Value(std::move(m)));
+  });
+  return dev;
+}
+
+class ProcessEngineTest : public ::testing::Test {
+ protected:
+  ProcessEngineTest()
+      : content_(store_), cache_(store_, content_), assignments_(store_, content_),
+        registry_(::ao::testing::BuiltinRegistry()) {
+    EXPECT_OK(registry_->Register("add@1.0", AddDevice(counts_)));
+    ResolverConfig config;
+    config.registry = registry_;
+    resolver_ = std::make_unique<Resolver>(std::move(config));
+    Result<process::Identity> id =
+        process::IdentityOf(Message{{"device", "process@1.0"}, {"type", "Process"}, {"execution-device", "add@1.0"}});
+    EXPECT_OK(id);
+    id_ = *id;
+  }
+
+  std::unique_ptr<process::Engine> NewEngine(int64_t frequency = 1) {
+    return std::make_unique<process::Engine>(*resolver_, process::EngineStorage{store_, content_, cache_, frequency},
+                                             ResolveOptions{}, id_);
+  }
+  void Assign(int64_t slot, std::string pid = "") {
+    EXPECT_OK(assignments_.Write(Message{{"process", Value(pid.empty() ? id_.id : pid)},
+                                         {"slot", Value(slot)},
+                                         {"body", Value(Message{{"type", "Message"}, {"n", Value(slot)}})}}));
+  }
+  static int64_t Sum(const Message& m) { return m.Find("sum") != nullptr ? m.Find("sum")->integer() : -1; }
+  static const Message& StateOf(const ComputeResult& r) { return r->value.message(); }
+
+  MemoryStore store_;
+  ContentCache content_;
+  ProcessCache cache_;
+  AssignmentCache assignments_;
+  std::shared_ptr<DeviceRegistry> registry_;
+  std::unique_ptr<Resolver> resolver_;
+  std::shared_ptr<AddCounts> counts_ = std::make_shared<AddCounts>();
+  process::Identity id_;
+};
+
+TEST_F(ProcessEngineTest, BootsThenAdvancesEachSlotFromItsAssignmentAndStoresIt) {
+  for (int64_t s = 0; s < 3; ++s) Assign(s);
+  std::unique_ptr<process::Engine> engine = NewEngine();
+  ComputeResult r = engine->Load(2);
+  ASSERT_OK(r);
+  ASSERT_TRUE(r->ok()) << r->DebugString();
+  EXPECT_EQ(process::AtSlot(StateOf(r), 99), -1);
+  EXPECT_EQ(*StateOf(r).FindBinary("initialized"), "true");
+  EXPECT_EQ(counts_->inits, 1);
+  for (int64_t s = 0; s < 3; ++s) {
+    r = engine->Advance(StateOf(r), s - 1);
+    ASSERT_OK(r);
+    ASSERT_TRUE(r->ok()) << r->DebugString();
+    EXPECT_EQ(process::AtSlot(StateOf(r), 99), s);
+    EXPECT_EQ(*StateOf(r).FindBinary("device"), "process@1.0");
+    EXPECT_EQ(*StateOf(r).Find("process"), Value(id_.definition));
+  }
+  EXPECT_EQ(Sum(StateOf(r)), 0 + 1 + 2);
+  Result<std::optional<Message>> cached = engine->ReadCached(2);
+  ASSERT_OK(cached);
+  ASSERT_TRUE(cached->has_value());
+  EXPECT_EQ(Sum(**cached), 3);
+  EXPECT_FALSE((*cached)->Contains("snapshot"));
+}
+
+TEST_F(ProcessEngineTest, AMissingAssignmentIsA503InPhaseGetSchedule) {
+  std::unique_ptr<process::Engine> engine = NewEngine();
+  ComputeResult boot = engine->Load(0);
+  ASSERT_OK(boot);
+  ComputeResult r = engine->Advance(StateOf(boot), -1);
+  ASSERT_OK(r);
+  EXPECT_FALSE(r->ok());
+  EXPECT_EQ(r->value.message().Find("status")->integer(), 503);
+  EXPECT_EQ(*r->value.message().FindBinary("phase"), "get-schedule");
+  EXPECT_EQ(r->value.message().Find("attempted-slot")->integer(), 0);
+  EXPECT_EQ(counts_->computes, 0);
+}
+
+TEST_F(ProcessEngineTest, RestoresFromTheLatestSnapshotAtOrBelowTheTarget) {
+  for (int64_t s = 0; s < 4; ++s) Assign(s);
+  ComputeResult first = NewEngine(2)->ComputeInline(3, nullptr);
+  ASSERT_OK(first);
+  ASSERT_TRUE(first->ok()) << first->DebugString();
+  EXPECT_EQ(Sum(StateOf(first)), 6);
+  // Frequency 2: slots 0 and 2 are restore points, 1 and 3 deltas.
+  EXPECT_TRUE(*cache_.HasSnapshot(id_.id, 0));
+  EXPECT_FALSE(*cache_.HasSnapshot(id_.id, 1));
+  EXPECT_TRUE(*cache_.HasSnapshot(id_.id, 2));
+  EXPECT_FALSE(*cache_.HasSnapshot(id_.id, 3));
+
+  // A new engine (a restarted worker) restores slot 2 and normalizes it; it never boots.
+  ComputeResult restored = NewEngine(2)->Load(3);
+  ASSERT_OK(restored);
+  ASSERT_TRUE(restored->ok()) << restored->DebugString();
+  EXPECT_EQ(process::AtSlot(StateOf(restored), 99), 2);
+  EXPECT_EQ(Sum(StateOf(restored)), 3);
+  EXPECT_FALSE(StateOf(restored).Contains("snapshot"));
+  EXPECT_EQ(counts_->inits, 1);
+  EXPECT_EQ(counts_->normalizes, 1);
+}
+
+TEST_F(ProcessEngineTest, DeltaSlotsReadBackWhole) {
+  for (int64_t s = 0; s < 4; ++s) Assign(s);
+  ComputeResult r = NewEngine(4)->ComputeInline(3, nullptr);
+  ASSERT_OK(r);
+  for (int64_t s = 1; s <= 3; ++s) {
+    Result<std::optional<Message>> cached = cache_.Read(id_.id, static_cast<uint64_t>(s));
+    ASSERT_OK(cached);
+    ASSERT_TRUE(cached->has_value());
+    EXPECT_EQ(Sum(**cached), s * (s + 1) / 2);
+    EXPECT_EQ(*(*cached)->Find("process"), Value(id_.definition));
+  }
+}
+
+TEST_F(ProcessEngineTest, ComputeInlineAnswersACachedSlotWithoutComputing) {
+  for (int64_t s = 0; s < 2; ++s) Assign(s);
+  ASSERT_OK(NewEngine()->ComputeInline(1, nullptr));
+  const int computes = counts_->computes;
+  ComputeResult again = NewEngine()->ComputeInline(1, nullptr);
+  ASSERT_OK(again);
+  EXPECT_EQ(Sum(StateOf(again)), 1);
+  EXPECT_EQ(counts_->computes, computes);
+}
+
+TEST_F(ProcessEngineTest, RunAsWithoutAnExecutionDeviceIs422) {
+  Message base{{"type", "Process"}, {"process", Value(Message{{"type", "Process"}})}};
+  EXPECT_FALSE(process::RoleDevice(base, "execution").has_value());
+  EXPECT_EQ(*process::RoleDevice(base, "scheduler"), Value("scheduler@1.0"));
+  Result<ResolveResult> r = process::RunAs(*resolver_, "execution", base, Message{{"path", "init"}}, ResolveOptions{});
+  ASSERT_OK(r);
+  EXPECT_FALSE(r->ok());
+  EXPECT_EQ(r->value.message().Find("status")->integer(), 422);
+}
+
+}  // namespace
+}  // namespace ao

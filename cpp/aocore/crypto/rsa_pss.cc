@@ -9,6 +9,7 @@
 #include <openssl/rsa.h>
 
 #include "aocore/crypto/openssl_handles.h"
+#include "aocore/crypto/rsa_key.h"
 
 namespace ao {
 
@@ -26,17 +27,6 @@ const EVP_MD* Md(PssDigest digest) {
 }
 const char* MdName(PssDigest digest) { return digest == PssDigest::kSha256 ? "SHA256" : "SHA512"; }
 int DigestLength(PssDigest digest) { return digest == PssDigest::kSha256 ? 32 : 64; }
-
-Status OpenSslError(std::string_view what) {
-  std::string out;
-  char buf[256];
-  for (unsigned long code; (code = ERR_get_error()) != 0;) {
-    ERR_error_string_n(code, buf, sizeof(buf));
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return Status::Internal(std::string(what) + ": " + (out.empty() ? "unknown OpenSSL error" : out));
-}
 
 // MGF1 (RFC 8017 B.2.1) of `seed`, `length` bytes.
 Bytes Mgf1(const EVP_MD* md, std::string_view seed, size_t length) {
@@ -118,7 +108,11 @@ Result<Bytes> RsaPssSign(const Wallet& wallet, PssDigest digest, int salt_length
   if (!wallet.HasPrivateKey()) {
     return Status::InvalidArgument("wallet " + wallet.Address() + " has no private key; it cannot sign");
   }
-  EVP_PKEY* key = WalletKeyAccess::Key(wallet);
+  return RsaPssSignWithKey(WalletKeyAccess::Key(wallet), digest, salt_length, data);
+}
+
+Result<Bytes> RsaPssSignWithKey(EVP_PKEY* key, PssDigest digest, int salt_length,
+                                std::string_view data) {
   const int max_salt = MaxPssSaltLength(EVP_PKEY_get_bits(key), digest);
   if (salt_length < 0 || salt_length > max_salt) {
     return Status::InvalidArgument("PSS salt length " + std::to_string(salt_length) +
@@ -145,6 +139,26 @@ Result<Bytes> RsaPssSign(const Wallet& wallet, PssDigest digest, int salt_length
   const size_t k = static_cast<size_t>(EVP_PKEY_get_size(key));
   if (sig.size() < k) sig.insert(0, k - sig.size(), '\0');
   return sig;
+}
+
+bool RsaPssVerifyWithKey(EVP_PKEY* key, PssDigest digest, std::string_view data,
+                         std::string_view signature) {
+  // rsa_pss:verify requires the signature to be exactly as long as the modulus; OpenSSL would
+  // also accept shorter ones (implied leading zeros), which would let two encodings of one
+  // signature (and so two commitment IDs) verify.
+  if (signature.size() != static_cast<size_t>(EVP_PKEY_get_size(key))) return false;
+  MdCtxPtr md(EVP_MD_CTX_new());
+  if (!md) throw std::bad_alloc();
+  EVP_PKEY_CTX* pctx = nullptr;  // owned by md
+  bool ok = EVP_DigestVerifyInit_ex(md.get(), &pctx, MdName(digest), nullptr, nullptr, key, nullptr) == 1 &&
+            EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, Md(digest)) == 1 &&
+            EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO) == 1 &&
+            EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                             signature.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                             data.size()) == 1;
+  if (!ok) ERR_clear_error();
+  return ok;
 }
 
 std::optional<int> RsaPssVerify(std::string_view modulus, PssDigest digest, std::string_view data,

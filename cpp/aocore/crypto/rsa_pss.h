@@ -35,4 +35,13 @@ Result<Bytes> RsaPssSign(const Wallet& wallet, PssDigest digest, int salt_length
 std::optional<int> RsaPssVerify(std::string_view modulus, PssDigest digest, std::string_view data,
                                 std::string_view signature);
 
+// The same operations on an OpenSSL key, for the crypto layer itself (the wallet's own
+// signatures and its key consistency check). RsaPssSignWithKey does not check that `key` is
+// private (OpenSSL then fails: Internal). RsaPssVerifyWithKey accepts any salt length and only
+// signatures exactly as long as the modulus.
+Result<Bytes> RsaPssSignWithKey(evp_pkey_st* key, PssDigest digest, int salt_length,
+                                std::string_view data);
+bool RsaPssVerifyWithKey(evp_pkey_st* key, PssDigest digest, std::string_view data,
+                         std::string_view signature);
+
 }  // namespace ao

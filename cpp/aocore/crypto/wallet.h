@@ -1,10 +1,10 @@
 // Wallet: an Arweave-style RSA key pair (RSA-4096, e = 65537) that signs messages with
 // RSA-PSS / SHA-512 (MGF1-SHA-512). Port of src/ar_wallet.erl and src/rsa_pss.erl.
 //
-// Keys are read and written in the Arweave JWK format: a JSON object with kty "RSA" and the
-// RFC 7518 §6.3 members n, e, d, p, q, dp, dq, qi, each an unpadded base64url big-endian
-// integer. ToJwk always writes every member, so any JWK reader loads the file. FromJwk also
-// accepts the reference's own shorter form (kty, n, e, d only; ar_wallet:to_json): the prime
+// Keys are read and written in the Arweave JWK format (jwk.h); the key is built and checked by
+// rsa_key.h, signatures go through rsa_pss.h, files through common/file_io.h. ToJwk always
+// writes every member, so any JWK reader loads the file. FromJwk also accepts the reference's
+// own shorter form (kty, n, e, d only; ar_wallet:to_json): the prime
 // factors are then recovered from (n, e, d) and the key is checked for consistency.
 // A JWK with only n and e is a public-only wallet: it verifies but cannot sign.
 //
@@ -26,18 +26,12 @@
 #include "aocore/common/bytes.h"
 #include "aocore/common/result.h"
 #include "aocore/common/status.h"
+#include "aocore/crypto/jwk.h"
 
 // OpenSSL's key type, declared here so this header does not pull in OpenSSL.
 struct evp_pkey_st;
 
 namespace ao {
-
-// The members of an RSA JWK, each the unpadded base64url text as it appears in the JSON.
-// Empty means absent.
-struct Jwk {
-  std::string kty = "RSA";
-  std::string n, e, d, p, q, dp, dq, qi;
-};
 
 class Wallet {
  public:

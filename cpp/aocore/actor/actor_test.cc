@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "aocore/actor/clock.h"
+#include "aocore/common/clock.h"
 #include "aocore/actor/manual_executor.h"
 #include "aocore/actor/serial_queue.h"
 #include "aocore/actor/thread_pool_executor.h"
@@ -68,8 +68,22 @@ TEST(ManualClock, MovesOnlyWhenAdvanced) {
   ManualClock clock;
   const auto t0 = clock.Now();
   EXPECT_EQ(clock.Now(), t0);
+  const int64_t wall0 = clock.WallMillis();
   clock.Advance(std::chrono::seconds(5));
   EXPECT_EQ(clock.Now() - t0, std::chrono::seconds(5));
+  EXPECT_EQ(clock.WallMillis() - wall0, 5000);
+  // The wall time may be set backwards (as a system clock may go); the monotonic time stays.
+  clock.SetWallMillis(wall0 - 1);
+  EXPECT_EQ(clock.WallMillis(), wall0 - 1);
+  EXPECT_EQ(clock.Now() - t0, std::chrono::seconds(5));
+}
+
+TEST(SystemClock, WallMillisIsTheUnixEpochTime) {
+  const int64_t before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t wall = SystemClock::Default().WallMillis();
+  EXPECT_GE(wall, before);
+  EXPECT_LT(wall - before, 60'000);
 }
 
 TEST(SerialQueue, RunsTasksInOrderAndNeverConcurrently) {

@@ -33,7 +33,7 @@
 #include <thread>
 #include <vector>
 
-#include "aocore/actor/clock.h"
+#include "aocore/common/clock.h"
 #include "aocore/actor/executor.h"
 #include "aocore/actor/process_worker.h"
 #include "aocore/common/result.h"

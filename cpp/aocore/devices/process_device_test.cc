@@ -15,7 +15,7 @@
 
 #include <gtest/gtest.h>
 
-#include "aocore/actor/clock.h"
+#include "aocore/common/clock.h"
 #include "aocore/actor/thread_pool_executor.h"
 #include "aocore/actor/worker_registry.h"
 #include "aocore/cache/process_cache.h"

@@ -196,10 +196,7 @@ void ProcessScheduler::WorkerLoop() {
 }
 
 int64_t ProcessScheduler::NowMillis() const {
-  if (env_.clock) return env_.clock();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return env_.clock->WallMillis();
 }
 
 BlockInfo ProcessScheduler::CurrentBlock() const {

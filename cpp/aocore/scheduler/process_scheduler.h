@@ -55,6 +55,7 @@
 
 #include "aocore/cache/assignment_cache.h"
 #include "aocore/cache/content_cache.h"
+#include "aocore/common/clock.h"
 #include "aocore/common/parallel_for.h"
 #include "aocore/common/result.h"
 #include "aocore/message/message.h"
@@ -75,8 +76,6 @@ using MessageVerifier = std::function<Status(const Message& message)>;
 using AssignmentUploader = std::function<std::future<Status>(const Message& assignment)>;
 // The current Arweave block data (default: the debug tuple (0, 0, 43 x 'A')).
 using BlockInfoSource = std::function<BlockInfo()>;
-// Wall clock in milliseconds since the Unix epoch (default: std::chrono::system_clock).
-using MillisClock = std::function<int64_t()>;
 // Adds the caller's own writes to the batch that commits `assignment` (signed, slot known), so
 // that they land atomically with it (push@1.0's delivery record). Runs in the scheduler's
 // serial section: it must be quick and must not call back into the scheduler. An error rejects
@@ -91,7 +90,7 @@ struct SchedulerEnvironment {
   MessageVerifier verifier;  // unset: signed messages are not verified (tests only)
   AssignmentUploader uploader;
   BlockInfoSource block_info;
-  MillisClock clock;
+  const Clock* clock = &SystemClock::Default();  // assignment timestamps: clock->WallMillis()
   SchedulingMode mode = SchedulingMode::kLocalConfirmation;
   // Default deadline of Schedule.
   std::chrono::milliseconds deadline{30000};

@@ -156,12 +156,21 @@ TEST(ProcessScheduler, ChainAndSlotsContinueAcrossARestart) {
   ASSERT_OK(ReadAndVerifySchedule(**store, pid, 12));
 }
 
+// A wall clock that goes back 100 ms at every read.
+class BackwardsClock final : public Clock {
+ public:
+  TimePoint Now() const override { return SystemClock::Default().Now(); }
+  int64_t WallMillis() const override { return now.fetch_sub(100); }
+  mutable std::atomic<int64_t> now{5000};
+};
+
 TEST(ProcessScheduler, TimestampsNeverDecreaseEvenWhenTheClockDoes) {
   MemoryStore store;
   const std::string pid = RandomId();
   SchedulerEnvironment env = TestEnvironment(&store);
-  std::atomic<int64_t> now{5000};
-  env.clock = [&now] { return now.fetch_sub(100); };  // runs backwards
+  BackwardsClock clock;
+  std::atomic<int64_t>& now = clock.now;
+  env.clock = &clock;
   {
     auto scheduler = MakeScheduler(pid, env);
     for (int i = 0; i < 5; ++i) EXPECT_EQ(scheduler->Schedule(TestMessage(i))->Find("timestamp")->integer(), 5000);

@@ -37,7 +37,7 @@ Status Status::WithContext(std::string_view context) const {
   std::string msg(context);
   msg += ": ";
   msg += state_->message;
-  return Status(state_->code, msg);
+  return Status(state_->code, msg, state_->reason);
 }
 
 }  // namespace ao

@@ -30,6 +30,12 @@ class [[nodiscard]] Status {
   static Status Closed(std::string_view msg) { return Status(Code::kClosed, msg); }
   // The operation is valid but would conflict with existing state (e.g. a second writer).
   static Status AlreadyExists(std::string_view msg) { return Status(Code::kAlreadyExists, msg); }
+  // A message whose signature (a commitment) does not verify: an InvalidArgument that callers
+  // can tell apart by IsInvalidSignature() instead of by its text (the reason survives
+  // WithContext).
+  static Status InvalidSignature(std::string_view msg) {
+    return Status(Code::kInvalidArgument, msg, Reason::kInvalidSignature);
+  }
 
   bool ok() const { return state_ == nullptr; }
   bool IsNotFound() const { return code() == Code::kNotFound; }
@@ -42,6 +48,8 @@ class [[nodiscard]] Status {
   bool IsInternal() const { return code() == Code::kInternal; }
   bool IsClosed() const { return code() == Code::kClosed; }
   bool IsAlreadyExists() const { return code() == Code::kAlreadyExists; }
+  // Also IsInvalidArgument().
+  bool IsInvalidSignature() const { return state_ && state_->reason == Reason::kInvalidSignature; }
 
   // The message without the code prefix ("" for OK).
   const std::string& message() const;
@@ -71,13 +79,16 @@ class [[nodiscard]] Status {
     kClosed,
     kAlreadyExists,
   };
+  // A finer reason within a code, for the few errors a caller must single out.
+  enum class Reason { kNone = 0, kInvalidSignature };
   struct State {
     Code code;
     std::string message;
+    Reason reason = Reason::kNone;
   };
 
-  Status(Code code, std::string_view msg)
-      : state_(std::make_shared<const State>(State{code, std::string(msg)})) {}
+  Status(Code code, std::string_view msg, Reason reason = Reason::kNone)
+      : state_(std::make_shared<const State>(State{code, std::string(msg), reason})) {}
   Code code() const { return state_ ? state_->code : Code::kOk; }
 
   std::shared_ptr<const State> state_;

@@ -39,6 +39,16 @@ Result<int> Quarter(int x) {
   return Half(h);
 }
 
+TEST(Status, InvalidSignatureIsAnInvalidArgumentToldApartByItsReasonNotItsText) {
+  Status s = Status::InvalidSignature("Message is not valid: bad signature");
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_TRUE(s.IsInvalidSignature());
+  EXPECT_EQ(s.ToString(), "InvalidArgument: Message is not valid: bad signature");
+  EXPECT_TRUE(s.WithContext("scheduling").IsInvalidSignature());
+  EXPECT_FALSE(Status::InvalidArgument("Message is not valid: bad signature").IsInvalidSignature());
+  EXPECT_FALSE(Status::OK().IsInvalidSignature());
+}
+
 TEST(Result, PropagatesErrorsAndValues) {
   EXPECT_EQ(*Quarter(8), 2);
   EXPECT_TRUE(Quarter(6).status().IsInvalidArgument());

@@ -221,7 +221,7 @@ Result<ResolveResult> PostSchedule(const NodeServices& services, const DeviceCal
                              : services.schedulers->Schedule(pid, *committed);
   if (!assignment.ok()) {
     const Status& s = assignment.status();
-    if (s.IsInvalidArgument() && s.message().rfind("Message is not valid", 0) == 0) {
+    if (s.IsInvalidSignature()) {
       return ErrorResult(400, "Message is not valid.", s.message());
     }
     return StatusResult(s);

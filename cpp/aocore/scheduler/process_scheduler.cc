@@ -105,7 +105,7 @@ Result<Message> ProcessScheduler::Schedule(const Message& message,
   if (HasCommitments(message) && env_.verifier) {
     Status verified = env_.verifier(message);
     if (!verified.ok()) {
-      return Status::InvalidArgument(
+      return Status::InvalidSignature(
           "Message is not valid: Given message does not correctly validate (" +
           verified.ToString() + ")");
     }

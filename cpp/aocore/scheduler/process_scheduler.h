@@ -34,7 +34,7 @@
 // request already being committed may still be committed (like any timed-out RPC, the outcome
 // is then unknown to the caller).
 // Verification: a message with commitments is checked by the injected verifier; a failure is
-// InvalidArgument "Message is not valid..."; unsigned messages are accepted (as the reference).
+// Status::InvalidSignature (an InvalidArgument "Message is not valid..."); unsigned messages are accepted (as the reference).
 // Recovery at Create: (slot, chain, timestamp) of the latest assignment, or (-1, "", 0).
 //
 // Thread-safety: Schedule, CurrentSlot, health, Idle and Stop are safe from any thread.

@@ -416,7 +416,7 @@ TEST(ProcessScheduler, SignedMessagesThatDoNotVerifyAreRefusedUnsignedAreAccepte
   Message tampered = *good;
   tampered.Set("data", "changed after signing");
   Result<Message> refused = scheduler->Schedule(tampered);
-  EXPECT_TRUE(refused.status().IsInvalidArgument());
+  EXPECT_TRUE(refused.status().IsInvalidSignature());
   EXPECT_NE(refused.status().message().find("Message is not valid"), std::string::npos);
   EXPECT_EQ(verified.load(), 2);
   EXPECT_EQ(scheduler->CurrentSlot(), 1);

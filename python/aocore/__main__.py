@@ -52,6 +52,8 @@ def _serve(args: argparse.Namespace) -> int:
         options["peers"] = peers
     if args.redirect:
         options["scheduler_follow_redirects"] = False
+    if args.default_execution_device:
+        options["default_execution_device"] = args.default_execution_device
     try:  # a bad --peer is a usage error, not a traceback
         node = Node(args.store, **options)
     except InvalidMessageError as e:
@@ -110,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="another node: its address and http://host:port (repeatable; see docs/http.md)")
     serve.add_argument("--redirect", action="store_true",
                        help="answer 307 for a peer's process instead of forwarding (scheduler_follow_redirects=False)")
+    serve.add_argument("--default-execution-device", metavar="NAME@VERSION",
+                       help="execution device of processes that name none (legacy aoconnect spawns; docs/interop.md)")
     serve.set_defaults(func=_serve)
     args = parser.parse_args(_join_id_values(sys.argv[1:] if argv is None else list(argv)))
     return int(args.func(args) or 0)

@@ -45,6 +45,7 @@ struct NodeServices {
   int64_t max_workers = 1024;
   int64_t request_timeout_ms = 30000;
   bool scheduler_follow_redirects = true;
+  std::string_view default_execution_device;  // empty: none (process@1.0 answers 422)
 };
 
 }  // namespace ao

@@ -66,6 +66,9 @@ bool SameDevice(const Value* a, const Value& b) { return a != nullptr && *a == b
 Result<ResolveResult> RunAs(const Resolver& resolver, std::string_view role, const Message& base,
                             const Message& req, const ResolveOptions& opts) {
   std::optional<Value> device = RoleDevice(base, role);
+  if (!device && role == "execution" && opts.services != nullptr && !opts.services->default_execution_device.empty()) {
+    device = Value(opts.services->default_execution_device);  // the node's policy (NodeOptions)
+  }
   if (!device) {
     return ErrorResult(422, "process has no execution device: set `execution-device` (or "
                             "`device-stack` for stack@1.0)");

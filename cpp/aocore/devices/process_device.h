@@ -21,8 +21,9 @@
 // A process whose `scheduler` is a peer (NodeServices::peers) is computed here from the
 // peer's assignments, pulled and verified first (scheduler/peer_schedules.h): compute/now
 // answer 422 for a tampered schedule, 503/504 when the peer cannot be asked.
-// The execution device is `execution-device`, else stack@1.0 when `device-stack` is set; a
-// process with neither gets an error result when computed (no genesis-wasm default, §7.17).
+// The execution device is `execution-device`, else stack@1.0 when `device-stack` is set, else
+// the node's `default_execution_device` option; a process with none gets an error result when
+// computed (no genesis-wasm default, §7.17).
 //
 // Computation (§1.6-§1.13): the latest restore point <= target is loaded and normalised, or
 // the process boots (`init`, at-slot -1); each slot then takes its assignment from the node's

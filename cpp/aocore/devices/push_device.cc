@@ -265,6 +265,9 @@ class Pusher {
                      {"outbox-index", Value(key)},
                      {"reason", "Could not access target process!"}};
     }
+    // A process spawned from an item that names no device (aoconnect's legacy ao.TN.1 spawns)
+    // is a process@1.0 process, as the path `<pid>~process@1.0` treats it.
+    if (!target_def->Contains("device")) target_def->Set("device", Value(process::kProcessDevice));
     const std::string record = DeliveryPath(origin.process, origin.slot, key);
     AO_ASSIGN_OR_RETURN(std::optional<Delivery> delivered, ReadDelivery(*services_.store, record));
     Delivery d;

@@ -30,6 +30,7 @@ const char* ReasonPhrase(int status) {
   switch (status) {
     case 100: return "Continue";
     case 200: return "OK";
+    case 202: return "Accepted";
     case 307: return "Temporary Redirect";
     case 400: return "Bad Request";
     case 404: return "Not Found";
@@ -65,6 +66,7 @@ std::string Serialize(const HttpResponse& reply, bool close, bool head = false) 
   out += "Content-Type: " + HeaderValue(reply.content_type) + "\r\n";
   out += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n";
   if (!reply.location.empty()) out += "Location: " + HeaderValue(reply.location) + "\r\n";
+  for (const auto& [name, value] : reply.headers) out += HeaderValue(name) + ": " + HeaderValue(value) + "\r\n";
   out += close ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n";
   if (!head) out += reply.body;
   return out;

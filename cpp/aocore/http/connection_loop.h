@@ -27,6 +27,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "aocore/common/result.h"
 #include "aocore/http/request_parser.h"
@@ -39,6 +41,9 @@ struct HttpResponse {
   std::string content_type;
   std::string body;
   std::string location;  // a Location header when not empty
+  // Further headers (e.g. the `process` header aoconnect reads after a spawn); values are
+  // stripped of control characters when sent.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 class ConnectionLoop {

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "aocore/common/logging.h"
+#include "aocore/http/ao_legacy_routes.h"
+#include "aocore/http/ao_mainnet_routes.h"
 #include "aocore/http/connection_loop.h"
 #include "aocore/http/json_codec.h"
 #include "aocore/message/ans104.h"
@@ -215,6 +217,8 @@ class HttpServer::Impl {
     HttpResponse reply;
     if (req.method == "GET" || req.method == "POST") {
       reply = Serve(req);
+    } else if (std::optional<HttpResponse> legacy = ServeAoLegacy(node_, req)) {
+      reply = *legacy;  // aoconnect's unmonitor: DELETE /monitor/<pid>
     } else {
       reply = ErrorReply(405, "method_not_allowed", "method " + req.method + " is not served (GET or POST)");
     }
@@ -224,10 +228,13 @@ class HttpServer::Impl {
   }
 
   HttpResponse Serve(const HttpRequest& req) {
+    // aoconnect's routes (docs/interop.md): legacy ones read their bodies themselves.
+    if (std::optional<HttpResponse> legacy = ServeAoLegacy(node_, req)) return *legacy;
     Message params;
+    const bool ans104_body = !req.body.empty() && IsAns104Request(req);
     if (!req.body.empty()) {
       std::string type(req.Header("content-type"));
-      if (IsAns104Request(req)) {
+      if (ans104_body) {
         if (std::optional<HttpResponse> refused = DecodeItemBody(req.body, params)) return *refused;
       } else if (IsJsonType(type) || (type.empty() && req.body.front() == '{')) {
         Result<Message> fields = DecodeJsonMessage(req.body);
@@ -241,6 +248,7 @@ class HttpServer::Impl {
         if (!type.empty()) params.Set("content-type", Value(type));
       }
     }
+    if (std::optional<HttpResponse> mainnet = ServeAoMainnet(node_, req, params, ans104_body)) return *mainnet;
     params.Set("method", Value(req.method));
     if (req.HasHeader("accept") && !params.Contains("accept")) {
       params.Set("accept", Value(std::string(req.Header("accept"))));

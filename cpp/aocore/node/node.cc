@@ -171,6 +171,7 @@ Status Node::Start() {
   services_.address = address_;
   services_.peers = peers_.get();
   services_.scheduler_follow_redirects = options_.scheduler_follow_redirects;
+  services_.default_execution_device = options_.default_execution_device;
   services_.scheduling_mode = options_.scheduling_mode;
   services_.process_cache_frequency = options_.process_cache_frequency;
   services_.process_workers = options_.process_workers;

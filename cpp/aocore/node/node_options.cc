@@ -26,7 +26,7 @@ Result<bool> Boolean(const Value& v, std::string_view name) {
 
 const std::vector<std::string>& NodeOptions::Names() {
   static const std::vector<std::string> kNames = {
-      "hashpath",         "max_resolve_depth", "max_stack_passes", "max_workers", "peers",
+      "default_execution_device", "hashpath", "max_resolve_depth", "max_stack_passes", "max_workers", "peers",
       "process_cache_frequency", "process_worker_max_idle", "process_workers", "request_timeout",
       "scheduler_follow_redirects", "scheduling_mode", "threads",
   };
@@ -83,6 +83,12 @@ Result<NodeOptions> NodeOptions::Parse(const Message& options) {
       }
     } else if (key == "scheduler_follow_redirects") {
       AO_ASSIGN_OR_RETURN(out.scheduler_follow_redirects, Boolean(v, key));
+    } else if (key == "default_execution_device") {
+      if (!v.is_binary() || (!v.binary().empty() && v.binary().find('@') == std::string::npos)) {
+        return Status::InvalidArgument("option 'default_execution_device' must be a device name (name@version), got " +
+                                       v.DebugString());
+      }
+      out.default_execution_device = v.binary();
     } else if (key == "request_timeout") {
       AO_ASSIGN_OR_RETURN(out.request_timeout_ms, PositiveInt(v, key, 1));
     } else {

@@ -48,6 +48,10 @@ struct NodeOptions {
   // HB scheduler_follow_redirects: true forwards a schedule request for a peer's process to the
   // peer and answers with the peer's answer; false answers 307 with the peer's URL.
   bool scheduler_follow_redirects = true;
+  // The execution device of a process whose definition names none (neither `execution-device`
+  // nor `device-stack`), e.g. a legacy ao.TN.1 process spawned by aoconnect. Empty (the
+  // default): such a process cannot compute (422). The reference assumes genesis-wasm@1.0.
+  std::string default_execution_device;
   // How the node reaches its peers (the HTTP client, http/peer_client.h, in the Python package
   // and `aocore serve`). Not parsed from user options. Required when `peers` is not empty.
   std::shared_ptr<PeerTransport> peer_transport;

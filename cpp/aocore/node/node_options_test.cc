@@ -41,6 +41,9 @@ TEST(NodeOptions, UnknownOptionOrBadValueIsAnErrorNamingIt) {
   EXPECT_NE(bad.status().message().find("process_cache_frequency"), std::string::npos);
   EXPECT_TRUE(NodeOptions::Parse(Message{{"scheduling_mode", "fast"}}).status().IsInvalidArgument());
   EXPECT_TRUE(NodeOptions::Parse(Message{{"process_workers", 1}}).status().IsInvalidArgument());
+  EXPECT_TRUE(NodeOptions::Parse(Message{{"default_execution_device", "genesis"}}).status().IsInvalidArgument());
+  EXPECT_EQ(NodeOptions::Parse(Message{{"default_execution_device", "genesis-wasm@1.0"}})->default_execution_device,
+            "genesis-wasm@1.0");
 }
 
 TEST(NodeOptions, PeersMapAddressesToHttpUrls) {

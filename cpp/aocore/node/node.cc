@@ -178,6 +178,7 @@ Status Node::Start() {
   services_.process_worker_max_idle_ms = options_.process_worker_max_idle_ms;
   services_.max_workers = options_.max_workers;
   services_.request_timeout_ms = options_.request_timeout_ms;
+  services_.wasm_memory_budget = options_.wasm_memory_budget;
 
   default_opts_.hashpath = options_.hashpath;
   default_opts_.max_stack_passes = options_.max_stack_passes;

@@ -28,7 +28,7 @@ const std::vector<std::string>& NodeOptions::Names() {
   static const std::vector<std::string> kNames = {
       "default_execution_device", "hashpath", "max_resolve_depth", "max_stack_passes", "max_workers", "peers",
       "process_cache_frequency", "process_worker_max_idle", "process_workers", "request_timeout",
-      "scheduler_follow_redirects", "scheduling_mode", "threads",
+      "scheduler_follow_redirects", "scheduling_mode", "threads", "wasm_memory_budget",
   };
   return kNames;
 }
@@ -58,6 +58,8 @@ Result<NodeOptions> NodeOptions::Parse(const Message& options) {
       AO_ASSIGN_OR_RETURN(out.process_worker_max_idle_ms, PositiveInt(v, key, 0));
     } else if (key == "max_workers") {
       AO_ASSIGN_OR_RETURN(out.max_workers, PositiveInt(v, key, 1));
+    } else if (key == "wasm_memory_budget") {
+      AO_ASSIGN_OR_RETURN(out.wasm_memory_budget, PositiveInt(v, key, 0));
     } else if (key == "threads") {
       AO_ASSIGN_OR_RETURN(out.threads, PositiveInt(v, key, 0));
     } else if (key == "max_resolve_depth") {

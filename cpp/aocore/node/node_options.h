@@ -37,6 +37,9 @@ struct NodeOptions {
   int64_t max_stack_passes = 1000;            // bound on stack@1.0 `pass` loops (HB has none)
   int64_t max_resolve_depth = 100;            // nested device calls per thread (HB has none)
   int64_t request_timeout_ms = 30000;         // deadline of any wait inside the node
+  // Bytes the live WebAssembly instances of genesis-wasm@1.0 may hold together (4 GiB; 0: no
+  // limit); beyond it the least recently used are dropped (devices/wasm_process_device.h).
+  int64_t wasm_memory_budget = int64_t{4} << 30;
   // remote_confirmation: accepts (OK) or refuses a committed assignment before the scheduler
   // replies. Not parsed from user options (it is code, given to the Node directly).
   std::function<std::future<Status>(const Message& assignment)> uploader;

@@ -102,6 +102,16 @@ int64_t AoInstance::clock() const { return broken_ ? options_.clock : host_->clo
 
 uint64_t AoInstance::stdout_bytes() const { return broken_ ? 0 : host_->stdout_bytes(); }
 
+Status AoInstance::Reset() { return Start(); }
+
+void AoInstance::SetClock(int64_t clock) {
+  if (!broken_) host_->set_clock(clock);
+}
+
+uint64_t AoInstance::ResidentBytes() {
+  return MemoryView().size() + (options_.memory ? options_.memory->size() : 0);
+}
+
 void AoInstance::Checkpoint() {
   if (broken_) return;
   options_.memory = Memory();

@@ -50,6 +50,13 @@ class AoInstance {
   uint64_t stdout_bytes() const;
   // Makes the current memory and clock the state a trap returns to (costs one memory copy).
   void Checkpoint();
+  // Puts the instance back at its checkpoint now, as after a trap (a new store; no copy of the
+  // current memory is made). An error Status when it cannot (the instance is then unusable).
+  Status Reset();
+  // Sets the next Date.now counter value (e.g. kFirstClockValue, as a CU's new instance has).
+  void SetClock(int64_t clock);
+  // Bytes this instance holds: its linear memory and its checkpoint image.
+  uint64_t ResidentBytes();
 
   const AoModule& module() const { return *module_; }
 

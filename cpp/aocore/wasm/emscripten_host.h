@@ -56,6 +56,7 @@ class EmscriptenHost {
 
   Guest& guest() { return guest_; }
   int64_t clock() const { return clock_; }
+  void set_clock(int64_t clock) { clock_ = clock; }
   // The first failure recorded during the last call (compute limit, unsupported import use...).
   const std::optional<HostFault>& fault() const { return fault_; }
   void ClearFault() { fault_.reset(); }

@@ -166,12 +166,7 @@ class Registry {
       }
     }
     if (!found) {
-      AosModuleLookup lookup;
-      {
-        std::lock_guard lock(LookupMutex());
-        lookup = Lookup();
-      }
-      std::optional<AosModule> known = lookup ? lookup(id) : std::nullopt;
+      std::optional<AosModule> known = LookupKnownAosModule(id);
       if (!known) return Status::NotFound("module " + id + " is neither in the node's store nor a known AOS module");
       wasm = std::move(known->wasm);
       fields.id = known->id;
@@ -223,6 +218,12 @@ class Call {
   Result<ResolveResult> Init() { return ResolveResult::Ok(Value(c_.base)); }
 
   Result<ResolveResult> Compute() {
+    const Value* read_only = MessageFind(c_.req, "read-only");
+    if (read_only != nullptr && (read_only->is_true() || (read_only->is_binary() && read_only->binary() == "true"))) {
+      // The aoconnect routes' dry run ({slot: current + 1, read-only: true, body: message}): the
+      // CU's Read-Only evaluation, which must leave the live instance at the base's slot.
+      return DryRun();
+    }
     AO_RETURN_IF_ERROR(Open());
     std::optional<int64_t> slot = IntOf(MessageFind(c_.req, "slot"));
     if (!slot) return ErrorResult(400, "genesis-wasm@1.0 compute: the assignment has no integer `slot`");
@@ -496,6 +497,15 @@ class Call {
 void SetAosModuleLookup(AosModuleLookup lookup) {
   std::lock_guard lock(LookupMutex());
   Lookup() = std::move(lookup);
+}
+
+std::optional<AosModule> LookupKnownAosModule(const std::string& module_id) {
+  AosModuleLookup lookup;
+  {
+    std::lock_guard lock(LookupMutex());
+    lookup = Lookup();
+  }
+  return lookup ? lookup(module_id) : std::nullopt;
 }
 
 DevicePtr MakeWasmProcessDevice() {

@@ -69,6 +69,10 @@ using AosModuleLookup = std::function<std::optional<AosModule>(const std::string
 // Sets (or clears, with an empty function) the lookup used for modules not in the node's store.
 void SetAosModuleLookup(AosModuleLookup lookup);
 
+// The module the process-wide lookup knows under `module_id` (nullopt: none, or no lookup set);
+// the legacy gateway's GraphQL answers aoconnect's module look-up with its owner and tags.
+std::optional<AosModule> LookupKnownAosModule(const std::string& module_id);
+
 // Slots between two restore points that hold the memory; messages between two checkpoints.
 inline constexpr int64_t kImageInterval = 64;
 inline constexpr size_t kJournalLimit = 64;

@@ -259,8 +259,21 @@ def test_aos_process_eval_handler_reply_and_dryrun(aos_served, aoconnect_dir, tm
     [dry_reply] = out["dryPing"]["Messages"]
     assert dry_reply["Data"] == "pong:dry"
     assert out["afterDry"]["result"]["Output"]["data"] == "0"
-    assert a.slot() == 3  # spawn, Eval, Ping, the last Eval: the dry runs scheduled nothing
+    # spawn, Eval, Ping, Eval: the dry runs scheduled nothing
     assert [m["body"].get("action") for m in a.assignments(1, 3)] == ["Eval", "Ping", "Eval"]
+
+    # The message aoconnect signed reached the module as the CU gives it: the item's ID, its
+    # signer as Owner and From, its tags in their order, Nonce = its slot. (AOS 2.0.6 itself
+    # title-cases tag names in what it keeps: `lower-case` -> `Lower-Case`, `SDK` -> `Sdk`.)
+    [note] = a.assignments(4, 4)
+    item = ans104.decode(ans104.from_message(note["body"]))
+    seen = json.loads(out["inboxA"]["result"]["Output"]["data"])
+    title = lambda name: "-".join(w.capitalize() for w in name.split("-"))  # noqa: E731
+    assert seen == {"Id": item["id"], "Owner": out["owner"], "From": out["owner"], "Target": a.id,
+                    "Data": "a note", "Nonce": 4,
+                    "Tags": [{"name": title(n), "value": v} for n, v in item["tags"]]}
+    assert seen["Tags"][:3] == [{"name": "Action", "value": "Note"}, {"name": "X-Ref", "value": "7"},
+                                {"name": "Lower-Case", "value": "kept"}]
 
 
 def test_dryrun_leaves_the_live_instance_alone(aos_served, aoconnect_dir, tmp_path):

@@ -105,6 +105,10 @@ const PING_HANDLER = 'Handlers.add("Ping", "Ping", function (msg) msg.reply({ Da
   'Counter = 0 return ao.id .. "|" .. Owner .. "|" .. ao.env.Module.Id'
 const sendPing = (pid) => `Send({ Target = "${pid}", Action = "Ping", Data = "hi" }) return "sent"`
 const LAST_INBOX = 'return Inbox[#Inbox].Data .. "|" .. Inbox[#Inbox].From'
+// What the module was given for the last message no handler took (AOS keeps it in Inbox).
+const INBOX_FIELDS = 'local m = Inbox[#Inbox] return require("json").encode({ Id = m.Id, Owner = m.Owner, ' +
+  'From = m.From, Target = m.Target, Data = m.Data, Tags = m.TagArray, Nonce = m.Nonce })'
+const NOTE_TAGS = [tag('Action', 'Note'), tag('X-Ref', '7'), tag('lower-case', 'kept')]
 
 async function aosMainnet () {
   const ao = aoconnect.connect({ MODE: 'mainnet', URL: config.url, signer: aoconnect.createSigner(jwk) })
@@ -122,6 +126,8 @@ async function aosMainnet () {
   out.dryEval = await ao.dryrun({ process: out.pidA, data: 'Counter = Counter + 41 return Counter', tags: [tag('Action', 'Eval')] })
   out.dryPing = await ao.dryrun({ process: out.pidA, data: 'dry', tags: [tag('Action', 'Ping')] })
   out.afterDry = await evalOn(out.pidA, 'return Counter')
+  out.noteSlot = await ao.message({ process: out.pidA, data: 'a note', tags: NOTE_TAGS })
+  out.inboxA = await evalOn(out.pidA, INBOX_FIELDS)
 }
 
 async function aosLegacy () {
@@ -145,6 +151,8 @@ async function aosLegacy () {
   })
   out.dryPing = await aoconnect.dryrun({ process: out.pidA, data: 'dry', tags: [tag('Action', 'Ping')] })
   out.afterDry = await evalOn(out.pidA, 'return Counter')
+  out.noteId = await aoconnect.message({ process: out.pidA, signer, data: 'a note', tags: NOTE_TAGS })
+  out.inboxA = await evalOn(out.pidA, INBOX_FIELDS)
 }
 
 try {

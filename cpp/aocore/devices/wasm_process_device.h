@@ -8,7 +8,9 @@
 //              (devices/cu_shapes.h), the env comes from the process and module messages, and
 //              the result is written as CONTRACT.md says: results/json/{content-type, body} =
 //              the CU result JSON, results/outbox/<n> = each of its Messages, and
-//              results/spawns/<n> = each of its Spawns.
+//              results/spawns/<n> = each of its Spawns. A req with `read-only: true` (the
+//              aoconnect routes' dry run: {slot: current + 1, process, body: message}) is
+//              evaluated as `dryrun` is: nothing is kept.
 //   snapshot   {memory-slot, clock[, memory]}: the linear memory is put into the restore point
 //              only every kImageInterval slots (its `memory-slot` names the last slot that has
 //              one, -1 for a fresh boot), so a restore point per slot does not copy 105 MiB.

@@ -291,6 +291,16 @@ def test_dryrun_leaves_the_live_instance_alone(aos_served, aoconnect_dir, tmp_pa
     assert p.eval("return Counter")["Output"]["data"] == "1"
     assert wasm_stats(node)["restores"] == restores
 
+    # The dry run's Timestamp and Block-Height are the last evaluated message's, as the CU's.
+    p.eval('Handlers.add("When", "When", function (msg) '
+           'msg.reply({ Data = tostring(msg.Timestamp) .. "|" .. tostring(msg["Block-Height"]) }) end)')
+    last = p.assignments(p.slot(), p.slot())[0]
+    body = json.dumps({"Id": "1234", "Owner": "1234", "Target": p.id, "Anchor": "0", "Data": "",
+                       "Tags": [{"name": "Action", "value": "When"}]}).encode()
+    status, _, answer = http(server.url, f"/dry-run?process-id={p.id}", body, content_type="application/json")
+    [reply] = json.loads(answer)["Messages"]
+    assert status == 200 and reply["Data"] == f"{last['timestamp']}|{last['block-height']}"
+
 
 def test_graphql_knows_the_aos_modules(aos_served):
     node, server, module = aos_served

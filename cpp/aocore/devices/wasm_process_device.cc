@@ -278,12 +278,23 @@ class Call {
     }
     const int64_t at = AtSlot(c_.base);
     AO_RETURN_IF_ERROR(BringTo(at));
-    const int64_t now =
+    // As the CU: Timestamp and Block-Height of the last evaluated message, unless the message
+    // names its own; the clock when the assignment cannot be read.
+    int64_t timestamp =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    int64_t block_height = 0;
+    if (at >= 0 && services_ != nullptr && services_->store != nullptr && services_->content != nullptr) {
+      AssignmentCache assignments(*services_->store, *services_->content);
+      Result<std::vector<Message>> last = assignments.Range(pid_, static_cast<uint64_t>(at), static_cast<uint64_t>(at), 1);
+      if (last.ok() && !last->empty()) {
+        timestamp = IntOf(last->front().Find("timestamp")).value_or(timestamp);
+        block_height = IntOf(last->front().Find("block-height")).value_or(block_height);
+      }
+    }
     const Message& m = body->message();
     AO_ASSIGN_OR_RETURN(std::string msg,
-                        cu::DryRunMessageJson(m, at + 1, IntOf(m.Find("timestamp")).value_or(now),
-                                              IntOf(m.Find("block-height")).value_or(0)));
+                        cu::DryRunMessageJson(m, at + 1, IntOf(m.Find("timestamp")).value_or(timestamp),
+                                              IntOf(m.Find("block-height")).value_or(block_height)));
     cu::EvalResult result = Handle(msg);
     AO_RETURN_IF_ERROR(Undo(UndoClock::kKeep));  // a dry run leaves no trace, error or not
     Done();

@@ -185,6 +185,34 @@ TEST_F(WasmProcessDeviceTest, SlotBySlotEqualsAnInstanceWithTheCuErrorRule) {
   EXPECT_NE(Body(Compute(*node, def, 4)).find("\"data\":\"42\""), std::string::npos) << Body(Compute(*node, def, 4));
 }
 
+// The legacy /dry-run JSON becomes an unsigned message with id/owner/from keys: the CU takes the
+// client's Id and Owner as given, and From is Owner (From-Process when tagged), not a tag.
+TEST_F(WasmProcessDeviceTest, UnsignedDryRunKeepsTheClientsIdAndOwner) {
+  Message m{{"id", "1234"}, {"owner", "OWNER"}, {"from", "OWNER"}, {"anchor", "0"},
+            {"data", "x"},  {"target", "P"},      {"action", "Info"}};
+  Result<std::string> json = cu::DryRunMessageJson(m, 5, 1700000000000, 7);
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_EQ(*json,
+            "{\"Id\":\"1234\",\"Signature\":\"\",\"Data\":\"x\",\"Owner\":\"OWNER\",\"Target\":\"P\","
+            "\"Anchor\":\"0\",\"From\":\"OWNER\",\"Tags\":[{\"name\":\"Action\",\"value\":\"Info\"}],"
+            "\"Epoch\":0,\"Nonce\":5,\"Timestamp\":1700000000000,\"Block-Height\":7,\"Hash-Chain\":\"\","
+            "\"Cron\":false,\"Read-Only\":true}");
+}
+
+// Mainnet's dry run posts a signed item and puts the user's tags in the path
+// (`as=execution/compute&Action=Eval`): they must reach the module after the item's own tags.
+TEST_F(WasmProcessDeviceTest, SignedDryRunItemGainsTheTagsTheRequestAdded) {
+  Message m = SignedItem({{"Data-Protocol", "ao"}, {"Type", "Message"}}, "return 1", std::string(43, 'A'));
+  m.Set("action", Value("Eval"));
+  Result<std::string> json = cu::DryRunMessageJson(m, 1, 0, 0);
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_NE(json->find("\"Tags\":[{\"name\":\"Data-Protocol\",\"value\":\"ao\"},{\"name\":\"Type\",\"value\":"
+                       "\"Message\"},{\"name\":\"Action\",\"value\":\"Eval\"}]"),
+            std::string::npos)
+      << *json;
+  EXPECT_NE(json->find("\"Id\":\"" + *MessageId(m, IdMode::kAll) + "\""), std::string::npos) << *json;
+}
+
 TEST_F(WasmProcessDeviceTest, OutboxHoldsTheResultMessagesForPush) {
   std::unique_ptr<Node> node = Open();
   Message def = Spawn(*node);

@@ -64,6 +64,7 @@ class WasmProcessDeviceTest : public ::testing::Test {
     NodeOptions o = *parsed;
     if (dir_) o.store_path = dir_->path().string();
     if (const Value* b = options.Find("wasm_memory_budget")) o.wasm_memory_budget = b->integer();
+    if (const Value* f = options.Find("process_cache_frequency")) o.process_cache_frequency = f->integer();
     Result<std::unique_ptr<Node>> node = Node::Open(o, testing::SharedTestWallet());
     EXPECT_TRUE(node.ok()) << node.status().ToString();
     return std::move(node).value();
@@ -261,8 +262,11 @@ TEST_F(WasmProcessDeviceTest, RestoresFromAMemoryImageAndReplaysTheSlotsAfterIt)
   std::string pid;
   std::vector<Message> assignments;
   const int64_t last_before = kImageInterval + 5;  // past the first memory image (slot 63)
+  // A restore point every slot, so that only every kImageInterval-th one holds the memory (with
+  // the default frequency, the close's restore point would hold it and nothing is replayed).
+  const Message every_slot{{"process_cache_frequency", Value(int64_t{1})}};
   {
-    std::unique_ptr<Node> node = Open();
+    std::unique_ptr<Node> node = Open(every_slot);
     def = Spawn(*node);
     pid = *MessageId(def, IdMode::kAll);
     assignments.push_back(spawn_assignment_);
@@ -272,7 +276,7 @@ TEST_F(WasmProcessDeviceTest, RestoresFromAMemoryImageAndReplaysTheSlotsAfterIt)
     Compute(*node, def, last_before);
     ASSERT_TRUE(node->Close().ok());
   }
-  std::unique_ptr<Node> node = Open();
+  std::unique_ptr<Node> node = Open(every_slot);
   for (int i = 0; i < 2; ++i) assignments.push_back(Eval(*node, def, pid, "return n"));
   Reference ref = MakeReference(def);
   for (size_t slot = 0; slot < assignments.size(); ++slot) {

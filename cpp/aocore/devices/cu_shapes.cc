@@ -1,5 +1,8 @@
 #include "aocore/devices/cu_shapes.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 #include "aocore/common/bytes.h"
@@ -153,6 +156,28 @@ Result<std::string> MessageJson(const Message& assignment, bool read_only) {
 Result<std::string> DryRunMessageJson(const Message& message, int64_t nonce, int64_t timestamp,
                                       int64_t block_height) {
   AO_ASSIGN_OR_RETURN(MessageFields f, FieldsOf(message));
+  if (Ans104CommitmentId(message)) {
+    // A signed item with keys added beside it (mainnet's `as=execution/compute&K=V`): the item
+    // keeps its own tags, and the added keys follow them as tags, as the CU's dry-run JSON
+    // carries every key of the request.
+    std::vector<std::string> item_keys;
+    for (const auto& [name, value] : f.tags) {
+      std::string key = name;
+      for (char& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      item_keys.push_back(std::move(key));
+    }
+    for (const auto& [key, value] : message) {
+      if (IsFieldKey(key) || !value.is_binary()) continue;
+      if (std::find(item_keys.begin(), item_keys.end(), key) != item_keys.end()) continue;
+      f.tags.emplace_back(HeaderCase(key), value.binary());
+    }
+  } else if (!message.Contains("commitments")) {
+    // An unsigned dry run (legacy POST /dry-run): the client names its Id and Owner, which the CU
+    // takes as given; From is the CU's own (From-Process, else Owner), not a tag.
+    if (const Bytes* id = message.FindBinary("id")) f.id = *id;
+    if (const Bytes* owner = message.FindBinary("owner")) f.owner = *owner;
+    std::erase_if(f.tags, [](const auto& tag) { return tag.first == "From"; });
+  }
   return Dump(MessageObject(f, 0, nonce, timestamp, block_height, "", true));
 }
 

@@ -47,7 +47,9 @@ Result<MessageFields> FieldsOf(const Message& message);
 Result<std::string> MessageJson(const Message& assignment, bool read_only = false);
 
 // The CU message for a message evaluated without an assignment (a dry run): Nonce, Timestamp
-// and Block-Height are those given.
+// and Block-Height are those given, Read-Only is true. A signed item's keys that its signature
+// does not cover (tags a request added) follow its tags; an unsigned message's `id` and `owner`
+// keys are its Id and Owner (the CU's dry-run JSON names them), and `from` is not a tag.
 Result<std::string> DryRunMessageJson(const Message& message, int64_t nonce, int64_t timestamp,
                                       int64_t block_height);
 

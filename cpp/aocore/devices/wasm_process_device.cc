@@ -166,12 +166,7 @@ class Registry {
       }
     }
     if (!found) {
-      AosModuleLookup lookup;
-      {
-        std::lock_guard lock(LookupMutex());
-        lookup = Lookup();
-      }
-      std::optional<AosModule> known = lookup ? lookup(id) : std::nullopt;
+      std::optional<AosModule> known = LookupKnownAosModule(id);
       if (!known) return Status::NotFound("module " + id + " is neither in the node's store nor a known AOS module");
       wasm = std::move(known->wasm);
       fields.id = known->id;
@@ -223,6 +218,12 @@ class Call {
   Result<ResolveResult> Init() { return ResolveResult::Ok(Value(c_.base)); }
 
   Result<ResolveResult> Compute() {
+    const Value* read_only = MessageFind(c_.req, "read-only");
+    if (read_only != nullptr && (read_only->is_true() || (read_only->is_binary() && read_only->binary() == "true"))) {
+      // The aoconnect routes' dry run ({slot: current + 1, read-only: true, body: message}): the
+      // CU's Read-Only evaluation, which must leave the live instance at the base's slot.
+      return DryRun();
+    }
     AO_RETURN_IF_ERROR(Open());
     std::optional<int64_t> slot = IntOf(MessageFind(c_.req, "slot"));
     if (!slot) return ErrorResult(400, "genesis-wasm@1.0 compute: the assignment has no integer `slot`");
@@ -277,12 +278,23 @@ class Call {
     }
     const int64_t at = AtSlot(c_.base);
     AO_RETURN_IF_ERROR(BringTo(at));
-    const int64_t now =
+    // As the CU: Timestamp and Block-Height of the last evaluated message, unless the message
+    // names its own; the clock when the assignment cannot be read.
+    int64_t timestamp =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    int64_t block_height = 0;
+    if (at >= 0 && services_ != nullptr && services_->store != nullptr && services_->content != nullptr) {
+      AssignmentCache assignments(*services_->store, *services_->content);
+      Result<std::vector<Message>> last = assignments.Range(pid_, static_cast<uint64_t>(at), static_cast<uint64_t>(at), 1);
+      if (last.ok() && !last->empty()) {
+        timestamp = IntOf(last->front().Find("timestamp")).value_or(timestamp);
+        block_height = IntOf(last->front().Find("block-height")).value_or(block_height);
+      }
+    }
     const Message& m = body->message();
     AO_ASSIGN_OR_RETURN(std::string msg,
-                        cu::DryRunMessageJson(m, at + 1, IntOf(m.Find("timestamp")).value_or(now),
-                                              IntOf(m.Find("block-height")).value_or(0)));
+                        cu::DryRunMessageJson(m, at + 1, IntOf(m.Find("timestamp")).value_or(timestamp),
+                                              IntOf(m.Find("block-height")).value_or(block_height)));
     cu::EvalResult result = Handle(msg);
     AO_RETURN_IF_ERROR(Undo(UndoClock::kKeep));  // a dry run leaves no trace, error or not
     Done();
@@ -507,6 +519,15 @@ class Call {
 void SetAosModuleLookup(AosModuleLookup lookup) {
   std::lock_guard lock(LookupMutex());
   Lookup() = std::move(lookup);
+}
+
+std::optional<AosModule> LookupKnownAosModule(const std::string& module_id) {
+  AosModuleLookup lookup;
+  {
+    std::lock_guard lock(LookupMutex());
+    lookup = Lookup();
+  }
+  return lookup ? lookup(module_id) : std::nullopt;
 }
 
 DevicePtr MakeWasmProcessDevice() {

@@ -8,7 +8,9 @@
 //              (devices/cu_shapes.h), the env comes from the process and module messages, and
 //              the result is written as CONTRACT.md says: results/json/{content-type, body} =
 //              the CU result JSON, results/outbox/<n> = each of its Messages, and
-//              results/spawns/<n> = each of its Spawns.
+//              results/spawns/<n> = each of its Spawns. A req with `read-only: true` (the
+//              aoconnect routes' dry run: {slot: current + 1, process, body: message}) is
+//              evaluated as `dryrun` is: nothing is kept.
 //   snapshot   {memory-slot, clock[, memory]}: the linear memory is put into the restore point
 //              only every kImageInterval slots (its `memory-slot` names the last slot that has
 //              one, -1 for a fresh boot), so a restore point per slot does not copy 105 MiB.
@@ -68,6 +70,10 @@ using AosModuleLookup = std::function<std::optional<AosModule>(const std::string
 
 // Sets (or clears, with an empty function) the lookup used for modules not in the node's store.
 void SetAosModuleLookup(AosModuleLookup lookup);
+
+// The module the process-wide lookup knows under `module_id` (nullopt: none, or no lookup set);
+// the legacy gateway's GraphQL answers aoconnect's module look-up with its owner and tags.
+std::optional<AosModule> LookupKnownAosModule(const std::string& module_id);
 
 // Compute limit: each message may use this much Wasmtime fuel (about one unit per wasm
 // instruction), or what the process's `Wasm-Compute-Limit` tag says (0: unlimited); a runaway

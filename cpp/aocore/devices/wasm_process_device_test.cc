@@ -64,6 +64,7 @@ class WasmProcessDeviceTest : public ::testing::Test {
     NodeOptions o = *parsed;
     if (dir_) o.store_path = dir_->path().string();
     if (const Value* b = options.Find("wasm_memory_budget")) o.wasm_memory_budget = b->integer();
+    if (const Value* f = options.Find("process_cache_frequency")) o.process_cache_frequency = f->integer();
     Result<std::unique_ptr<Node>> node = Node::Open(o, testing::SharedTestWallet());
     EXPECT_TRUE(node.ok()) << node.status().ToString();
     return std::move(node).value();
@@ -185,6 +186,34 @@ TEST_F(WasmProcessDeviceTest, SlotBySlotEqualsAnInstanceWithTheCuErrorRule) {
   EXPECT_NE(Body(Compute(*node, def, 4)).find("\"data\":\"42\""), std::string::npos) << Body(Compute(*node, def, 4));
 }
 
+// The legacy /dry-run JSON becomes an unsigned message with id/owner/from keys: the CU takes the
+// client's Id and Owner as given, and From is Owner (From-Process when tagged), not a tag.
+TEST_F(WasmProcessDeviceTest, UnsignedDryRunKeepsTheClientsIdAndOwner) {
+  Message m{{"id", "1234"}, {"owner", "OWNER"}, {"from", "OWNER"}, {"anchor", "0"},
+            {"data", "x"},  {"target", "P"},      {"action", "Info"}};
+  Result<std::string> json = cu::DryRunMessageJson(m, 5, 1700000000000, 7);
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_EQ(*json,
+            "{\"Id\":\"1234\",\"Signature\":\"\",\"Data\":\"x\",\"Owner\":\"OWNER\",\"Target\":\"P\","
+            "\"Anchor\":\"0\",\"From\":\"OWNER\",\"Tags\":[{\"name\":\"Action\",\"value\":\"Info\"}],"
+            "\"Epoch\":0,\"Nonce\":5,\"Timestamp\":1700000000000,\"Block-Height\":7,\"Hash-Chain\":\"\","
+            "\"Cron\":false,\"Read-Only\":true}");
+}
+
+// Mainnet's dry run posts a signed item and puts the user's tags in the path
+// (`as=execution/compute&Action=Eval`): they must reach the module after the item's own tags.
+TEST_F(WasmProcessDeviceTest, SignedDryRunItemGainsTheTagsTheRequestAdded) {
+  Message m = SignedItem({{"Data-Protocol", "ao"}, {"Type", "Message"}}, "return 1", std::string(43, 'A'));
+  m.Set("action", Value("Eval"));
+  Result<std::string> json = cu::DryRunMessageJson(m, 1, 0, 0);
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_NE(json->find("\"Tags\":[{\"name\":\"Data-Protocol\",\"value\":\"ao\"},{\"name\":\"Type\",\"value\":"
+                       "\"Message\"},{\"name\":\"Action\",\"value\":\"Eval\"}]"),
+            std::string::npos)
+      << *json;
+  EXPECT_NE(json->find("\"Id\":\"" + *MessageId(m, IdMode::kAll) + "\""), std::string::npos) << *json;
+}
+
 TEST_F(WasmProcessDeviceTest, OutboxHoldsTheResultMessagesForPush) {
   std::unique_ptr<Node> node = Open();
   Message def = Spawn(*node);
@@ -233,8 +262,11 @@ TEST_F(WasmProcessDeviceTest, RestoresFromAMemoryImageAndReplaysTheSlotsAfterIt)
   std::string pid;
   std::vector<Message> assignments;
   const int64_t last_before = kImageInterval + 5;  // past the first memory image (slot 63)
+  // A restore point every slot, so that only every kImageInterval-th one holds the memory (with
+  // the default frequency, the close's restore point would hold it and nothing is replayed).
+  const Message every_slot{{"process_cache_frequency", Value(int64_t{1})}};
   {
-    std::unique_ptr<Node> node = Open();
+    std::unique_ptr<Node> node = Open(every_slot);
     def = Spawn(*node);
     pid = *MessageId(def, IdMode::kAll);
     assignments.push_back(spawn_assignment_);
@@ -244,7 +276,7 @@ TEST_F(WasmProcessDeviceTest, RestoresFromAMemoryImageAndReplaysTheSlotsAfterIt)
     Compute(*node, def, last_before);
     ASSERT_TRUE(node->Close().ok());
   }
-  std::unique_ptr<Node> node = Open();
+  std::unique_ptr<Node> node = Open(every_slot);
   for (int i = 0; i < 2; ++i) assignments.push_back(Eval(*node, def, pid, "return n"));
   Reference ref = MakeReference(def);
   for (size_t slot = 0; slot < assignments.size(); ++slot) {

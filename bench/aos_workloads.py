@@ -121,7 +121,9 @@ def _restore(runs: int, scratch: pathlib.Path) -> dict[str, dict]:
     store = scratch / "b12-store"
     wallet = aocore.Wallet.generate()
     sizes: dict[str, int] = {}
-    with aocore.Node(store, wallet=wallet) as node:
+    # A restore point every slot, so that slot IMAGE_SLOT - 1's holds no memory and IMAGE_SLOT's
+    # holds the image (with the default frequency, 1000, both slots would be deltas).
+    with aocore.Node(store, wallet=wallet, process_cache_frequency=1) as node:
         p = node.spawn_aos()
         for _ in range(IMAGE_SLOT + 1):
             p.message("return 1+1", {"Action": "Eval"})

@@ -25,16 +25,6 @@ namespace ao::py_bindings {
 namespace py = pybind11;
 namespace {
 
-const char* FaultKindName(wasm::HostFault::Kind kind) {
-  switch (kind) {
-    case wasm::HostFault::Kind::kComputeLimit: return "compute_limit";
-    case wasm::HostFault::Kind::kUnsupported: return "unsupported";
-    case wasm::HostFault::Kind::kExit: return "exit";
-    case wasm::HostFault::Kind::kTrap: return "trap";
-  }
-  return "trap";
-}
-
 }  // namespace
 
 void InitWasm(py::module_& m) {
@@ -115,7 +105,7 @@ void InitWasm(py::module_& m) {
              wasm::HandleOutcome outcome = Unwrap(std::move(out));
              py::object fault = py::none();
              if (outcome.trapped) {
-               fault = py::make_tuple(FaultKindName(outcome.trapped->kind), outcome.trapped->message);
+               fault = py::make_tuple(wasm::HostFaultKindName(outcome.trapped->kind), outcome.trapped->message);
              }
              return py::make_tuple(py::str(outcome.raw), fault);
            })

@@ -45,14 +45,6 @@ bool IsProcess(const Message& m) {
   return type != nullptr && type->is_binary() && type->binary() == "Process";
 }
 
-// A binary (or integer) field as text, or nullopt.
-std::optional<std::string> TextField(const Message& m, std::string_view key) {
-  const Value* v = MessageFind(m, key);
-  if (v == nullptr) return std::nullopt;
-  if (v->is_binary()) return v->binary();
-  if (v->is_integer()) return std::to_string(v->integer());
-  return std::nullopt;
-}
 
 // The ID a `process` value names: id(P, all) for a message, the text for an ID.
 Result<std::string> ProcessValueId(const Value& v) {
@@ -63,7 +55,7 @@ Result<std::string> ProcessValueId(const Value& v) {
 
 // §1.2 find_target_id.
 Result<std::string> FindTargetId(const Message& base, const Message& req) {
-  if (std::optional<std::string> target = TextField(req, "target")) return *target;
+  if (std::optional<std::string> target = MessageText(req, "target")) return *target;
   if (IsProcess(req)) return MessageId(req, IdMode::kAll);
   if (const Value* process = MessageFind(base, "process")) return ProcessValueId(*process);
   if (IsProcess(base)) return MessageId(base, IdMode::kAll);
@@ -86,7 +78,7 @@ bool FollowHints(const ResolveOptions& opts) {
 bool Forwarded(const DeviceCall& c) { return MessageFind(c.req, kForwardedByKey) != nullptr; }
 
 ResolveResult NotPassedOn(const DeviceCall& c, const std::string& pid) {
-  std::string from = TextField(c.req, kForwardedByKey).value_or("?");
+  std::string from = MessageText(c.req, kForwardedByKey).value_or("?");
   return ErrorResult(502, "Not passed on: the request for " + pid + " came from node " + from +
                               ", and this node is not the process's scheduler (check the nodes' `peers`)",
                      "forwarding_loop");
@@ -184,7 +176,7 @@ Result<ResolveResult> PostSchedule(const NodeServices& services, const DeviceCal
   const Message& to_sched = (body != nullptr && body->is_message()) ? body->message() : c.req;
   Result<std::string> raw_pid = [&]() -> Result<std::string> {
     if (IsProcess(to_sched)) return MessageId(to_sched, IdMode::kAll);
-    if (std::optional<std::string> target = TextField(to_sched, "target")) return *target;
+    if (std::optional<std::string> target = MessageText(to_sched, "target")) return *target;
     return FindTargetId(c.base, c.req);
   }();
   if (!raw_pid.ok()) return ErrorResult(400, "Cannot determine the target process.", raw_pid.status().message());
@@ -231,8 +223,8 @@ Result<ResolveResult> PostSchedule(const NodeServices& services, const DeviceCal
 
 // The `accept` of the request (else the base), default "application/http".
 std::string AcceptOf(const DeviceCall& c) {
-  if (std::optional<std::string> a = TextField(c.req, "accept")) return *a;
-  if (std::optional<std::string> a = TextField(c.base, "accept")) return *a;
+  if (std::optional<std::string> a = MessageText(c.req, "accept")) return *a;
+  if (std::optional<std::string> a = MessageText(c.base, "accept")) return *a;
   return "application/http";
 }
 
@@ -407,7 +399,7 @@ Result<ResolveResult> Location(const DeviceCall& c) {
     return ErrorResult(501, "Scheduler location records cannot be posted to this node yet.");
   }
   if (*method != "GET") return ErrorResult(400, "Unsupported method: " + *method);
-  std::string address = TextField(c.req, "address").value_or(std::string(services->address));
+  std::string address = MessageText(c.req, "address").value_or(std::string(services->address));
   if (services->content != nullptr) {
     Result<Message> record = services->content->ReadMessage("scheduler-locations/" + address);
     if (record.ok()) return ResolveResult::Ok(Value(Message{{"body", Value(std::move(record).value())}}));

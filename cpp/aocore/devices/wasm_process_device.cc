@@ -38,16 +38,6 @@ ResolveResult ErrorResult(int64_t status, std::string body) {
   return ResolveResult::Error(Value(Message{{"status", Value(status)}, {"body", Value(std::move(body))}}));
 }
 
-const char* FaultKindName(wasm::HostFault::Kind kind) {
-  switch (kind) {
-    case wasm::HostFault::Kind::kComputeLimit: return "compute_limit";
-    case wasm::HostFault::Kind::kUnsupported: return "unsupported";
-    case wasm::HostFault::Kind::kExit: return "exit";
-    case wasm::HostFault::Kind::kTrap: return "trap";
-  }
-  return "trap";
-}
-
 int64_t AtSlot(const Message& state) {
   const Value* at = state.Find("at-slot");
   return at != nullptr && at->is_integer() ? at->integer() : -1;
@@ -371,7 +361,7 @@ class Call {
     if (!outcome.ok()) return cu::TrapResultJson("trap", outcome.status().ToString());
     if (outcome->trapped) {
       trapped_ = true;
-      return cu::TrapResultJson(FaultKindName(outcome->trapped->kind), outcome->trapped->message);
+      return cu::TrapResultJson(wasm::HostFaultKindName(outcome->trapped->kind), outcome->trapped->message);
     }
     return cu::ResultJson(outcome->raw);
   }

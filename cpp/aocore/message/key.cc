@@ -177,4 +177,12 @@ const Value* MessageFind(const Message& base, std::string_view key) {
   return nullptr;
 }
 
+std::optional<std::string> MessageText(const Message& base, std::string_view key) {
+  const Value* v = MessageFind(base, key);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_binary()) return v->binary();
+  if (v->is_integer()) return std::to_string(v->integer());
+  return std::nullopt;
+}
+
 }  // namespace ao

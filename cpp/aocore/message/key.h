@@ -7,6 +7,7 @@
 // Thread-safety: pure functions, safe from any thread.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,5 +42,9 @@ bool KeyIsNormal(std::string_view key);
 // normalised key, else a key that normalises to it (case-insensitively); private keys are never
 // found.
 const Value* MessageFind(const Message& base, std::string_view key);
+
+// The field `key` (found as MessageFind finds it) as text: a binary as it is, an integer in
+// decimal; nullopt when absent or of another type.
+std::optional<std::string> MessageText(const Message& base, std::string_view key);
 
 }  // namespace ao

@@ -57,5 +57,13 @@ TEST(Key, ListsBecomeNumberedMessages) {
   EXPECT_EQ(m.Find("2")->binary(), "B");
 }
 
+TEST(Key, MessageTextReadsBinariesAndIntegersAsMessageFindFindsThem) {
+  const Message m{{"Target", Value("abc")}, {"slot", Value(int64_t{42})}, {"flag", Value(true)}};
+  EXPECT_EQ(MessageText(m, "target"), "abc");  // found as message@1.0 finds it
+  EXPECT_EQ(MessageText(m, "slot"), "42");
+  EXPECT_EQ(MessageText(m, "flag"), std::nullopt);  // neither text nor an integer
+  EXPECT_EQ(MessageText(m, "missing"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace ao

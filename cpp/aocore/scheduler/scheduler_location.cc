@@ -18,15 +18,6 @@ namespace {
 // (a hint from another node never fails the request, it just does not match).
 std::string QueryDecode(std::string_view s) { return PercentDecode(s, /*plus_is_space=*/true).value_or(std::string(s)); }
 
-// A binary (or integer) field as text, or nullopt.
-std::optional<std::string> TextField(const Message& m, std::string_view key) {
-  const Value* v = MessageFind(m, key);
-  if (v == nullptr) return std::nullopt;
-  if (v->is_binary()) return v->binary();
-  if (v->is_integer()) return std::to_string(v->integer());
-  return std::nullopt;
-}
-
 }  // namespace
 
 std::optional<std::string> SchedulerHint(std::string_view s) {
@@ -158,9 +149,9 @@ SchedulerLocation LocateScheduler(const SchedulerLocator& locator, std::string_v
     if (locator.content != nullptr) {
       Result<Message> record = locator.content->ReadMessage("scheduler-locations/" + s);
       if (record.ok()) {
-        std::optional<std::string> url = TextField(*record, "url");
-        if (!url) url = TextField(*record, "location");
-        std::optional<std::string> variant = TextField(*record, "variant");
+        std::optional<std::string> url = MessageText(*record, "url");
+        if (!url) url = MessageText(*record, "location");
+        std::optional<std::string> variant = MessageText(*record, "variant");
         return SchedulerElsewhere{SchedulerRedirect(url ? *url : "/", variant ? *variant : "ao.N.1"), {}, {}};
       }
     }

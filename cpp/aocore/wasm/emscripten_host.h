@@ -31,6 +31,17 @@ struct HostFault {
   std::string message;
 };
 
+// The kind's name in error results (`compute_limit: ...`) and in the Python fault tuple.
+inline const char* HostFaultKindName(HostFault::Kind kind) {
+  switch (kind) {
+    case HostFault::Kind::kComputeLimit: return "compute_limit";
+    case HostFault::Kind::kUnsupported: return "unsupported";
+    case HostFault::Kind::kExit: return "exit";
+    case HostFault::Kind::kTrap: return "trap";
+  }
+  return "trap";
+}
+
 class EmscriptenHost {
  public:
   EmscriptenHost(bool is_64, int64_t clock);

@@ -30,7 +30,7 @@ from aocore import _wasm_deps, aos
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
-LOADER_VERSION = "0.0.49"
+LOADER_VERSION = _wasm_deps.AO_LOADER_VERSION
 HOT_N = 200
 CU_N = 20
 IMAGE_SLOT = 63  # the first restore point that holds the memory (kImageInterval = 64)
@@ -69,15 +69,10 @@ def _loader_dir() -> pathlib.Path | None:
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
         return None
-    folder = _wasm_deps.cache_root() / "npm" / f"ao-loader-{LOADER_VERSION}"
-    package = folder / "node_modules" / "@permaweb" / "ao-loader" / "package.json"
-    if not package.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.run([npm, "install", "--prefix", str(folder), "--no-save", "--no-audit", "--no-fund",
-                               f"@permaweb/ao-loader@{LOADER_VERSION}"], capture_output=True, text=True, timeout=300)
-        if proc.returncode != 0:
-            return None
-    return folder
+    try:
+        return _wasm_deps.fetch_ao_loader()
+    except RuntimeError:
+        return None
 
 
 def _aoloader(runs: int, scratch: pathlib.Path) -> dict[str, dict]:

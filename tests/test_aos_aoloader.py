@@ -34,14 +34,11 @@ def ao_loader() -> Path:
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
         pytest.skip("node and npm are needed to run @permaweb/ao-loader")
-    folder = _wasm_deps.cache_root() / "npm" / f"ao-loader-{LOADER_VERSION}"
+    try:
+        folder = _wasm_deps.fetch_ao_loader()
+    except RuntimeError as e:
+        pytest.skip(str(e))
     package = folder / "node_modules" / "@permaweb" / "ao-loader" / "package.json"
-    if not package.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.run([npm, "install", "--prefix", str(folder), "--no-save", "--no-audit", "--no-fund",
-                               f"@permaweb/ao-loader@{LOADER_VERSION}"], capture_output=True, text=True, timeout=300)
-        if proc.returncode != 0:
-            pytest.skip(f"npm could not install @permaweb/ao-loader@{LOADER_VERSION}: {proc.stderr.strip()[-300:]}")
     assert json.loads(package.read_text())["version"] == LOADER_VERSION
     return folder
 

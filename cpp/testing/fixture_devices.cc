@@ -131,16 +131,17 @@ DevicePtr MakeCoolDevice() {
   return dev;
 }
 
-std::shared_ptr<DeviceRegistry> BuiltinRegistry() {
+std::shared_ptr<DeviceRegistry> BuiltinRegistry(const BuiltinDeviceServices& services) {
   auto registry = std::make_shared<DeviceRegistry>();
-  Status s = RegisterBuiltinDevices(*registry);
+  Status s = RegisterBuiltinDevices(*registry, services);
   (void)s;
   return registry;
 }
 
-std::unique_ptr<Resolver> MakeResolver(std::shared_ptr<const MessageLoader> loader) {
+std::unique_ptr<Resolver> MakeResolver(std::shared_ptr<const MessageLoader> loader,
+                                       const BuiltinDeviceServices& services) {
   ResolverConfig config;
-  config.registry = BuiltinRegistry();
+  config.registry = BuiltinRegistry(services);
   config.loader = std::move(loader);
   return std::make_unique<Resolver>(std::move(config));
 }

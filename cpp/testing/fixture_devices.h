@@ -12,6 +12,7 @@
 #include "aocore/ao/device.h"
 #include "aocore/ao/device_registry.h"
 #include "aocore/ao/resolver.h"
+#include "aocore/devices/builtin_devices.h"
 #include "aocore/message/message.h"
 
 namespace ao::testing {
@@ -29,9 +30,11 @@ DevicePtr AppendDevice(std::string sep, std::string status = "ok");
 DevicePtr PrefixerDevice();
 DevicePtr MakeCoolDevice();
 
-// A registry with the built-in devices, and a resolver over it.
-std::shared_ptr<DeviceRegistry> BuiltinRegistry();
-std::unique_ptr<Resolver> MakeResolver(std::shared_ptr<const MessageLoader> loader = nullptr);
+// A registry with the built-in devices (given `services`, as a node builds them; by default
+// without a node), and a resolver over it.
+std::shared_ptr<DeviceRegistry> BuiltinRegistry(const BuiltinDeviceServices& services = {});
+std::unique_ptr<Resolver> MakeResolver(std::shared_ptr<const MessageLoader> loader = nullptr,
+                                       const BuiltinDeviceServices& services = {});
 
 // `m` without its top-level `priv` (the vectors compare results that way).
 Message WithoutPriv(const Message& m);

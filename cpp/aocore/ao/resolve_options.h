@@ -14,7 +14,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,8 +25,6 @@
 namespace ao {
 
 class Wallet;
-class WriteBatch;
-struct NodeServices;  // defined in aocore/devices/node_services.h
 
 // What stage 9 does with a result's priv.hashpath (spec §1.6).
 enum class HashpathMode {
@@ -79,16 +76,6 @@ struct ResolveOptions {
   // HB `priv_wallet`: the wallet message@1.0 `commit` signs with. Null: `commit` fails.
   std::shared_ptr<const Wallet> priv_wallet;
 
-  // The node's services (store, caches, schedulers, workers, wallet) for devices that need
-  // them (scheduler@1.0, process@1.0, ...). Null outside a node (plain engine tests); such
-  // devices then return an error result. Not owned; outlives every resolution.
-  const NodeServices* services = nullptr;
-  // aocore extension: writes to commit in the same store batch as the assignment that a
-  // scheduler@1.0 POST `schedule` of this resolution makes (push@1.0 puts its delivery record
-  // there, so a message and the record of its delivery are one atomic write). Called with the
-  // signed assignment; an error rejects that message. Set it only on the options of one
-  // `schedule` call. Null: none.
-  std::shared_ptr<const std::function<Status(const Message& assignment, WriteBatch* batch)>> assignment_hook;
   // Every other option key, as given (e.g. {"opts_key": "37"}). Never null.
   std::shared_ptr<const Message> user = EmptyUser();
 

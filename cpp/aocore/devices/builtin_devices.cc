@@ -12,16 +12,16 @@
 
 namespace ao {
 
-Status RegisterBuiltinDevices(DeviceRegistry& registry) {
-  AO_RETURN_IF_ERROR(registry.Register("cron@1.0", MakeCronDevice()));
+Status RegisterBuiltinDevices(DeviceRegistry& registry, const BuiltinDeviceServices& services) {
+  AO_RETURN_IF_ERROR(registry.Register("cron@1.0", MakeCronDevice(services.cron)));
   AO_RETURN_IF_ERROR(registry.Register("message@1.0", MakeMessageDevice()));
   AO_RETURN_IF_ERROR(registry.Register("patch@1.0", MakePatchDevice()));
-  AO_RETURN_IF_ERROR(registry.Register("process@1.0", MakeProcessDevice()));
-  AO_RETURN_IF_ERROR(registry.Register("push@1.0", MakePushDevice()));
-  AO_RETURN_IF_ERROR(registry.Register("scheduler@1.0", MakeSchedulerDevice()));
+  AO_RETURN_IF_ERROR(registry.Register("process@1.0", MakeProcessDevice(services.process)));
+  AO_RETURN_IF_ERROR(registry.Register("push@1.0", MakePushDevice(services.push)));
+  AO_RETURN_IF_ERROR(registry.Register("scheduler@1.0", MakeSchedulerDevice(services.scheduler)));
   AO_RETURN_IF_ERROR(registry.Register("stack@1.0", MakeStackDevice()));
   AO_RETURN_IF_ERROR(registry.Register("test-device@1.0", MakeTestDevice()));
-  AO_RETURN_IF_ERROR(registry.Register(kGenesisWasmDevice, MakeWasmProcessDevice()));
+  AO_RETURN_IF_ERROR(registry.Register(kGenesisWasmDevice, MakeWasmProcessDevice(services.wasm)));
   AO_RETURN_IF_ERROR(registry.RegisterAlias(kAosDevice, kGenesisWasmDevice));
   AO_RETURN_IF_ERROR(registry.RegisterAlias("dev_cron", "cron@1.0"));
   AO_RETURN_IF_ERROR(registry.RegisterAlias("dev_message", "message@1.0"));

@@ -1,15 +1,32 @@
 // The devices every node preloads (the reference's `preloaded_devices`): every device of this
-// folder (builtin_devices.cc registers them), each also under the module alias the reference's
-// atoms name (dev_message, dev_process, dev_scheduler, ...).
+// folder, each also under the module alias the reference's atoms name (dev_message, dev_process,
+// dev_scheduler, ...). The devices that need more of the node than their messages get it here,
+// when the node builds its registry: each receives exactly its own services (BuiltinDeviceServices).
 //
 // Thread-safety: RegisterBuiltinDevices is as thread-safe as DeviceRegistry::Register.
 #pragma once
 
 #include "aocore/ao/device_registry.h"
 #include "aocore/common/status.h"
+#include "aocore/devices/process_device.h"
+#include "aocore/devices/push_device.h"
+#include "aocore/devices/scheduler_device.h"
+#include "aocore/devices/wasm_process_device.h"
 
 namespace ao {
 
-Status RegisterBuiltinDevices(DeviceRegistry& registry);
+class CronScheduler;
+
+// One field per device that needs a node; the default (no node) gives each device nothing, and
+// those devices then answer error results (plain engine tests).
+struct BuiltinDeviceServices {
+  ProcessDeviceServices process;
+  SchedulerDeviceServices scheduler;
+  PushDeviceServices push;
+  CronScheduler* cron = nullptr;
+  WasmProcessDeviceServices wasm;
+};
+
+Status RegisterBuiltinDevices(DeviceRegistry& registry, const BuiltinDeviceServices& services = {});
 
 }  // namespace ao

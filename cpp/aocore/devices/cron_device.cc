@@ -11,7 +11,6 @@
 #include "aocore/common/bytes.h"
 #include "aocore/common/logging.h"
 #include "aocore/devices/message_device.h"
-#include "aocore/devices/node_services.h"
 #include "aocore/message/id.h"
 #include "aocore/store/store.h"
 #include "aocore/store/write_batch.h"
@@ -318,8 +317,6 @@ std::vector<CronScheduler::TaskInfo> CronScheduler::Tasks() const {
 
 namespace {
 
-CronScheduler* CronOf(const DeviceCall& c) { return c.opts.services != nullptr ? c.opts.services->cron : nullptr; }
-
 ResolveResult NoCron() {
   return ResolveResult::Error(Value(Message{{"status", Value(500)}, {"body", "cron@1.0 needs a node"}}));
 }
@@ -330,15 +327,13 @@ Result<ResolveResult> Registered(const Result<std::string>& id) {
   return id.status();
 }
 
-Result<ResolveResult> Once(const DeviceCall& c) {
-  CronScheduler* cron = CronOf(c);
+Result<ResolveResult> Once(CronScheduler* cron, const DeviceCall& c) {
   if (cron == nullptr) return NoCron();
   if (MessageFind(c.req, "cron-path") == nullptr) return ErrorText("No cron path found in message.");
   return Registered(cron->Once(c.req));
 }
 
-Result<ResolveResult> Every(const DeviceCall& c) {
-  CronScheduler* cron = CronOf(c);
+Result<ResolveResult> Every(CronScheduler* cron, const DeviceCall& c) {
   if (cron == nullptr) return NoCron();
   if (MessageFind(c.req, "cron-path") == nullptr) return ErrorText("No cron path found in message.");
   const Value* interval = MessageFind(c.req, "interval");
@@ -349,8 +344,7 @@ Result<ResolveResult> Every(const DeviceCall& c) {
   return Registered(cron->Every(c.req, *ms));
 }
 
-Result<ResolveResult> StopKey(const DeviceCall& c) {
-  CronScheduler* cron = CronOf(c);
+Result<ResolveResult> StopKey(CronScheduler* cron, const DeviceCall& c) {
   if (cron == nullptr) return NoCron();
   const Value* task = MessageFind(c.req, "task");
   if (task == nullptr || !task->is_binary()) return ErrorText("No task ID found in message.");
@@ -364,9 +358,12 @@ Result<ResolveResult> StopKey(const DeviceCall& c) {
 
 }  // namespace
 
-DevicePtr MakeCronDevice() {
+DevicePtr MakeCronDevice(CronScheduler* cron) {
   auto dev = FunctionDevice::Module("cron@1.0");
-  dev->AddKey("once", Once).AddKey("every", Every).AddKey("stop", StopKey).SetExports({"once", "every", "stop"});
+  dev->AddKey("once", [cron](const DeviceCall& c) { return Once(cron, c); })
+      .AddKey("every", [cron](const DeviceCall& c) { return Every(cron, c); })
+      .AddKey("stop", [cron](const DeviceCall& c) { return StopKey(cron, c); })
+      .SetExports({"once", "every", "stop"});
   return dev;
 }
 

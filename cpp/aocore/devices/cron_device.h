@@ -1,6 +1,6 @@
 // cron@1.0: node-level timed tasks. Port of src/dev_cron.erl (spec/process.md §5.2) with the
-// weaknesses of §7.29 fixed. The device is a thin front over the node's CronScheduler, which it
-// reaches through NodeServices::cron.
+// weaknesses of §7.29 fixed. The device is a thin front over the node's CronScheduler, which the
+// node gives it when it builds it.
 //
 // Keys (the task request is the request with `path` = its `cron-path`, without `cron-path`,
 // `interval` and `device`; without a `method` it is sent as POST):
@@ -62,7 +62,11 @@ class Store;
 inline constexpr std::chrono::milliseconds kCronBackoffBase{100};
 inline constexpr std::chrono::milliseconds kCronBackoffCap{60000};
 
-DevicePtr MakeCronDevice();
+class CronScheduler;
+
+// The cron@1.0 device over `cron` (not owned; it outlives the device's calls). Null: every key is
+// an error result (no node).
+DevicePtr MakeCronDevice(CronScheduler* cron = nullptr);
 
 // Parses "<n>-<unit>" (see the header comment). InvalidArgument with the reference's messages.
 Result<std::chrono::milliseconds> ParseCronInterval(std::string_view text);

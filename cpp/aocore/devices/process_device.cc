@@ -11,7 +11,6 @@
 #include "aocore/cache/process_cache.h"
 #include "aocore/common/bytes.h"
 #include "aocore/devices/message_device.h"
-#include "aocore/devices/node_services.h"
 #include "aocore/devices/process_engine.h"
 #include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
@@ -50,13 +49,13 @@ Result<Message> WithOnlyCommitted(const Message& base) {
   return out;
 }
 
-const NodeServices* ServicesOf(const DeviceCall& c) {
-  const NodeServices* s = c.opts.services;
-  if (s == nullptr || s->process_cache == nullptr || s->store == nullptr || s->content == nullptr) return nullptr;
-  return s;
+// The device's services, or null when it was built without a node.
+const ProcessDeviceServices* ServicesOf(const ProcessDeviceServices& s) {
+  if (s.process_cache == nullptr || s.store == nullptr || s.content == nullptr) return nullptr;
+  return &s;
 }
 
-EngineStorage StorageOf(const NodeServices& services) {
+EngineStorage StorageOf(const ProcessDeviceServices& services) {
   return EngineStorage{*services.store, *services.content, *services.process_cache, services.process_cache_frequency};
 }
 
@@ -65,7 +64,7 @@ ResolveResult NoNode() {
 }
 
 // Computes the state after `slot` (>= -1).
-Result<ResolveResult> ComputeSlot(const DeviceCall& c, const NodeServices& services, const Identity& id,
+Result<ResolveResult> ComputeSlot(const DeviceCall& c, const ProcessDeviceServices& services, const Identity& id,
                                   int64_t slot) {
   if (slot < -1) return ErrorResult(400, "slot " + std::to_string(slot) + " is below -1");
   if (services.process_workers && services.workers != nullptr && ProcessWorker::Current() == nullptr) {
@@ -73,7 +72,8 @@ Result<ResolveResult> ComputeSlot(const DeviceCall& c, const NodeServices& servi
     ResolveOptions opts = c.opts;
     Result<std::shared_ptr<ProcessWorker>> worker =
         services.workers->FindOrStart(id.id, [&]() -> Result<std::unique_ptr<ProcessEngine>> {
-          return std::unique_ptr<ProcessEngine>(std::make_unique<Engine>(resolver, StorageOf(services), opts, id));
+          return std::unique_ptr<ProcessEngine>(std::make_unique<Engine>(resolver, StorageOf(services), opts, id,
+                                                                          services.default_execution_device));
         });
     if (!worker.ok()) return worker.status();
     // request_timeout bounds how long the worker may go without progress, not the whole
@@ -81,7 +81,7 @@ Result<ResolveResult> ComputeSlot(const DeviceCall& c, const NodeServices& servi
     // DeadlineExceeded either way).
     return (*worker)->ComputeAndWait(slot, std::chrono::milliseconds(std::max<int64_t>(services.request_timeout_ms, 1)));
   }
-  Engine engine(c.resolver, StorageOf(services), c.opts, id);
+  Engine engine(c.resolver, StorageOf(services), c.opts, id, services.default_execution_device);
   // A live state handed in by the caller (an initialized state of this process at or below the
   // target) is continued from, as the reference's ensure_loaded does.
   const Message* live = nullptr;
@@ -93,7 +93,7 @@ Result<ResolveResult> ComputeSlot(const DeviceCall& c, const NodeServices& servi
   return engine.ComputeInline(slot, live);
 }
 
-// A process whose `scheduler` is a peer of the node (NodeServices::peers): its assignments are
+// A process whose `scheduler` is a peer of the node (ProcessDeviceServices::peers): its assignments are
 // pulled from the peer (verified, stored) before it is computed here.
 struct PeerPull {
   bool remote = false;
@@ -101,7 +101,7 @@ struct PeerPull {
   std::optional<ResolveResult> error;  // the pull failed (422 tampered, 503/504 peer, ...)
 };
 
-PeerPull PullFromPeer(const NodeServices& services, const Identity& id, std::optional<int64_t> up_to) {
+PeerPull PullFromPeer(const ProcessDeviceServices& services, const Identity& id, std::optional<int64_t> up_to) {
   PeerPull out;
   if (services.peers == nullptr) return out;
   const Bytes* scheduler = id.definition.FindBinary("scheduler");
@@ -128,7 +128,7 @@ PeerPull PullFromPeer(const NodeServices& services, const Identity& id, std::opt
   return out;
 }
 
-Result<int64_t> CurrentSlot(const NodeServices& services, const std::string& pid) {
+Result<int64_t> CurrentSlot(const ProcessDeviceServices& services, const std::string& pid) {
   if (services.schedulers != nullptr) {
     return services.schedulers->CurrentSlot(pid);
   }
@@ -137,8 +137,8 @@ Result<int64_t> CurrentSlot(const NodeServices& services, const std::string& pid
   return latest ? static_cast<int64_t>(*latest) : int64_t{-1};
 }
 
-Result<ResolveResult> Now(const DeviceCall& c) {
-  const NodeServices* services = ServicesOf(c);
+Result<ResolveResult> Now(const ProcessDeviceServices& s, const DeviceCall& c) {
+  const ProcessDeviceServices* services = ServicesOf(s);
   if (services == nullptr) return NoNode();
   AO_ASSIGN_OR_RETURN(Identity id, process::IdentityOf(c.base));
   PeerPull pull = PullFromPeer(*services, id, std::nullopt);
@@ -159,8 +159,8 @@ std::optional<int64_t> ParseSlot(const Value& v) {
   return n;
 }
 
-Result<ResolveResult> Compute(const DeviceCall& c) {
-  const NodeServices* services = ServicesOf(c);
+Result<ResolveResult> Compute(const ProcessDeviceServices& s, const DeviceCall& c) {
+  const ProcessDeviceServices* services = ServicesOf(s);
   if (services == nullptr) return NoNode();
   AO_ASSIGN_OR_RETURN(Identity id, process::IdentityOf(c.base));
   const Value* raw = MessageFind(c.req, "slot");
@@ -230,7 +230,7 @@ Result<ResolveResult> RunAsKey(const DeviceCall& c, std::string_view role) {
 // process, as node.spawn()); a signed one is taken as it is. It is then scheduled on its
 // scheduler device, as `POST /~scheduler@1.0/schedule` does: the answer is the same signed
 // slot-0 assignment, whose `process` is the process ID.
-Result<ResolveResult> Spawn(const DeviceCall& c) {
+Result<ResolveResult> Spawn(const ProcessDeviceServices& s, const DeviceCall& c) {
   if (const Bytes* method = c.req.FindBinary("method"); method != nullptr && *method != "POST" && *method != "post") {
     return ErrorResult(405, "spawn: use POST (the body is the process definition)");
   }
@@ -246,13 +246,13 @@ Result<ResolveResult> Spawn(const DeviceCall& c) {
   if (!definition.Contains("commitments")) {
     if (!definition.Contains("type")) definition.Set("type", Value("Process"));
     if (!definition.Contains("device")) definition.Set("device", Value(kProcessDevice));
-    if (!definition.Contains("scheduler") && c.opts.services != nullptr && !c.opts.services->address.empty()) {
-      definition.Set("scheduler", Value(std::string(c.opts.services->address)));
+    if (!definition.Contains("scheduler") && !s.address.empty()) {
+      definition.Set("scheduler", Value(s.address));
     }
-    if (c.opts.services == nullptr || c.opts.services->wallet == nullptr) {
+    if (s.wallet == nullptr) {
       return ErrorResult(500, "spawn needs a node (its wallet signs the definition)");
     }
-    AO_ASSIGN_OR_RETURN(definition, Commit(definition, *c.opts.services->wallet));
+    AO_ASSIGN_OR_RETURN(definition, Commit(definition, *s.wallet));
   }
   std::optional<Value> device = RoleDevice(definition, "scheduler");
   Message base{{"device", device ? *device : Value("scheduler@1.0")}};
@@ -275,11 +275,12 @@ Result<ResolveResult> Push(const DeviceCall& c) {
   return RunAsKey(c, "push");
 }
 
-Result<ResolveResult> SnapshotKey(const DeviceCall& c) {
+Result<ResolveResult> SnapshotKey(const ProcessDeviceServices& s, const DeviceCall& c) {
   AO_ASSIGN_OR_RETURN(Message base, WithProcessKey(c.base));
   ResolveOptions opts = c.opts;
   opts.hashpath = HashpathMode::kIgnore;
-  return RunAs(c.resolver, "execution", base, Message{{"path", "snapshot"}, {"mode", "Map"}}, opts);
+  return RunAs(c.resolver, "execution", base, Message{{"path", "snapshot"}, {"mode", "Map"}}, opts,
+               s.default_execution_device);
 }
 
 }  // namespace
@@ -315,15 +316,19 @@ Result<Identity> IdentityOf(const Message& base) {
 
 }  // namespace process
 
-DevicePtr MakeProcessDevice() {
+DevicePtr MakeProcessDevice(ProcessDeviceServices services) {
+  auto shared = std::make_shared<const ProcessDeviceServices>(std::move(services));
+  auto with_services = [shared](Result<ResolveResult> (*key)(const ProcessDeviceServices&, const DeviceCall&)) {
+    return [shared, key](const DeviceCall& c) { return key(*shared, c); };
+  };
   auto dev = FunctionDevice::Module(kProcessDevice);
   dev->AddKey("schedule", Schedule)
       .AddKey("slot", Slot)
-      .AddKey("compute", Compute)
-      .AddKey("now", Now)
-      .AddKey("snapshot", SnapshotKey)
+      .AddKey("compute", with_services(Compute))
+      .AddKey("now", with_services(Now))
+      .AddKey("snapshot", with_services(SnapshotKey))
       .AddKey("push", Push)
-      .AddKey("spawn", Spawn)
+      .AddKey("spawn", with_services(Spawn))
       .SetExports({"schedule", "slot", "compute", "now", "snapshot", "push", "spawn"});
   return dev;
 }

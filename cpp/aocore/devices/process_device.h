@@ -18,7 +18,7 @@
 //   spawn      aocore: the request's `body` (or its fields) is a process definition, signed
 //              with the node wallet when unsigned, scheduled on its scheduler (slot 0):
 //              `POST /~process@1.0/spawn` answers what `POST /~scheduler@1.0/schedule` does
-// A process whose `scheduler` is a peer (NodeServices::peers) is computed here from the
+// A process whose `scheduler` is a peer (ProcessDeviceServices::peers) is computed here from the
 // peer's assignments, pulled and verified first (scheduler/peer_schedules.h): compute/now
 // answer 422 for a tampered schedule, 503/504 when the peer cannot be asked.
 // The execution device is `execution-device`, else stack@1.0 when `device-stack` is set, else
@@ -46,7 +46,7 @@
 // base itself, reduced to its committed keys when signed. The process ID is
 // MessageId(definition, kAll) (the signer's commitment ID for a signed definition).
 //
-// Workers: with NodeServices::process_workers and a WorkerRegistry, compute goes through the
+// Workers: with ProcessDeviceServices::process_workers and a WorkerRegistry, compute goes through the
 // process's worker (live state in memory, one computation per slot for all callers; a wait
 // fails with DeadlineExceeded once the worker computed no slot for request_timeout_ms, so a
 // long computation that keeps progressing never times out, and after the error the worker
@@ -57,6 +57,7 @@
 // Thread-safety: stateless; safe from any thread (the worker owns all per-process state).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "aocore/ao/device.h"
@@ -65,7 +66,34 @@
 
 namespace ao {
 
-DevicePtr MakeProcessDevice();
+class ContentCache;
+class PeerSchedules;
+class ProcessCache;
+class SchedulerRegistry;
+class Store;
+class Wallet;
+class WorkerRegistry;
+
+// What process@1.0 uses of its node (the node options are NodeOptions'). Not owned; each
+// outlives the device's calls.
+struct ProcessDeviceServices {
+  Store* store = nullptr;                 // null (or no content/process cache): no node, every
+  ContentCache* content = nullptr;        // compute/now is an error result
+  ProcessCache* process_cache = nullptr;  // computed states
+  SchedulerRegistry* schedulers = nullptr;  // null: the current slot is read from the store
+  WorkerRegistry* workers = nullptr;        // process workers; null: every compute is inline
+  PeerSchedules* peers = nullptr;           // other nodes; null: none
+  const Wallet* wallet = nullptr;           // signs unsigned `spawn` definitions
+  std::string address;                      // the node wallet's address
+  int64_t process_cache_frequency = 1;
+  bool process_workers = true;
+  int64_t request_timeout_ms = 30000;
+  std::string default_execution_device;  // empty: none (compute answers 422)
+};
+
+// The process@1.0 device. Without services (plain engine tests) compute, now and spawn are
+// error results; the routing keys work.
+DevicePtr MakeProcessDevice(ProcessDeviceServices services = {});
 
 namespace process {
 

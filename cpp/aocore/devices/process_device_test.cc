@@ -22,7 +22,8 @@
 #include "aocore/crypto/wallet.h"
 #include "aocore/devices/builtin_devices.h"
 #include "aocore/devices/message_device.h"
-#include "aocore/devices/node_services.h"
+#include "aocore/devices/assignment_hooks.h"
+#include "aocore/devices/builtin_devices.h"
 #include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
 #include "aocore/scheduler/scheduler_registry.h"
@@ -138,28 +139,33 @@ class Env {
         content_(*store_),
         schedulers_(Environment(store_.get())),
         cache_(*store_, content_),
-        registry_(::ao::testing::BuiltinRegistry()),
+        registry_(std::make_shared<DeviceRegistry>()),
         pool_(2) {
+    workers_ = std::make_unique<WorkerRegistry>(
+        pool_, WorkerRegistryOptions{o.max_workers, std::chrono::seconds(60), &clock_, {}});
+    if (wallet_ != nullptr) address_ = wallet_->Address();
+    ProcessDeviceServices& process = services_.process;
+    process.store = store_.get();
+    process.content = &content_;
+    process.schedulers = &schedulers_;
+    process.process_cache = &cache_;
+    process.workers = workers_.get();
+    process.process_workers = o.workers;
+    process.process_cache_frequency = o.frequency;
+    process.request_timeout_ms = o.timeout_ms;
+    process.address = address_;
+    process.wallet = wallet_;
+    services_.scheduler = SchedulerDeviceServices{&schedulers_, store_.get(), &content_, nullptr, address_, true, &hooks_};
+    services_.push = PushDeviceServices{store_.get(), &content_, wallet_, &hooks_};
+    EXPECT_OK(RegisterBuiltinDevices(*registry_, services_));
     EXPECT_OK(registry_->Register("count@1.0", CountDevice(count_)));
     ResolverConfig config;
     config.registry = registry_;
     resolver_ = std::make_unique<Resolver>(std::move(config));
-    workers_ = std::make_unique<WorkerRegistry>(
-        pool_, WorkerRegistryOptions{o.max_workers, std::chrono::seconds(60), &clock_, {}});
-    services_.store = store_.get();
-    services_.content = &content_;
-    services_.schedulers = &schedulers_;
-    services_.resolver = resolver_.get();
-    services_.process_cache = &cache_;
-    services_.workers = workers_.get();
-    services_.process_workers = o.workers;
-    services_.process_cache_frequency = o.frequency;
-    services_.request_timeout_ms = o.timeout_ms;
-    if (wallet_ != nullptr) address_ = wallet_->Address();
-    services_.address = address_;
-    services_.wallet = wallet_;
-    opts_.services = &services_;
   }
+
+  // Replaces process@1.0 by one built with services_.process (after a test changed them).
+  void RebuildProcessDevice() { EXPECT_OK(registry_->Register("process@1.0", MakeProcessDevice(services_.process))); }
   ~Env() { Shutdown(); }
 
   void Shutdown() {
@@ -211,7 +217,8 @@ class Env {
   ManualClock clock_;
   ThreadPoolExecutor pool_;
   std::unique_ptr<WorkerRegistry> workers_;
-  NodeServices services_;
+  AssignmentHooks hooks_;
+  BuiltinDeviceServices services_;
   ResolveOptions opts_;
   std::shared_ptr<CountState> count_ = std::make_shared<CountState>();
   bool closed_ = false;
@@ -725,7 +732,8 @@ TEST(ProcessWorkers, EveryWaitHasADeadline) {
   Result<ResolveResult> r = env.Resolve(def, Message{{"path", "compute"}, {"slot", Value(4)}});
   EXPECT_TRUE(r.status().IsDeadlineExceeded()) << (r.ok() ? r->DebugString() : r.status().ToString());
   env.count_->Release();
-  env.services_.request_timeout_ms = 30000;
+  env.services_.process.request_timeout_ms = 30000;
+  env.RebuildProcessDevice();
   Message s4 = env.ComputeOk(def, 4);
   EXPECT_EQ(F(s4, "sum"), Value(10));
   EXPECT_EQ(env.count_->at(2), 1);

@@ -8,7 +8,6 @@
 #include "aocore/cache/process_cache.h"
 #include "aocore/common/logging.h"
 #include "aocore/devices/message_device.h"
-#include "aocore/devices/node_services.h"
 #include "aocore/message/id.h"
 
 namespace ao {
@@ -60,10 +59,10 @@ std::optional<Value> RoleDevice(const Message& base, std::string_view role) {
 }
 
 Result<ResolveResult> RunAs(const Resolver& resolver, std::string_view role, const Message& base,
-                            const Message& req, const ResolveOptions& opts) {
+                            const Message& req, const ResolveOptions& opts, std::string_view default_execution_device) {
   std::optional<Value> device = RoleDevice(base, role);
-  if (!device && role == "execution" && opts.services != nullptr && !opts.services->default_execution_device.empty()) {
-    device = Value(opts.services->default_execution_device);  // the node's policy (NodeOptions)
+  if (!device && role == "execution" && !default_execution_device.empty()) {
+    device = Value(std::string(default_execution_device));  // the node's policy (NodeOptions)
   }
   if (!device) {
     return ErrorResult(422, "process has no execution device: set `execution-device` (or "
@@ -92,11 +91,13 @@ int64_t AtSlot(const Message& state, int64_t fallback) {
   return at != nullptr && at->is_integer() ? at->integer() : fallback;
 }
 
-Engine::Engine(const Resolver& resolver, const EngineStorage& storage, ResolveOptions opts, Identity identity)
+Engine::Engine(const Resolver& resolver, const EngineStorage& storage, ResolveOptions opts, Identity identity,
+               std::string default_execution_device)
     : resolver_(resolver),
       process_cache_(storage.process_cache),
       cache_frequency_(std::max<int64_t>(storage.cache_frequency, 1)),
       opts_(std::move(opts)),
+      default_execution_device_(std::move(default_execution_device)),
       id_(std::move(identity)),
       definition_value_(id_.definition),
       assignments_(storage.store, storage.content) {
@@ -137,7 +138,7 @@ ComputeResult Engine::Advance(const Message& state, int64_t slot) {
   input.Set("path", Value("compute"));  // a scheduled message never selects the key (§7.21)
   Message st = state;
   st.Erase("results");
-  Result<ResolveResult> r = RunAs(resolver_, "execution", st, input, opts_);
+  Result<ResolveResult> r = RunAs(resolver_, "execution", st, input, opts_, default_execution_device_);
   if (!r.ok()) {
     return r.status().WithContext("process " + id_.id + " slot " + std::to_string(next) + " (phase compute)");
   }
@@ -191,7 +192,8 @@ void Engine::Pin(Message& m, int64_t slot) const {
 
 ComputeResult Engine::Boot() {
   Message base = InitialState(id_);
-  AO_ASSIGN_OR_RETURN(ResolveResult r, RunAs(resolver_, "execution", base, Message{{"path", "init"}}, opts_));
+  AO_ASSIGN_OR_RETURN(ResolveResult r, RunAs(resolver_, "execution", base, Message{{"path", "init"}}, opts_,
+                                             default_execution_device_));
   if (!r.ok()) return PhaseError(r, "init", -1);
   if (!r.value.is_message()) {
     return PhaseError(ResolveResult::Error(Value("init returned a non-message state")), "init", -1);
@@ -211,7 +213,8 @@ ComputeResult Engine::Restore(Message state, int64_t slot) {
   last_stored_ = Value(std::move(stored));
   last_stored_slot_ = slot;
   AO_ASSIGN_OR_RETURN(ResolveResult r,
-                      RunAs(resolver_, "execution", state, Message{{"path", "normalize"}}, opts_));
+                      RunAs(resolver_, "execution", state, Message{{"path", "normalize"}}, opts_,
+                            default_execution_device_));
   Message out;
   if (r.ok() && r.value.is_message()) {
     out = std::move(r.value).message();
@@ -227,7 +230,8 @@ ComputeResult Engine::Restore(Message state, int64_t slot) {
 
 Result<Value> Engine::SnapshotOf(const Message& state) {
   AO_ASSIGN_OR_RETURN(ResolveResult r, RunAs(resolver_, "execution", state,
-                                             Message{{"path", "snapshot"}, {"mode", "Map"}}, opts_));
+                                             Message{{"path", "snapshot"}, {"mode", "Map"}}, opts_,
+                                             default_execution_device_));
   if (!r.ok() || !r.value.is_message()) {
     return Status::Internal("process " + id_.id + ": snapshot failed: " + r.DebugString());
   }

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "aocore/actor/process_worker.h"
@@ -41,9 +42,11 @@ std::optional<Value> RoleDevice(const Message& base, std::string_view role);
 // run_as: resolves `req` against `base` with its `device` swapped for the role's device (and its
 // commitments dropped, `input-prefix`/`output-prefixes` set for the role), then restores the
 // original device on a returned state the role's device left as its own. `base` already holds
-// its `process` key. A 422 error result when the role has no device.
+// its `process` key. The execution role falls back to `default_execution_device` (the node's
+// option; empty: none). A 422 error result when the role has no device.
 Result<ResolveResult> RunAs(const Resolver& resolver, std::string_view role, const Message& base,
-                            const Message& req, const ResolveOptions& opts);
+                            const Message& req, const ResolveOptions& opts,
+                            std::string_view default_execution_device = {});
 
 // The state's `at-slot`, or `fallback` when it has none.
 int64_t AtSlot(const Message& state, int64_t fallback);
@@ -59,8 +62,9 @@ struct EngineStorage {
 class Engine final : public ProcessEngine {
  public:
   // REQUIRES: `resolver` and the storage outlive the engine. Inner resolutions use
-  // HashpathMode::kIgnore whatever `opts` says.
-  Engine(const Resolver& resolver, const EngineStorage& storage, ResolveOptions opts, Identity identity);
+  // HashpathMode::kIgnore whatever `opts` says. `default_execution_device`: see RunAs.
+  Engine(const Resolver& resolver, const EngineStorage& storage, ResolveOptions opts, Identity identity,
+         std::string default_execution_device = {});
 
   Result<std::optional<Message>> ReadCached(int64_t slot) override;
   ComputeResult Load(int64_t target) override;
@@ -86,6 +90,7 @@ class Engine final : public ProcessEngine {
   ProcessCache& process_cache_;
   const int64_t cache_frequency_;
   ResolveOptions opts_;
+  const std::string default_execution_device_;
   const Identity id_;
   const Value definition_value_;  // shared by every state (no copy per slot)
   AssignmentCache assignments_;

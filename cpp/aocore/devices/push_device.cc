@@ -16,7 +16,7 @@
 #include "aocore/common/bytes.h"
 #include "aocore/common/logging.h"
 #include "aocore/devices/message_device.h"
-#include "aocore/devices/node_services.h"
+#include "aocore/devices/assignment_hooks.h"
 #include "aocore/devices/process_device.h"
 #include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
@@ -156,7 +156,7 @@ Result<Origin> OriginOf(const process::Identity& id, int64_t slot) {
 
 class Pusher {
  public:
-  Pusher(const DeviceCall& c, const NodeServices& services) : c_(c), services_(services), opts_(c.opts) {
+  Pusher(const DeviceCall& c, const PushDeviceServices& services) : c_(c), services_(services), opts_(c.opts) {
     opts_.hashpath = HashpathMode::kIgnore;
   }
 
@@ -284,13 +284,13 @@ class Pusher {
       AO_ASSIGN_OR_RETURN(Message signed_msg, Commit(msg, *services_.wallet));
       AO_ASSIGN_OR_RETURN(std::string msg_id, MessageId(signed_msg, IdMode::kAll));
       // The delivery record goes into the batch that commits the assignment (the scheduler's
-      // assignment hook): the message and the record of its delivery are one atomic write, so
-      // no crash can deliver it without the record (a second delivery on re-push) or leave a
-      // record without the delivery.
+      // assignment hook, found by scheduler@1.0 by the message's ID): the message and the
+      // record of its delivery are one atomic write, so no crash can deliver it without the
+      // record (a second delivery on re-push) or leave a record without the delivery.
       auto hooked = std::make_shared<std::atomic<bool>>(false);
       const std::string canonical_target = target;
-      ResolveOptions sched_opts = opts_;
-      sched_opts.assignment_hook = std::make_shared<const std::function<Status(const Message&, WriteBatch*)>>(
+      std::optional<AssignmentHooks::Registration> registration;
+      if (services_.assignment_hooks != nullptr) registration.emplace(services_.assignment_hooks->Register(msg_id,
           [record, msg_id, canonical_target, hooked](const Message& assignment, WriteBatch* batch) -> Status {
             const Bytes* process = assignment.FindBinary("process");
             if (process == nullptr || *process != canonical_target || hooked->exchange(true)) return Status::OK();
@@ -298,9 +298,9 @@ class Pusher {
             if (!slot) return Status::Internal("push: an assignment without a slot");
             batch->Write(record, canonical_target + " " + std::to_string(*slot) + " " + msg_id);
             return Status::OK();
-          });
+          }));
       Message req{{"path", "schedule"}, {"method", "POST"}, {"body", Value(std::move(signed_msg))}};
-      AO_ASSIGN_OR_RETURN(ResolveResult scheduled, c_.resolver.Resolve(Value(*target_def), req, sched_opts));
+      AO_ASSIGN_OR_RETURN(ResolveResult scheduled, c_.resolver.Resolve(Value(*target_def), req, opts_));
       std::optional<int64_t> new_slot;
       if (scheduled.ok() && scheduled.value.is_message()) {
         const std::optional<int64_t> status = IntOf(scheduled.value.message().Find("status"));
@@ -355,26 +355,26 @@ class Pusher {
   }
 
   const DeviceCall& c_;
-  const NodeServices& services_;
+  const PushDeviceServices& services_;
   ResolveOptions opts_;
   int64_t depth_ = 0;
   int64_t max_depth_ = kDefaultPushMaxDepth;
   int64_t result_depth_ = 1;
 };
 
-Result<ResolveResult> Push(const DeviceCall& c) {
-  const NodeServices* s = c.opts.services;
-  if (s == nullptr || s->store == nullptr || s->content == nullptr) {
+Result<ResolveResult> Push(const PushDeviceServices& s, const DeviceCall& c) {
+  if (s.store == nullptr || s.content == nullptr) {
     return ErrorResult(500, "push@1.0 needs a node (store, content cache, schedulers)");
   }
-  return Pusher(c, *s).Run();
+  return Pusher(c, s).Run();
 }
 
 }  // namespace
 
-DevicePtr MakePushDevice() {
+DevicePtr MakePushDevice(PushDeviceServices services) {
+  auto shared = std::make_shared<const PushDeviceServices>(std::move(services));
   auto dev = FunctionDevice::Module("push@1.0");
-  dev->AddKey("push", Push).SetExports({"push"});
+  dev->AddKey("push", [shared](const DeviceCall& c) { return Push(*shared, c); }).SetExports({"push"});
   return dev;
 }
 

@@ -28,7 +28,7 @@
 // re-push of the slot reports the recorded assignment (and re-pushes it downstream, which is
 // itself deduplicated) instead of scheduling again. Concurrent pushes of one (process, slot)
 // on one store are serialised by a claim: the second gets {status: 409}. The record is written in
-// the same store batch as the message's assignment (ResolveOptions::assignment_hook, taken by
+// the same store batch as the message's assignment (AssignmentHooks, shared with
 // scheduler@1.0), so neither a crash nor a lost scheduling reply can deliver a message without
 // its record; with a scheduler device that does not take the hook the record follows in a
 // second write (docs/deviations.md).
@@ -46,8 +46,24 @@
 
 namespace ao {
 
+class AssignmentHooks;
+class ContentCache;
+class Store;
+class Wallet;
+
 inline constexpr int64_t kDefaultPushMaxDepth = 16;
 
-DevicePtr MakePushDevice();
+// What push@1.0 uses of its node. Not owned; each outlives the device's calls.
+struct PushDeviceServices {
+  Store* store = nullptr;          // delivery records; null (or no content): push is an error result
+  ContentCache* content = nullptr;  // target process definitions
+  const Wallet* wallet = nullptr;   // signs the delivered messages
+  // Shared with the node's scheduler@1.0: commits a delivery record with its message's
+  // assignment. Null: the record follows the assignment in a second write.
+  AssignmentHooks* assignment_hooks = nullptr;
+};
+
+// The push@1.0 device. Without services every `push` is an error result (500).
+DevicePtr MakePushDevice(PushDeviceServices services = {});
 
 }  // namespace ao

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,7 +15,7 @@
 #include "aocore/cache/content_cache.h"
 #include "aocore/common/logging.h"
 #include "aocore/devices/message_device.h"
-#include "aocore/devices/node_services.h"
+#include "aocore/devices/assignment_hooks.h"
 #include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
 #include "aocore/scheduler/formats.h"
@@ -29,10 +30,10 @@ constexpr char kDeviceName[] = "scheduler@1.0";
 
 ResolveResult StatusResult(const Status& s) { return ErrorResult(HttpStatusOf(s), s.ToString()); }
 
-const NodeServices* ServicesOf(const DeviceCall& c) {
-  const NodeServices* s = c.opts.services;
-  if (s == nullptr || s->schedulers == nullptr) return nullptr;
-  return s;
+// The device's services, or null when it was built without a node.
+const SchedulerDeviceServices* ServicesOf(const SchedulerDeviceServices& s) {
+  if (s.schedulers == nullptr) return nullptr;
+  return &s;
 }
 
 ResolveResult NoServices() {
@@ -84,7 +85,7 @@ ResolveResult NotPassedOn(const DeviceCall& c, const std::string& pid) {
                      "forwarding_loop");
 }
 
-ServerLocation FindServer(const NodeServices& services, const std::string& raw_pid, const Message& base,
+ServerLocation FindServer(const SchedulerDeviceServices& services, const std::string& raw_pid, const Message& base,
                           const Message* to_sched, const ResolveOptions& opts, bool forwarded) {
   const SchedulerLocator locator{services.schedulers, services.content, services.peers, services.address,
                                  services.store != nullptr};
@@ -119,7 +120,7 @@ ResolveResult FromPeer(const Result<PeerReply>& reply) {
   return ResolveResult::Error(Value(std::move(m)));
 }
 
-bool FollowRedirects(const NodeServices& services) { return services.scheduler_follow_redirects; }
+bool FollowRedirects(const SchedulerDeviceServices& services) { return services.follow_redirects; }
 
 // The redirect to a peer's `<pid>/<key>` (redirect mode).
 Message PeerRedirect(const Elsewhere& where, const std::string& pid, const std::string& key_and_query) {
@@ -171,7 +172,7 @@ bool VerifyEnabled(const ResolveOptions& opts) {
   return v == nullptr || !(v->IsAtom("false") || (v->is_binary() && v->binary() == "false"));
 }
 
-Result<ResolveResult> PostSchedule(const NodeServices& services, const DeviceCall& c) {
+Result<ResolveResult> PostSchedule(const SchedulerDeviceServices& services, const DeviceCall& c) {
   const Value* body = MessageFind(c.req, "body");
   const Message& to_sched = (body != nullptr && body->is_message()) ? body->message() : c.req;
   Result<std::string> raw_pid = [&]() -> Result<std::string> {
@@ -208,9 +209,10 @@ Result<ResolveResult> PostSchedule(const NodeServices& services, const DeviceCal
       return ErrorResult(500, "Cannot store the process message.", written.status().ToString());
     }
   }
+  AssignmentBatchHook hook =
+      services.assignment_hooks != nullptr ? services.assignment_hooks->Find(*committed) : AssignmentBatchHook();
   Result<Message> assignment =
-      c.opts.assignment_hook ? services.schedulers->Schedule(pid, *committed, *c.opts.assignment_hook)
-                             : services.schedulers->Schedule(pid, *committed);
+      hook ? services.schedulers->Schedule(pid, *committed, std::move(hook)) : services.schedulers->Schedule(pid, *committed);
   if (!assignment.ok()) {
     const Status& s = assignment.status();
     if (s.IsInvalidSignature()) {
@@ -228,7 +230,7 @@ std::string AcceptOf(const DeviceCall& c) {
   return "application/http";
 }
 
-Result<ResolveResult> GetSchedule(const NodeServices& services, const DeviceCall& c) {
+Result<ResolveResult> GetSchedule(const SchedulerDeviceServices& services, const DeviceCall& c) {
   Result<std::string> raw_pid = FindTargetId(c.base, c.req);
   if (!raw_pid.ok()) return ErrorResult(400, "Cannot determine the target process.", raw_pid.status().message());
   ServerLocation where = FindServer(services, *raw_pid, c.base, nullptr, c.opts, Forwarded(c));
@@ -287,8 +289,8 @@ Result<ResolveResult> GetSchedule(const NodeServices& services, const DeviceCall
   return ResolveResult::Ok(Value(std::move(out).value()));
 }
 
-Result<ResolveResult> Schedule(const DeviceCall& c) {
-  const NodeServices* services = ServicesOf(c);
+Result<ResolveResult> Schedule(const SchedulerDeviceServices& s, const DeviceCall& c) {
+  const SchedulerDeviceServices* services = ServicesOf(s);
   if (services == nullptr) return NoServices();
   Result<std::string> method = MethodOf(c.req);
   if (!method.ok()) return ErrorResult(400, "Unsupported method.", method.status().message());
@@ -297,8 +299,8 @@ Result<ResolveResult> Schedule(const DeviceCall& c) {
   return ErrorResult(400, "Unsupported method: " + *method + " (scheduler@1.0 accepts GET and POST).");
 }
 
-Result<ResolveResult> Slot(const DeviceCall& c) {
-  const NodeServices* services = ServicesOf(c);
+Result<ResolveResult> Slot(const SchedulerDeviceServices& s, const DeviceCall& c) {
+  const SchedulerDeviceServices* services = ServicesOf(s);
   if (services == nullptr) return NoServices();
   Result<std::string> raw_pid = FindTargetId(c.base, c.req);
   if (!raw_pid.ok()) return ErrorResult(400, "Cannot determine the target process.", raw_pid.status().message());
@@ -326,8 +328,8 @@ Result<ResolveResult> Slot(const DeviceCall& c) {
                                          {"wallet-address", Value(std::string(services->address))}}));
 }
 
-Result<ResolveResult> StatusKey(const DeviceCall& c) {
-  const NodeServices* services = ServicesOf(c);
+Result<ResolveResult> StatusKey(const SchedulerDeviceServices& s, const DeviceCall& c) {
+  const SchedulerDeviceServices* services = ServicesOf(s);
   if (services == nullptr) return NoServices();
   Value::List processes;
   for (std::string& pid : services->schedulers->Processes()) processes.emplace_back(std::move(pid));
@@ -346,8 +348,8 @@ std::optional<int64_t> SlotOf(const Value& assignment) {
   return *i;
 }
 
-Result<ResolveResult> Next(const DeviceCall& c) {
-  const NodeServices* services = ServicesOf(c);
+Result<ResolveResult> Next(const SchedulerDeviceServices& s, const DeviceCall& c) {
+  const SchedulerDeviceServices* services = ServicesOf(s);
   if (services == nullptr) return NoServices();
   int64_t at_slot = -1;
   if (const Value* v = MessageFind(c.base, "at-slot")) {
@@ -390,8 +392,8 @@ Result<ResolveResult> Next(const DeviceCall& c) {
   return ResolveResult::Ok(Value(Message{{"body", std::move(next)}, {"state", Value(std::move(state))}}));
 }
 
-Result<ResolveResult> Location(const DeviceCall& c) {
-  const NodeServices* services = ServicesOf(c);
+Result<ResolveResult> Location(const SchedulerDeviceServices& s, const DeviceCall& c) {
+  const SchedulerDeviceServices* services = ServicesOf(s);
   if (services == nullptr) return NoServices();
   Result<std::string> method = MethodOf(c.req);
   if (!method.ok()) return ErrorResult(400, "Unsupported method.", method.status().message());
@@ -416,13 +418,17 @@ const std::vector<std::string>& Exports() {
 
 }  // namespace
 
-DevicePtr MakeSchedulerDevice() {
+DevicePtr MakeSchedulerDevice(SchedulerDeviceServices services) {
+  auto shared = std::make_shared<const SchedulerDeviceServices>(std::move(services));
+  auto with_services = [shared](Result<ResolveResult> (*key)(const SchedulerDeviceServices&, const DeviceCall&)) {
+    return [shared, key](const DeviceCall& c) { return key(*shared, c); };
+  };
   auto dev = FunctionDevice::Module(kDeviceName);
-  dev->AddKey("schedule", Schedule)
-      .AddKey("slot", Slot)
-      .AddKey("status", StatusKey)
-      .AddKey("next", Next)
-      .AddKey("location", Location)
+  dev->AddKey("schedule", with_services(Schedule))
+      .AddKey("slot", with_services(Slot))
+      .AddKey("status", with_services(StatusKey))
+      .AddKey("next", with_services(Next))
+      .AddKey("location", with_services(Location))
       .AddKey("checkpoint", [](const DeviceCall& c) -> Result<ResolveResult> {
         return ResolveResult::Ok(Value(c.base));
       })
@@ -436,7 +442,7 @@ DevicePtr MakeSchedulerDevice() {
       // every key but set/keys reaches the device, and keys without a function go to the
       // default (schedule).
       .SetExcludes({"set", "keys"})
-      .SetDefault(Schedule);
+      .SetDefault(with_services(Schedule));
   return dev;
 }
 

@@ -1,7 +1,7 @@
 // scheduler@1.0, the AO scheduler device: port of src/dev_scheduler.erl (the local parts of
-// spec/scheduler_store.md §1). It reaches the node's SchedulerRegistry, content cache and
-// wallet address through DeviceCall::opts.services (NodeServices); without services every key
-// is an error result {status: 500, body: ...}, never a crash.
+// spec/scheduler_store.md §1). The node builds it with the services it uses
+// (SchedulerDeviceServices); built without a scheduler registry every key is an error result
+// {status: 500, body: ...}, never a crash.
 //
 // Keys (info: exports location/status/next/schedule/slot/init/checkpoint, excludes set/keys,
 // default = schedule, as the reference):
@@ -34,7 +34,7 @@
 // be found, or that names no scheduler, is a typed error result. A process whose schedule
 // already lives in this node's store, signed by this node, counts as local even when its
 // message is not found. A process message not found here is fetched from the node's peers.
-// A foreign scheduler named in the node's `peers` option (NodeServices::peers,
+// A foreign scheduler named in the node's `peers` option (SchedulerDeviceServices::peers,
 // scheduler/peer_schedules.h): with `scheduler_follow_redirects` (default on) POST schedule and
 // slot are forwarded to the peer and its answer returned (503/504 when it cannot be asked), GET
 // schedule pulls the peer's assignments (verified; 422 naming a slot that fails) and serves the
@@ -52,12 +52,32 @@
 // Thread-safety: stateless; safe from any thread (the registry is thread-safe).
 #pragma once
 
+#include <string>
+
 #include "aocore/ao/device.h"
 
 namespace ao {
 
-// The scheduler@1.0 device.
-DevicePtr MakeSchedulerDevice();
+class AssignmentHooks;
+class ContentCache;
+class PeerSchedules;
+class SchedulerRegistry;
+class Store;
+
+// What scheduler@1.0 uses of its node. Not owned; each outlives the device's calls.
+struct SchedulerDeviceServices {
+  SchedulerRegistry* schedulers = nullptr;  // null: every key is an error result (no node)
+  Store* store = nullptr;
+  ContentCache* content = nullptr;
+  PeerSchedules* peers = nullptr;  // other nodes (scheduler/peer_schedules.h); null: none
+  std::string address;             // the node wallet's address
+  bool follow_redirects = true;    // node option scheduler_follow_redirects
+  // Writes other devices commit with a message's assignment (push@1.0); null: none.
+  const AssignmentHooks* assignment_hooks = nullptr;
+};
+
+// The scheduler@1.0 device. Without services (plain engine tests) every key is an error result.
+DevicePtr MakeSchedulerDevice(SchedulerDeviceServices services = {});
 
 // How many assignments `next` reads ahead from the store into the process state's private
 // cache (the reference reads one and starts a lookahead worker).

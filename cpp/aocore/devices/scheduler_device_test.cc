@@ -12,7 +12,7 @@
 #include "aocore/ao/resolver.h"
 #include "aocore/cache/content_cache.h"
 #include "aocore/crypto/wallet.h"
-#include "aocore/devices/node_services.h"
+#include "aocore/devices/builtin_devices.h"
 #include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
 #include "aocore/scheduler/scheduler_registry.h"
@@ -58,14 +58,12 @@ class SchedulerDeviceTest : public ::testing::Test {
       return Verify(m) ? Status::OK() : Status::InvalidArgument("signature does not verify");
     };
     registry_ = std::make_unique<SchedulerRegistry>(std::move(env));
-    services_.store = store_.get();
-    services_.content = content_.get();
-    services_.schedulers = registry_.get();
-    services_.wallet = &NodeWallet();
-    services_.address = NodeWallet().Address();
-    resolver_ = ::ao::testing::MakeResolver();
-    services_.resolver = resolver_.get();
-    opts_.services = &services_;
+    BuiltinDeviceServices services;
+    services.scheduler.store = store_.get();
+    services.scheduler.content = content_.get();
+    services.scheduler.schedulers = registry_.get();
+    services.scheduler.address = NodeWallet().Address();
+    resolver_ = ::ao::testing::MakeResolver(nullptr, services);
   }
 
   // A test process scheduled by this node (the reference's test_process), as a base message.
@@ -102,7 +100,6 @@ class SchedulerDeviceTest : public ::testing::Test {
   std::unique_ptr<ContentCache> content_;
   std::unique_ptr<SchedulerRegistry> registry_;
   std::unique_ptr<Resolver> resolver_;
-  NodeServices services_;
   ResolveOptions opts_;
 };
 
@@ -290,7 +287,7 @@ TEST_F(SchedulerDeviceTest, UnknownMethodAndMalformedRangeAre400) {
 }
 
 TEST_F(SchedulerDeviceTest, WithoutNodeServicesEveryKeyIsAnErrorResult) {
-  opts_.services = nullptr;
+  resolver_ = ::ao::testing::MakeResolver();  // the built-in devices without a node
   for (const char* path : {"schedule", "slot", "status", "next", "location", "anything"}) {
     ResolveResult r = Resolve(Process(), Message{{"path", path}});
     EXPECT_FALSE(r.ok()) << path;

@@ -14,7 +14,6 @@
 #include "aocore/crypto/hash.h"
 #include "aocore/devices/cu_shapes.h"
 #include "aocore/devices/message_device.h"
-#include "aocore/devices/node_services.h"
 #include "aocore/devices/process_device.h"
 #include "aocore/wasm/ao_instance.h"
 #include "aocore/wasm/ao_module.h"
@@ -133,7 +132,7 @@ class Registry {
     }
   }
 
-  Result<LoadedModule> Module(const std::string& id, const NodeServices* services) {
+  Result<LoadedModule> Module(const std::string& id, const WasmProcessDeviceServices* services) {
     {
       std::lock_guard lock(mu_);
       auto it = modules_.find(id);
@@ -203,7 +202,8 @@ class Registry {
 // One call of the device on one process.
 class Call {
  public:
-  Call(Registry& registry, const DeviceCall& c) : registry_(registry), c_(c), services_(c.opts.services) {}
+  Call(Registry& registry, const WasmProcessDeviceServices& services, const DeviceCall& c)
+      : registry_(registry), c_(c), services_(&services) {}
 
   Result<ResolveResult> Init() { return ResolveResult::Ok(Value(c_.base)); }
 
@@ -495,7 +495,7 @@ class Call {
 
   Registry& registry_;
   const DeviceCall& c_;
-  const NodeServices* services_;
+  const WasmProcessDeviceServices* services_;
   std::string pid_;
   LoadedModule module_;
   std::shared_ptr<Live> live_;
@@ -520,19 +520,18 @@ std::optional<AosModule> LookupKnownAosModule(const std::string& module_id) {
   return lookup ? lookup(module_id) : std::nullopt;
 }
 
-DevicePtr MakeWasmProcessDevice() {
+DevicePtr MakeWasmProcessDevice(WasmProcessDeviceServices services) {
   auto registry = std::make_shared<Registry>();
+  auto s = std::make_shared<const WasmProcessDeviceServices>(std::move(services));
   auto dev = FunctionDevice::Module(kGenesisWasmDevice);
-  dev->AddKey("init", [registry](const DeviceCall& c) { return Call(*registry, c).Init(); })
-      .AddKey("compute", [registry](const DeviceCall& c) { return Call(*registry, c).Compute(); })
-      .AddKey("snapshot", [registry](const DeviceCall& c) { return Call(*registry, c).Snapshot(); })
-      .AddKey("normalize", [registry](const DeviceCall& c) { return Call(*registry, c).Normalize(); })
-      .AddKey("dryrun", [registry](const DeviceCall& c) { return Call(*registry, c).DryRun(); })
-      .AddKey("memory", [registry](const DeviceCall& c) { return Call(*registry, c).MemoryInfo(); })
-      .AddKey("stats", [registry](const DeviceCall& c) -> Result<ResolveResult> {
-        const int64_t budget =
-            c.opts.services != nullptr ? c.opts.services->wasm_memory_budget : kDefaultWasmMemoryBudget;
-        return ResolveResult::Ok(Value(registry->Stats(budget)));
+  dev->AddKey("init", [registry, s](const DeviceCall& c) { return Call(*registry, *s, c).Init(); })
+      .AddKey("compute", [registry, s](const DeviceCall& c) { return Call(*registry, *s, c).Compute(); })
+      .AddKey("snapshot", [registry, s](const DeviceCall& c) { return Call(*registry, *s, c).Snapshot(); })
+      .AddKey("normalize", [registry, s](const DeviceCall& c) { return Call(*registry, *s, c).Normalize(); })
+      .AddKey("dryrun", [registry, s](const DeviceCall& c) { return Call(*registry, *s, c).DryRun(); })
+      .AddKey("memory", [registry, s](const DeviceCall& c) { return Call(*registry, *s, c).MemoryInfo(); })
+      .AddKey("stats", [registry, s](const DeviceCall&) -> Result<ResolveResult> {
+        return ResolveResult::Ok(Value(registry->Stats(s->wasm_memory_budget)));
       })
       .SetExports({"init", "compute", "snapshot", "normalize", "dryrun", "memory", "stats"});
   return dev;

@@ -26,7 +26,7 @@
 // process ID and tagged with the slot whose state it holds; a call whose base is at another
 // slot (a state restored from the cache, an evicted instance) first brings the instance to
 // that slot from the restore points (above). The instances share a memory budget
-// (NodeServices::wasm_memory_budget, node option `wasm_memory_budget`): beyond it the least
+// (WasmProcessDeviceServices::wasm_memory_budget, node option `wasm_memory_budget`): beyond it the least
 // recently used idle instances are dropped, and restored on their next use.
 //
 // Errors: as the CU, a message whose result has an `Error` (or that traps) leaves the memory as
@@ -56,6 +56,10 @@
 
 namespace ao {
 
+class ContentCache;
+class ProcessCache;
+class Store;
+
 inline constexpr char kGenesisWasmDevice[] = "genesis-wasm@1.0";
 inline constexpr char kAosDevice[] = "aos@1.0";
 
@@ -84,9 +88,19 @@ inline constexpr char kComputeLimitTag[] = "Wasm-Compute-Limit";
 // Slots between two restore points that hold the memory; messages between two checkpoints.
 inline constexpr int64_t kImageInterval = 64;
 inline constexpr size_t kJournalLimit = 64;
-// The default NodeServices::wasm_memory_budget: 4 GiB.
+// The default WasmProcessDeviceServices::wasm_memory_budget: 4 GiB.
 inline constexpr int64_t kDefaultWasmMemoryBudget = int64_t{4} << 30;
 
-DevicePtr MakeWasmProcessDevice();
+// What genesis-wasm@1.0 uses of its node. Not owned; each outlives the device's calls.
+struct WasmProcessDeviceServices {
+  Store* store = nullptr;                 // with content: the assignments (slot timestamps)
+  ContentCache* content = nullptr;        // module messages; null: only the known AOS modules
+  ProcessCache* process_cache = nullptr;  // restore points holding the memory
+  int64_t wasm_memory_budget = kDefaultWasmMemoryBudget;  // node option; 0: no live instances
+};
+
+// The genesis-wasm@1.0 device. Without services only known AOS modules load and nothing is
+// restored from a cache.
+DevicePtr MakeWasmProcessDevice(WasmProcessDeviceServices services = {});
 
 }  // namespace ao

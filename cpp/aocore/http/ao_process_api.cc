@@ -190,8 +190,8 @@ Result<std::string> AoDryRun(Node& node, const Message& process, Message message
     device = *d;
   } else if (state.Contains("device-stack")) {
     device = Value("stack@1.0");
-  } else if (!node.services().default_execution_device.empty()) {
-    device = Value(node.services().default_execution_device);
+  } else if (!node.options().default_execution_device.empty()) {
+    device = Value(node.options().default_execution_device);
   }
   if (!device) return Status::InvalidArgument("process " + pid + " has no execution device to dry-run a message on");
   state.Set("device", *device);

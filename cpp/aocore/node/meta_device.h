@@ -6,10 +6,14 @@
 // Thread-safety: stateless; safe from any thread.
 #pragma once
 
+#include <string>
+
 #include "aocore/ao/device.h"
+#include "aocore/scheduler/scheduling_mode.h"
 
 namespace ao {
 
-DevicePtr MakeMetaDevice();
+// The meta@1.0 device of the node whose wallet address is `address`, scheduling in `mode`.
+DevicePtr MakeMetaDevice(std::string address, SchedulingMode mode);
 
 }  // namespace ao

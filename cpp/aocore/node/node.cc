@@ -95,21 +95,55 @@ Node::Node(NodeOptions options, std::unique_ptr<Store> store, Wallet wallet)
       wallet_(std::move(wallet)),
       address_(wallet_.Address()) {}
 
-Status Node::Start() {
-  AO_RETURN_IF_ERROR(RegisterBuiltinDevices(*registry_));
-  AO_RETURN_IF_ERROR(registry_->Register("meta@1.0", MakeMetaDevice()));
+Status Node::RegisterDevices() {
+  BuiltinDeviceServices services;
+  services.process.store = store_.get();
+  services.process.content = content_.get();
+  services.process.process_cache = process_cache_.get();
+  services.process.schedulers = schedulers_.get();
+  services.process.workers = workers_.get();
+  services.process.peers = peers_.get();
+  services.process.wallet = &wallet_;
+  services.process.address = address_;
+  services.process.process_cache_frequency = options_.process_cache_frequency;
+  services.process.process_workers = options_.process_workers;
+  services.process.request_timeout_ms = options_.request_timeout_ms;
+  services.process.default_execution_device = options_.default_execution_device;
+
+  services.scheduler.schedulers = schedulers_.get();
+  services.scheduler.store = store_.get();
+  services.scheduler.content = content_.get();
+  services.scheduler.peers = peers_.get();
+  services.scheduler.address = address_;
+  services.scheduler.follow_redirects = options_.scheduler_follow_redirects;
+  services.scheduler.assignment_hooks = &assignment_hooks_;
+
+  services.push.store = store_.get();
+  services.push.content = content_.get();
+  services.push.wallet = &wallet_;
+  services.push.assignment_hooks = &assignment_hooks_;
+
+  services.cron = cron_.get();
+
+  services.wasm.store = store_.get();
+  services.wasm.content = content_.get();
+  services.wasm.process_cache = process_cache_.get();
+  services.wasm.wasm_memory_budget = options_.wasm_memory_budget;
+
+  AO_RETURN_IF_ERROR(RegisterBuiltinDevices(*registry_, services));
+  AO_RETURN_IF_ERROR(registry_->Register("meta@1.0", MakeMetaDevice(address_, options_.scheduling_mode)));
   for (const auto& [name, device] : options_.devices) {
     if (name.find('@') == std::string::npos) {
       return Status::InvalidArgument("device names have the form name@version, got '" + name + "'");
     }
     AO_RETURN_IF_ERROR(registry_->Register(name, device));
   }
-  ResolverConfig config;
-  config.registry = registry_;
-  config.loader = std::make_shared<ContentLoader>(content_.get());
-  config.cache = std::make_shared<ResultCache>(store_.get(), content_.get());
-  resolver_ = std::make_unique<Resolver>(std::move(config));
+  return Status::OK();
+}
 
+Status Node::Start() {
+  // The services first, then the devices that receive them (RegisterDevices), then the resolver
+  // over the filled registry (it takes its default device, message@1.0, from it).
   pool_ = std::make_unique<ThreadPoolExecutor>(static_cast<size_t>(options_.threads));
 
   SchedulerEnvironment env;
@@ -160,30 +194,16 @@ Status Node::Start() {
                                    "Python package and `aocore serve` use the HTTP client)");
   }
 
-  services_.store = store_.get();
-  services_.content = content_.get();
-  services_.schedulers = schedulers_.get();
-  services_.resolver = resolver_.get();
-  services_.process_cache = process_cache_.get();
-  services_.workers = workers_.get();
-  services_.cron = cron_.get();
-  services_.wallet = &wallet_;
-  services_.address = address_;
-  services_.peers = peers_.get();
-  services_.scheduler_follow_redirects = options_.scheduler_follow_redirects;
-  services_.default_execution_device = options_.default_execution_device;
-  services_.scheduling_mode = options_.scheduling_mode;
-  services_.process_cache_frequency = options_.process_cache_frequency;
-  services_.process_workers = options_.process_workers;
-  services_.process_worker_max_idle_ms = options_.process_worker_max_idle_ms;
-  services_.max_workers = options_.max_workers;
-  services_.request_timeout_ms = options_.request_timeout_ms;
-  services_.wasm_memory_budget = options_.wasm_memory_budget;
+  AO_RETURN_IF_ERROR(RegisterDevices());
+  ResolverConfig config;
+  config.registry = registry_;
+  config.loader = std::make_shared<ContentLoader>(content_.get());
+  config.cache = std::make_shared<ResultCache>(store_.get(), content_.get());
+  resolver_ = std::make_unique<Resolver>(std::move(config));
 
   default_opts_.hashpath = options_.hashpath;
   default_opts_.max_stack_passes = options_.max_stack_passes;
   default_opts_.max_resolve_depth = options_.max_resolve_depth;
-  default_opts_.services = &services_;
   default_opts_.priv_wallet = std::make_shared<const Wallet>(wallet_);
   AO_RETURN_IF_ERROR(cron_->Resume());
   return ResumeMonitors();

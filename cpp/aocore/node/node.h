@@ -5,8 +5,8 @@
 // single-writer scheduler per process, signing assignments with the node wallet), the process
 // cache, the thread pool and the process workers (one per process, on the pool), and the timed
 // work: one Timer, the cron@1.0 tasks (CronScheduler, resumed from the store at open) and the
-// process monitors (restarted from their persisted registrations at open). Devices reach
-// these through NodeServices (ResolveOptions::services).
+// process monitors (restarted from their persisted registrations at open). The devices that
+// need these get them when the node builds its device registry (devices/builtin_devices.h).
 //
 // Lifecycle: Open() builds everything; Close() first halts the monitors, the cron tasks and the
 // timer (runs in flight finish; persisted cron tasks and monitor registrations stay for the next
@@ -40,7 +40,7 @@
 #include "aocore/common/result.h"
 #include "aocore/crypto/wallet.h"
 #include "aocore/devices/cron_device.h"
-#include "aocore/devices/node_services.h"
+#include "aocore/devices/assignment_hooks.h"
 #include "aocore/message/message.h"
 #include "aocore/node/node_options.h"
 #include "aocore/node/process_monitor.h"
@@ -85,7 +85,7 @@ class Node {
   // Resolves a sequence of messages (the reference's resolve_many).
   Result<ResolveResult> ResolveMany(const std::vector<ResolveStep>& steps, const ResolveOptions& opts);
   // The options every resolution on this node starts from: the node's hashpath mode, its
-  // services and its wallet (for `commit`).
+  // resolution bounds and its wallet (for `commit`).
   const ResolveOptions& DefaultResolveOptions() const { return default_opts_; }
 
   // Registers a device under "name@version" (replacing one of the same name).
@@ -100,7 +100,6 @@ class Node {
   // devices make inside one are not counted).
   int64_t resolves() const { return resolves_.load(std::memory_order_relaxed); }
   ProcessCache& process_cache() { return *process_cache_; }
-  const NodeServices& services() const { return services_; }
   CronScheduler& cron() { return *cron_; }
 
   // The monitor of `process_id` (process_monitor.h): the running one if there is one (its
@@ -134,7 +133,8 @@ class Node {
  private:
   Node(NodeOptions options, std::unique_ptr<Store> store, Wallet wallet);
   void Exit() const;
-  Status Start();  // builds the registry, resolver and schedulers (called by Open)
+  Status Start();  // builds the services, then the device registry and resolver (called by Open)
+  Status RegisterDevices();  // the built-in devices with their services, meta@1.0, options_.devices
   Result<std::shared_ptr<ProcessMonitor>> StartMonitor(const std::string& pid, MonitorOptions options,
                                                        ProcessMonitor::StartMode mode);
   Status ResumeMonitors();  // restarts the registered monitors (called by Start)
@@ -154,7 +154,7 @@ class Node {
   std::unique_ptr<Timer> timer_;
   std::unique_ptr<CronScheduler> cron_;
   std::unique_ptr<PeerSchedules> peers_;  // null without a peer transport
-  NodeServices services_;
+  AssignmentHooks assignment_hooks_;  // shared by push@1.0 and scheduler@1.0
   ResolveOptions default_opts_;
 
   std::atomic<int64_t> resolves_{0};

@@ -1,5 +1,7 @@
 #include "aocore/scheduler/process_scheduler.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -163,6 +165,8 @@ Result<Message> ProcessScheduler::Schedule(const Message& message,
 }
 
 void ProcessScheduler::WorkerLoop() {
+  // Named so that profiles (perf report --comm ao-scheduler) and debuggers can tell it apart.
+  pthread_setname_np(pthread_self(), "ao-scheduler");
   std::deque<std::unique_ptr<Request>> group;
   while (true) {
     {

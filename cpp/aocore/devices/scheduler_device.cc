@@ -166,11 +166,6 @@ Result<Message> OnlyCommitted(const Message& m) {
   return out;
 }
 
-bool VerifyEnabled(const ResolveOptions& opts) {
-  const Value* v = opts.FindUser("verify_assignments");
-  return v == nullptr || !(v->IsAtom("false") || (v->is_binary() && v->binary() == "false"));
-}
-
 Result<ResolveResult> PostSchedule(const NodeServices& services, const DeviceCall& c) {
   const Value* body = MessageFind(c.req, "body");
   const Message& to_sched = (body != nullptr && body->is_message()) ? body->message() : c.req;
@@ -199,23 +194,14 @@ Result<ResolveResult> PostSchedule(const NodeServices& services, const DeviceCal
   if (auto* error = std::get_if<ResolveResult>(&where)) return *error;
   const std::string& pid = std::get<Local>(where).pid;
 
-  if (VerifyEnabled(c.opts) && !Verify(*committed)) {
-    return ErrorResult(400, "Message is not valid.", "Given message does not correctly validate.");
-  }
-  if (IsProcess(*committed) && services.content != nullptr) {
-    Result<std::string> written = services.content->Write(*committed, WriteOptions{true});
-    if (!written.ok()) {
-      return ErrorResult(500, "Cannot store the process message.", written.status().ToString());
-    }
-  }
+  // The scheduler verifies the message (once, as its single writer accepts it) and stores it
+  // (a Process too: by its ID, as the assignment's body) in the assignment's batch.
   Result<Message> assignment =
       c.opts.assignment_hook ? services.schedulers->Schedule(pid, *committed, *c.opts.assignment_hook)
                              : services.schedulers->Schedule(pid, *committed);
   if (!assignment.ok()) {
     const Status& s = assignment.status();
-    if (s.IsInvalidSignature()) {
-      return ErrorResult(400, "Message is not valid.", s.message());
-    }
+    if (s.IsInvalidSignature()) return ErrorResult(400, "Message is not valid.", kInvalidSignatureReason);
     return StatusResult(s);
   }
   return ResolveResult::Ok(Value(std::move(assignment).value()));

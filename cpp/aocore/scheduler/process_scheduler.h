@@ -33,8 +33,11 @@
 // (DeadlineExceeded). A request still queued when its deadline passes is dropped unassigned; a
 // request already being committed may still be committed (like any timed-out RPC, the outcome
 // is then unknown to the caller).
-// Verification: a message with commitments is checked by the injected verifier; a failure is
-// Status::InvalidSignature (an InvalidArgument "Message is not valid..."); unsigned messages are accepted (as the reference).
+// Verification: this is the one place a message to schedule is verified (the scheduler@1.0
+// device and the HTTP layer leave it here): a message with commitments is checked once by the
+// injected verifier, on the caller's thread; a failure is Status::InvalidSignature (an
+// InvalidArgument "Message is not valid..."); unsigned messages are accepted (as the
+// reference). Storing it does not verify it again, nor the assignment the signer made.
 // Recovery at Create: (slot, chain, timestamp) of the latest assignment, or (-1, "", 0).
 //
 // Thread-safety: Schedule, CurrentSlot, health, Idle and Stop are safe from any thread.
@@ -68,9 +71,11 @@
 namespace ao {
 
 // Signs an unsigned assignment with the node wallet (the node wires Commit(m, wallet)). Must
-// keep every field and add `commitments`.
+// keep every field and add `commitments`, which are trusted as made (the assignment is stored
+// under their IDs without verifying them).
 using AssignmentSigner = std::function<Result<Message>(Message assignment)>;
-// OK when every commitment of `message` verifies.
+// OK when every commitment of `message` verifies (as Verify, commitment.h: the message is then
+// stored under every commitment ID without a second check).
 using MessageVerifier = std::function<Status(const Message& message)>;
 // Starts uploading a committed assignment; the future holds OK once the uploader accepted it.
 using AssignmentUploader = std::function<std::future<Status>(const Message& assignment)>;
@@ -144,6 +149,7 @@ class ProcessScheduler {
   struct Request {
     Message message;
     std::string message_id;  // id(message, all)
+    bool verified = false;   // its commitments passed env_.verifier
     std::chrono::steady_clock::time_point deadline;
     AssignmentBatchHook hook;  // may be empty
     std::promise<Result<Message>> reply;

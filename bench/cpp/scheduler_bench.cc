@@ -5,6 +5,7 @@
 //   B4_ScheduleLocal        one process, one caller, local_confirmation (synced batch per reply)
 //   B4_ScheduleAggressive   one process, one caller, aggressive (written, not synced)
 //   B4_Schedule16Processes  16 processes, one caller thread each, local_confirmation
+//                           (B4_Schedule16ProcessesAggressive: the same without fsync)
 //   B4_OneProcess16Callers/helpers:N  one process, 16 caller threads, local_confirmation, the
 //                           assignments of each batch signed with N pool helpers (0 = serially
 //                           on the scheduler thread; the node uses its pool size)
@@ -143,11 +144,11 @@ void B4_ScheduleUnsigned(benchmark::State& state) {
 BENCHMARK(B4_ScheduleUnsigned)->ArgName("sync")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 // One iteration: each of 16 threads schedules kPerThread messages on its own process.
-void B4_Schedule16Processes(benchmark::State& state) {
+void Schedule16Processes(benchmark::State& state, ao::SchedulingMode mode) {
   constexpr int kProcesses = 16;
   constexpr int kPerThread = 4;
   (void)NodeWallet();
-  Bed bed(ao::SchedulingMode::kLocalConfirmation);
+  Bed bed(mode);
   if (!bed.error().empty()) {
     state.SkipWithError(bed.error().c_str());
     return;
@@ -176,7 +177,16 @@ void B4_Schedule16Processes(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kProcesses * kPerThread);
 }
+void B4_Schedule16Processes(benchmark::State& state) {
+  Schedule16Processes(state, ao::SchedulingMode::kLocalConfirmation);
+}
 BENCHMARK(B4_Schedule16Processes)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// The same without fsync (aggressive): how much the synced writes bound the figure above.
+void B4_Schedule16ProcessesAggressive(benchmark::State& state) {
+  Schedule16Processes(state, ao::SchedulingMode::kAggressive);
+}
+BENCHMARK(B4_Schedule16ProcessesAggressive)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // One iteration: 16 threads each schedule kPerThread messages on the same process, so the
 // scheduler's batches hold many assignments to sign.

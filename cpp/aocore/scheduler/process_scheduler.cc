@@ -66,7 +66,9 @@ Result<std::unique_ptr<ProcessScheduler>> ProcessScheduler::Create(
     return Status::InvalidArgument("process ID must be a 43-character ID, got '" + process_id +
                                    "'");
   }
-  std::unique_ptr<ProcessScheduler> scheduler(new ProcessScheduler(std::move(process_id), env));
+  SchedulerEnvironment with_committer = env;
+  if (!with_committer.committer) with_committer.committer = std::make_shared<GroupCommitter>(*env.store);
+  std::unique_ptr<ProcessScheduler> scheduler(new ProcessScheduler(std::move(process_id), with_committer));
   Result<std::optional<LatestAssignment>> latest =
       scheduler->assignments_.Latest(scheduler->process_id_);
   if (!latest.ok()) {
@@ -356,9 +358,10 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
     break;
   }
   if (!staged.empty()) {
-    WriteOptions options;
-    options.sync = env_.mode != SchedulingMode::kAggressive;
-    Status applied = env_.store->Apply(batch, options);
+    // Synced batches go through the committer shared with other processes' schedulers (one
+    // fsync for all that are ready); an aggressive one is written at once, unsynced.
+    Status applied = env_.mode == SchedulingMode::kAggressive ? env_.store->Apply(batch, WriteOptions{})
+                                                               : env_.committer->Commit(batch);
     if (!applied.ok()) {
       Status failure = Status::Aborted("scheduler of " + process_id_ +
                                        " stopped after a failed write at slot " +

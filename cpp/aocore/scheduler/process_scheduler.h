@@ -11,7 +11,9 @@
 // thread at a time drains the queue; everything that reads or advances (slot, chain, timestamp)
 // -- building, signing, the batch write -- happens in that serial section, never under the
 // mutex. The worker takes up to max_batch queued requests and commits them as one batch (group
-// commit: one fsync for many assignments); state advances only after the batch is applied, and
+// commit: one fsync for many assignments, and, through the shared GroupCommitter, for the
+// batches of other processes synced at the same time); state advances only after the batch is
+// applied, and
 // replies are sent only then. The worker exits when idle (after a short linger) and is started
 // again by the next request, so an idle process costs no thread (the worker thread is detached:
 // an exited worker leaves no stack behind).
@@ -63,6 +65,7 @@
 #include "aocore/common/result.h"
 #include "aocore/message/message.h"
 #include "aocore/scheduler/assignment.h"
+#include "aocore/scheduler/group_commit.h"
 #include "aocore/scheduler/hash_chain.h"
 #include "aocore/scheduler/scheduling_mode.h"
 #include "aocore/store/store.h"
@@ -103,6 +106,10 @@ struct SchedulerEnvironment {
   size_t max_batch = 256;
   // How long an idle worker waits for more work before its thread exits.
   std::chrono::milliseconds worker_linger{20};
+  // Writes the synced batches (local_confirmation, remote_confirmation) together with those of
+  // the other schedulers sharing it: one fsync for many processes (group_commit.h). The
+  // registry shares one among its schedulers; unset: each scheduler makes its own.
+  std::shared_ptr<GroupCommitter> committer;
   // Where the assignments of a batch are signed in parallel (the node's thread pool); unset:
   // all on the scheduler's own thread. At most `signing_helpers` helpers per batch.
   HelperStarter start_helper;

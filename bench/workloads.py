@@ -216,6 +216,14 @@ def ratios(results: dict[str, dict]) -> dict[str, float]:
     ratio("B4 one process, 16 callers / raw RSA sign", "B4_OneProcess16Callers/helpers:2", "Raw_RsaPssSign4096")
     ratio("B4 one process, 16 callers: parallel / serial signing", "B4_OneProcess16Callers/helpers:2",
           "B4_OneProcess16Callers/helpers:0")
+    # Issue 15's scheduling figures: wall-clock rates over the wall-clock commit rate.
+    ratio("B4 local_confirmation / raw commit (wall clock)", "B4_ScheduleLocal", "B4_RawCommit")
+    ratio("B4 16 processes / raw commit (wall clock, 1 thread)", "B4_Schedule16Processes", "B4_RawCommit")
+    ratio("B4 16 processes / raw commit on 2 threads (wall clock)", "B4_Schedule16Processes",
+          "B4_RawCommit/real_time/threads:2")
+    ratio("B4 16 processes synced / not synced (what fsync costs them)", "B4_Schedule16Processes",
+          "B4_Schedule16ProcessesAggressive")
+    ratio("B4 raw commit 2 threads / 1 thread (what the cores give)", "B4_RawCommit/real_time/threads:2", "B4_RawCommit")
     ratio("B4 local / raw synced LevelDB", "B4_ScheduleLocal", "Raw_LevelDbBatch/sync:1")
     ratio("B4 16 processes / raw synced LevelDB", "B4_Schedule16Processes", "Raw_LevelDbBatch/sync:1")
     ratio("Store write at 100k children / at 1k (flat = 1)", "Store_GroupChildWrite/100000",

@@ -5,11 +5,18 @@
 //   B4_ScheduleLocal        one process, one caller, local_confirmation (synced batch per reply)
 //   B4_ScheduleAggressive   one process, one caller, aggressive (written, not synced)
 //   B4_Schedule16Processes  16 processes, one caller thread each, local_confirmation
+//                           (B4_Schedule16ProcessesAggressive: the same without fsync)
 //   B4_OneProcess16Callers/helpers:N  one process, 16 caller threads, local_confirmation, the
 //                           assignments of each batch signed with N pool helpers (0 = serially
 //                           on the scheduler thread; the node uses its pool size)
+//   B4_ScheduleUnsigned/sync:N  B4_ScheduleAggressive (0) / Local (1) with a signer that does not
+//                           sign: what an assignment costs beyond its signature
+//   B4_RawCommit            the denominator of issue 15's scheduling ratios: aocore Commit (one
+//                           RSA-4096 signature) of an assignment-sized message, one thread;
+//                           /threads:2 two threads at once (what both cores give)
 // The scheduling work runs on the schedulers' worker threads, so rates are per wall-clock
-// second (UseRealTime).
+// second (UseRealTime), and so is B4_RawCommit: a ratio of a wall-clock rate to a CPU-time rate
+// (Raw_RsaPssSign4096, B6_Commit) is wrong by the share of the cores other programs take.
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -25,6 +32,7 @@
 #include "aocore/crypto/hash.h"
 #include "aocore/crypto/wallet.h"
 #include "aocore/message/commitment.h"
+#include "aocore/scheduler/assignment.h"
 #include "aocore/scheduler/scheduler_registry.h"
 #include "aocore/store/leveldb_store.h"
 
@@ -38,7 +46,9 @@ const ao::Wallet& NodeWallet() {
 // A LevelDB store in a fresh temporary directory and a registry over it; removed at the end.
 class Bed {
  public:
-  explicit Bed(ao::SchedulingMode mode, size_t signing_helpers = 0) {
+  // `sign` false: the signer returns the assignment as it is (the cost of scheduling beyond
+  // the signature).
+  explicit Bed(ao::SchedulingMode mode, size_t signing_helpers = 0, bool sign = true) {
     static std::atomic<int> n{0};
     dir_ = std::filesystem::temp_directory_path() /
            ("aocore-bench-b4-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
@@ -51,7 +61,11 @@ class Bed {
     store_ = std::move(store).value();
     ao::SchedulerEnvironment env;
     env.store = store_.get();
-    env.signer = [](ao::Message m) { return ao::Commit(m, NodeWallet()); };
+    if (sign) {
+      env.signer = [](ao::Message m) { return ao::Commit(m, NodeWallet()); };
+    } else {
+      env.signer = [](ao::Message m) -> ao::Result<ao::Message> { return m; };
+    }
     env.verifier = [](const ao::Message& m) {
       return ao::Verify(m) ? ao::Status::OK() : ao::Status::InvalidArgument("does not verify");
     };
@@ -95,9 +109,9 @@ ao::Message Msg(const std::string& pid, int64_t i) {
                      {"data", ao::Value(std::string(256, 'd'))}};
 }
 
-void ScheduleOneProcess(benchmark::State& state, ao::SchedulingMode mode) {
+void ScheduleOneProcess(benchmark::State& state, ao::SchedulingMode mode, bool sign = true) {
   (void)NodeWallet();  // key generation outside the timing
-  Bed bed(mode);
+  Bed bed(mode, 0, sign);
   if (!bed.error().empty()) {
     state.SkipWithError(bed.error().c_str());
     return;
@@ -121,12 +135,20 @@ BENCHMARK(B4_ScheduleLocal)->UseRealTime()->Unit(benchmark::kMillisecond);
 void B4_ScheduleAggressive(benchmark::State& state) { ScheduleOneProcess(state, ao::SchedulingMode::kAggressive); }
 BENCHMARK(B4_ScheduleAggressive)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// Everything but the signature: the fixed cost per assignment (IDs, hash chain, the thread
+// hand-offs, the store batch; /1 with its fsync).
+void B4_ScheduleUnsigned(benchmark::State& state) {
+  ScheduleOneProcess(state, state.range(0) ? ao::SchedulingMode::kLocalConfirmation : ao::SchedulingMode::kAggressive,
+                     false);
+}
+BENCHMARK(B4_ScheduleUnsigned)->ArgName("sync")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
 // One iteration: each of 16 threads schedules kPerThread messages on its own process.
-void B4_Schedule16Processes(benchmark::State& state) {
+void Schedule16Processes(benchmark::State& state, ao::SchedulingMode mode) {
   constexpr int kProcesses = 16;
   constexpr int kPerThread = 4;
   (void)NodeWallet();
-  Bed bed(ao::SchedulingMode::kLocalConfirmation);
+  Bed bed(mode);
   if (!bed.error().empty()) {
     state.SkipWithError(bed.error().c_str());
     return;
@@ -155,7 +177,16 @@ void B4_Schedule16Processes(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kProcesses * kPerThread);
 }
+void B4_Schedule16Processes(benchmark::State& state) {
+  Schedule16Processes(state, ao::SchedulingMode::kLocalConfirmation);
+}
 BENCHMARK(B4_Schedule16Processes)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// The same without fsync (aggressive): how much the synced writes bound the figure above.
+void B4_Schedule16ProcessesAggressive(benchmark::State& state) {
+  Schedule16Processes(state, ao::SchedulingMode::kAggressive);
+}
+BENCHMARK(B4_Schedule16ProcessesAggressive)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // One iteration: 16 threads each schedule kPerThread messages on the same process, so the
 // scheduler's batches hold many assignments to sign.
@@ -191,5 +222,31 @@ void B4_OneProcess16Callers(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kCallers * kPerThread);
 }
 BENCHMARK(B4_OneProcess16Callers)->ArgName("helpers")->Arg(0)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// What one assignment must cost at least: its one Commit (RSA-4096 signature), in wall-clock
+// time like the B4 figures it divides.
+void B4_RawCommit(benchmark::State& state) {
+  const ao::Wallet& wallet = NodeWallet();
+  const std::string pid = RandomPid();
+  const std::string chain = RandomPid();
+  int64_t i = 0;
+  for (auto _ : state) {
+    ao::AssignmentFields fields;
+    fields.process_id = pid;
+    fields.slot = i;
+    fields.timestamp_ms = 1700000000000 + i;
+    fields.hash_chain = chain;
+    fields.body = Msg(pid, i++);
+    auto signed_assignment = ao::Commit(ao::BuildAssignment(fields), wallet);
+    if (!signed_assignment.ok()) {
+      state.SkipWithError(signed_assignment.status().ToString().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(signed_assignment);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(B4_RawCommit)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(B4_RawCommit)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace

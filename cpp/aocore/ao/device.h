@@ -81,6 +81,10 @@ struct ResolveResult {
 // layer answers with status S. `reason` is a machine-readable tag (e.g. kInvalidSignatureReason).
 ResolveResult ErrorResult(int64_t status, std::string body, std::string reason = "");
 
+// The `reason` of the error result for a message whose commitments do not verify (the
+// reference's text, scheduler@1.0). The HTTP layer answers such a result with 422.
+inline constexpr char kInvalidSignatureReason[] = "Given message does not correctly validate.";
+
 // The HTTP status a core error maps to: InvalidArgument 400, NotFound 404, DeadlineExceeded 504,
 // Unavailable/Closed/Aborted 503, anything else 500.
 int HttpStatusOf(const Status& s);

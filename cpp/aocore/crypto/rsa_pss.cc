@@ -1,5 +1,6 @@
 #include "aocore/crypto/rsa_pss.h"
 
+#include <atomic>
 #include <memory>
 #include <new>
 #include <string>
@@ -141,8 +142,15 @@ Result<Bytes> RsaPssSignWithKey(EVP_PKEY* key, PssDigest digest, int salt_length
   return sig;
 }
 
+namespace {
+std::atomic<uint64_t> verifications{0};
+}  // namespace
+
+uint64_t RsaPssVerifications() { return verifications.load(std::memory_order_relaxed); }
+
 bool RsaPssVerifyWithKey(EVP_PKEY* key, PssDigest digest, std::string_view data,
                          std::string_view signature) {
+  verifications.fetch_add(1, std::memory_order_relaxed);
   // rsa_pss:verify requires the signature to be exactly as long as the modulus; OpenSSL would
   // also accept shorter ones (implied leading zeros), which would let two encodings of one
   // signature (and so two commitment IDs) verify.
@@ -163,6 +171,7 @@ bool RsaPssVerifyWithKey(EVP_PKEY* key, PssDigest digest, std::string_view data,
 
 std::optional<int> RsaPssVerify(std::string_view modulus, PssDigest digest, std::string_view data,
                                 std::string_view signature) {
+  verifications.fetch_add(1, std::memory_order_relaxed);
   Result<Wallet> wallet = Wallet::FromModulus(modulus);
   if (!wallet.ok()) return std::nullopt;
   EVP_PKEY* key = WalletKeyAccess::Key(*wallet);

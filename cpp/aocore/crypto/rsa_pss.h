@@ -5,9 +5,11 @@
 // reads the salt length out of the signature (EMSA-PSS decoding, RFC 8017 §9.1.2) and then has
 // OpenSSL verify the signature with exactly that salt length.
 //
-// Thread-safety: pure functions, safe from any thread (a Wallet is immutable).
+// Thread-safety: pure functions, safe from any thread (a Wallet is immutable); the verification
+// count is an atomic.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -43,5 +45,9 @@ Result<Bytes> RsaPssSignWithKey(evp_pkey_st* key, PssDigest digest, int salt_len
                                 std::string_view data);
 bool RsaPssVerifyWithKey(evp_pkey_st* key, PssDigest digest, std::string_view data,
                          std::string_view signature);
+
+// How many RSA-PSS verifications (either function above) this process has run. The test seam
+// that proves a signed message is verified once on its way in, wherever the check happens.
+uint64_t RsaPssVerifications();
 
 }  // namespace ao

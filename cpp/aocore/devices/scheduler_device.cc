@@ -167,11 +167,6 @@ Result<Message> OnlyCommitted(const Message& m) {
   return out;
 }
 
-bool VerifyEnabled(const ResolveOptions& opts) {
-  const Value* v = opts.FindUser("verify_assignments");
-  return v == nullptr || !(v->IsAtom("false") || (v->is_binary() && v->binary() == "false"));
-}
-
 Result<ResolveResult> PostSchedule(const SchedulerDeviceServices& services, const DeviceCall& c) {
   const Value* body = MessageFind(c.req, "body");
   const Message& to_sched = (body != nullptr && body->is_message()) ? body->message() : c.req;
@@ -200,24 +195,15 @@ Result<ResolveResult> PostSchedule(const SchedulerDeviceServices& services, cons
   if (auto* error = std::get_if<ResolveResult>(&where)) return *error;
   const std::string& pid = std::get<Local>(where).pid;
 
-  if (VerifyEnabled(c.opts) && !Verify(*committed)) {
-    return ErrorResult(400, "Message is not valid.", "Given message does not correctly validate.");
-  }
-  if (IsProcess(*committed) && services.content != nullptr) {
-    Result<std::string> written = services.content->Write(*committed, WriteOptions{true});
-    if (!written.ok()) {
-      return ErrorResult(500, "Cannot store the process message.", written.status().ToString());
-    }
-  }
+  // The scheduler verifies the message (once, as its single writer accepts it) and stores it
+  // (a Process too: by its ID, as the assignment's body) in the assignment's batch.
   AssignmentBatchHook hook =
       services.assignment_hooks != nullptr ? services.assignment_hooks->Find(*committed) : AssignmentBatchHook();
   Result<Message> assignment =
       hook ? services.schedulers->Schedule(pid, *committed, std::move(hook)) : services.schedulers->Schedule(pid, *committed);
   if (!assignment.ok()) {
     const Status& s = assignment.status();
-    if (s.IsInvalidSignature()) {
-      return ErrorResult(400, "Message is not valid.", s.message());
-    }
+    if (s.IsInvalidSignature()) return ErrorResult(400, "Message is not valid.", kInvalidSignatureReason);
     return StatusResult(s);
   }
   return ResolveResult::Ok(Value(std::move(assignment).value()));

@@ -7,10 +7,10 @@
 // default = schedule, as the reference):
 //   schedule  method POST (§1.4): the message is the request's `body`, else the request; its
 //             process is id(message, all) if it is a Process, else its `target`, else the
-//             find-target rules (§1.2). The message is reduced to its committed keys, its
-//             signer commitments are verified (`verify_assignments` user option, default on;
-//             unsigned messages pass), a Process is written to the content cache, and the
-//             registry schedules it: {ok, signed assignment}.
+//             find-target rules (§1.2). The message is reduced to its committed keys and the
+//             registry schedules it, verifying its commitments there, once (unsigned messages
+//             pass; a failure is 400 with reason kInvalidSignatureReason), and storing it, a
+//             Process too, with its assignment: {ok, signed assignment}.
 //             method GET (§1.5): a range of the target's schedule, `from`/`to` inclusive
 //             (`from` default 0, negatives clamped; `to` default the latest slot), pages of at
 //             most kMaxSchedulePage (1000) with an exact `continues`/has_next_page, as the

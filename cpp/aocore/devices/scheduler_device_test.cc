@@ -11,6 +11,7 @@
 
 #include "aocore/ao/resolver.h"
 #include "aocore/cache/content_cache.h"
+#include "aocore/crypto/rsa_pss.h"
 #include "aocore/crypto/wallet.h"
 #include "aocore/devices/builtin_devices.h"
 #include "aocore/message/commitment.h"
@@ -168,6 +169,36 @@ TEST_F(SchedulerDeviceTest, TamperedSignedMessageIsRefused) {
   ResolveResult slot = Resolve(process, Message{{"path", "slot"}});
   ASSERT_TRUE(slot.ok());
   EXPECT_EQ(*M(slot).Find("current"), Value(int64_t{-1}));
+}
+
+// Issue 14: a signed message was RSA-verified by the device, by the scheduler, and again by the
+// content cache when its assignment was stored (with the node's own fresh signature on the
+// assignment checked too). It is verified once, where the scheduler accepts it.
+TEST_F(SchedulerDeviceTest, ASignedMessageIsRsaVerifiedOnceOnItsWayToItsSlot) {
+  Message process = Process();
+  Message msg = Signed(Message{{"type", "Message"}, {"test-key", "once"}});
+  const uint64_t before = RsaPssVerifications();
+  ResolveResult r = Post(process, msg);
+  ASSERT_TRUE(r.ok()) << r.DebugString();
+  EXPECT_EQ(RsaPssVerifications() - before, 1u);
+  // Stored as before: readable by its signed ID and by its commitment IDs.
+  EXPECT_OK(content_->ReadMessage(MessageId(msg, IdMode::kAll).value()));
+  for (const auto& [commitment_id, unused] : *msg.FindMessage("commitments")) {
+    EXPECT_OK(content_->ReadMessage(commitment_id));
+  }
+}
+
+TEST_F(SchedulerDeviceTest, ASignedProcessIsRsaVerifiedOnceAndStoredByItsId) {
+  Message process = Process();
+  process.Erase("device");
+  process = Signed(process);
+  const std::string pid = MessageId(process, IdMode::kAll).value();
+  const uint64_t before = RsaPssVerifications();
+  ResolveResult r = Post(Scheduler(), process);  // the process schedules itself
+  ASSERT_TRUE(r.ok()) << r.DebugString();
+  EXPECT_EQ(RsaPssVerifications() - before, 1u);
+  EXPECT_EQ(*M(r).Find("process"), Value(pid));
+  EXPECT_OK(content_->ReadMessage(pid));
 }
 
 TEST_F(SchedulerDeviceTest, UnsignedMessagesAreAccepted) {

@@ -124,6 +124,10 @@ Reply Render(const Result<ResolveResult>& result) {
   if (r.status == kStatusError) {
     int code = StatusField(r.value);
     if (code < 400) code = 400;
+    // A posted message is verified once, where its scheduler accepts it (process_scheduler.h),
+    // not here; a signature that does not verify comes back as this typed result.
+    const Bytes* reason = r.value.is_message() ? r.value.message().FindBinary("reason") : nullptr;
+    if (code == 400 && reason != nullptr && *reason == kInvalidSignatureReason) code = 422;
     Reply reply = ErrorReply(code, ErrorName(code), TextOf(r.value), &r.value);
     if (code / 100 == 3 && r.value.is_message()) {
       if (const Bytes* location = r.value.message().FindBinary("location")) reply.location = *location;
@@ -131,15 +135,6 @@ Reply Render(const Result<ResolveResult>& result) {
     return reply;
   }
   return ErrorReply(500, "internal", "resolution ended with status '" + r.status + "'", &r.value);
-}
-
-// A posted message whose commitments do not verify (checked before any device sees it).
-bool HasInvalidCommitments(const Message& m) {
-  if (m.Contains("commitments") && !Verify(m)) return true;
-  if (const Message* body = m.FindMessage("body")) {
-    if (body->Contains("commitments") && !Verify(*body)) return true;
-  }
-  return false;
 }
 
 bool IsJsonType(const std::string& type) {
@@ -231,9 +226,6 @@ class HttpServer::Impl {
       } else if (IsJsonType(type) || (type.empty() && req.body.front() == '{')) {
         Result<Message> fields = DecodeJsonMessage(req.body);
         if (!fields.ok()) return ErrorReply(400, "bad_request", "request body: " + fields.status().message());
-        if (HasInvalidCommitments(*fields)) {
-          return ErrorReply(422, "invalid_signature", "the posted message's commitments do not verify");
-        }
         params = std::move(fields).value();
       } else {
         params.Set("body", Value(Bytes(req.body)));

@@ -4,7 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include "aocore/common/bytes.h"
+#include "aocore/crypto/hash.h"
+#include "aocore/crypto/rsa_pss.h"
 #include "aocore/http/json_codec.h"
+#include "aocore/message/commitment.h"
+#include "aocore/message/id.h"
 #include "aocore/node/node.h"
 #include "testing/test_util.h"
 
@@ -69,6 +74,44 @@ TEST(HttpServer, OversizedAndMalformedBodiesAreRejectedAndServingGoesOn) {
   auto ok = client.Get("/~meta@1.0/info");
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200);
+}
+
+// Issue 14: a signed POST was RSA-verified here, in scheduler@1.0 and in the scheduler (and
+// again when stored). It is verified once, by the scheduler that accepts it, and a signature
+// that does not verify is still answered 422 before anything is scheduled.
+TEST(HttpServer, APostedSignedMessageIsRsaVerifiedOnceAndAForgedOneIs422) {
+  Served s = Serve();
+  httplib::Client client("127.0.0.1", s.server->port());
+  Message process{{"type", "Process"},
+                  {"scheduler", Value(s.node->address())},
+                  {"test-random-seed", Value(Base64UrlEncode(RandomBytes(32)))}};
+  Result<Message> signed_process = Commit(process, testing::SharedTestWallet());
+  ASSERT_OK(signed_process);
+  auto post = [&](const Message& body) {
+    return client.Post("/~scheduler@1.0/schedule", EncodeJson(Value(Message{{"body", Value(body)}})),
+                       "application/json");
+  };
+  uint64_t before = RsaPssVerifications();
+  auto ok = post(*signed_process);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  EXPECT_EQ(RsaPssVerifications() - before, 1u);
+
+  Message forged = *signed_process;
+  forged.Set("test-random-seed", Value("forged"));
+  before = RsaPssVerifications();
+  auto refused = post(forged);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 422) << refused->body;
+  EXPECT_EQ(*DecodeJsonMessage(refused->body)->FindBinary("error"), "invalid_signature");
+  // At most once: the HMAC commitment, when checked first, already fails.
+  EXPECT_LE(RsaPssVerifications() - before, 1u);
+  // The forged message claims the same process (its ID comes from the commitments): nothing
+  // more was scheduled on it.
+  const std::string pid = MessageId(*signed_process, IdMode::kAll).value();
+  Result<int64_t> slot = s.node->schedulers().CurrentSlot(pid);
+  ASSERT_OK(slot);
+  EXPECT_EQ(*slot, 0);
 }
 
 TEST(HttpServer, StopIsIdempotentAndFreesThePort) {

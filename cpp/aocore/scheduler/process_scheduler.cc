@@ -1,11 +1,14 @@
 #include "aocore/scheduler/process_scheduler.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <utility>
 #include <vector>
 
 #include "aocore/common/logging.h"
 #include "aocore/common/parallel_for.h"
+#include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
 
 namespace ao {
@@ -19,6 +22,28 @@ const std::shared_ptr<spdlog::logger>& Log() {
 bool HasCommitments(const Message& message) {
   const Message* commitments = message.FindMessage("commitments");
   return commitments != nullptr && !commitments->empty();
+}
+
+// Appends the writes that commit `assignment` (signed by the scheduler's own signer) to
+// `batch`. The content cache links a message under its commitment IDs only when they verify;
+// here both messages were checked already: the assignment's commitments are the node's own
+// (AssignmentSigner), and a body with commitments passed the verifier when it was accepted
+// (`body_verified`, MessageVerifier: every commitment verifies). So neither is verified again;
+// anything nested deeper is checked as usual.
+Result<std::string> AddAssignmentToBatch(Store& store, const Message& assignment, bool body_verified,
+                                         WriteBatch* batch) {
+  const Message* body = assignment.FindMessage("body");
+  ContentCache content(
+      store, [](const Message& m) { return MessageId(m, IdMode::kUncommitted); },
+      [&assignment, body, body_verified](const Message& m) {
+        if (&m != &assignment && !(body_verified && &m == body)) return VerifiedCommitments(m);
+        std::vector<std::string> all;
+        if (const Message* commitments = m.FindMessage("commitments")) {
+          for (const auto& [id, unused] : *commitments) all.push_back(id);
+        }
+        return all;
+      });
+  return AssignmentCache(store, content).AddToBatch(assignment, batch);
 }
 
 }  // namespace
@@ -41,7 +66,9 @@ Result<std::unique_ptr<ProcessScheduler>> ProcessScheduler::Create(
     return Status::InvalidArgument("process ID must be a 43-character ID, got '" + process_id +
                                    "'");
   }
-  std::unique_ptr<ProcessScheduler> scheduler(new ProcessScheduler(std::move(process_id), env));
+  SchedulerEnvironment with_committer = env;
+  if (!with_committer.committer) with_committer.committer = std::make_shared<GroupCommitter>(*env.store);
+  std::unique_ptr<ProcessScheduler> scheduler(new ProcessScheduler(std::move(process_id), with_committer));
   Result<std::optional<LatestAssignment>> latest =
       scheduler->assignments_.Latest(scheduler->process_id_);
   if (!latest.ok()) {
@@ -101,14 +128,18 @@ Result<Message> ProcessScheduler::Schedule(const Message& message,
     if (closed_) return Status::Closed("scheduler of " + process_id_ + " is stopped");
     if (!failure_.ok()) return failure_;
   }
-  // Verification and the ID are per message, so they run on the caller's thread, in parallel.
+  // The one verification of the message on its way in (the layers above leave it to this
+  // single writer). It and the ID are per message, so they run on the caller's thread, in
+  // parallel with other callers and with the signing of earlier assignments.
+  bool verified = false;
   if (HasCommitments(message) && env_.verifier) {
-    Status verified = env_.verifier(message);
-    if (!verified.ok()) {
+    Status checked = env_.verifier(message);
+    if (!checked.ok()) {
       return Status::InvalidSignature(
           "Message is not valid: Given message does not correctly validate (" +
-          verified.ToString() + ")");
+          checked.ToString() + ")");
     }
+    verified = true;
   }
   Result<std::string> id = MessageId(message, IdMode::kAll);
   if (!id.ok()) return id.status().WithContext("message to schedule has no ID");
@@ -116,6 +147,7 @@ Result<Message> ProcessScheduler::Schedule(const Message& message,
   auto request = std::make_unique<Request>();
   request->message = message;
   request->message_id = std::move(id).value();
+  request->verified = verified;
   request->deadline = deadline;
   request->hook = std::move(hook);
   std::future<Result<Message>> reply = request->reply.get_future();
@@ -163,6 +195,8 @@ Result<Message> ProcessScheduler::Schedule(const Message& message,
 }
 
 void ProcessScheduler::WorkerLoop() {
+  // Named so that profiles (perf report --comm ao-scheduler) and debuggers can tell it apart.
+  pthread_setname_np(pthread_self(), "ao-scheduler");
   std::deque<std::unique_ptr<Request>> group;
   while (true) {
     {
@@ -213,12 +247,16 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
   }
   // Build the whole group on tentative state; commit it in one batch; advance only on success.
   // Numbering and chaining are cheap and sequential; signing (one RSA signature each) is the
-  // cost, so the group's assignments are signed in parallel, then checked and staged in order.
+  // cost, so the group's assignments are signed in parallel, each task also checking its
+  // signed assignment and preparing its writes; then they are staged in order.
   struct Planned {
     Request* request;
     AssignmentFields fields;
     HashChain chain;
     Result<Message> signed_assignment = Status::Internal("not signed");
+    Status failed;           // why this one cannot be committed (OK: it can)
+    bool slot_taken = false;  // the store already holds this slot (another writer)
+    WriteBatch writes;       // the assignment's content, slot link and latest pointer
   };
   std::vector<Planned> planned;
   planned.reserve(group.size());
@@ -250,7 +288,26 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
     }
   }
   ParallelFor(planned.size(), env_.signing_helpers, env_.start_helper, [&](size_t i) {
-    planned[i].signed_assignment = env_.signer(BuildAssignment(planned[i].fields));
+    Planned& plan = planned[i];
+    plan.signed_assignment = env_.signer(BuildAssignment(plan.fields));
+    if (!plan.signed_assignment.ok()) {
+      plan.failed = plan.signed_assignment.status().WithContext("signing the assignment");
+      return;
+    }
+    // The signer must not change what the assignment says.
+    Result<ParsedAssignment> parsed = ParseAssignment(*plan.signed_assignment);
+    if (!parsed.ok() || parsed->slot != plan.fields.slot || parsed->hash_chain != plan.fields.hash_chain ||
+        parsed->process_id != process_id_ || parsed->timestamp_ms != plan.fields.timestamp_ms) {
+      plan.failed = Status::Internal("the signer changed the assignment" +
+                                     (parsed.ok() ? std::string() : ": " + parsed.status().ToString()));
+      return;
+    }
+    Result<std::string> added =
+        AddAssignmentToBatch(*env_.store, *plan.signed_assignment, plan.request->verified, &plan.writes);
+    if (!added.ok()) {
+      plan.slot_taken = added.status().IsAlreadyExists();
+      plan.failed = plan.slot_taken ? added.status() : added.status().WithContext("storing the assignment");
+    }
   });
 
   int64_t slot = current_slot_;
@@ -261,35 +318,18 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
   staged.reserve(planned.size());
   for (size_t i = 0; i < planned.size(); ++i) {
     Planned& plan = planned[i];
-    Status failed;
+    Status failed = plan.failed;
     bool sticky = false;
-    if (!plan.signed_assignment.ok()) {
-      failed = plan.signed_assignment.status().WithContext("signing the assignment");
-    } else {
-      // The signer must not change what the assignment says.
-      Result<ParsedAssignment> parsed = ParseAssignment(*plan.signed_assignment);
-      if (!parsed.ok() || parsed->slot != plan.fields.slot ||
-          parsed->hash_chain != plan.fields.hash_chain || parsed->process_id != process_id_ ||
-          parsed->timestamp_ms != plan.fields.timestamp_ms) {
-        failed = Status::Internal("the signer changed the assignment" +
-                                  (parsed.ok() ? std::string() : ": " + parsed.status().ToString()));
-      }
+    if (plan.slot_taken) {
+      // Another writer used our slot: the single-writer invariant is broken. Stop here
+      // rather than equivocate; the staged part of the group is still committed below.
+      failed = Status::Aborted("scheduler of " + process_id_ + " stopped: " + failed.ToString());
+      sticky = true;
     }
-    WriteBatch one;
-    if (failed.ok()) {
-      Result<std::string> added = assignments_.AddToBatch(*plan.signed_assignment, &one);
-      if (!added.ok() && added.status().IsAlreadyExists()) {
-        // Another writer used our slot: the single-writer invariant is broken. Stop here
-        // rather than equivocate; the staged part of the group is still committed below.
-        failed = Status::Aborted("scheduler of " + process_id_ + " stopped: " +
-                                 added.status().ToString());
-        sticky = true;
-      } else if (!added.ok()) {
-        failed = added.status().WithContext("storing the assignment");
-      } else if (plan.request->hook) {
-        Status hooked = plan.request->hook(*plan.signed_assignment, &one);
-        if (!hooked.ok()) failed = hooked.WithContext("the caller's writes for the assignment");
-      }
+    WriteBatch& one = plan.writes;
+    if (failed.ok() && plan.request->hook) {
+      Status hooked = plan.request->hook(*plan.signed_assignment, &one);
+      if (!hooked.ok()) failed = hooked.WithContext("the caller's writes for the assignment");
     }
     if (failed.ok()) {
       batch.Append(one);
@@ -318,9 +358,10 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
     break;
   }
   if (!staged.empty()) {
-    WriteOptions options;
-    options.sync = env_.mode != SchedulingMode::kAggressive;
-    Status applied = env_.store->Apply(batch, options);
+    // Synced batches go through the committer shared with other processes' schedulers (one
+    // fsync for all that are ready); an aggressive one is written at once, unsynced.
+    Status applied = env_.mode == SchedulingMode::kAggressive ? env_.store->Apply(batch, WriteOptions{})
+                                                               : env_.committer->Commit(batch);
     if (!applied.ok()) {
       Status failure = Status::Aborted("scheduler of " + process_id_ +
                                        " stopped after a failed write at slot " +

@@ -11,7 +11,9 @@
 // thread at a time drains the queue; everything that reads or advances (slot, chain, timestamp)
 // -- building, signing, the batch write -- happens in that serial section, never under the
 // mutex. The worker takes up to max_batch queued requests and commits them as one batch (group
-// commit: one fsync for many assignments); state advances only after the batch is applied, and
+// commit: one fsync for many assignments, and, through the shared GroupCommitter, for the
+// batches of other processes synced at the same time); state advances only after the batch is
+// applied, and
 // replies are sent only then. The worker exits when idle (after a short linger) and is started
 // again by the next request, so an idle process costs no thread (the worker thread is detached:
 // an exited worker leaves no stack behind).
@@ -33,8 +35,11 @@
 // (DeadlineExceeded). A request still queued when its deadline passes is dropped unassigned; a
 // request already being committed may still be committed (like any timed-out RPC, the outcome
 // is then unknown to the caller).
-// Verification: a message with commitments is checked by the injected verifier; a failure is
-// Status::InvalidSignature (an InvalidArgument "Message is not valid..."); unsigned messages are accepted (as the reference).
+// Verification: this is the one place a message to schedule is verified (the scheduler@1.0
+// device and the HTTP layer leave it here): a message with commitments is checked once by the
+// injected verifier, on the caller's thread; a failure is Status::InvalidSignature (an
+// InvalidArgument "Message is not valid..."); unsigned messages are accepted (as the
+// reference). Storing it does not verify it again, nor the assignment the signer made.
 // Recovery at Create: (slot, chain, timestamp) of the latest assignment, or (-1, "", 0).
 //
 // Thread-safety: Schedule, CurrentSlot, health, Idle and Stop are safe from any thread.
@@ -60,6 +65,7 @@
 #include "aocore/common/result.h"
 #include "aocore/message/message.h"
 #include "aocore/scheduler/assignment.h"
+#include "aocore/scheduler/group_commit.h"
 #include "aocore/scheduler/hash_chain.h"
 #include "aocore/scheduler/scheduling_mode.h"
 #include "aocore/store/store.h"
@@ -68,9 +74,11 @@
 namespace ao {
 
 // Signs an unsigned assignment with the node wallet (the node wires Commit(m, wallet)). Must
-// keep every field and add `commitments`.
+// keep every field and add `commitments`, which are trusted as made (the assignment is stored
+// under their IDs without verifying them).
 using AssignmentSigner = std::function<Result<Message>(Message assignment)>;
-// OK when every commitment of `message` verifies.
+// OK when every commitment of `message` verifies (as Verify, commitment.h: the message is then
+// stored under every commitment ID without a second check).
 using MessageVerifier = std::function<Status(const Message& message)>;
 // Starts uploading a committed assignment; the future holds OK once the uploader accepted it.
 using AssignmentUploader = std::function<std::future<Status>(const Message& assignment)>;
@@ -98,6 +106,10 @@ struct SchedulerEnvironment {
   size_t max_batch = 256;
   // How long an idle worker waits for more work before its thread exits.
   std::chrono::milliseconds worker_linger{20};
+  // Writes the synced batches (local_confirmation, remote_confirmation) together with those of
+  // the other schedulers sharing it: one fsync for many processes (group_commit.h). The
+  // registry shares one among its schedulers; unset: each scheduler makes its own.
+  std::shared_ptr<GroupCommitter> committer;
   // Where the assignments of a batch are signed in parallel (the node's thread pool); unset:
   // all on the scheduler's own thread. At most `signing_helpers` helpers per batch.
   HelperStarter start_helper;
@@ -144,6 +156,7 @@ class ProcessScheduler {
   struct Request {
     Message message;
     std::string message_id;  // id(message, all)
+    bool verified = false;   // its commitments passed env_.verifier
     std::chrono::steady_clock::time_point deadline;
     AssignmentBatchHook hook;  // may be empty
     std::promise<Result<Message>> reply;

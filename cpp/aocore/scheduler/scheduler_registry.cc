@@ -17,8 +17,17 @@ Result<std::string> CanonicalProcessId(std::string_view process_id) {
                                  std::string(process_id.substr(0, 64)) + "'");
 }
 
+namespace {
+// Every scheduler of the registry shares one group committer, so that the synced batches of
+// different processes are written (and fsync'd) together.
+SchedulerEnvironment WithCommitter(SchedulerEnvironment env) {
+  if (!env.committer && env.store != nullptr) env.committer = std::make_shared<GroupCommitter>(*env.store);
+  return env;
+}
+}  // namespace
+
 SchedulerRegistry::SchedulerRegistry(SchedulerEnvironment env, SchedulerRegistryOptions options)
-    : env_(std::move(env)),
+    : env_(WithCommitter(std::move(env))),
       options_(options),
       content_(*env_.store),
       assignments_(*env_.store, content_) {}

@@ -1,0 +1,104 @@
+// GroupCommitter: batches queued behind a synced write share the next one; a bad batch in a
+// combined write fails only its own caller.
+#include "aocore/scheduler/group_commit.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "aocore/store/memory_store.h"
+#include "testing/test_util.h"
+
+namespace ao {
+namespace {
+
+// A store whose synced Apply first waits (boundedly) for a condition, and counts them.
+class HoldingStore final : public Store {
+ public:
+  explicit HoldingStore(Store& inner) : inner_(inner) {}
+  std::function<bool(const WriteBatch&)> release = [](const WriteBatch&) { return true; };
+  std::atomic<int> synced_applies{0};
+
+  Result<Bytes> Read(std::string_view path) override { return inner_.Read(path); }
+  Result<NodeType> Type(std::string_view path) override { return inner_.Type(path); }
+  Result<std::vector<std::string>> List(std::string_view path) override { return inner_.List(path); }
+  Result<std::vector<std::string>> ScanChildren(std::string_view group, const ScanOptions& options) override {
+    return inner_.ScanChildren(group, options);
+  }
+  Result<std::string> Resolve(std::string_view path) override { return inner_.Resolve(path); }
+  Status Apply(const WriteBatch& batch, const WriteOptions& options) override {
+    if (options.sync) {
+      ++synced_applies;
+      (void)testing::WaitFor([&] { return release(batch); });
+    }
+    return inner_.Apply(batch, options);
+  }
+  using Store::Apply;
+  Status Close() override { return inner_.Close(); }
+  std::string Describe() const override { return "holding:" + inner_.Describe(); }
+
+ private:
+  Store& inner_;
+};
+
+WriteBatch OneWrite(const std::string& path, const std::string& value) {
+  WriteBatch b;
+  b.Write(path, value);
+  return b;
+}
+
+TEST(GroupCommitter, BatchesQueuedBehindASyncedWriteShareTheNextOne) {
+  MemoryStore memory;
+  HoldingStore store(memory);
+  GroupCommitter committer(store);
+  constexpr int kCallers = 16;
+  // The first write waits until every other caller queued behind it.
+  store.release = [&](const WriteBatch& batch) {
+    return static_cast<int>(committer.waiting() + batch.ops().size()) >= kCallers ||
+           store.synced_applies.load() > 1;
+  };
+  std::vector<std::thread> callers;
+  std::vector<Status> results(kCallers);
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] { results[i] = committer.Commit(OneWrite("k" + std::to_string(i), "v")); });
+  }
+  for (auto& t : callers) t.join();
+  for (const Status& s : results) EXPECT_OK(s);
+  // Whoever came first was written first; everyone else shared the second synced write.
+  EXPECT_EQ(store.synced_applies.load(), 2);
+  EXPECT_EQ(committer.writes(), 2u);
+  for (int i = 0; i < kCallers; ++i) EXPECT_OK(memory.Read("k" + std::to_string(i)));
+}
+
+TEST(GroupCommitter, ABadBatchInACombinedWriteFailsOnlyItsOwnCaller) {
+  MemoryStore memory;
+  ASSERT_OK(memory.Apply(OneWrite("x", "a value, not a group"), WriteOptions{}));
+  HoldingStore store(memory);
+  GroupCommitter committer(store);
+  // The first write (the blocker) waits until the three others are queued behind it.
+  store.release = [&](const WriteBatch&) { return committer.waiting() >= 3 || store.synced_applies.load() > 1; };
+  Status blocker;
+  std::thread first([&] { blocker = committer.Commit(OneWrite("blocker", "v")); });
+  ASSERT_TRUE(testing::WaitFor([&] { return store.synced_applies.load() == 1; }));
+  Status good1, bad, good2;
+  std::thread t1([&] { good1 = committer.Commit(OneWrite("good1", "v")); });
+  ASSERT_TRUE(testing::WaitFor([&] { return committer.waiting() == 1; }));
+  std::thread t2([&] { bad = committer.Commit(OneWrite("x/under-a-value", "v")); });
+  ASSERT_TRUE(testing::WaitFor([&] { return committer.waiting() == 2; }));
+  std::thread t3([&] { good2 = committer.Commit(OneWrite("good2", "v")); });
+  for (std::thread* t : {&first, &t1, &t2, &t3}) t->join();
+  EXPECT_OK(blocker);
+  EXPECT_OK(good1);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_OK(good2);
+  EXPECT_OK(memory.Read("good1"));
+  EXPECT_OK(memory.Read("good2"));
+  EXPECT_FALSE(memory.Read("x/under-a-value").ok());
+}
+
+}  // namespace
+}  // namespace ao

@@ -1,6 +1,7 @@
 #include "convert.h"
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "aocore/message/key.h"
@@ -17,6 +18,24 @@ constexpr int kMaxDepth = static_cast<int>(kMaxNesting);
 
 std::string PathFor(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "/" + key;
+}
+
+// The exporter of a shared binary's memoryview: it owns a reference to the core's buffer.
+struct SharedBinary {
+  std::shared_ptr<const Bytes> bytes;
+};
+
+// The core buffer behind `view` when it is a whole, unsliced view of a SharedBinary.
+std::shared_ptr<const Bytes> SharedBufferOf(py::handle view) {
+  PyObject* base = PyMemoryView_GET_BASE(view.ptr());
+  if (base == nullptr || !py::isinstance<SharedBinary>(base)) return nullptr;
+  const std::shared_ptr<const Bytes>& bytes = py::handle(base).cast<const SharedBinary&>().bytes;
+  const Py_buffer* buf = PyMemoryView_GET_BUFFER(view.ptr());
+  if (buf->buf != bytes->data() || buf->len != static_cast<Py_ssize_t>(bytes->size()) ||
+      !PyBuffer_IsContiguous(buf, 'C')) {
+    return nullptr;
+  }
+  return bytes;
 }
 
 std::string TypeName(py::handle obj) { return py::str(py::type::of(obj).attr("__name__")); }
@@ -78,6 +97,9 @@ Value ConvertValue(py::handle obj, const std::string& path, int depth) {
     return Value(Bytes(data, size));
   }
   if (PyBytes_Check(obj.ptr())) return Value(Bytes(PyBytes_AS_STRING(obj.ptr()), PyBytes_GET_SIZE(obj.ptr())));
+  if (PyMemoryView_Check(obj.ptr())) {
+    if (std::shared_ptr<const Bytes> shared = SharedBufferOf(obj)) return Value(std::move(shared));
+  }
   if (PyByteArray_Check(obj.ptr()) || PyMemoryView_Check(obj.ptr())) {
     py::bytes copy(py::reinterpret_steal<py::object>(PyBytes_FromObject(obj.ptr())));
     return Value(Bytes(copy));
@@ -108,7 +130,7 @@ Message MessageFromPy(py::handle obj, const char* what) {
 
 Value ValueFromPy(py::handle obj, const std::string& key_path) { return ConvertValue(obj, key_path, 0); }
 
-py::object ValueToPy(const Value& value) {
+py::object ValueToPy(const Value& value, const ToPy& how) {
   switch (value.kind()) {
     case Value::Kind::kAtom: {
       const std::string& name = value.atom().name;
@@ -121,6 +143,9 @@ py::object ValueToPy(const Value& value) {
     case Value::Kind::kFloat: return py::float_(value.floating());
     case Value::Kind::kBinary: {
       const Bytes& b = value.binary();
+      if (how.share_large_binaries && b.size() >= kSharedBinaryMin) {
+        return py::memoryview(py::cast(SharedBinary{value.binary_ptr()}));
+      }
       PyObject* s = PyUnicode_DecodeUTF8(b.data(), static_cast<Py_ssize_t>(b.size()), "strict");
       if (s) return py::reinterpret_steal<py::object>(s);
       PyErr_Clear();
@@ -128,10 +153,10 @@ py::object ValueToPy(const Value& value) {
     }
     case Value::Kind::kList: {
       py::list out(value.list().size());
-      for (size_t i = 0; i < value.list().size(); ++i) out[i] = ValueToPy(value.list()[i]);
+      for (size_t i = 0; i < value.list().size(); ++i) out[i] = ValueToPy(value.list()[i], how);
       return out;
     }
-    case Value::Kind::kMessage: return MessageToPy(value.message());
+    case Value::Kind::kMessage: return MessageToPy(value.message(), how);
     case Value::Kind::kDevice: {
       // A Python device comes back as its object; a native device as its name.
       if (auto* py_dev = dynamic_cast<const PyDevice*>(value.device().get())) {
@@ -143,12 +168,12 @@ py::object ValueToPy(const Value& value) {
   return py::none();
 }
 
-py::dict MessageToPy(const Message& message) {
+py::dict MessageToPy(const Message& message, const ToPy& how) {
   py::dict out;
   for (const auto& [k, v] : message) {
     PyObject* key = PyUnicode_DecodeUTF8(k.data(), static_cast<Py_ssize_t>(k.size()), "surrogateescape");
     if (!key) throw py::error_already_set();
-    out[py::reinterpret_steal<py::object>(key)] = ValueToPy(v);
+    out[py::reinterpret_steal<py::object>(key)] = ValueToPy(v, how);
   }
   return out;
 }
@@ -176,6 +201,15 @@ py::str PathToPy(const std::string& path) {
 }
 
 void InitConvert(py::module_& m) {
+  py::class_<SharedBinary>(m, "SharedBinary", py::buffer_protocol(),
+                           "A read-only buffer over a binary the core holds: what a Python device's\n"
+                           "memoryview of a large value (docs/python-api.md) looks at.")
+      .def_buffer([](const SharedBinary& s) {
+        return py::buffer_info(const_cast<char*>(s.bytes->data()), 1, py::format_descriptor<uint8_t>::format(), 1,
+                               {static_cast<py::ssize_t>(s.bytes->size())}, {1}, /*readonly=*/true);
+      })
+      .def("__len__", [](const SharedBinary& s) { return s.bytes->size(); });
+  m.attr("SHARED_BINARY_MIN") = kSharedBinaryMin;
   py::class_<Atom>(m, "Atom", "A symbol value (the reference's atoms), e.g. Atom('unset').\n\n"
                               "true/false/null are Python True/False/None; every other atom is an Atom.")
       .def(py::init([](std::string name) { return Atom{std::move(name)}; }), py::arg("name"))

@@ -40,12 +40,12 @@ std::shared_ptr<const Bytes> SharedBufferOf(py::handle view) {
 
 std::string TypeName(py::handle obj) { return py::str(py::type::of(obj).attr("__name__")); }
 
-Value ConvertValue(py::handle obj, const std::string& path, int depth);
+Value ConvertValue(py::handle obj, const std::string& path, int depth, const HandedOut* memo);
 
 // Top-level keys are normalised (the reference normalises them at every resolution step);
 // nested keys keep their spelling, because the reference's ID encoding distinguishes, e.g.,
 // a nested {"Priv": 1} (a field) from {"priv": 1} (an empty message).
-Message ConvertDict(py::handle obj, const std::string& path, int depth, bool normalize) {
+Message ConvertDict(py::handle obj, const std::string& path, int depth, bool normalize, const HandedOut* memo) {
   // This message is at level depth + 1 (NestingDepth counts a message of scalars as 1).
   if (depth >= kMaxDepth) ThrowInvalidMessage("key '" + path + "': message nested too deeply (or self-referencing)");
   py::dict dict = py::reinterpret_borrow<py::dict>(obj);
@@ -71,12 +71,12 @@ Message ConvertDict(py::handle obj, const std::string& path, int depth, bool nor
     if (!nk.ok()) ThrowInvalidMessage("key '" + PathFor(path, key) + "': " + nk.status().message());
     std::string stored = normalize ? std::move(nk).value() : key;
     std::string child = PathFor(path, stored);
-    out.Set(std::move(stored), ConvertValue(value, child, depth + 1));
+    out.Set(std::move(stored), ConvertValue(value, child, depth + 1, memo));
   }
   return out;
 }
 
-Value ConvertValue(py::handle obj, const std::string& path, int depth) {
+Value ConvertValue(py::handle obj, const std::string& path, int depth, const HandedOut* memo) {
   if (obj.is_none()) return Value::Null();
   if (PyBool_Check(obj.ptr())) return Value(obj.ptr() == Py_True);
   if (PyLong_Check(obj.ptr())) {
@@ -87,6 +87,9 @@ Value ConvertValue(py::handle obj, const std::string& path, int depth) {
     return Value(static_cast<int64_t>(v));
   }
   if (PyFloat_Check(obj.ptr())) return Value(PyFloat_AsDouble(obj.ptr()));
+  if (memo != nullptr && (PyUnicode_CheckExact(obj.ptr()) || PyBytes_CheckExact(obj.ptr()))) {
+    if (const Value* handed = memo->Find(obj)) return *handed;
+  }
   if (PyUnicode_Check(obj.ptr())) {
     Py_ssize_t size = 0;
     const char* data = PyUnicode_AsUTF8AndSize(obj.ptr(), &size);
@@ -111,11 +114,12 @@ Value ConvertValue(py::handle obj, const std::string& path, int depth) {
     Py_ssize_t n = PyList_GET_SIZE(obj.ptr());
     list.reserve(n);
     for (Py_ssize_t i = 0; i < n; ++i) {
-      list.push_back(ConvertValue(PyList_GET_ITEM(obj.ptr(), i), PathFor(path, std::to_string(i + 1)), depth + 1));
+      list.push_back(
+          ConvertValue(PyList_GET_ITEM(obj.ptr(), i), PathFor(path, std::to_string(i + 1)), depth + 1, memo));
     }
     return Value(std::move(list));
   }
-  if (PyDict_Check(obj.ptr())) return Value(ConvertDict(obj, path, depth, /*normalize=*/false));
+  if (PyDict_Check(obj.ptr())) return Value(ConvertDict(obj, path, depth, /*normalize=*/false, memo));
   ThrowInvalidMessage("key '" + path + "': unsupported value type '" + TypeName(obj) + "'");
 }
 
@@ -125,10 +129,12 @@ Message MessageFromPy(py::handle obj, const char* what) {
   if (!PyDict_Check(obj.ptr())) {
     ThrowInvalidMessage(std::string(what) + " must be a dict, not " + TypeName(obj));
   }
-  return ConvertDict(obj, "", 0, /*normalize=*/true);
+  return ConvertDict(obj, "", 0, /*normalize=*/true, nullptr);
 }
 
-Value ValueFromPy(py::handle obj, const std::string& key_path) { return ConvertValue(obj, key_path, 0); }
+Value ValueFromPy(py::handle obj, const std::string& key_path, const HandedOut* memo) {
+  return ConvertValue(obj, key_path, 0, memo);
+}
 
 py::object ValueToPy(const Value& value, const ToPy& how) {
   switch (value.kind()) {
@@ -147,9 +153,15 @@ py::object ValueToPy(const Value& value, const ToPy& how) {
         return py::memoryview(py::cast(SharedBinary{value.binary_ptr()}));
       }
       PyObject* s = PyUnicode_DecodeUTF8(b.data(), static_cast<Py_ssize_t>(b.size()), "strict");
-      if (s) return py::reinterpret_steal<py::object>(s);
-      PyErr_Clear();
-      return py::bytes(b);
+      py::object out;
+      if (s) {
+        out = py::reinterpret_steal<py::object>(s);
+      } else {
+        PyErr_Clear();
+        out = py::bytes(b);
+      }
+      if (how.memo != nullptr && b.size() > Value::kInlineBinaryMax) how.memo->Note(out, value);
+      return out;
     }
     case Value::Kind::kList: {
       py::list out(value.list().size());

@@ -17,6 +17,8 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
+#include <utility>
 
 #include <pybind11/pybind11.h>
 
@@ -28,15 +30,39 @@ namespace py = pybind11;
 
 // Converts a dict to a Message; raises InvalidMessageError. `what` names the argument in errors.
 Message MessageFromPy(py::handle obj, const char* what = "message");
-Value ValueFromPy(py::handle obj, const std::string& key_path);
 
 // Binaries of this size or more are shared with a Python device rather than copied (a
 // WebAssembly memory, a large payload): below it a str/bytes copy is cheaper than the view.
 inline constexpr size_t kSharedBinaryMin = 64 * 1024;
 
+// The str/bytes objects made from shared binaries (longer than Value::kInlineBinaryMax) during
+// one device call, each with the Value it came from. A Python device that hands such an object
+// back (str and bytes are immutable, so the same object has the same bytes) gets that Value
+// again, sharing the core's buffer: a state the device passes through keeps its binaries
+// without a copy, and the process cache sees them unchanged. The objects are referenced while
+// the memo lives, so no other object can take one's address meanwhile.
+// Thread-safety: one call's; use with the GIL held.
+class HandedOut {
+ public:
+  void Note(py::handle obj, const Value& value) {
+    map_.emplace(obj.ptr(), std::make_pair(py::reinterpret_borrow<py::object>(obj), value));
+  }
+  const Value* Find(py::handle obj) const {
+    auto it = map_.find(obj.ptr());
+    return it == map_.end() ? nullptr : &it->second.second;
+  }
+
+ private:
+  std::unordered_map<PyObject*, std::pair<py::object, Value>> map_;
+};
+
 struct ToPy {
   bool share_large_binaries = false;  // see above; for the arguments of Python devices
+  HandedOut* memo = nullptr;          // notes the str/bytes made from shared binaries
 };
+
+// `memo`: str/bytes a device was handed come back as the Value they were made from.
+Value ValueFromPy(py::handle obj, const std::string& key_path, const HandedOut* memo = nullptr);
 
 py::object ValueToPy(const Value& value, const ToPy& how = {});
 

@@ -213,7 +213,8 @@ Result<ResolveResult> PyDevice::Invoke(const Method& method, const DeviceCall& c
     size_t i = 0;
     if (with_key && i < n) args[i++] = py::str(std::string(call.key));
     // Large binaries (a WebAssembly memory...) as read-only views of the core's buffers.
-    const ToPy shared{.share_large_binaries = true};
+    HandedOut memo;
+    const ToPy shared{.share_large_binaries = true, .memo = &memo};
     if (i < n) args[i++] = MessageToPy(call.base, shared);
     if (i < n) args[i++] = MessageToPy(call.req, shared);
     if (i < n) {
@@ -228,9 +229,9 @@ Result<ResolveResult> PyDevice::Invoke(const Method& method, const DeviceCall& c
     py::object out = py::reinterpret_borrow<py::object>(method.fn)(*args);
     if (py::isinstance<py::tuple>(out) && py::len(out) == 2 && py::isinstance<py::str>(out[py::int_(0)])) {
       py::tuple t = out;
-      return ResolveResult::Make(std::string(py::str(t[0])), ValueFromPy(t[1], "result"));
+      return ResolveResult::Make(std::string(py::str(t[0])), ValueFromPy(t[1], "result", &memo));
     }
-    return ResolveResult::Ok(ValueFromPy(out, "result"));
+    return ResolveResult::Ok(ValueFromPy(out, "result", &memo));
   } catch (py::error_already_set& e) {
     Message error;
     error.Set("error", "device_call");

@@ -276,6 +276,25 @@ def test_aos_process_eval_handler_reply_and_dryrun(aos_served, aoconnect_dir, tm
                                 {"name": "Lower-Case", "value": "kept"}]
 
 
+def test_aos_spawn_over_mainnet_push(aos_served, aoconnect_dir, tmp_path):
+    """An Eval that calls ao.spawn, sent with aoconnect's mainnet `message` (POST .../push): the
+    push spawns the child on the node and the parent's onReply handler gets the Spawned notice."""
+    node, server, module = aos_served
+    out = run_client(aoconnect_dir, tmp_path, "aos-spawn", server.url, module=module, scheduler=node.address)
+    assert "error" not in out, out.get("error")
+    [spawn] = out["spawn"]["result"]["Spawns"]
+    assert {"name": "Name", "value": "kid"} in spawn["Tags"]
+    kid = out["kid"]["result"]["Output"]["data"]
+    child = node.process(kid)
+    assert isinstance(child, aocore.AOSProcess)
+    assert "Error" not in child.result(0)
+    tags = dict(ans104.decode(ans104.from_message(child.definition))["tags"])
+    assert tags["Name"] == "kid" and tags["From-Process"] == out["pid"] and tags["Module"] == module
+    # The notice is the parent's slot after the spawning Eval.
+    [notice] = node.process(out["pid"]).assignments(out["spawn"]["slot"] + 1, out["spawn"]["slot"] + 1)
+    assert notice["body"]["action"] == "Spawned" and notice["body"]["process"] == kid
+
+
 def test_dryrun_leaves_the_live_instance_alone(aos_served, aoconnect_dir, tmp_path):
     """The routes' dry run ({path: compute, read-only: true}) runs on the live instance and undoes
     itself: the next message needs no restore from the process cache."""

@@ -40,7 +40,8 @@ def cu_message(assignment: dict) -> dict:
     item = ans104.decode(ans104.from_message(assignment["body"]))
     tags = [{"name": n, "value": v} for n, v in item["tags"]]
     from_process = next((t["value"] for t in tags if t["name"] == "From-Process"), None)
-    target = item.get("target")
+    # The CU's process message targets the process itself (its ID is the assignment's process).
+    target = item.get("target") or (item["id"] if item["id"] == assignment["process"] else "")
     data = item["data"]
     return {"Id": item["id"], "Signature": b64url(item["signature"]),
             "Data": data if isinstance(data, str) else data.decode("utf-8", "replace"),

@@ -1,6 +1,7 @@
 #include "convert.h"
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "aocore/message/key.h"
@@ -19,14 +20,32 @@ std::string PathFor(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "/" + key;
 }
 
+// The exporter of a shared binary's memoryview: it owns a reference to the core's buffer.
+struct SharedBinary {
+  std::shared_ptr<const Bytes> bytes;
+};
+
+// The core buffer behind `view` when it is a whole, unsliced view of a SharedBinary.
+std::shared_ptr<const Bytes> SharedBufferOf(py::handle view) {
+  PyObject* base = PyMemoryView_GET_BASE(view.ptr());
+  if (base == nullptr || !py::isinstance<SharedBinary>(base)) return nullptr;
+  const std::shared_ptr<const Bytes>& bytes = py::handle(base).cast<const SharedBinary&>().bytes;
+  const Py_buffer* buf = PyMemoryView_GET_BUFFER(view.ptr());
+  if (buf->buf != bytes->data() || buf->len != static_cast<Py_ssize_t>(bytes->size()) ||
+      !PyBuffer_IsContiguous(buf, 'C')) {
+    return nullptr;
+  }
+  return bytes;
+}
+
 std::string TypeName(py::handle obj) { return py::str(py::type::of(obj).attr("__name__")); }
 
-Value ConvertValue(py::handle obj, const std::string& path, int depth);
+Value ConvertValue(py::handle obj, const std::string& path, int depth, const HandedOut* memo);
 
 // Top-level keys are normalised (the reference normalises them at every resolution step);
 // nested keys keep their spelling, because the reference's ID encoding distinguishes, e.g.,
 // a nested {"Priv": 1} (a field) from {"priv": 1} (an empty message).
-Message ConvertDict(py::handle obj, const std::string& path, int depth, bool normalize) {
+Message ConvertDict(py::handle obj, const std::string& path, int depth, bool normalize, const HandedOut* memo) {
   // This message is at level depth + 1 (NestingDepth counts a message of scalars as 1).
   if (depth >= kMaxDepth) ThrowInvalidMessage("key '" + path + "': message nested too deeply (or self-referencing)");
   py::dict dict = py::reinterpret_borrow<py::dict>(obj);
@@ -52,12 +71,12 @@ Message ConvertDict(py::handle obj, const std::string& path, int depth, bool nor
     if (!nk.ok()) ThrowInvalidMessage("key '" + PathFor(path, key) + "': " + nk.status().message());
     std::string stored = normalize ? std::move(nk).value() : key;
     std::string child = PathFor(path, stored);
-    out.Set(std::move(stored), ConvertValue(value, child, depth + 1));
+    out.Set(std::move(stored), ConvertValue(value, child, depth + 1, memo));
   }
   return out;
 }
 
-Value ConvertValue(py::handle obj, const std::string& path, int depth) {
+Value ConvertValue(py::handle obj, const std::string& path, int depth, const HandedOut* memo) {
   if (obj.is_none()) return Value::Null();
   if (PyBool_Check(obj.ptr())) return Value(obj.ptr() == Py_True);
   if (PyLong_Check(obj.ptr())) {
@@ -68,6 +87,9 @@ Value ConvertValue(py::handle obj, const std::string& path, int depth) {
     return Value(static_cast<int64_t>(v));
   }
   if (PyFloat_Check(obj.ptr())) return Value(PyFloat_AsDouble(obj.ptr()));
+  if (memo != nullptr && (PyUnicode_CheckExact(obj.ptr()) || PyBytes_CheckExact(obj.ptr()))) {
+    if (const Value* handed = memo->Find(obj)) return *handed;
+  }
   if (PyUnicode_Check(obj.ptr())) {
     Py_ssize_t size = 0;
     const char* data = PyUnicode_AsUTF8AndSize(obj.ptr(), &size);
@@ -78,6 +100,9 @@ Value ConvertValue(py::handle obj, const std::string& path, int depth) {
     return Value(Bytes(data, size));
   }
   if (PyBytes_Check(obj.ptr())) return Value(Bytes(PyBytes_AS_STRING(obj.ptr()), PyBytes_GET_SIZE(obj.ptr())));
+  if (PyMemoryView_Check(obj.ptr())) {
+    if (std::shared_ptr<const Bytes> shared = SharedBufferOf(obj)) return Value(std::move(shared));
+  }
   if (PyByteArray_Check(obj.ptr()) || PyMemoryView_Check(obj.ptr())) {
     py::bytes copy(py::reinterpret_steal<py::object>(PyBytes_FromObject(obj.ptr())));
     return Value(Bytes(copy));
@@ -89,11 +114,12 @@ Value ConvertValue(py::handle obj, const std::string& path, int depth) {
     Py_ssize_t n = PyList_GET_SIZE(obj.ptr());
     list.reserve(n);
     for (Py_ssize_t i = 0; i < n; ++i) {
-      list.push_back(ConvertValue(PyList_GET_ITEM(obj.ptr(), i), PathFor(path, std::to_string(i + 1)), depth + 1));
+      list.push_back(
+          ConvertValue(PyList_GET_ITEM(obj.ptr(), i), PathFor(path, std::to_string(i + 1)), depth + 1, memo));
     }
     return Value(std::move(list));
   }
-  if (PyDict_Check(obj.ptr())) return Value(ConvertDict(obj, path, depth, /*normalize=*/false));
+  if (PyDict_Check(obj.ptr())) return Value(ConvertDict(obj, path, depth, /*normalize=*/false, memo));
   ThrowInvalidMessage("key '" + path + "': unsupported value type '" + TypeName(obj) + "'");
 }
 
@@ -103,12 +129,14 @@ Message MessageFromPy(py::handle obj, const char* what) {
   if (!PyDict_Check(obj.ptr())) {
     ThrowInvalidMessage(std::string(what) + " must be a dict, not " + TypeName(obj));
   }
-  return ConvertDict(obj, "", 0, /*normalize=*/true);
+  return ConvertDict(obj, "", 0, /*normalize=*/true, nullptr);
 }
 
-Value ValueFromPy(py::handle obj, const std::string& key_path) { return ConvertValue(obj, key_path, 0); }
+Value ValueFromPy(py::handle obj, const std::string& key_path, const HandedOut* memo) {
+  return ConvertValue(obj, key_path, 0, memo);
+}
 
-py::object ValueToPy(const Value& value) {
+py::object ValueToPy(const Value& value, const ToPy& how) {
   switch (value.kind()) {
     case Value::Kind::kAtom: {
       const std::string& name = value.atom().name;
@@ -121,17 +149,26 @@ py::object ValueToPy(const Value& value) {
     case Value::Kind::kFloat: return py::float_(value.floating());
     case Value::Kind::kBinary: {
       const Bytes& b = value.binary();
+      if (how.share_large_binaries && b.size() >= kSharedBinaryMin) {
+        return py::memoryview(py::cast(SharedBinary{value.binary_ptr()}));
+      }
       PyObject* s = PyUnicode_DecodeUTF8(b.data(), static_cast<Py_ssize_t>(b.size()), "strict");
-      if (s) return py::reinterpret_steal<py::object>(s);
-      PyErr_Clear();
-      return py::bytes(b);
+      py::object out;
+      if (s) {
+        out = py::reinterpret_steal<py::object>(s);
+      } else {
+        PyErr_Clear();
+        out = py::bytes(b);
+      }
+      if (how.memo != nullptr && b.size() > Value::kInlineBinaryMax) how.memo->Note(out, value);
+      return out;
     }
     case Value::Kind::kList: {
       py::list out(value.list().size());
-      for (size_t i = 0; i < value.list().size(); ++i) out[i] = ValueToPy(value.list()[i]);
+      for (size_t i = 0; i < value.list().size(); ++i) out[i] = ValueToPy(value.list()[i], how);
       return out;
     }
-    case Value::Kind::kMessage: return MessageToPy(value.message());
+    case Value::Kind::kMessage: return MessageToPy(value.message(), how);
     case Value::Kind::kDevice: {
       // A Python device comes back as its object; a native device as its name.
       if (auto* py_dev = dynamic_cast<const PyDevice*>(value.device().get())) {
@@ -143,12 +180,12 @@ py::object ValueToPy(const Value& value) {
   return py::none();
 }
 
-py::dict MessageToPy(const Message& message) {
+py::dict MessageToPy(const Message& message, const ToPy& how) {
   py::dict out;
   for (const auto& [k, v] : message) {
     PyObject* key = PyUnicode_DecodeUTF8(k.data(), static_cast<Py_ssize_t>(k.size()), "surrogateescape");
     if (!key) throw py::error_already_set();
-    out[py::reinterpret_steal<py::object>(key)] = ValueToPy(v);
+    out[py::reinterpret_steal<py::object>(key)] = ValueToPy(v, how);
   }
   return out;
 }
@@ -176,6 +213,15 @@ py::str PathToPy(const std::string& path) {
 }
 
 void InitConvert(py::module_& m) {
+  py::class_<SharedBinary>(m, "SharedBinary", py::buffer_protocol(),
+                           "A read-only buffer over a binary the core holds: what a Python device's\n"
+                           "memoryview of a large value (docs/python-api.md) looks at.")
+      .def_buffer([](const SharedBinary& s) {
+        return py::buffer_info(const_cast<char*>(s.bytes->data()), 1, py::format_descriptor<uint8_t>::format(), 1,
+                               {static_cast<py::ssize_t>(s.bytes->size())}, {1}, /*readonly=*/true);
+      })
+      .def("__len__", [](const SharedBinary& s) { return s.bytes->size(); });
+  m.attr("SHARED_BINARY_MIN") = kSharedBinaryMin;
   py::class_<Atom>(m, "Atom", "A symbol value (the reference's atoms), e.g. Atom('unset').\n\n"
                               "true/false/null are Python True/False/None; every other atom is an Atom.")
       .def(py::init([](std::string name) { return Atom{std::move(name)}; }), py::arg("name"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from . import _core, ans104
 from ._core import (
+    SHARED_BINARY_MIN,
     As,
     Atom,
     ClosedError,
@@ -48,6 +49,7 @@ message_id = id
 NodeTimeoutError = TimeoutError
 
 __all__ = [
+    "SHARED_BINARY_MIN",
     "AOInstance",
     "AOModule",
     "AOSProcess",

@@ -54,6 +54,16 @@ class Atom:
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 
+# Binaries of this many bytes or more reach Python devices as read-only memoryviews over the
+# core's buffer (docs/python-api.md "Large values").
+SHARED_BINARY_MIN: int
+
+class SharedBinary:
+    """The read-only buffer behind such a memoryview (it keeps the core's bytes alive)."""
+
+    def __len__(self) -> int: ...
+    def __buffer__(self, flags: int) -> memoryview: ...
+
 # --- messages, IDs, HashPaths --------------------------------------------------------------------
 
 def normalize_key(key: str | bytes | Atom | int | list[Any]) -> str: ...

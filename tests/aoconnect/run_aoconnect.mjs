@@ -130,6 +130,20 @@ async function aosMainnet () {
   out.inboxA = await evalOn(out.pidA, INBOX_FIELDS)
 }
 
+// An AOS process that spawns a child (push@1.0 spawns it and tells the parent with Action:
+// Spawned, which the onReply handler takes).
+async function aosSpawn () {
+  const ao = aoconnect.connect({ MODE: 'mainnet', URL: config.url, signer: aoconnect.createSigner(jwk) })
+  const evalOn = async (process, code) => {
+    const slot = await ao.message({ process, data: code, tags: [tag('Action', 'Eval')] })
+    return { slot, result: await ao.result({ process, slot }) }
+  }
+  out.pid = await ao.spawn({ module: config.module, tags: [tag('Name', 'parent')] })
+  out.spawn = await evalOn(out.pid,
+    "ao.spawn(ao.env.Module.Id, {Name = 'kid'}).onReply(function(m) Kid = m.Process end) return 'asked'")
+  out.kid = await evalOn(out.pid, 'return Kid')
+}
+
 async function aosLegacy () {
   const signer = aoconnect.createDataItemSigner(jwk)
   const evalOn = async (process, code) => {
@@ -159,6 +173,7 @@ try {
   if (mode === 'mainnet') await mainnet()
   else if (mode === 'aos-mainnet') await aosMainnet()
   else if (mode === 'aos-legacy') await aosLegacy()
+  else if (mode === 'aos-spawn') await aosSpawn()
   else if (mode === 'legacy') await legacy()
   else if (mode === 'spawn-message') await spawnAndMessage()
   else throw new Error(`unknown mode ${mode}`)

@@ -148,6 +148,12 @@ Result<std::string> MessageJson(const Message& assignment, bool read_only) {
   const Message* body = assignment.FindMessage("body");
   if (body == nullptr) return Status::InvalidArgument("the assignment carries no message (`body`)");
   AO_ASSIGN_OR_RETURN(MessageFields f, FieldsOf(*body));
+  // The CU's process message targets the process itself (loadMessages.js). AOS reads a message
+  // whose Target is not ao.id as an assignment, which it refuses from a sender that is neither
+  // Owner nor Authority: the first message of a process spawned by another one (From =
+  // From-Process, the parent).
+  const Bytes* pid = assignment.FindBinary("process");
+  if (f.target.empty() && pid != nullptr && *pid == f.id) f.target = f.id;
   return Dump(MessageObject(f, IntOr(assignment, "epoch", 0), IntOr(assignment, "slot", 0),
                             IntOr(assignment, "timestamp", 0), IntOr(assignment, "block-height", 0),
                             BinaryOr(assignment, "hash-chain"), read_only));

@@ -18,6 +18,7 @@
 #include "aocore/devices/message_device.h"
 #include "aocore/devices/assignment_hooks.h"
 #include "aocore/devices/process_device.h"
+#include "aocore/devices/push_spawn.h"
 #include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
 #include "aocore/message/key.h"
@@ -225,15 +226,26 @@ class Pusher {
     out.Set("slot", Value(slot));
     out.Set("process", Value(id.id));
     const Message* outbox = results.FindMessage("outbox");
-    if (outbox == nullptr || outbox->empty()) {
+    const std::vector<push::SpawnRequest> spawns = push::SlotSpawns(results);
+    if ((outbox == nullptr || outbox->empty()) && spawns.empty()) {
       log->debug("push_done proc={} slot={} outbox=empty", id.id, slot);
       return ResolveResult::Ok(Value(std::move(out)));
     }
     AO_ASSIGN_OR_RETURN(Origin origin, OriginOf(id, slot));
-    AO_ASSIGN_OR_RETURN(Message normalized, NormalizeKeys(*outbox));
-    for (const std::string& key : OrderedKeys(normalized)) {
-      AO_ASSIGN_OR_RETURN(Message entry, PushOne(origin, key, *normalized.Find(key)));
-      out.Set(key, Value(std::move(entry)));
+    if (outbox != nullptr) {
+      AO_ASSIGN_OR_RETURN(Message normalized, NormalizeKeys(*outbox));
+      for (const std::string& key : OrderedKeys(normalized)) {
+        AO_ASSIGN_OR_RETURN(Message entry, PushOne(origin, key, *normalized.Find(key)));
+        out.Set(key, Value(std::move(entry)));
+      }
+    }
+    if (!spawns.empty()) {
+      Message spawned;
+      for (size_t i = 0; i < spawns.size(); ++i) {
+        AO_ASSIGN_OR_RETURN(Message entry, SpawnOne(id, origin, i + 1, spawns[i]));
+        spawned.Set(std::to_string(i + 1), Value(std::move(entry)));
+      }
+      out.Set("spawned", Value(std::move(spawned)));
     }
     return ResolveResult::Ok(Value(std::move(out)));
   }
@@ -251,7 +263,7 @@ class Pusher {
     }
     // The target may carry a hint after `?` or `&` (not followed: pushing is local only).
     const std::string target = raw_target->substr(0, raw_target->find_first_of("?&"));
-    Result<Message> target_def = services_.content->ReadMessage(target);
+    Result<Message> target_def = ReadProcess(target);
     if (!target_def.ok()) {
       if (!target_def.status().IsNotFound()) return target_def.status();
       log->warn("push_target_not_found proc={} slot={} key={} target={}", origin.process, origin.slot, key, target);
@@ -261,17 +273,7 @@ class Pusher {
                      {"outbox-index", Value(key)},
                      {"reason", "Could not access target process!"}};
     }
-    // A process spawned from an item that names no device (aoconnect's legacy ao.TN.1 spawns)
-    // is a process@1.0 process, as the path `<pid>~process@1.0` treats it.
-    if (!target_def->Contains("device")) target_def->Set("device", Value(process::kProcessDevice));
-    const std::string record = DeliveryPath(origin.process, origin.slot, key);
-    AO_ASSIGN_OR_RETURN(std::optional<Delivery> delivered, ReadDelivery(*services_.store, record));
-    Delivery d;
-    if (delivered) {
-      d = std::move(*delivered);
-      log->debug("push_already_delivered proc={} slot={} key={} target={} target_slot={}", origin.process,
-                 origin.slot, key, d.target, d.slot);
-    } else {
+    auto make = [&]() -> Result<Outgoing> {
       Message msg = raw.message();
       msg.Erase("commitments");
       msg.Erase("priv");
@@ -280,78 +282,193 @@ class Pusher {
       msg.Set("variant", Value("ao.N.1"));
       msg.Set("type", Value("Message"));
       for (const auto& [k, v] : origin.stamps) msg.Set(k, v);
-      if (services_.wallet == nullptr) return Status::Internal("push@1.0 needs the node wallet to sign");
       AO_ASSIGN_OR_RETURN(Message signed_msg, Commit(msg, *services_.wallet));
       AO_ASSIGN_OR_RETURN(std::string msg_id, MessageId(signed_msg, IdMode::kAll));
-      // The delivery record goes into the batch that commits the assignment (the scheduler's
-      // assignment hook, found by scheduler@1.0 by the message's ID): the message and the
-      // record of its delivery are one atomic write, so no crash can deliver it without the
-      // record (a second delivery on re-push) or leave a record without the delivery.
-      auto hooked = std::make_shared<std::atomic<bool>>(false);
-      const std::string canonical_target = target;
-      std::optional<AssignmentHooks::Registration> registration;
-      if (services_.assignment_hooks != nullptr) registration.emplace(services_.assignment_hooks->Register(msg_id,
-          [record, msg_id, canonical_target, hooked](const Message& assignment, WriteBatch* batch) -> Status {
-            const Bytes* process = assignment.FindBinary("process");
-            if (process == nullptr || *process != canonical_target || hooked->exchange(true)) return Status::OK();
-            std::optional<int64_t> slot = IntOf(assignment.Find("slot"));
-            if (!slot) return Status::Internal("push: an assignment without a slot");
-            batch->Write(record, canonical_target + " " + std::to_string(*slot) + " " + msg_id);
-            return Status::OK();
-          }));
-      Message req{{"path", "schedule"}, {"method", "POST"}, {"body", Value(std::move(signed_msg))}};
-      AO_ASSIGN_OR_RETURN(ResolveResult scheduled, c_.resolver.Resolve(Value(*target_def), req, opts_));
-      std::optional<int64_t> new_slot;
-      if (scheduled.ok() && scheduled.value.is_message()) {
-        const std::optional<int64_t> status = IntOf(scheduled.value.message().Find("status"));
-        if (!status || *status == 200) new_slot = IntOf(scheduled.value.message().Find("slot"));
-      }
-      if (!new_slot) {
-        log->warn("push_schedule_failed proc={} slot={} key={} target={} result={}", origin.process, origin.slot,
-                  key, target, scheduled.DebugString());
-        return Message{{"response", "error"}, {"target", Value(target)}, {"outbox-index", Value(key)},
-                       {"reason", scheduled.value}};
-      }
-      d = Delivery{target, *new_slot, std::move(msg_id)};
-      if (!hooked->load()) {
-        // A scheduler device that does not take the hook (not scheduler@1.0): the record
-        // follows the delivery, and a crash between the two can deliver twice on re-push.
-        WriteBatch batch;
-        batch.Write(record, d.target + " " + std::to_string(d.slot) + " " + d.id);
-        WriteOptions wo;
-        wo.sync = true;
-        AO_RETURN_IF_ERROR(services_.store->Apply(batch, wo));
-      }
-      log->info("pushed proc={} slot={} key={} target={} target_slot={}", origin.process, origin.slot, key,
-                d.target, d.slot);
+      return Outgoing{std::move(signed_msg), std::move(msg_id), target};
+    };
+    AO_ASSIGN_OR_RETURN(Once once, DeliverOnce(DeliveryPath(origin.process, origin.slot, key), Value(*target_def),
+                                               "schedule", make));
+    if (!once.delivery) {
+      log->warn("push_schedule_failed proc={} slot={} key={} target={} result={}", origin.process, origin.slot, key,
+                target, once.failure.DebugString());
+      return Message{{"response", "error"}, {"target", Value(target)}, {"outbox-index", Value(key)},
+                     {"reason", once.failure.value}};
     }
+    const Delivery& d = *once.delivery;
+    log->info("pushed proc={} slot={} key={} target={} target_slot={}", origin.process, origin.slot, key, d.target,
+              d.slot);
     Message entry{{"id", Value(d.id)}, {"target", Value(d.target)}, {"slot", Value(d.slot)}};
-    if (depth_ + 1 > max_depth_) {
-      entry.Set("resulted-in",
-                Value(Message{{"response", "error"},
-                              {"status", Value(508)},
-                              {"target", Value(d.target)},
-                              {"reason", Value("push depth limit (" + std::to_string(max_depth_) +
-                                               ") reached: the message is scheduled but not pushed further")}}));
+    entry.Set("resulted-in", PushDown(*target_def, d));
+    return entry;
+  }
+
+  // One spawn of the slot (push_spawn.h): the child process is signed and scheduled (once), its
+  // first slot pushed, then the parent is sent its "Spawned" notice (once), which is pushed too.
+  // The entry: {process: <child>, slot: 0, resulted-in: <the child's push>, spawned: {id,
+  // target: <parent>, slot, resulted-in}}, or an error entry naming the spawn.
+  Result<Message> SpawnOne(const process::Identity& parent, const Origin& origin, size_t n,
+                           const push::SpawnRequest& spawn) {
+    auto log = Logger("push");
+    const std::string index = std::to_string(n);
+    push::SpawnParent from;
+    from.id = parent.id;
+    if (const Bytes* m = parent.definition.FindBinary("module")) from.module = *m;
+    if (const Bytes* s = parent.definition.FindBinary("scheduler")) {
+      from.scheduler = *s;
+    } else {
+      from.scheduler = std::string(services_.address);
+    }
+    if (const Bytes* d = parent.definition.FindBinary("device")) from.device = *d;
+    if (const Bytes* e = parent.definition.FindBinary("execution-device")) from.execution_device = *e;
+    auto make_child = [&]() -> Result<Outgoing> {
+      AO_ASSIGN_OR_RETURN(Message child, push::ChildProcessMessage(spawn, from, *services_.wallet));
+      AO_ASSIGN_OR_RETURN(std::string child_id, MessageId(child, IdMode::kAll));
+      return Outgoing{std::move(child), child_id, child_id};
+    };
+    Result<Once> spawned = DeliverOnce(SpawnPath(origin, "spawn", n),
+                                       Value(Message{{"device", Value(process::kProcessDevice)}}), "spawn", make_child);
+    if (!spawned.ok() || !spawned->delivery) {
+      Value reason = spawned.ok() ? spawned->failure.value : Value(spawned.status().ToString());
+      log->warn("push_spawn_failed proc={} slot={} spawn={} reason={}", origin.process, origin.slot, n,
+                reason.DebugString());
+      return Message{{"response", "error"}, {"spawn-index", Value(index)}, {"reason", std::move(reason)}};
+    }
+    const Delivery child = *spawned->delivery;
+    log->info("spawned proc={} slot={} spawn={} child={}", origin.process, origin.slot, n, child.target);
+    Message entry{{"process", Value(child.target)}, {"slot", Value(child.slot)}};
+    Result<Message> child_def = ReadProcess(child.target);
+    if (!child_def.ok()) return child_def.status();
+    entry.Set("resulted-in", PushDown(*child_def, child));
+
+    auto make_notice = [&]() -> Result<Outgoing> {
+      AO_ASSIGN_OR_RETURN(Message notice,
+                          push::SpawnedNoticeMessage(spawn, parent.id, child.target, *services_.wallet));
+      AO_ASSIGN_OR_RETURN(std::string notice_id, MessageId(notice, IdMode::kAll));
+      return Outgoing{std::move(notice), std::move(notice_id), parent.id};
+    };
+    Message parent_def = parent.definition;
+    if (!parent_def.Contains("device")) parent_def.Set("device", Value(process::kProcessDevice));
+    AO_ASSIGN_OR_RETURN(Once notice, DeliverOnce(SpawnPath(origin, "spawned", n), Value(parent_def), "schedule",
+                                                 make_notice));
+    if (!notice.delivery) {
+      log->warn("push_spawned_notice_failed proc={} slot={} spawn={} result={}", origin.process, origin.slot, n,
+                notice.failure.DebugString());
+      entry.Set("spawned", Value(Message{{"response", "error"}, {"target", Value(parent.id)},
+                                         {"reason", notice.failure.value}}));
       return entry;
+    }
+    const Delivery& d = *notice.delivery;
+    Message told{{"id", Value(d.id)}, {"target", Value(d.target)}, {"slot", Value(d.slot)}};
+    told.Set("resulted-in", PushDown(parent_def, d));
+    entry.Set("spawned", Value(std::move(told)));
+    return entry;
+  }
+
+  // A message to schedule: signed, its ID, and the process whose schedule it joins.
+  struct Outgoing {
+    Message message;
+    std::string id;
+    std::string process;
+  };
+  // What DeliverOnce did: the delivery (recorded before, or made now), else the scheduler's
+  // refusal.
+  struct Once {
+    std::optional<Delivery> delivery;
+    ResolveResult failure;
+  };
+
+  // Schedules what `make` signs through `base` (`path`: schedule, or spawn for a process)
+  // unless `record` says it was delivered already. The record goes into the batch that commits
+  // the assignment (the scheduler's assignment hook): the message and the record of its
+  // delivery are one atomic write, so no crash can deliver it without the record (a second
+  // delivery on re-push) or leave a record without the delivery.
+  Result<Once> DeliverOnce(const std::string& record, const Value& base, const char* path,
+                           const std::function<Result<Outgoing>()>& make) {
+    AO_ASSIGN_OR_RETURN(std::optional<Delivery> delivered, ReadDelivery(*services_.store, record));
+    if (delivered) {
+      Logger("push")->debug("push_already_delivered record={} target={} target_slot={}", record, delivered->target,
+                            delivered->slot);
+      return Once{std::move(delivered), {}};
+    }
+    if (services_.wallet == nullptr) return Status::Internal("push@1.0 needs the node wallet to sign");
+    AO_ASSIGN_OR_RETURN(Outgoing out, make());
+    auto hooked = std::make_shared<std::atomic<bool>>(false);
+    const std::string process = out.process;
+    const std::string msg_id = out.id;
+    // The delivery record goes into the batch that commits the assignment (the scheduler's
+    // assignment hook, found by scheduler@1.0 by the message's ID): the message and the
+    // record of its delivery are one atomic write, so no crash can deliver it without the
+    // record (a second delivery on re-push) or leave a record without the delivery.
+    std::optional<AssignmentHooks::Registration> registration;
+    if (services_.assignment_hooks != nullptr) registration.emplace(services_.assignment_hooks->Register(msg_id,
+        [record, msg_id, process, hooked](const Message& assignment, WriteBatch* batch) -> Status {
+          const Bytes* p = assignment.FindBinary("process");
+          if (p == nullptr || *p != process || hooked->exchange(true)) return Status::OK();
+          std::optional<int64_t> slot = IntOf(assignment.Find("slot"));
+          if (!slot) return Status::Internal("push: an assignment without a slot");
+          batch->Write(record, process + " " + std::to_string(*slot) + " " + msg_id);
+          return Status::OK();
+        }));
+    Message req{{"path", Value(path)}, {"method", "POST"}, {"body", Value(std::move(out.message))}};
+    AO_ASSIGN_OR_RETURN(ResolveResult scheduled, c_.resolver.Resolve(base, req, opts_));
+    std::optional<int64_t> new_slot;
+    if (scheduled.ok() && scheduled.value.is_message()) {
+      const std::optional<int64_t> status = IntOf(scheduled.value.message().Find("status"));
+      if (!status || *status == 200) new_slot = IntOf(scheduled.value.message().Find("slot"));
+    }
+    if (!new_slot) return Once{std::nullopt, std::move(scheduled)};
+    Delivery d{process, *new_slot, msg_id};
+    if (!hooked->load()) {
+      // A scheduler device that does not take the hook (not scheduler@1.0): the record
+      // follows the delivery, and a crash between the two can deliver twice on re-push.
+      WriteBatch batch;
+      batch.Write(record, d.target + " " + std::to_string(d.slot) + " " + d.id);
+      WriteOptions wo;
+      wo.sync = true;
+      AO_RETURN_IF_ERROR(services_.store->Apply(batch, wo));
+    }
+    return Once{std::move(d), {}};
+  }
+
+  // The `resulted-in` of a delivery: the push of its slot on `target_def`, one level deeper,
+  // or the 508 of the depth limit (the message stays scheduled: it is never lost).
+  Value PushDown(const Message& target_def, const Delivery& d) {
+    if (depth_ + 1 > max_depth_) {
+      return Value(Message{{"response", "error"},
+                           {"status", Value(508)},
+                           {"target", Value(d.target)},
+                           {"reason", Value("push depth limit (" + std::to_string(max_depth_) +
+                                            ") reached: the message is scheduled but not pushed further")}});
     }
     Message down{{"path", "push"},
                  {"slot", Value(d.slot)},
                  {"push-depth", Value(depth_ + 1)},
                  {"push-max-depth", Value(max_depth_)},
                  {"result-depth", Value(result_depth_ - 1)}};
-    Result<ResolveResult> pushed = c_.resolver.Resolve(Value(*target_def), down, opts_);
+    Result<ResolveResult> pushed = c_.resolver.Resolve(Value(target_def), down, opts_);
     if (!pushed.ok()) {
-      entry.Set("resulted-in", Value(Message{{"response", "error"},
-                                             {"target", Value(d.target)},
-                                             {"reason", Value(pushed.status().ToString())}}));
-    } else if (!pushed->ok()) {
-      entry.Set("resulted-in",
-                Value(Message{{"response", "error"}, {"target", Value(d.target)}, {"reason", pushed->value}}));
-    } else {
-      entry.Set("resulted-in", pushed->value);
+      return Value(Message{{"response", "error"}, {"target", Value(d.target)},
+                           {"reason", Value(pushed.status().ToString())}});
     }
-    return entry;
+    if (!pushed->ok()) {
+      return Value(Message{{"response", "error"}, {"target", Value(d.target)}, {"reason", pushed->value}});
+    }
+    return pushed->value;
+  }
+
+  // A process definition from the content cache. A process spawned from an item that names no
+  // device (aoconnect's legacy ao.TN.1 spawns) is a process@1.0 process, as the path
+  // `<pid>~process@1.0` treats it.
+  Result<Message> ReadProcess(const std::string& pid) {
+    AO_ASSIGN_OR_RETURN(Message def, services_.content->ReadMessage(pid));
+    if (!def.Contains("device")) def.Set("device", Value(process::kProcessDevice));
+    return def;
+  }
+
+  static std::string SpawnPath(const Origin& origin, const char* what, size_t n) {
+    // Beside the outbox records (push/<pid>/<slot>/<base64url key>: never a `/`).
+    return "push/" + origin.process + "/" + EncodeSlot(static_cast<uint64_t>(origin.slot)) + "/" + what + "/" +
+           std::to_string(n);
   }
 
   const DeviceCall& c_;

@@ -18,6 +18,15 @@
 // others. The result is {process, slot, <outbox key>: entry...} plus, while `result-depth`
 // (default 1, decremented per level) is > 0, the keys of the slot's `results`.
 //
+// Spawns (push_spawn.h): after the outbox, each of the slot's spawns (results/json/body's
+// `Spawns`, else results/spawns/<n>) becomes a process, as the ao MU does: an ANS-104 item
+// signed by the node wallet, scheduled (process@1.0 `spawn`) and its slot 0 pushed; then the
+// parent is sent a "Spawned" item (Action: Spawned, Process: <child>, the spawn's tags) which
+// is scheduled and pushed in turn. The result's `spawned/<n>` is {process: <child>, slot: 0,
+// resulted-in, spawned: {id, target: <parent>, slot, resulted-in}}, or {response: error,
+// spawn-index, reason} (e.g. a spawn without a Module tag). Both are recorded as the outbox is
+// (push/<process>/<slot>/spawn/<n> and .../spawned/<n>): a re-push spawns and tells once.
+//
 // Depth (aocore extension; the reference recurses without bound): `push-depth` is the
 // current depth (0 at the top); past `push-max-depth` (request, else the process definition,
 // else kDefaultPushMaxDepth) a message is still scheduled — it is never lost — but not pushed

@@ -344,9 +344,10 @@ class Call {
     registry_.Account(*live_, services_ != nullptr ? services_->wasm_memory_budget : kDefaultWasmMemoryBudget);
   }
 
-  Status NewInstance(std::optional<std::string> image, int64_t clock) {
+  // `image` (none: boot fresh) need only live until the instance is made.
+  Status NewInstance(std::optional<std::string_view> image, int64_t clock) {
     wasm::InstanceOptions options;
-    options.memory = std::move(image);
+    if (image) options.memory_view = image->data() != nullptr ? *image : std::string_view("", 0);
     options.clock = clock;
     options.compute_limit = compute_limit_;
     live_->instance.reset();

@@ -31,10 +31,10 @@
 //
 // Errors: as the CU, a message whose result has an `Error` (or that traps) leaves the memory as
 // it was before it and the Date.now counter at a new instance's first value. No memory is
-// copied per message: the instance keeps a checkpoint (its start image, refreshed every
-// kJournalLimit messages and at every memory restore point) and the messages handled since
-// it; an error puts the instance back at the checkpoint and replays them (deterministic: the
-// clock is a counter).
+// copied per message: the instance keeps a checkpoint (its start image's non-zero pages,
+// refreshed every kJournalLimit messages and at every memory restore point) and the messages
+// handled since it; an error puts the instance back at the checkpoint and replays them
+// (deterministic: the clock is a counter).
 //
 // Modules: the process's `Module` tag names the module: a message in the node's content store
 // (data = the wasm, with Module-Format among its tags: node.load_module stores one), else

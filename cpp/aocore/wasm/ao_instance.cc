@@ -1,5 +1,6 @@
 #include "aocore/wasm/ao_instance.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -8,6 +9,13 @@
 
 namespace ao::wasm {
 namespace {
+
+constexpr uint64_t kSparsePage = 4096;
+
+bool IsZero(const uint8_t* p, uint64_t len) {
+  static const uint8_t kZeros[kSparsePage] = {};
+  return std::memcmp(p, kZeros, len) == 0;
+}
 
 HostFault FaultOf(const wasmtime::TrapError& error) {
   HostFault fault{HostFault::Kind::kTrap, error.message()};
@@ -29,15 +37,26 @@ AoInstance::~AoInstance() = default;
 
 Result<std::unique_ptr<AoInstance>> AoInstance::Create(std::shared_ptr<const AoModule> module,
                                                        InstanceOptions options) {
-  if (options.memory && options.memory->size() > module->max_memory_bytes()) {
-    return Status::InvalidArgument("memory image of " + std::to_string(options.memory->size()) +
+  std::optional<std::string> owned = std::move(options.memory);
+  options.memory.reset();
+  const std::optional<std::string_view> image =
+      owned ? std::optional<std::string_view>(*owned)
+            : (options.memory_view.data() != nullptr ? std::optional<std::string_view>(options.memory_view)
+                                                     : std::nullopt);
+  options.memory_view = {};
+  if (image && image->size() > module->max_memory_bytes()) {
+    return Status::InvalidArgument("memory image of " + std::to_string(image->size()) +
                                    " bytes exceeds the module's maximum of " +
                                    std::to_string(module->max_memory_bytes()));
   }
-  if (options.memory && options.memory->size() % kWasmPageSize != 0) {
+  if (image && image->size() % kWasmPageSize != 0) {
     return Status::InvalidArgument("a memory image must be a whole number of 64 KiB pages");
   }
   std::unique_ptr<AoInstance> instance(new AoInstance(std::move(module), std::move(options)));
+  if (image) {
+    instance->checkpoint_.emplace();
+    Capture(*image, *instance->checkpoint_);
+  }
   AO_RETURN_IF_ERROR(instance->Start());
   return instance;
 }
@@ -62,15 +81,26 @@ Status AoInstance::Start() {
   if (auto r = host_->Start(cx, *instance_); !r) {
     return Status::InvalidArgument("the module's start-up trapped: " + r.err().message());
   }
-  if (options_.memory) {
-    const std::string& image = *options_.memory;
+  if (checkpoint_) {
+    const SparseImage& image = *checkpoint_;
     // ao-loader: resizeHeap(buffer.byteLength) when the instance is smaller, then HEAPU8.set.
-    if (!host_->GrowTo(cx, image.size())) {
-      return Status::InvalidArgument("cannot grow the memory to the image's " + std::to_string(image.size()) +
+    if (!host_->GrowTo(cx, image.size)) {
+      return Status::InvalidArgument("cannot grow the memory to the image's " + std::to_string(image.size) +
                                      " bytes (memory limit)");
     }
-    uint8_t* dst = host_->guest().At(cx, 0, image.size());
-    std::memcpy(dst, image.data(), image.size());
+    // The same bytes as copying the whole image: its pages where it has them, zero elsewhere
+    // (a page of the new memory is already zero unless booting wrote to it).
+    uint8_t* dst = host_->guest().At(cx, 0, image.size);
+    size_t next = 0;
+    for (uint64_t at = 0; at < image.size; at += kSparsePage) {
+      const uint64_t len = std::min<uint64_t>(kSparsePage, image.size - at);
+      if (next < image.offsets.size() && image.offsets[next] == at) {
+        std::memcpy(dst + at, image.pages.data() + next * kSparsePage, len);
+        ++next;
+      } else if (!IsZero(dst + at, len)) {
+        std::memset(dst + at, 0, len);
+      }
+    }
   }
   broken_ = false;
   return Status::OK();
@@ -109,12 +139,28 @@ void AoInstance::SetClock(int64_t clock) {
 }
 
 uint64_t AoInstance::ResidentBytes() {
-  return MemoryView().size() + (options_.memory ? options_.memory->size() : 0);
+  return MemoryView().size() + (checkpoint_ ? checkpoint_->pages.size() : 0);
+}
+
+void AoInstance::Capture(std::string_view memory, SparseImage& into) {
+  // Reuses the buffers of the previous checkpoint: no allocation once they are large enough.
+  into.size = memory.size();
+  into.offsets.clear();
+  into.pages.clear();
+  const auto* p = reinterpret_cast<const uint8_t*>(memory.data());
+  for (uint64_t at = 0; at < memory.size(); at += kSparsePage) {
+    const uint64_t len = std::min<uint64_t>(kSparsePage, memory.size() - at);
+    if (IsZero(p + at, len)) continue;
+    into.offsets.push_back(at);
+    into.pages.append(memory.data() + at, len);
+    into.pages.resize(into.offsets.size() * kSparsePage);  // a short last page, padded
+  }
 }
 
 void AoInstance::Checkpoint() {
   if (broken_) return;
-  options_.memory = Memory();
+  if (!checkpoint_) checkpoint_.emplace();
+  Capture(MemoryView(), *checkpoint_);
   options_.clock = host_->clock();
 }
 

@@ -9,6 +9,10 @@
 // or those of the last Checkpoint() call. A message that returns an Error result is not rolled
 // back (ao-loader keeps its memory; the CU drops it, which is the caller's choice).
 //
+// The checkpoint keeps only the memory's non-zero 4 KiB pages (an AOS memory of 105 MiB has
+// about 2 MiB of them), and (re)starting from it writes only those pages and clears the few
+// that booting dirtied: the untouched rest of a new linear memory is never faulted in.
+//
 // Thread-safety: not thread-safe; one thread at a time may use an instance.
 #pragma once
 
@@ -17,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <wasmtime.hh>
 
@@ -48,14 +53,15 @@ class AoInstance {
   // The next Date.now counter value (give it to InstanceOptions::clock with Memory()).
   int64_t clock() const;
   uint64_t stdout_bytes() const;
-  // Makes the current memory and clock the state a trap returns to (costs one memory copy).
+  // Makes the current memory and clock the state a trap returns to (a scan of the memory and a
+  // copy of its non-zero pages).
   void Checkpoint();
   // Puts the instance back at its checkpoint now, as after a trap (a new store; no copy of the
   // current memory is made). An error Status when it cannot (the instance is then unusable).
   Status Reset();
   // Sets the next Date.now counter value (e.g. kFirstClockValue, as a CU's new instance has).
   void SetClock(int64_t clock);
-  // Bytes this instance holds: its linear memory and its checkpoint image.
+  // Bytes this instance holds: its linear memory and its checkpoint's pages.
   uint64_t ResidentBytes();
 
   const AoModule& module() const { return *module_; }
@@ -65,8 +71,18 @@ class AoInstance {
   // (Re)creates the store and instance, boots it, and loads the checkpoint memory if any.
   Status Start();
 
+  // A memory image without its zero pages: `size` bytes, of which the 4 KiB pages at `offsets`
+  // (ascending) hold `pages` (4 KiB each, in the same order) and every other page is zero.
+  struct SparseImage {
+    uint64_t size = 0;
+    std::vector<uint64_t> offsets;
+    std::string pages;
+  };
+  static void Capture(std::string_view memory, SparseImage& into);
+
   std::shared_ptr<const AoModule> module_;
-  InstanceOptions options_;  // .memory and .clock are the checkpoint
+  InstanceOptions options_;  // .clock is the checkpoint's; .memory is moved into checkpoint_
+  std::optional<SparseImage> checkpoint_;  // none: the freshly booted state
   std::unique_ptr<wasmtime::Store> store_;
   std::unique_ptr<EmscriptenHost> host_;
   std::unique_ptr<wasmtime::Linker> linker_;

@@ -3,6 +3,7 @@
 // and the sha256 of the full linear memory after each step.
 #include "aocore/wasm/ao_instance.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -103,6 +104,40 @@ TEST_F(AoInstanceTest, InstanceRestoredFromMidwayMemoryContinuesIdentically) {
   auto restored = NewInstance({.memory = memory, .clock = clock});
   ASSERT_NE(restored, nullptr);
   for (size_t i = 4; i < steps_->size(); ++i) ExpectStepMatches(*restored, i);
+}
+
+TEST_F(AoInstanceTest, RestoredMemoryIsTheImageByteForByteWhereBootingWroteOtherBytes) {
+  // An image whose pages differ from a freshly booted memory both ways: zeroed where booting
+  // leaves data, data where booting leaves zeros.
+  std::string image;
+  {
+    auto booted = NewInstance();
+    ASSERT_NE(booted, nullptr);
+    image = booted->Memory();
+  }
+  size_t data_page = 0;
+  while (data_page < image.size() && image.substr(data_page, 4096) == std::string(4096, '\0')) data_page += 4096;
+  ASSERT_LT(data_page, image.size());
+  std::fill_n(image.begin() + static_cast<std::ptrdiff_t>(data_page), 4096, '\0');
+  const size_t zero_page = image.size() - 4096 * 3;
+  ASSERT_EQ(image.substr(zero_page, 4096), std::string(4096, '\0'));
+  image[zero_page + 17] = 'x';
+  auto restored = NewInstance({.memory_view = image});
+  ASSERT_NE(restored, nullptr);
+  EXPECT_TRUE(restored->MemoryView() == image);
+  // After a trap it is back at the same bytes.
+  ASSERT_OK(restored->Reset());
+  EXPECT_TRUE(restored->MemoryView() == image);
+}
+
+TEST_F(AoInstanceTest, ACheckpointHoldsOnlyTheNonZeroPagesOfTheMemory) {
+  auto inst = NewInstance();
+  ASSERT_NE(inst, nullptr);
+  ExpectStepMatches(*inst, 0);
+  inst->Checkpoint();
+  const uint64_t memory = inst->MemoryView().size();
+  ASSERT_GT(memory, uint64_t{100} << 20);  // an AOS memory: about 105 MiB, mostly zero
+  EXPECT_LT(inst->ResidentBytes(), memory + (uint64_t{16} << 20));
 }
 
 TEST_F(AoInstanceTest, RunawayLoopEndsAtTheComputeLimitAndTheInstanceGoesOn) {

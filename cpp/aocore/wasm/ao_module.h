@@ -30,6 +30,9 @@ inline constexpr std::string_view kFormatWasm32 = "wasm32-unknown-emscripten4";
 struct InstanceOptions {
   // A linear-memory image to start from (ao-loader's `buffer`, a CU checkpoint); none: boot fresh.
   std::optional<std::string> memory;
+  // The same without a copy, when `memory` is unset: an image the caller keeps alive until the
+  // instance is created (it keeps only the image's non-zero pages).
+  std::string_view memory_view;
   // The next value of the Date.now counter (kFirstClockValue for a fresh ao-loader instance).
   int64_t clock = kFirstClockValue;
   // Wasmtime fuel per handle call (roughly one unit per wasm instruction); 0: unlimited.

@@ -1,5 +1,6 @@
-// WasmRuntime: the process's Wasmtime engine (memory64 on, fuel metering on for compute limits)
-// and its cache of compiled modules. A module is compiled once per process (kept in memory by
+// WasmRuntime: the process's Wasmtime engine (memory64 on, fuel metering on for compute limits,
+// no Spectre guards on memory and table accesses: see MakeConfig) and its cache of compiled
+// modules. A module is compiled once per process (kept in memory by
 // the sha256 of its bytes) and serialised to a cache folder, so a second process deserialises it
 // instead of compiling again (~1 s for AOS, a few ms to load).
 //

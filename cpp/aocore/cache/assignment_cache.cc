@@ -1,6 +1,7 @@
 #include "aocore/cache/assignment_cache.h"
 
 #include <limits>
+#include <map>
 #include <string>
 #include <utility>
 
@@ -132,13 +133,32 @@ Result<std::vector<Message>> AssignmentCache::Range(std::string_view process_id,
     if (names.status().IsNotFound()) return out;
     return names.status();
   }
+  // The packed copies of the page in one scan (a slot without one is read on its own).
+  std::map<std::string, Bytes, std::less<>> packed;
+  if (!names->empty()) {
+    Result<std::vector<std::pair<std::string, Bytes>>> values =
+        store_.ScanValues(JoinPath({kPackedGroup, process_id}), scan);
+    if (values.ok()) {
+      for (auto& [name, bytes] : *values) packed.emplace(std::move(name), std::move(bytes));
+    } else if (!values.status().IsNotFound()) {
+      return values.status();
+    }
+  }
   uint64_t expected = from;
   for (const std::string& name : *names) {
     if (!IsDigitLed(name)) break;  // "latest" sorts after every slot
     AO_ASSIGN_OR_RETURN(uint64_t slot, DecodeSlot(name));
     if (slot != expected) break;  // a gap hides everything after it
-    AO_ASSIGN_OR_RETURN(Message assignment, Read(process_id, slot));
-    out.push_back(std::move(assignment));
+    if (auto it = packed.find(name); it != packed.end()) {
+      AO_ASSIGN_OR_RETURN(Value v, ContentCache::DecodePacked(it->second));
+      if (!v.is_message()) {
+        return Status::Corruption("the packed assignment of slot " + std::to_string(slot) + " is not a message");
+      }
+      out.push_back(v.message());
+    } else {
+      AO_ASSIGN_OR_RETURN(Message assignment, Read(process_id, slot));
+      out.push_back(std::move(assignment));
+    }
     if (expected == std::numeric_limits<uint64_t>::max()) break;
     ++expected;
   }

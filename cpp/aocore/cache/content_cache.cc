@@ -22,6 +22,10 @@ constexpr std::string_view kDataGroup = "data";
 constexpr std::string_view kListGroup = "list";
 constexpr std::string_view kMessageGroup = "msg";
 constexpr std::string_view kChunkGroup = "chunk";
+// list-packed/<hash>: the packed copy of list/<hash> when every element is a leaf (below).
+constexpr std::string_view kPackedListGroup = "list-packed";
+constexpr size_t kPackedListMin = 16;
+constexpr size_t kPackedListMax = 1 << 20;
 constexpr char kChunkedTag = 'c';
 constexpr char kPackedTag = 'p';
 constexpr char kRawChunk = 'r';
@@ -190,10 +194,24 @@ Result<std::string> ContentCache::AddValue(const Value& value, WriteBatch* batch
         digest_input += std::to_string(address->size()) + ":" + *address;
         elements.push_back(std::move(address).value());
       }
-      std::string path = JoinPath({kListGroup, ContentHash(digest_input)});
+      const std::string hash = ContentHash(digest_input);
+      std::string path = JoinPath({kListGroup, hash});
       batch->MakeGroup(path);
       for (size_t i = 0; i < elements.size(); ++i) {
         batch->MakeLink(elements[i], path + "/" + std::to_string(i + 1));
+      }
+      // A long list of leaves (a log, test-device's `already-seen`) also gets a packed copy, so
+      // reading it whole (a restore point, on restart) is one store read instead of a few per
+      // element; the tree stays, so paths into the list still resolve.
+      bool leaves = value.list().size() >= kPackedListMin;
+      for (size_t i = 0; leaves && i < value.list().size(); ++i) {
+        const Value& e = value.list()[i];
+        leaves = !e.is_list() && !e.is_message() && !(e.is_binary() && e.binary().size() > kChunkedBinaryMin);
+      }
+      if (leaves) {
+        if (Result<Bytes> packed = EncodePacked(value); packed.ok() && packed->size() <= kPackedListMax) {
+          batch->Write(JoinPath({kPackedListGroup, hash}), std::move(packed).value());
+        }
       }
       return path;
     }
@@ -550,6 +568,13 @@ Result<Value> ContentCache::ReadAt(const std::string& path,
   if (in_progress->size() >= static_cast<size_t>(kMaxDepth)) {
     return Status::Corruption("message nesting deeper than " + std::to_string(kMaxDepth) +
                               " at " + Quoted(path));
+  }
+  if (IsListPath(resolved)) {
+    Result<Bytes> packed = store_.Read(std::string(kPackedListGroup) + resolved.substr(kListGroup.size()));
+    if (packed.ok()) {
+      Result<Value> list = DecodePacked(*packed);
+      if (list.ok() && list->is_list()) return list;
+    }
   }
   AO_ASSIGN_OR_RETURN(std::vector<std::string> names, store_.List(resolved));
   in_progress->push_back(resolved);

@@ -15,6 +15,9 @@
 //   list/<hash>          group of a list; children "1".."n" link to the elements' addresses;
 //                        <hash> = base64url(SHA-256 over the element addresses), so identical
 //                        lists are stored once too
+//   list-packed/<hash>   a list of at least 16 leaves (no lists, messages or chunked binaries in
+//                        it) also as one value in the packed encoding (below): reading the list
+//                        whole is one store read; paths into the list use the group
 //   <commitment id>      link -> msg/<hash>, for every key of the message's top-level `commitments`
 //                        map that verifies (VerifiedCommitments), at every nesting level (a
 //                        message is readable by each commitment ID). A message with a commitment

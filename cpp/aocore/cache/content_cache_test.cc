@@ -391,6 +391,36 @@ TEST(ContentCacheLazyRead, EveryMessageWriteIsOneBatch) {
   EXPECT_EQ(store.applies, 1);
 }
 
+// A long list of leaves (a restore point's log) is read whole with one store read (its packed
+// copy), yet paths into it still resolve through the tree, and a store without the packed copy
+// (written by an older aocore) reads the same list element by element.
+TEST(ContentCacheLazyRead, ALongListOfLeavesIsOneRead) {
+  RecordingStore store;
+  ContentCache cache(store, FakeId, TrustClaimedIds);
+  Value::List log;
+  for (int64_t i = 0; i < 100; ++i) log.push_back(i % 3 == 0 ? Value(i) : Value("entry " + std::to_string(i)));
+  log.push_back(Value::Symbol("undefined"));
+  log.push_back(Value(2.5));
+  const Message m{{"log", Value(log)}, {"short", Value(Value::List{int64_t{1}, int64_t{2}})},
+                  {"mixed", Value(Value::List(20, Value(M(Message{{"a", "b"}}))))}};
+  Result<std::string> id = cache.Write(m);
+  ASSERT_OK(id);
+  store.reads.clear();
+  store.lists.clear();
+  EXPECT_EQ(*cache.Read(*id + "/log"), Value(log));
+  EXPECT_EQ(store.reads.size(), 1u);
+  EXPECT_TRUE(store.lists.empty());
+  EXPECT_EQ(*cache.Read(*id + "/log/5"), Value("entry 4"));  // a path into the list: the tree
+  EXPECT_EQ(*cache.ReadMessage(*id), m);
+  Result<std::vector<std::string>> packed = store.List("list-packed");
+  ASSERT_OK(packed);
+  EXPECT_EQ(packed->size(), 1u);  // only `log`: `short` is short, `mixed` holds messages
+  ASSERT_OK(store.Delete("list-packed/" + packed->front()));
+  store.reads.clear();
+  EXPECT_EQ(*cache.Read(*id + "/log"), Value(log));
+  EXPECT_GT(store.reads.size(), 100u);
+}
+
 TEST(ContentCacheLeafEncoding, RejectsMalformedEncodings) {
   EXPECT_TRUE(ContentCache::DecodeLeaf("").status().IsCorruption());
   EXPECT_TRUE(ContentCache::DecodeLeaf("i").status().IsCorruption());

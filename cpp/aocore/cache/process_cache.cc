@@ -193,19 +193,36 @@ Status ProcessCache::WriteDelta(std::string_view process_id, uint64_t slot, cons
   if (state.Contains(kDeltaOf)) {
     return Status::InvalidArgument(std::string("WriteDelta: the state carries the reserved key ") + kDeltaOf);
   }
-  WriteBatch batch;
   // One packed leaf, not a content tree: a delta is written once and read whole. Unless it
   // carries a long binary (a WebAssembly memory that changed): the tree stores that in chunks,
   // only the changed ones new, where a packed leaf would rewrite all of it.
   const Message delta = MakeDelta(slot, state, previous);
-  std::string delta_id, delta_group;
-  if (HasLongBinary(*delta.FindMessage("set"))) {
-    AO_ASSIGN_OR_RETURN(delta_id, content_.AddToBatch(delta, &batch, &delta_group));
-  } else {
-    AO_ASSIGN_OR_RETURN(delta_id, content_.AddPackedToBatch(Value(delta), &batch));
-    delta_group = delta_id;
-  }
+  const bool tree = HasLongBinary(*delta.FindMessage("set"));
   const std::string slot_path = ComputedSlotPath(process_id, slot);
+  // checked: the slot link refuses an existing entry (MakeNewLink), so the usual case (a new
+  // slot) costs no read before the batch; plain: links as the reference (first writer wins).
+  auto build = [&](bool checked, WriteBatch* batch, std::string* group) -> Result<std::string> {
+    std::string id;
+    if (tree) {
+      AO_ASSIGN_OR_RETURN(id, content_.AddToBatch(delta, batch, group));
+    } else {
+      AO_ASSIGN_OR_RETURN(id, content_.AddPackedToBatch(Value(delta), batch));
+      *group = id;
+    }
+    if (checked) {
+      batch->MakeNewLink(id, slot_path);
+    } else {
+      batch->MakeLink(id, slot_path);
+    }
+    for (const std::string& extra : extra_ids) batch->MakeLink(id, ComputedIdPath(process_id, extra));
+    return id;
+  };
+  WriteBatch batch;
+  std::string delta_group;
+  AO_RETURN_IF_ERROR(build(true, &batch, &delta_group).status());
+  Status applied = store_.Apply(batch, options);
+  if (!applied.IsAlreadyExists()) return applied;
+  // The slot already holds an entry (nothing was written).
   AO_ASSIGN_OR_RETURN(std::optional<std::string> existing, LinkTarget(slot_path));
   // The same delta again (a replay): it and its links were stored by the first write's batch.
   if (existing && *existing == delta_group) return Status::OK();
@@ -217,9 +234,9 @@ Status ProcessCache::WriteDelta(std::string_view process_id, uint64_t slot, cons
                                    "; a different state was not stored");
     }
   }
-  batch.MakeLink(delta_id, slot_path);
-  for (const std::string& id : extra_ids) batch.MakeLink(delta_id, ComputedIdPath(process_id, id));
-  return store_.Apply(batch, options);
+  WriteBatch plain;
+  AO_RETURN_IF_ERROR(build(false, &plain, &delta_group).status());
+  return store_.Apply(plain, options);
 }
 
 Result<bool> ProcessCache::SameAsStored(std::string_view process_id, uint64_t slot,

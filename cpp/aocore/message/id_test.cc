@@ -213,5 +213,35 @@ TEST(MessageId, HashOrderShapesAreEncodedSortedAndStable) {
   EXPECT_EQ(Id(ids), Id(ids));
 }
 
+// A message holding large binaries has its ID remembered (a process definition carrying a
+// module is identified on every compute call); the remembered ID must follow the content: the
+// same bytes in another buffer, a changed byte, a large binary moved to another key.
+TEST(MessageId, LargeMessageIdsFollowTheirContent) {
+  const Bytes big(2 << 20, 'w');
+  Bytes changed = big;
+  changed[12345] = 'x';
+  auto id_from_encoding = [](const Message& m) {
+    HttpsigEncoding enc = EncodeHttpsig(m).value();
+    return Base64UrlEncode(HmacSha256("ao", SignatureBase(enc, HmacParamsLine(SignatureComponents(enc)))));
+  };
+  const Message a{{"module", Value(big)}, {"k", "v"}};
+  const std::string first = Id(a);
+  EXPECT_EQ(first, id_from_encoding(a));
+  EXPECT_EQ(Id(a), first);                                          // remembered
+  EXPECT_EQ(Id(Message{{"module", Value(Bytes(big))}, {"k", "v"}}), first);  // another buffer
+  const Message b{{"module", Value(changed)}, {"k", "v"}};
+  EXPECT_EQ(Id(b), id_from_encoding(b));
+  EXPECT_NE(Id(b), first);
+  Message c = a;  // the same buffer under another key
+  c.Erase("module");
+  c.Set("memory", *a.Find("module"));
+  EXPECT_EQ(Id(c), id_from_encoding(c));
+  EXPECT_NE(Id(c), first);
+  Message d = a;  // a small key changed next to the same buffer
+  d.Set("k", "w");
+  EXPECT_EQ(Id(d), id_from_encoding(d));
+  EXPECT_NE(Id(d), first);
+}
+
 }  // namespace
 }  // namespace ao

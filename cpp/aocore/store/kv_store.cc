@@ -25,6 +25,7 @@ const char* OpName(WriteBatch::OpKind kind) {
     case WriteBatch::OpKind::kMakeLink: return "make_link";
     case WriteBatch::OpKind::kReplaceLink: return "replace_link";
     case WriteBatch::OpKind::kDelete: return "delete";
+    case WriteBatch::OpKind::kMakeNewLink: return "make_new_link";
   }
   return "?";
 }
@@ -58,16 +59,41 @@ std::string KvStore::MemberKey(std::string_view parent, std::string_view child) 
   return key;
 }
 
+bool KvStore::KnownGroup(std::string_view path) {
+  std::shared_lock lock(groups_mu_);
+  return known_groups_.find(path) != known_groups_.end();
+}
+
+void KvStore::RememberGroup(std::string_view path, std::optional<uint64_t> epoch) {
+  std::unique_lock lock(groups_mu_);
+  if (epoch && *epoch != known_epoch_) return;
+  if (known_groups_.size() >= kKnownGroupsMax) known_groups_.clear();
+  known_groups_.emplace(path);
+}
+
+void KvStore::ForgetGroup(std::string_view path) {
+  std::unique_lock lock(groups_mu_);
+  if (auto it = known_groups_.find(path); it != known_groups_.end()) known_groups_.erase(it);
+  ++known_epoch_;
+}
+
 Result<std::optional<KvStore::Node>> KvStore::GetNode(std::string_view path,
                                                      const Overlay* overlay) {
   if (path.empty()) return std::optional<Node>(Node{Node::Kind::kGroup, {}});
   std::string key = NodeKey(path);
   std::optional<std::string> record;
   auto pending = overlay ? overlay->find(key) : Overlay::const_iterator();
+  std::optional<uint64_t> epoch;
   if (overlay && pending != overlay->end()) {
     record = pending->second;
   } else {
+    if (KnownGroup(path)) return std::optional<Node>(Node{Node::Kind::kGroup, {}});
+    if (overlay == nullptr) {
+      std::shared_lock lock(groups_mu_);
+      epoch = known_epoch_;
+    }
     AO_ASSIGN_OR_RETURN(record, KvGet(key));
+    if (record && record->size() == 1 && (*record)[0] == kGroupTag) RememberGroup(path, epoch);
   }
   if (!record) return std::optional<Node>();
   if (record->empty()) return Status::Corruption("empty node record at " + Quoted(path));
@@ -86,9 +112,14 @@ Result<std::optional<KvStore::Node>> KvStore::GetNode(std::string_view path,
 // right now: meeting one of them again is a cycle. (A link may legitimately be met twice in
 // one walk, e.g. a/b -> a while resolving a/b/b, but never while it is still in progress.)
 Status KvStore::ResolveInto(std::string_view normalized, int* hops,
-                            std::vector<std::string>* in_progress, std::string* out) {
+                            std::vector<std::string>* in_progress, std::string* out,
+                            std::optional<Node>* last) {
   std::string resolved;
-  for (const std::string& segment : SplitPath(normalized)) {
+  const std::vector<std::string> segments = SplitPath(normalized);
+  if (last != nullptr && segments.empty()) *last = Node{Node::Kind::kGroup, {}};  // the root
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const std::string& segment = segments[i];
+    const bool final_segment = i + 1 == segments.size();
     std::string current = resolved.empty() ? segment : resolved + "/" + segment;
     AO_ASSIGN_OR_RETURN(std::optional<Node> node, GetNode(current, nullptr));
     if (node && node->kind == Node::Kind::kLink) {
@@ -108,10 +139,12 @@ Status KvStore::ResolveInto(std::string_view normalized, int* hops,
       }
       in_progress->push_back(current);
       std::string target;
-      Status status = ResolveInto(node->data, hops, in_progress, &target);
+      Status status = ResolveInto(node->data, hops, in_progress, &target, final_segment ? last : nullptr);
       in_progress->pop_back();
       AO_RETURN_IF_ERROR(status);
       current = std::move(target);
+    } else if (final_segment && last != nullptr) {
+      *last = std::move(node);
     }
     resolved = std::move(current);
   }
@@ -119,12 +152,20 @@ Status KvStore::ResolveInto(std::string_view normalized, int* hops,
   return Status::OK();
 }
 
-Result<std::string> KvStore::ResolveNormalized(std::string_view path) {
+Result<std::string> KvStore::ResolveNormalized(std::string_view path, std::optional<Node>* last) {
   int hops = 0;
   std::vector<std::string> in_progress;
   std::string out;
-  AO_RETURN_IF_ERROR(ResolveInto(path, &hops, &in_progress, &out));
+  AO_RETURN_IF_ERROR(ResolveInto(path, &hops, &in_progress, &out, last));
   return out;
+}
+
+Result<std::optional<KvStore::Node>> KvStore::ResolvedNode(std::string_view path, std::string* resolved) {
+  AO_ASSIGN_OR_RETURN(std::string normalized, NormalizePath(path));
+  std::optional<Node> node;
+  AO_ASSIGN_OR_RETURN(std::string out, ResolveNormalized(normalized, &node));
+  if (resolved != nullptr) *resolved = std::move(out);
+  return node;
 }
 
 Result<std::string> KvStore::Resolve(std::string_view path) {
@@ -133,8 +174,7 @@ Result<std::string> KvStore::Resolve(std::string_view path) {
 }
 
 Result<Bytes> KvStore::Read(std::string_view path) {
-  AO_ASSIGN_OR_RETURN(std::string resolved, Resolve(path));
-  AO_ASSIGN_OR_RETURN(std::optional<Node> node, GetNode(resolved, nullptr));
+  AO_ASSIGN_OR_RETURN(std::optional<Node> node, ResolvedNode(path));
   if (!node) return Status::NotFound("nothing at " + Quoted(path));
   if (node->kind != Node::Kind::kValue) {
     return Status::NotFound(Quoted(path) + " is a group, not a value");
@@ -143,8 +183,7 @@ Result<Bytes> KvStore::Read(std::string_view path) {
 }
 
 Result<NodeType> KvStore::Type(std::string_view path) {
-  AO_ASSIGN_OR_RETURN(std::string resolved, Resolve(path));
-  AO_ASSIGN_OR_RETURN(std::optional<Node> node, GetNode(resolved, nullptr));
+  AO_ASSIGN_OR_RETURN(std::optional<Node> node, ResolvedNode(path));
   if (!node) return NodeType::kNotFound;
   return node->kind == Node::Kind::kGroup ? NodeType::kComposite : NodeType::kSimple;
 }
@@ -155,8 +194,8 @@ Result<std::vector<std::string>> KvStore::List(std::string_view path) {
 
 Result<std::vector<std::string>> KvStore::ScanChildren(std::string_view group,
                                                        const ScanOptions& options) {
-  AO_ASSIGN_OR_RETURN(std::string resolved, Resolve(group));
-  AO_ASSIGN_OR_RETURN(std::optional<Node> node, GetNode(resolved, nullptr));
+  std::string resolved;
+  AO_ASSIGN_OR_RETURN(std::optional<Node> node, ResolvedNode(group, &resolved));
   if (!node) return Status::NotFound("no group at " + Quoted(group));
   if (node->kind != Node::Kind::kGroup) {
     return Status::NotFound(Quoted(group) + " is a value, not a group");
@@ -175,6 +214,36 @@ Result<std::vector<std::string>> KvStore::ScanChildren(std::string_view group,
   return names;
 }
 
+Result<std::vector<std::pair<std::string, Bytes>>> KvStore::ScanValues(std::string_view group,
+                                                                      const ScanOptions& options) {
+  std::string resolved;
+  AO_ASSIGN_OR_RETURN(std::optional<Node> node, ResolvedNode(group, &resolved));
+  std::vector<std::pair<std::string, Bytes>> out;
+  if (!node) return Status::NotFound("no group at " + Quoted(group));
+  if (node->kind != Node::Kind::kGroup) return Status::NotFound(Quoted(group) + " is a value, not a group");
+  AO_ASSIGN_OR_RETURN(std::vector<std::string> names, ScanChildren(resolved, options));
+  if (names.empty()) return out;
+  // The children's node records are one key range (with any deeper descendants between them,
+  // skipped): one scan from the first selected name to the last.
+  const std::string prefix = NodeKey(resolved) + "/";
+  const std::string& first = options.reverse ? names.back() : names.front();
+  const std::string& last = options.reverse ? names.front() : names.back();
+  AO_ASSIGN_OR_RETURN(std::vector<KvEntry> entries,
+                      KvScan(prefix + first, PrefixSuccessor(prefix + last), false, 0));
+  size_t next = 0;  // names ascending
+  std::vector<std::string> ascending = std::move(names);
+  if (options.reverse) std::reverse(ascending.begin(), ascending.end());
+  for (KvEntry& e : entries) {
+    std::string_view name = std::string_view(e.key).substr(prefix.size());
+    while (next < ascending.size() && ascending[next] < name) ++next;
+    if (next == ascending.size()) break;
+    if (ascending[next] != name || e.value.empty() || e.value[0] != kValueTag) continue;
+    out.emplace_back(std::string(name), e.value.substr(1));
+  }
+  if (options.reverse) std::reverse(out.begin(), out.end());
+  return out;
+}
+
 Status KvStore::Apply(const WriteBatch& batch, const WriteOptions& options) {
   if (batch.empty()) return Status::OK();
   std::lock_guard<std::mutex> lock(write_mu_);
@@ -190,8 +259,20 @@ Status KvStore::Apply(const WriteBatch& batch, const WriteOptions& options) {
   if (overlay.empty()) return Status::OK();
   std::vector<KvWrite> writes;
   writes.reserve(overlay.size());
-  for (auto& [key, value] : overlay) writes.push_back(KvWrite{key, value});
-  return KvCommit(writes, options.sync);
+  bool deletes = false;
+  for (auto& [key, value] : overlay) {
+    deletes = deletes || !value.has_value();
+    writes.push_back(KvWrite{key, value});
+  }
+  Status committed = KvCommit(writes, options.sync);
+  if (deletes) {
+    // A reader that saw a deleted group just before the commit must not remember it.
+    for (const WriteBatch::Op& op : batch.ops()) {
+      if (op.kind != WriteBatch::OpKind::kDelete) continue;
+      if (Result<std::string> p = NormalizePath(op.path); p.ok()) ForgetGroup(*p);
+    }
+  }
+  return committed;
 }
 
 Status KvStore::EnsureParents(std::string_view path, Overlay* overlay) {
@@ -268,10 +349,17 @@ Status KvStore::ApplyOp(const WriteBatch::Op& op, Overlay* overlay) {
       return Status::OK();
     }
     case WriteBatch::OpKind::kMakeLink:
+    case WriteBatch::OpKind::kMakeNewLink:
     case WriteBatch::OpKind::kReplaceLink: {
       AO_ASSIGN_OR_RETURN(std::string target, NormalizePath(op.data));
       if (target.empty()) return Status::InvalidArgument("a link cannot point at the root");
       if (target == path) return Status::OK();  // the reference's make_link(P, P) no-op
+      if (existing && op.kind == WriteBatch::OpKind::kMakeNewLink) {
+        if (existing->kind == Node::Kind::kLink && existing->data == target) return Status::OK();
+        return Status::AlreadyExists(Quoted(path) + " already holds " +
+                                     (existing->kind == Node::Kind::kLink ? "a link to " + Quoted(existing->data)
+                                                                          : std::string("something else")));
+      }
       if (existing) {
         if (op.kind == WriteBatch::OpKind::kMakeLink) return Status::OK();  // first writer wins
         if (existing->kind == Node::Kind::kGroup) {
@@ -289,6 +377,7 @@ Status KvStore::ApplyOp(const WriteBatch::Op& op, Overlay* overlay) {
         AO_ASSIGN_OR_RETURN(bool has_children, GroupHasChildren(path, *overlay));
         if (has_children) return Status::InvalidArgument("group " + Quoted(path) + " is not empty");
       }
+      if (existing->kind == Node::Kind::kGroup) ForgetGroup(path);  // again after the commit (Apply)
       (*overlay)[node_key] = std::nullopt;
       (*overlay)[member_key] = std::nullopt;
       return Status::OK();

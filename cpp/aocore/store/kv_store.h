@@ -15,14 +15,24 @@
 // length prefix keeps groups' ranges disjoint whatever bytes their names hold. The root group
 // (path "") is implicit: it has no node record but has membership keys, so it can be listed.
 //
-// Thread-safety: safe for concurrent use. Reads run without locks of their own; Apply holds
-// write_mu_ (a leaf lock taken by nothing else) across its existence checks and the commit, so
-// first-writer-wins links and implicit parent groups are decided atomically with the write.
+// Known groups: a group stays a group until a batch deletes it (no operation turns a group into
+// a value or link), so the paths seen to be groups are remembered (a bounded set, dropped whole
+// when full): resolving a path does not read its group prefixes again (they are not links), and
+// a write does not read its parents again to find they exist. A delete forgets the path before
+// its batch commits. This is what makes a slot's writes and reads cost one store read per
+// node instead of one per path segment.
+//
+// Thread-safety: safe for concurrent use. Reads run without locks of their own (the known-group
+// set has its own leaf lock); Apply holds write_mu_ (a leaf lock taken by nothing else) across
+// its existence checks and the commit, so first-writer-wins links and implicit parent groups
+// are decided atomically with the write.
 #pragma once
 
 #include <map>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
+#include <unordered_set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +50,8 @@ class KvStore : public Store {
   Result<std::vector<std::string>> List(std::string_view path) override;
   Result<std::vector<std::string>> ScanChildren(std::string_view group,
                                                 const ScanOptions& options) override;
+  Result<std::vector<std::pair<std::string, Bytes>>> ScanValues(std::string_view group,
+                                                              const ScanOptions& options) override;
   Result<std::string> Resolve(std::string_view path) override;
   Status Apply(const WriteBatch& batch, const WriteOptions& options) override;
 
@@ -86,15 +98,35 @@ class KvStore : public Store {
   using Overlay = std::map<std::string, std::optional<std::string>, std::less<>>;
 
   Result<std::optional<Node>> GetNode(std::string_view path, const Overlay* overlay);
+  // Resolves `normalized`; with `last`, also gives the node at the resolved path (nullopt when
+  // nothing is there), read on the way, so a caller need not read it again.
   Status ResolveInto(std::string_view normalized, int* hops, std::vector<std::string>* in_progress,
-                     std::string* out);
-  Result<std::string> ResolveNormalized(std::string_view path);
+                     std::string* out, std::optional<Node>* last = nullptr);
+  Result<std::string> ResolveNormalized(std::string_view path, std::optional<Node>* last = nullptr);
+  // The node at `path` after following links (one read per link and one for the node itself;
+  // group prefixes known to be groups are not read).
+  Result<std::optional<Node>> ResolvedNode(std::string_view path, std::string* resolved = nullptr);
+
+  bool KnownGroup(std::string_view path);
+  // Remembers a group read from the backend; `epoch` is known_epoch_ before the read (a delete
+  // in between leaves it unremembered), or nullopt inside Apply (no delete can interleave).
+  void RememberGroup(std::string_view path, std::optional<uint64_t> epoch);
+  void ForgetGroup(std::string_view path);
 
   Status ApplyOp(const WriteBatch::Op& op, Overlay* overlay);
   Status EnsureParents(std::string_view path, Overlay* overlay);
   Result<bool> GroupHasChildren(std::string_view path, const Overlay& overlay);
 
   std::mutex write_mu_;  // serialises Apply; leaf lock
+
+  static constexpr size_t kKnownGroupsMax = 1 << 16;
+  struct PathHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::shared_mutex groups_mu_;  // guards known_groups_ and known_epoch_; leaf lock
+  std::unordered_set<std::string, PathHash, std::equal_to<>> known_groups_;
+  uint64_t known_epoch_ = 0;  // advanced by every ForgetGroup
 };
 
 }  // namespace ao

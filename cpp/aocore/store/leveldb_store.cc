@@ -156,6 +156,10 @@ Result<std::unique_ptr<LevelDbStore>> LevelDbStore::Open(const std::string& path
     db_options.filter_policy = impl->filter_policy.get();
     db_options.env = impl->env.get();
     db_options.max_open_files = MaxOpenFiles();
+    // Opening keeps the last write-ahead log and its memtable instead of turning the log into a
+    // level-0 table first: reopening a node replays its log (up to write_buffer_bytes) but writes
+    // and compresses nothing (the table write was ~half of `Process_ReopenNow`).
+    db_options.reuse_logs = true;
     leveldb::DB* raw_db = nullptr;
     leveldb::Status s = leveldb::DB::Open(db_options, path, &raw_db);
     impl->db.reset(raw_db);

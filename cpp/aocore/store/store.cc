@@ -41,6 +41,23 @@ Status Store::Delete(std::string_view path) {
   return Apply(batch);
 }
 
+Result<std::vector<std::pair<std::string, Bytes>>> Store::ScanValues(std::string_view group,
+                                                                    const ScanOptions& options) {
+  AO_ASSIGN_OR_RETURN(std::vector<std::string> names, ScanChildren(group, options));
+  std::vector<std::pair<std::string, Bytes>> out;
+  AO_ASSIGN_OR_RETURN(const std::string base, Resolve(group));
+  for (std::string& name : names) {
+    const std::string path = base + "/" + name;
+    AO_ASSIGN_OR_RETURN(NodeType type, Type(path));
+    if (type != NodeType::kSimple) continue;
+    AO_ASSIGN_OR_RETURN(std::string resolved, Resolve(path));
+    if (resolved != path) continue;  // a link
+    AO_ASSIGN_OR_RETURN(Bytes value, Read(path));
+    out.emplace_back(std::move(name), std::move(value));
+  }
+  return out;
+}
+
 Result<std::optional<std::string>> Store::LatestChild(std::string_view group,
                                                       std::string_view prefix) {
   ScanOptions options;

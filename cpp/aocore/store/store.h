@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "aocore/common/bytes.h"
@@ -84,6 +85,12 @@ class Store {
   virtual Result<std::vector<std::string>> ScanChildren(std::string_view group,
                                                         const ScanOptions& options) = 0;
 
+  // The children of `group` selected by `options` that are values, as (name, bytes) in name
+  // order; children that are groups or links are left out (read them with Read). For records
+  // read a page at a time (a process's packed assignments). KvStore: two seeks (the names and
+  // the records), whatever the page size; this default reads each child.
+  virtual Result<std::vector<std::pair<std::string, Bytes>>> ScanValues(std::string_view group,
+                                                                      const ScanOptions& options);
   // `path` with every link replaced by its (recursively resolved) target, segment by segment.
   // The result names a value, a group, or nothing; it is never a link.
   virtual Result<std::string> Resolve(std::string_view path) = 0;

@@ -25,6 +25,8 @@ class WriteBatch {
     kMakeLink,     // path -> target, unless something already exists at path (first writer wins)
     kReplaceLink,  // path -> target, replacing a link or value already at path
     kDelete,       // removes the value, link or empty group at path (no-op when absent)
+    kMakeNewLink,  // path -> target; a link to the same target already there is kept; anything
+                   // else already at path fails the batch with AlreadyExists
   };
   struct Op {
     OpKind kind;
@@ -43,6 +45,12 @@ class WriteBatch {
   // order). Linking a path to itself is a no-op.
   WriteBatch& MakeLink(std::string existing, std::string new_path) {
     return Add(OpKind::kMakeLink, std::move(new_path), std::move(existing));
+  }
+  // MakeLink that refuses to lose: the batch fails (AlreadyExists, nothing written) when
+  // `new_path` already holds something other than a link to `existing`. Lets a writer check
+  // for a conflicting entry in the batch's own existence check instead of reading first.
+  WriteBatch& MakeNewLink(std::string existing, std::string new_path) {
+    return Add(OpKind::kMakeNewLink, std::move(new_path), std::move(existing));
   }
   WriteBatch& ReplaceLink(std::string existing, std::string new_path) {
     return Add(OpKind::kReplaceLink, std::move(new_path), std::move(existing));

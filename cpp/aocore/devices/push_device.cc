@@ -315,8 +315,8 @@ class Pusher {
     if (const Bytes* m = parent.definition.FindBinary("module")) from.module = *m;
     if (const Bytes* s = parent.definition.FindBinary("scheduler")) {
       from.scheduler = *s;
-    } else {
-      from.scheduler = std::string(services_.address);
+    } else if (services_.wallet != nullptr) {
+      from.scheduler = services_.wallet->Address();  // the node schedules its own processes
     }
     if (const Bytes* d = parent.definition.FindBinary("device")) from.device = *d;
     if (const Bytes* e = parent.definition.FindBinary("execution-device")) from.execution_device = *e;

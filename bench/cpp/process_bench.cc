@@ -170,7 +170,7 @@ void Process_ReopenNow(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
-BENCHMARK(Process_ReopenNow)->Arg(2000)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
+BENCHMARK(Process_ReopenNow)->Arg(2000)->Arg(10000)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 
 }  // namespace
 

@@ -287,6 +287,11 @@ Result<ResolveResult> SnapshotKey(const ProcessDeviceServices& s, const DeviceCa
 
 namespace process {
 
+const std::vector<PathArgument>& PathArguments() {
+  static const std::vector<PathArgument>* arguments = new std::vector<PathArgument>{{"compute", "slot"}};
+  return *arguments;
+}
+
 Result<Identity> IdentityOf(const Message& base) {
   Identity id;
   if (const Value* p = base.Find("process")) {

@@ -59,8 +59,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "aocore/ao/device.h"
+#include "aocore/ao/path_argument.h"
 #include "aocore/common/result.h"
 #include "aocore/message/message.h"
 
@@ -98,6 +100,10 @@ DevicePtr MakeProcessDevice(ProcessDeviceServices services = {});
 namespace process {
 
 inline constexpr char kProcessDevice[] = "process@1.0";
+
+// The path arguments of process@1.0's keys: `compute/<N>` computes slot N
+// (docs/devices.md#process-compute-path).
+const std::vector<PathArgument>& PathArguments();
 
 // A process's definition and ID (see the header comment).
 struct Identity {

@@ -21,6 +21,7 @@
 #include "aocore/cache/process_cache.h"
 #include "aocore/crypto/wallet.h"
 #include "aocore/devices/builtin_devices.h"
+#include "aocore/node/path_request.h"
 #include "aocore/devices/message_device.h"
 #include "aocore/devices/assignment_hooks.h"
 #include "aocore/devices/builtin_devices.h"
@@ -722,6 +723,32 @@ TEST(ProcessWorkers, StoppingAnswersWaitersUnavailable) {
   for (auto& f : stopped) f.wait();
   Result<ResolveResult> later = env.Resolve(def, Message{{"path", "compute"}, {"slot", Value(1)}});
   EXPECT_TRUE(later.status().IsUnavailable());
+}
+
+// process@1.0's path argument: in a path, `compute/<N>` is `compute` with slot N, the same
+// state as {path: compute, slot: N}; a non-integer segment after `compute` stays a key of the
+// state.
+TEST(ProcessDevicePath, ComputeTakesTheSlotFromTheSegmentAfterIt) {
+  Env env(MemoryStore::Create(), EnvOptions{});
+  const Message def = CountProcess(5);
+  env.ScheduleMany(def, 4);
+  const Message expected = env.ComputeOk(def, 3);
+  Result<std::vector<ResolveStep>> steps = ParsePathRequest("/compute/3", {}, process::PathArguments());
+  ASSERT_OK(steps);
+  ASSERT_EQ(steps->size(), 2u);
+  (*steps)[0] = ResolveStep::Of(Value(def));
+  Result<ResolveResult> r = env.resolver_->ResolveMany(*steps, env.opts_);
+  ASSERT_OK(r);
+  ASSERT_TRUE(r->ok()) << r->DebugString();
+  EXPECT_EQ(::ao::testing::WithoutPriv(r->value.message()), expected);
+  steps = ParsePathRequest("/compute/at-slot", {}, process::PathArguments());
+  ASSERT_OK(steps);
+  ASSERT_EQ(steps->size(), 3u);
+  (*steps)[0] = ResolveStep::Of(Value(def));
+  r = env.resolver_->ResolveMany(*steps, env.opts_);
+  ASSERT_OK(r);
+  ASSERT_TRUE(r->ok()) << r->DebugString();
+  EXPECT_EQ(r->value, Value(int64_t{3}));  // the latest cached state's at-slot
 }
 
 TEST(ProcessWorkers, EveryWaitHasADeadline) {

@@ -1,5 +1,5 @@
 // process@1.0 end to end over a real store, scheduler registry, process cache and worker
-// registry: the §4.4 worked example, workers on and off, one computation per slot for many
+// registry: the reference's worked example, workers on and off, one computation per slot for many
 // callers, lower slots from the cache, restart from a snapshot (LevelDB reopened), forged
 // process keys, idle retire and LRU eviction with snapshots, failures that keep the last good
 // state, stop -> Unavailable, deadlines, compute by message ID, now, cache frequency.
@@ -227,7 +227,7 @@ class Env {
   static inline const Wallet* wallet_ = nullptr;
 };
 
-// The test-device process of §4.4, signed.
+// The test-device process of the reference's worked example, signed.
 Message TestDeviceProcess(const Wallet& wallet, int64_t seed) {
   Message base{{"device", "process@1.0"},
                {"scheduler-device", "scheduler@1.0"},
@@ -494,7 +494,7 @@ TEST_P(ProcessDeviceTest, CacheFrequencyMakesRestorePointsAndRestoreReplaysFromT
   EXPECT_EQ(F(s4, "already-seen"), List({4, 4, 3, 3, 2, 2, 1, 1, 0, 0}));
 }
 
-// spec §6.40 already_calculated: the reference throws `already_calculated_slot` when slot 1 is
+// The reference's already_calculated: the reference throws `already_calculated_slot` when slot 1 is
 // asked of the slot-2 state and slot 1 is not cached; the port replays it from slot 0.
 TEST_P(ProcessDeviceTest, Scenario40ASlotBelowTheLiveOneMissingFromTheCacheIsReplayed) {
   Env env(MemoryStore::Create(), EnvOptions{.workers = GetParam()});
@@ -790,7 +790,8 @@ class CountingStore final : public Store {
   std::atomic<int64_t> bytes_{0};
 };
 
-// §7.12: a slot between restore points stores what changed, not the whole state. The process
+// docs/devices.md#process-compute: a slot between restore points stores what changed, not the
+// whole state. The process
 // carries a 64 KiB key that no slot changes; with frequency 10, slots 1..9 and 11..19 must each
 // write far less than that (a full state per slot writes it every time), while every slot still
 // reads back whole, from a worker, inline, and after the live state is gone.

@@ -61,3 +61,24 @@ def test_every_node_option_is_documented_with_its_default():
         value = eval(default.group(1), {"True": True, "False": False})  # noqa: S307 (our own docs)
         with aocore.Node(wallet=wallet, **{name: value}) as node:
             assert not node.closed
+
+
+def _anchors(doc: pathlib.Path) -> set[str]:
+    """The anchors of a doc page: its headings (GitHub's slugs) and its explicit `<a id=...>`."""
+    text = doc.read_text()
+    anchors = set(re.findall(r'<a id="([^"]+)"></a>', text))
+    for heading in re.findall(r"^#+ (.+)$", text, re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        anchors.add(slug)
+    return anchors
+
+
+def test_every_docs_anchor_the_code_cites_exists():
+    cited = set()
+    for source in (ROOT / "cpp").rglob("*"):
+        if source.suffix in {".h", ".cc"}:
+            cited |= set(re.findall(r"docs/([\w-]+\.md)#([\w-]+)", source.read_text()))
+    assert cited, "the code cites no doc anchors"
+    missing = sorted(f"docs/{doc}#{anchor}" for doc, anchor in cited
+                     if not (ROOT / "docs" / doc).exists() or anchor not in _anchors(ROOT / "docs" / doc))
+    assert not missing

@@ -1,4 +1,4 @@
-// The fixture devices of spec/core.md §5 (ARGS, DEFAULT, HANDLER, SETCOUNT, FLAG, EXPORTS,
+// The reference's fixture devices (ARGS, DEFAULT, HANDLER, SETCOUNT, FLAG, EXPORTS,
 // EXCLUDES, APPEND, PREFIXER, MAKE_COOL) as C++ map devices, and small helpers for the resolver
 // and device tests.
 //

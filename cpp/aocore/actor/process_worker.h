@@ -1,7 +1,6 @@
 // ProcessWorker: the long-lived worker of one process, holding its live state in memory
-// between calls. Port of src/dev_process_worker.erl + the process half of src/hb_persistent.erl
-// (spec/process.md §3), redesigned per §7 (items 5, 6, 8, 9, 10, 11) and ARCHITECTURE.md
-// "Concurrency".
+// between calls. Port of src/dev_process_worker.erl + the process half of src/hb_persistent.erl,
+// redesigned (docs/architecture.md#concurrency, docs/devices.md#process-workers).
 //
 // A worker is a strand (SerialQueue) on the node's pool; its live state is touched only there.
 // Compute(slot) is asynchronous and returns a future:
@@ -11,11 +10,12 @@
 //     the one computation of that slot as soon as it is done (even while the worker keeps going
 //     towards a higher target);
 //   * slot  < live slot: answered from the process cache (or, if the cache lacks it, by a
-//     replay on a temporary state); the live state is never rolled back (fix of §7.5);
+//     replay on a temporary state); the live state is never rolled back (a fix);
 //   * no live state (new or retired worker): an exact cache hit answers without loading;
 //     otherwise the engine loads the latest restore point <= the lowest waiting slot (or boots
 //     the process) and advances from there.
-// Failures (fix of §7.9): an engine error at slot k answers every waiter of slot >= k with that
+// Failures (a fix of the reference): an engine error at slot k answers every waiter of
+// slot >= k with that
 // error; the worker keeps its last good state and keeps serving. Retire() (idle timeout, LRU
 // eviction) writes a restore point of the live slot when it has none and drops the live state
 // (done after the last waiter is answered when some are waiting). Stop() does the same, answers

@@ -1,10 +1,10 @@
 // WorkerRegistry: process ID -> its ProcessWorker, the port of the name registry the reference
-// uses for process workers (hb_name + hb_persistent find_or_register, spec/process.md §3.1,
-// §3.4) with its races fixed (§7.8): FindOrStart is one atomic find-or-insert under a leaf
+// uses for process workers (hb_name + hb_persistent find_or_register)
+// with its races fixed: FindOrStart is one atomic find-or-insert under a leaf
 // mutex, so there is never a second worker for a process within a registry, and only the
 // registry removes entries (no foreign unregister).
 //
-// Memory stays bounded (§7.11): at most `max_workers` live workers; starting one more retires
+// Memory stays bounded: at most `max_workers` live workers; starting one more retires
 // the least recently used (it snapshots first, ProcessWorker::Retire). Workers idle for
 // `max_idle` (by the injected Clock) retire the same way when ReapIdle() runs: a background
 // reaper thread calls it every `reap_interval` when enabled (the node), tests call it directly

@@ -1,7 +1,7 @@
 // Device: the interface every AO-Core device implements, the port of a HyperBEAM device module
 // or device map (hb_ao_device / hb_ao.erl "DevMod:ExportedFunc"). The resolver asks a device
-// for its `info(base)`, decides which of the device's functions handles a key (spec/core.md
-// §2.4), and calls it with a DeviceCall. A call yields a ResolveResult {status, value}.
+// for its `info(base)`, decides which of the device's functions handles a key, and calls
+// it with a DeviceCall. A call yields a ResolveResult {status, value}.
 //
 // The `info` contract (restated from hb_ao.erl's module doc):
 //   exports   the keys the device implements; absent means "every key it has a function for".
@@ -13,7 +13,7 @@
 // `info` is always exported; a key in `excludes` is not; if `exports` is given the key must be
 // in it. Keys that are not exported fall through to message@1.0.
 //
-// Key-to-function mapping (spec §2.4, the reference's deliberate asymmetry):
+// Key-to-function mapping (the reference's deliberate asymmetry):
 //   KeyStyle::kModule  (Erlang module devices: message@1.0, stack@1.0, test-device@1.0, ...)
 //                      `-` becomes `_`, case is kept: "test-func" finds test_func, "TEST_FUNC"
 //                      finds nothing.
@@ -89,8 +89,8 @@ inline constexpr char kInvalidSignatureReason[] = "Given message does not correc
 // Unavailable/Closed/Aborted 503, anything else 500.
 int HttpStatusOf(const Status& s);
 
-// One element of a resolve_many sequence, and the special forms of spec §2.7 that the
-// reference writes as tuples:
+// One element of a resolve_many sequence, and the special forms that the reference
+// writes as tuples:
 //   kValue    a message, or a bare path (binary/list/integer/atom) that becomes {path: it};
 //   kAs       {as, Device, Target}: Target is a message, a path, or an ID (loaded through the
 //             resolver's MessageLoader). As the first element it is the base (device swapped);
@@ -118,7 +118,7 @@ inline ResolveResult ResolveResult::Deferred(std::vector<ResolveStep> steps) {
   return r;
 }
 
-// A device's info map, parsed (spec §2.4). Only the atom-keyed entries of the reference count.
+// A device's info map, parsed. Only the atom-keyed entries of the reference count.
 struct DeviceInfo {
   std::optional<std::vector<std::string>> exports;  // normalised keys; nullopt: all keys
   std::vector<std::string> excludes;                // normalised keys

@@ -1,5 +1,5 @@
 // DeviceRegistry: name@version -> Device, the port of the reference's `preloaded_devices`
-// option and hb_ao_device:load_device for names (spec/core.md §2.4). Names are matched
+// option and hb_ao_device:load_device for names. Names are matched
 // case-insensitively ("Stack@1.0" finds stack@1.0). A name can also be registered under
 // aliases (the reference's module atoms, e.g. "dev_message" for message@1.0).
 // An unknown name is a typed InvalidArgument error ("device_not_loadable ..."), never a crash;

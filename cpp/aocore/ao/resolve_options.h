@@ -1,5 +1,5 @@
 // ResolveOptions: the runtime options of one resolution, the port of the `Opts` map hb_ao
-// threads through every call (spec/core.md §2.12). Typed fields for the options the engine and
+// threads through every call. Typed fields for the options the engine and
 // the core devices read, each with the reference's default; `user` carries every other option
 // key, so devices see arbitrary user options (TV-07: `opts_key`).
 //
@@ -26,7 +26,7 @@ namespace ao {
 
 class Wallet;
 
-// What stage 9 does with a result's priv.hashpath (spec §1.6).
+// What stage 9 does with a result's priv.hashpath.
 enum class HashpathMode {
   kUpdate,  // link: priv.hashpath = NextHashpath(base, req) on {ok, map}
   kReset,   // drop priv.hashpath
@@ -49,7 +49,7 @@ struct ResolveOptions {
   // HB `force_message`, default false: coerce results into messages (stage 6).
   bool force_message = false;
 
-  // aocore extension (the reference has no bound, §6 item 27): the most `pass` restarts one
+  // aocore extension (the reference has no bound): the most `pass` restarts one
   // stack@1.0 fold may do before it ends with an InvalidArgument error instead of looping.
   int64_t max_stack_passes = 1000;
 

@@ -23,7 +23,7 @@ bool KeysAreNormal(const Message& m) {
   return true;
 }
 
-// The request's path value: only `path` and `Path` are recognised (spec §1.4).
+// The request's path value: only `path` and `Path` are recognised.
 const Value* FindPath(const Message& req) {
   if (const Value* p = req.Find("path")) return p;
   return req.Find("Path");
@@ -665,7 +665,7 @@ Result<Value> Resolver::DeepSet(const Value& base, const std::vector<std::string
     AO_ASSIGN_OR_RETURN(Value inner, DeepSet(sub.value, parts, from + 1, std::move(value), internal));
     return DeviceSet(base, key, std::move(inner), true, internal);
   }
-  // A missing intermediate level is created directly, without the device (spec §2.9).
+  // A missing intermediate level is created directly, without the device.
   AO_ASSIGN_OR_RETURN(Value inner, DeepSet(Value(Message()), parts, from + 1, std::move(value), internal));
   AO_ASSIGN_OR_RETURN(Message m, ToMessage(base, "set: the message to set '" + key + "' in"));
   m.Set(key, std::move(inner));

@@ -1,4 +1,4 @@
-// Resolver: the AO-Core resolution engine, the port of hb_ao.erl (spec/core.md §2).
+// Resolver: the AO-Core resolution engine, the port of hb_ao.erl.
 // Resolve(base, req, opts) splits req's path into steps (empty segments dropped; every other
 // request key travels into every step) and applies them in sequence, stopping at the first
 // result whose status is not `ok`. One step runs the reference's phases, each a private method
@@ -62,7 +62,7 @@ class MessageLoader {
 };
 
 // Seam for the cache layer: stage 2 (lookup) and stage 10 (store) of a step. The
-// implementation reads opts.cache_control and the messages' `cache-control` keys (spec §2.10).
+// implementation reads opts.cache_control and the messages' `cache-control` keys.
 // Thread-safety: implementations must be thread-safe.
 class ResolveCache {
  public:
@@ -101,12 +101,12 @@ class Resolver {
   Result<ResolveResult> Resolve(const Value& base, const Value& req, const ResolveOptions& opts) const;
   Result<ResolveResult> Resolve(const Message& base, std::string_view path, const ResolveOptions& opts) const;
 
-  // hb_ao:resolve_many: applies the steps in sequence (spec §2.2). A single ID-shaped binary
+  // hb_ao:resolve_many: applies the steps in sequence. A single ID-shaped binary
   // is loaded through the MessageLoader ({error, not_found} when absent); any other single
   // value is returned as is; a single as-form is executed (the reference returns the tuple).
   Result<ResolveResult> ResolveMany(const std::vector<ResolveStep>& steps, const ResolveOptions& opts) const;
 
-  // subresolve(base, Dev, Req) (spec §2.7): base' = base with `device` set to `device` (when not
+  // subresolve(base, Dev, Req): base' = base with `device` set to `device` (when not
   // null); a request without a path writes its keys into base' ({ok, base''}); otherwise
   // Resolve(base', req).
   Result<ResolveResult> Subresolve(const Value& base, const Value& device, const Value& req,
@@ -121,7 +121,7 @@ class Resolver {
   Result<Value> GetAs(const Value& device, const Value& base, const Value& path, const ResolveOptions& opts) const;
 
   // hb_ao:set(base, key, value): deep set along the path `key` (a binary "a/b/c" or a list of
-  // segments) through each level's own device (spec §2.9). Error when a level's `set` does not
+  // segments) through each level's own device. Error when a level's `set` does not
   // return ok.
   Result<Value> Set(const Value& base, const Value& key, Value value, const ResolveOptions& opts) const;
   // hb_ao:set(base, values): every public key of `values` except hashpath/priv, in key order;
@@ -144,7 +144,7 @@ class Resolver {
   // hb_ao:info: the info of base's device.
   Result<std::shared_ptr<const DeviceInfo>> Info(const Message& base, const ResolveOptions& opts) const;
 
-  // hb_path path_parts (spec §2.2): nullopt for no usable path (empty binary, empty list,
+  // hb_path path_parts: nullopt for no usable path (empty binary, empty list,
   // null); "/" gives []; binaries split on '/' with empty segments dropped; lists concatenate
   // their elements' parts; integers and atoms give one segment. InvalidArgument otherwise.
   static Result<std::optional<std::vector<std::string>>> PathParts(const Value& path);
@@ -196,7 +196,7 @@ class Resolver {
   void ForkWorker(const Message& base, const Message& req, const ResolveResult& result,
                   const ResolveOptions& opts) const;
 
-  // Engine-set helpers (spec §2.9).
+  // Engine-set helpers.
   Result<Value> DeepSet(const Value& base, const std::vector<std::string>& parts, size_t from, Value value,
                         const ResolveOptions& internal) const;
   Result<Value> DeviceSet(const Value& base, const std::string& key, Value value, bool explicit_mode,
@@ -208,7 +208,7 @@ class Resolver {
   std::shared_ptr<const ResolveCache> cache_;
 };
 
-// force_message coercion of a result (stage 6, spec §2.3): lists become numbered messages,
+// force_message coercion of a result (stage 6): lists become numbered messages,
 // literals {ao-result: "body", body: v}, {status: S, body: B} (S == status) gains ao-result.
 ResolveResult ForceMessage(ResolveResult result);
 

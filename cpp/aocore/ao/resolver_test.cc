@@ -1,4 +1,4 @@
-// The engine vectors of spec/core.md §5.1 (TV-01..TV-26) and the edge vectors E1..E28 that
+// The reference's engine vectors (TV-01..TV-26) and the edge vectors E1..E28 that
 // concern the engine, run under hashpath "ignore" and under the default options ("update").
 #include "aocore/ao/resolver.h"
 
@@ -510,7 +510,7 @@ TEST_P(ResolverTest, SettingBelowABinaryIsAnError) {
   EXPECT_FALSE(resolver_->Set(Msg({{"a", "x"}}), Value("a/b"), Value(1), opts_).ok());
 }
 
-// The HashPath chain of spec §1.6 (update mode only).
+// The HashPath chain (update mode only).
 TEST(ResolverHashpath, FlatChainMatchesTheReference) {
   if (!HashpathsImplemented()) GTEST_SKIP() << "NextHashpath/SetHashpath not implemented yet (ids branch)";
   auto resolver = ::ao::testing::MakeResolver();

@@ -1,5 +1,5 @@
 // AssignmentCache: where a process's schedule lives in the Store, the port of
-// dev_scheduler_cache (spec/scheduler_store.md §4) with the §6.7/§8.3 fixes.
+// dev_scheduler_cache with its atomicity and equivocation fixes (docs/deviations.md#scheduler).
 //
 // Layout (relative to the Store; path helpers from store/keys.h):
 //   assignments/<pid>/<EncodeSlot(slot)>  link -> the assignment's content-cache group
@@ -20,8 +20,8 @@
 //
 // Deviations from the reference: slot names are fixed-width (EncodeSlot) so the latest slot is
 // one seek and ranges are one scan; an already linked slot is refused (AlreadyExists) instead
-// of being silently dropped (first-writer-wins equivocation, §2.2); the latest pointer
-// replaces "list the children and take the max" (§2.6), and Latest() cross-checks it against
+// of being silently dropped (first-writer-wins equivocation); the latest pointer
+// replaces "list the children and take the max", and Latest() cross-checks it against
 // the highest slot link (Corruption when they disagree rather than re-issuing a slot).
 //
 // Thread-safety: safe for concurrent use (stateless over a thread-safe Store). Whether a
@@ -74,7 +74,7 @@ class AssignmentCache {
   Result<std::optional<LatestAssignment>> Latest(std::string_view process_id) const;
 
   // Assignments from `from` to `to` inclusive, at most `limit` (0 = no limit), in slot order,
-  // stopping at the first missing slot (the reference's contiguous-prefix rule, §1.5).
+  // stopping at the first missing slot (the reference's contiguous-prefix rule).
   Result<std::vector<Message>> Range(std::string_view process_id, uint64_t from, uint64_t to,
                                      size_t limit) const;
 

@@ -1,5 +1,5 @@
-// AssignmentCache: the §4 layout, atomic commit of assignment + body + latest pointer, reads by
-// slot, latest, ranges (spec/scheduler_store.md §4, §6.7).
+// AssignmentCache: the store layout, atomic commit of assignment + body + latest pointer, reads by
+// slot, latest, ranges.
 #include "aocore/cache/assignment_cache.h"
 
 #include <string>
@@ -47,7 +47,7 @@ TEST(AssignmentCache, CommitsAssignmentBodyAndLatestPointerInOneBatch) {
   EXPECT_FALSE(*cache.LatestSlot(pid));
   EXPECT_EQ(*store.Type(*MessageId(TestMessage(0))), NodeType::kNotFound);
   ASSERT_OK(store.Apply(batch));
-  // The assignment by slot (through the §4 link), the body by its own ID, the latest pointer.
+  // The assignment by slot (through its link), the body by its own ID, the latest pointer.
   Result<Message> read = cache.Read(pid, 0);
   ASSERT_OK(read);
   EXPECT_EQ(*read, a);
@@ -113,7 +113,7 @@ TEST(AssignmentCache, RangeIsInclusiveLimitedAndStopsAtTheFirstGap) {
   for (int64_t slot : {0, 1, 2, 3, 5, 6}) ASSERT_OK(cache.Write(SampleAssignment(pid, slot)));
   Result<std::vector<Message>> all = cache.Range(pid, 0, 100, 0);
   ASSERT_OK(all);
-  ASSERT_EQ(all->size(), 4u);  // slot 4 is missing: 5 and 6 are hidden (§1.5)
+  ASSERT_EQ(all->size(), 4u);  // slot 4 is missing: 5 and 6 are hidden
   for (size_t i = 0; i < all->size(); ++i) EXPECT_EQ((*all)[i].Find("slot")->integer(), int64_t(i));
   EXPECT_EQ(cache.Range(pid, 1, 2, 0)->size(), 2u);  // inclusive on both ends
   EXPECT_EQ(cache.Range(pid, 0, 3, 2)->size(), 2u);  // limit

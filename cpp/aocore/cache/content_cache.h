@@ -1,5 +1,5 @@
 // ContentCache: content-addressed message storage over a Store, the port of hb_cache's
-// write/read (spec/scheduler_store.md §6.6) with its gaps fixed.
+// write/read with its gaps fixed.
 //
 // Layout (all paths relative to the Store):
 //   msg/<hash>           group of a message; <hash> = base64url(SHA-256 over its (key, value

@@ -1,4 +1,4 @@
-// ContentCache behaviour (spec/scheduler_store.md §6.6 and §7 "Content cache", tests 13-19),
+// ContentCache behaviour (the reference's content cache tests 13-19),
 // run against both Store backends.
 #include "aocore/cache/content_cache.h"
 

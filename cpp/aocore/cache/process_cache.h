@@ -1,5 +1,5 @@
 // ProcessCache: where the computed states of processes live in the Store, the port of
-// src/dev_process_cache.erl (spec/process.md §2) with its gaps fixed (§7.14, §7.15, §7.18).
+// src/dev_process_cache.erl with its gaps fixed.
 //
 // Layout (relative to the Store; path helpers from store/keys.h):
 //   computed/<pid>/slot/<EncodeSlot(n)>      link -> the content group of the state after slot n
@@ -13,7 +13,8 @@
 // Every Write is ONE atomic WriteBatch (content + every link), so a crash never leaves a slot
 // link to a partial state or a state without its links.
 //
-// Deltas (fix of §7.12, write amplification): a slot entry is either a full state (Write) or a
+// Deltas (a fix of the reference's write amplification): a slot entry is either a full state
+// (Write) or a
 // delta (WriteDelta): the top-level keys that changed since the state of the previous slot, and
 // the keys removed, as the message
 //   {ao-delta-of: <slot - 1>, at-slot: <slot>, set: {changed keys}, unset: [removed keys],

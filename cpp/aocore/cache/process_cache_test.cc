@@ -1,6 +1,5 @@
 // ProcessCache: the dual index, Latest (one seek for "any" and "snapshot", a walk for other
-// paths), limits, first-writer-wins with reported conflicts, restore points and persistence
-// (spec/process.md §2).
+// paths), limits, first-writer-wins with reported conflicts, restore points and persistence.
 #include "aocore/cache/process_cache.h"
 
 #include <string>
@@ -358,7 +357,7 @@ TEST_F(ProcessCacheTest, ADeltaWithAChangedLongBinaryWritesOnlyItsChangedChunks)
   EXPECT_OK(cache_.WriteDelta(pid_, 1, s1, s0));
 }
 
-// spec §6.18 write_and_read_output: a signed and an unsigned item, read back by slot and by ID
+// The reference's write_and_read_output: a signed and an unsigned item, read back by slot and by ID
 // (the signed one by its ID over its commitments, the unsigned one by its content ID).
 TEST(ProcessCacheScenarios, Scenario18WriteAndReadOutput) {
   Result<Wallet> wallet = Wallet::Generate();

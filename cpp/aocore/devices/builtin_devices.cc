@@ -34,4 +34,6 @@ Status RegisterBuiltinDevices(DeviceRegistry& registry, const BuiltinDeviceServi
   return Status::OK();
 }
 
+std::vector<PathArgument> BuiltinPathArguments() { return process::PathArguments(); }
+
 }  // namespace ao

@@ -6,7 +6,10 @@
 // Thread-safety: RegisterBuiltinDevices is as thread-safe as DeviceRegistry::Register.
 #pragma once
 
+#include <vector>
+
 #include "aocore/ao/device_registry.h"
+#include "aocore/ao/path_argument.h"
 #include "aocore/common/status.h"
 #include "aocore/devices/process_device.h"
 #include "aocore/devices/push_device.h"
@@ -28,5 +31,9 @@ struct BuiltinDeviceServices {
 };
 
 Status RegisterBuiltinDevices(DeviceRegistry& registry, const BuiltinDeviceServices& services = {});
+
+// The path arguments the built-in devices declare (ao/path_argument.h), for the node's path
+// parser: process@1.0's `compute/<slot>`.
+std::vector<PathArgument> BuiltinPathArguments();
 
 }  // namespace ao

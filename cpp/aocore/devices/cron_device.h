@@ -1,35 +1,8 @@
-// cron@1.0: node-level timed tasks. Port of src/dev_cron.erl (spec/process.md §5.2) with the
-// weaknesses of §7.29 fixed. The device is a thin front over the node's CronScheduler, which the
-// node gives it when it builds it.
-//
-// Keys (the task request is the request with `path` = its `cron-path`, without `cron-path`,
-// `interval` and `device`; without a `method` it is sent as POST):
-//   once   {cron-path}: runs the request once, at once. -> the task ID (text)
-//   every  {cron-path, interval}: runs it at once, then every interval ("<n>-<unit>", units
-//          matched case-insensitively by prefix: millisecond, second, minute, hour, day).
-//          -> the task ID
-//   stop   {task}: stops the task; a run in flight finishes before stop returns (unless stop
-//          is called from a cron run, a monitor tick or a process worker), and none starts
-//          after ->
-//          {status: 200, body: {message: "Task stopped successfully", task_id}};
-//          an unknown task -> {error, "Task not found."}
-// Errors as the reference: "No cron path found in message.", "No interval found in message.",
-// "No task ID found in message."; an unparseable interval is the error result
-// "Invalid time unit: <unit>" / "Invalid interval value." / "Error parsing interval" (the
-// reference crashes on the first two, §5.2).
-//
-// Fixes (docs/deviations.md "Messaging"): the task ID is id(request, all) as the reference,
-// but registering the same request again returns the same task (no second task, §7.29);
-// tasks are persisted in the store (cron/<task>) and resume when the node reopens (`every`
-// tasks at their next due time — one interval after the start of their last run, recorded in
-// cron-last/<task> before each run — not at once; a `once` task that had not finished runs
-// again);
-// a failing run (an error status, or a non-ok result) is logged on the "cron" logger and
-// retried with exponential back-off (kCronBackoffBase doubling, capped at kCronBackoffCap, never
-// sooner than the interval) instead of at once; a finished `once` task is forgotten.
-//
-// Task requests are path requests ("/<id>/key/...?a=b", "/~device@1.0/key"): see
-// the node's path resolution (node/path_request.h).
+// cron@1.0: node-level timed tasks (port of dev_cron, its weaknesses fixed; notes:
+// docs/devices.md#cron). The device is a thin front over the node's CronScheduler, which the
+// node gives it when it builds it. Keys: once {cron-path} (run the request once), every
+// {cron-path, interval} (run it now and every interval, "<n>-<unit>"), stop {task}. Tasks are
+// persisted and resume when the node reopens; failing runs back off.
 //
 // Thread-safety: CronScheduler is safe from any thread; runs happen on the Timer's runner
 // threads, one run of a task at a time.

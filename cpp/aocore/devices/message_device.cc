@@ -113,7 +113,7 @@ Result<ResolveResult> CommittedKey(const DeviceCall& c) {
   return ResolveResult::Ok(Value(std::move(out)));
 }
 
-// verify (§3.6): the target is the base itself (`target` absent or "self"), else req[target],
+// verify: the target is the base itself (`target` absent or "self"), else req[target],
 // falling back to req.body; true only if every selected commitment verifies.
 Result<ResolveResult> VerifyKey(const DeviceCall& c) {
   const Value* target = c.req.Find("target");

@@ -1,4 +1,4 @@
-// message@1.0 vectors of spec/core.md §5.2 (TV-27..TV-32, TV-34 engine part) and E8, E11.
+// message@1.0 vectors (TV-27..TV-32, TV-34 engine part) and E8, E11.
 #include "aocore/devices/message_device.h"
 
 #include <gtest/gtest.h>
@@ -113,7 +113,7 @@ TEST_F(MessageDeviceTest, SetPathWritesThePath) {
   EXPECT_TRUE(resolver_->Resolve(Msg({{"a", 1}}), Value("set_path"), opts_).status().IsInvalidArgument());
 }
 
-// Spec §6 item 3: fields named like message@1.0's functions are not readable by key.
+// Replicated: fields named like message@1.0's functions are not readable by key.
 TEST_F(MessageDeviceTest, FunctionNamesShadowDataAndGetInfoAreTypedErrors) {
   Value base = Msg({{"keys", "data"}, {"committers", "data"}});
   EXPECT_EQ(R(base, Value("keys")).value, List({Value("committers"), Value("keys")}));
@@ -175,12 +175,12 @@ TEST_F(SignedMessageTest, CommitVerifyCommittersCommittedAndSetInvalidation) {
   EXPECT_EQ(R(Msg({}), Msg({{"path", "verify"}, {"target", "body"}, {"committers", "all"}, {"body", Msg(tampered)}})).value,
             Value(false));
 
-  // §3.4 step 7: a changed committed key drops commitments; same value or an uncovered key keeps them.
+  // A changed committed key drops commitments; same value or an uncovered key keeps them.
   EXPECT_FALSE(R(signed_msg, Msg({{"path", "set"}, {"a", "2"}})).value.message().Contains("commitments"));
   EXPECT_TRUE(R(signed_msg, Msg({{"path", "set"}, {"a", "b"}})).value.message().Contains("commitments"));
   EXPECT_TRUE(R(signed_msg, Msg({{"path", "set"}, {"zz", "new"}})).value.message().Contains("commitments"));
 
-  // The IDs of §1.5: default = both commitments; committers all = the signer's; none = unsigned.
+  // The IDs: default = both commitments; committers all = the signer's; none = unsigned.
   Result<std::string> unsigned_id = MessageId(Message{{"a", "b"}}, IdMode::kNone);
   ASSERT_OK(unsigned_id);
   EXPECT_EQ(R(signed_msg, Msg({{"path", "id"}, {"commitments", "none"}})).value, Value(*unsigned_id));

@@ -1,4 +1,4 @@
-// patch@1.0: spec/process.md §6 scenarios 36-39 (uninitialized_patch, patch_to_submessage,
+// patch@1.0: the reference's scenarios 36-39 (uninitialized_patch, patch_to_submessage,
 // all_mode, req_prefix) and the numeric merge order fix.
 #include "aocore/devices/patch_device.h"
 

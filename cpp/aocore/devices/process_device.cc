@@ -165,7 +165,7 @@ Result<ResolveResult> Compute(const ProcessDeviceServices& s, const DeviceCall& 
   AO_ASSIGN_OR_RETURN(Identity id, process::IdentityOf(c.base));
   const Value* raw = MessageFind(c.req, "slot");
   if (raw == nullptr) {
-    // compute without a slot: the latest cached state, else now (§1.6 step 2, §1.13).
+    // compute without a slot: the latest cached state, else now.
     AO_ASSIGN_OR_RETURN(std::optional<CachedState> latest, services->process_cache->Latest(id.id));
     if (latest) {
       latest->state.Set("device", Value(kProcessDevice));
@@ -207,7 +207,7 @@ Result<ResolveResult> Compute(const ProcessDeviceServices& s, const DeviceCall& 
                               raw->DebugString());
 }
 
-// The base with its `process` key ensured (§1.3), for run_as.
+// The base with its `process` key ensured (docs/devices.md#process-identity), for run_as.
 Result<Message> WithProcessKey(const Message& base) {
   if (base.Contains("process")) {
     AO_RETURN_IF_ERROR(process::IdentityOf(base).status());
@@ -286,6 +286,11 @@ Result<ResolveResult> SnapshotKey(const ProcessDeviceServices& s, const DeviceCa
 }  // namespace
 
 namespace process {
+
+const std::vector<PathArgument>& PathArguments() {
+  static const std::vector<PathArgument>* arguments = new std::vector<PathArgument>{{"compute", "slot"}};
+  return *arguments;
+}
 
 Result<Identity> IdentityOf(const Message& base) {
   Identity id;

@@ -1,5 +1,5 @@
 // process@1.0 end to end over a real store, scheduler registry, process cache and worker
-// registry: the §4.4 worked example, workers on and off, one computation per slot for many
+// registry: the reference's worked example, workers on and off, one computation per slot for many
 // callers, lower slots from the cache, restart from a snapshot (LevelDB reopened), forged
 // process keys, idle retire and LRU eviction with snapshots, failures that keep the last good
 // state, stop -> Unavailable, deadlines, compute by message ID, now, cache frequency.
@@ -21,6 +21,7 @@
 #include "aocore/cache/process_cache.h"
 #include "aocore/crypto/wallet.h"
 #include "aocore/devices/builtin_devices.h"
+#include "aocore/node/path_request.h"
 #include "aocore/devices/message_device.h"
 #include "aocore/devices/assignment_hooks.h"
 #include "aocore/devices/builtin_devices.h"
@@ -226,7 +227,7 @@ class Env {
   static inline const Wallet* wallet_ = nullptr;
 };
 
-// The test-device process of §4.4, signed.
+// The test-device process of the reference's worked example, signed.
 Message TestDeviceProcess(const Wallet& wallet, int64_t seed) {
   Message base{{"device", "process@1.0"},
                {"scheduler-device", "scheduler@1.0"},
@@ -493,7 +494,7 @@ TEST_P(ProcessDeviceTest, CacheFrequencyMakesRestorePointsAndRestoreReplaysFromT
   EXPECT_EQ(F(s4, "already-seen"), List({4, 4, 3, 3, 2, 2, 1, 1, 0, 0}));
 }
 
-// spec §6.40 already_calculated: the reference throws `already_calculated_slot` when slot 1 is
+// The reference's already_calculated: the reference throws `already_calculated_slot` when slot 1 is
 // asked of the slot-2 state and slot 1 is not cached; the port replays it from slot 0.
 TEST_P(ProcessDeviceTest, Scenario40ASlotBelowTheLiveOneMissingFromTheCacheIsReplayed) {
   Env env(MemoryStore::Create(), EnvOptions{.workers = GetParam()});
@@ -724,6 +725,32 @@ TEST(ProcessWorkers, StoppingAnswersWaitersUnavailable) {
   EXPECT_TRUE(later.status().IsUnavailable());
 }
 
+// process@1.0's path argument: in a path, `compute/<N>` is `compute` with slot N, the same
+// state as {path: compute, slot: N}; a non-integer segment after `compute` stays a key of the
+// state.
+TEST(ProcessDevicePath, ComputeTakesTheSlotFromTheSegmentAfterIt) {
+  Env env(MemoryStore::Create(), EnvOptions{});
+  const Message def = CountProcess(5);
+  env.ScheduleMany(def, 4);
+  const Message expected = env.ComputeOk(def, 3);
+  Result<std::vector<ResolveStep>> steps = ParsePathRequest("/compute/3", {}, process::PathArguments());
+  ASSERT_OK(steps);
+  ASSERT_EQ(steps->size(), 2u);
+  (*steps)[0] = ResolveStep::Of(Value(def));
+  Result<ResolveResult> r = env.resolver_->ResolveMany(*steps, env.opts_);
+  ASSERT_OK(r);
+  ASSERT_TRUE(r->ok()) << r->DebugString();
+  EXPECT_EQ(::ao::testing::WithoutPriv(r->value.message()), expected);
+  steps = ParsePathRequest("/compute/at-slot", {}, process::PathArguments());
+  ASSERT_OK(steps);
+  ASSERT_EQ(steps->size(), 3u);
+  (*steps)[0] = ResolveStep::Of(Value(def));
+  r = env.resolver_->ResolveMany(*steps, env.opts_);
+  ASSERT_OK(r);
+  ASSERT_TRUE(r->ok()) << r->DebugString();
+  EXPECT_EQ(r->value, Value(int64_t{3}));  // the latest cached state's at-slot
+}
+
 TEST(ProcessWorkers, EveryWaitHasADeadline) {
   Env env(MemoryStore::Create(), EnvOptions{.timeout_ms = 50});
   const Message def = CountProcess(10);
@@ -763,7 +790,8 @@ class CountingStore final : public Store {
   std::atomic<int64_t> bytes_{0};
 };
 
-// §7.12: a slot between restore points stores what changed, not the whole state. The process
+// docs/devices.md#process-compute: a slot between restore points stores what changed, not the
+// whole state. The process
 // carries a 64 KiB key that no slot changes; with frequency 10, slots 1..9 and 11..19 must each
 // write far less than that (a full state per slot writes it every time), while every slot still
 // reads back whole, from a worker, inline, and after the live state is gone.

@@ -17,7 +17,7 @@ namespace {
 // Assignments one read of the schedule prefetches (the reference's priv assignments queue).
 constexpr size_t kPrefetch = 64;
 
-// E + {phase, attempted-slot}; E wrapped as {error: E} when it is not a message (§1.9).
+// E + {phase, attempted-slot}; E wrapped as {error: E} when it is not a message.
 ResolveResult PhaseError(const ResolveResult& r, std::string_view phase, int64_t slot) {
   Message e;
   if (r.value.is_message()) {
@@ -135,7 +135,7 @@ ComputeResult Engine::Advance(const Message& state, int64_t slot) {
                       "get-schedule", next);
   }
   Message input = *assignment;
-  input.Set("path", Value("compute"));  // a scheduled message never selects the key (§7.21)
+  input.Set("path", Value("compute"));  // a scheduled message never selects the key
   Message st = state;
   st.Erase("results");
   Result<ResolveResult> r = RunAs(resolver_, "execution", st, input, opts_, default_execution_device_);
@@ -182,7 +182,7 @@ ComputeResult Engine::ComputeInline(int64_t slot, const Message* live) {
   return r;
 }
 
-// The process's identity and slot are the worker's, whatever the devices did (§7.22).
+// The process's identity and slot are the worker's, whatever the devices did.
 void Engine::Pin(Message& m, int64_t slot) const {
   m.Set("device", Value(kProcessDevice));
   m.Set("process", definition_value_);
@@ -239,7 +239,8 @@ Result<Value> Engine::SnapshotOf(const Message& state) {
 }
 
 // Stores the state after `slot`: in full with `snapshot` every cache_frequency_ slots,
-// otherwise as a delta against the previous slot's stored state (§7.12: the per-slot write
+// otherwise as a delta against the previous slot's stored state (docs/devices.md#process-compute:
+// the per-slot write
 // depends on what changed, not on the size of the state), or in full when that previous
 // state is not known here (the first slot after a replay or a conflict).
 Status Engine::Store(const Value& state_value, int64_t slot, const Message& assignment) {

@@ -54,7 +54,7 @@ Result<std::string> ProcessValueId(const Value& v) {
   return Status::InvalidArgument("`process` is neither a message nor an ID");
 }
 
-// §1.2 find_target_id.
+// The reference's find_target_id.
 Result<std::string> FindTargetId(const Message& base, const Message& req) {
   if (std::optional<std::string> target = MessageText(req, "target")) return *target;
   if (IsProcess(req)) return MessageId(req, IdMode::kAll);

@@ -1,5 +1,5 @@
-// scheduler@1.0 through the resolver: spec/scheduler_store.md §1 (device API), §2.3
-// (assignment fields), §5 (formats) and the in-process device scenarios of §7 (25-30).
+// scheduler@1.0 through the resolver: the device API (docs/devices.md#scheduler), the
+// assignment fields, the formats and the reference's in-process device scenarios 25-30.
 #include "aocore/devices/scheduler_device.h"
 
 #include <gtest/gtest.h>
@@ -208,7 +208,7 @@ TEST_F(SchedulerDeviceTest, UnsignedMessagesAreAccepted) {
   EXPECT_EQ(*M(r).FindMessage("body")->Find("test-key"), Value("plain"));
 }
 
-// §7 scenario 25 and 26.
+// Reference scenarios 25 and 26.
 TEST_F(SchedulerDeviceTest, StatusListsRegisteredProcesses) {
   Message process = Process();
   process.Erase("device");
@@ -229,7 +229,7 @@ TEST_F(SchedulerDeviceTest, StatusListsRegisteredProcesses) {
   EXPECT_OK(content_->ReadMessage(pid));
 }
 
-// §7 scenario 27: no de-duplication; slot has the right block fields.
+// Reference scenario 27: no de-duplication; slot has the right block fields.
 TEST_F(SchedulerDeviceTest, SameMessageTwiceGetsTwoSlots) {
   Message process = Process();
   const std::string pid = MessageId(process, IdMode::kAll).value();
@@ -245,7 +245,7 @@ TEST_F(SchedulerDeviceTest, SameMessageTwiceGetsTwoSlots) {
   const Message& s = M(slot);
   EXPECT_EQ(*s.Find("process"), Value(pid));
   EXPECT_EQ(*s.Find("current"), Value(int64_t{1}));
-  EXPECT_EQ(*s.Find("block-height"), Value(int64_t{0}));  // not swapped with the hash (§8.12)
+  EXPECT_EQ(*s.Find("block-height"), Value(int64_t{0}));  // not swapped with the hash
   EXPECT_EQ(*s.Find("block-hash"), Value(std::string(43, 'A')));
   EXPECT_EQ(*s.Find("timestamp"), Value(int64_t{0}));
   EXPECT_EQ(*s.Find("cache-control"), Value("no-store"));
@@ -261,7 +261,7 @@ TEST_F(SchedulerDeviceTest, SameMessageTwiceGetsTwoSlots) {
   EXPECT_OK(scheduler_testing::ReadAndVerifySchedule(*store_, pid, 2));
 }
 
-// §7 scenario 28.
+// Reference scenario 28.
 TEST_F(SchedulerDeviceTest, HintInSchedulerLocationRedirects) {
   Message process = Process();
   process.Erase("scheduler");
@@ -326,7 +326,7 @@ TEST_F(SchedulerDeviceTest, WithoutNodeServicesEveryKeyIsAnErrorResult) {
   }
 }
 
-// §1.1: every key without a handler is `schedule`; set/keys go to message@1.0.
+// Every key without a handler is `schedule`; set/keys go to message@1.0.
 TEST_F(SchedulerDeviceTest, OtherKeysBehaveAsSchedule) {
   Message process = Process();
   ASSERT_TRUE(Resolve(process, Message{{"path", "init"}, {"method", "POST"}, {"body", Value(Message{{"a", 1}})}}).ok());
@@ -339,7 +339,7 @@ TEST_F(SchedulerDeviceTest, OtherKeysBehaveAsSchedule) {
   EXPECT_TRUE(keys.value.is_list());
 }
 
-// §7 scenarios 29 and 30 (the scheduler part): GET the schedule by target and through paths.
+// Reference scenarios 29 and 30 (the scheduler part): GET the schedule by target and through paths.
 TEST_F(SchedulerDeviceTest, GetScheduleReturnsTheBundle) {
   Message process = Process();
   const std::string pid = MessageId(process, IdMode::kAll).value();
@@ -362,7 +362,7 @@ TEST_F(SchedulerDeviceTest, GetScheduleReturnsTheBundle) {
   ASSERT_TRUE(label.ok());
   EXPECT_EQ(label.value, Value("TEST TEXT 1"));
 
-  // Inclusive bounds, negative `from` text clamped (§8.13), from > to empty.
+  // Inclusive bounds, negative `from` text clamped, from > to empty.
   r = Resolve(process, Message{{"path", "schedule"}, {"from", "-1"}, {"to", "0"}});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(M(r).FindMessage("assignments")->size(), 1u);
@@ -461,7 +461,7 @@ TEST_F(SchedulerDeviceTest, PagesHoldAtMost1000AssignmentsWithExactHasNextPage) 
   }
 }
 
-// §1.9: process@1.0's `next`, from the store and then from the prefetched list.
+// process@1.0's `next`, from the store and then from the prefetched list.
 TEST_F(SchedulerDeviceTest, NextWalksTheScheduleThen503) {
   Build(/*real_signer=*/false);
   Message process = Process();

@@ -1,4 +1,4 @@
-// stack@1.0 vectors of spec/core.md §5.3 (TV-36..TV-40) and E22, E23, E25, plus the fixes
+// stack@1.0 vectors (TV-36..TV-40) and E22, E23, E25, plus the fixes
 // (pass bound, unknown slot, missing stack), under hashpath "ignore" and the defaults.
 #include "aocore/devices/stack_device.h"
 

@@ -1,5 +1,5 @@
 // The routes aoconnect 0.0.98 uses in legacy mode, with MU_URL, CU_URL and GATEWAY_URL all
-// naming the node (spec aoconnect.md §2): the messenger unit (MU), the compute unit (CU), the
+// naming the node: the messenger unit (MU), the compute unit (CU), the
 // gateway's GraphQL and the scheduler unit's (SU) reads. docs/interop.md is the user's view.
 //
 //   POST /                          MU: a signed ANS-104 item. A Process item without a target

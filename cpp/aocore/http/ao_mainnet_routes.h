@@ -1,5 +1,5 @@
-// The routes aoconnect 0.0.98 uses in mainnet mode (`connect({MODE: 'mainnet', URL})`, spec
-// aoconnect.md §3), answered in the shapes it reads; docs/interop.md is the user's view.
+// The routes aoconnect 0.0.98 uses in mainnet mode (`connect({MODE: 'mainnet',
+// URL})`), answered in the shapes it reads; docs/interop.md is the user's view.
 //
 //   GET  /~meta@1.0/info/address                 the node address, bare text (it becomes the
 //                                                spawn's Scheduler and Authority tags)

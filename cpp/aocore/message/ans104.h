@@ -1,6 +1,6 @@
 // ANS-104 data items (the ans104@1.0 wire format): the signed messages of AO clients such as
 // @permaweb/aoconnect. Port of the item parts of HyperBEAM's ar_bundles.erl, checked against
-// @dha-team/arbundles (spec/aoconnect.md §4, golden vectors in tests/data/ans104_*.json).
+// @dha-team/arbundles (golden vectors in tests/data/ans104_*.json).
 //
 // Layout (integers little-endian): u16 signature type; signature; owner; target (presence
 // byte, then 32 bytes); anchor (presence byte, then 32 bytes); u64 tag count; u64 tag byte

@@ -1,5 +1,5 @@
 // Items as messages: the ans104@1.0 codec's mapping between an ANS-104 data item (ans104.h) and
-// an AO-Core message. Port of HyperBEAM's dev_codec_ans104{,_from,_to}.erl (spec/aoconnect.md §5).
+// an AO-Core message. Port of HyperBEAM's dev_codec_ans104{,_from,_to}.erl.
 //
 // Item -> message:
 //   * each tag name, Unicode-lower-cased, is a key holding the raw tag value; repeated names

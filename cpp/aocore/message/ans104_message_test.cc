@@ -1,5 +1,5 @@
 // Items as messages (ans104@1.0): the golden vectors map to the keys and commitment HyperBEAM's
-// dev_codec_ans104 gives (spec/aoconnect.md §5), the message's signed ID is the item ID, the
+// dev_codec_ans104 gives, the message's signed ID is the item ID, the
 // message serves back the exact item bytes, and a changed message no longer verifies.
 #include "aocore/message/ans104_message.h"
 

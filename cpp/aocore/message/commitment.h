@@ -1,7 +1,7 @@
 // Commitments: signing a message with a wallet and verifying the result, the httpsig@1.0
 // commitment device. Port of the commit/verify parts of src/dev_codec_httpsig.erl,
-// src/hb_message.erl and src/dev_message.erl (committers, committed, verify), in the shape
-// spec/core.md §1.5, §1.7, §3.4, §3.6 and spec/scheduler_store.md §0.2-§0.3 describe.
+// src/hb_message.erl and src/dev_message.erl (committers, committed, verify), as the reference
+// signs and verifies them (docs/deviations.md#wallets-and-commitments).
 //
 // Commit(M, wallet) returns M with `commitments` holding
 //   <b64url(SHA-256(sig))> => {commitment-device: "httpsig@1.0", alg: "rsa-pss-sha512",
@@ -23,7 +23,7 @@
 //   * the committer must equal the address of the keyid, and the commitment's key must equal
 //     b64url(SHA-256(signature)); the reference trusts both;
 //   * an HMAC commitment is verified (its key must be the message's uncommitted ID); the
-//     reference sends it down the RSA path and crashes (core.md §3.6);
+//     reference sends it down the RSA path and crashes;
 //   * a commitment that cannot be parsed verifies as false, with the reason logged to the
 //     "message" logger; the reference crashes;
 //   * selecting commitments by ID selects those IDs (the reference returns their bodies), and
@@ -55,7 +55,7 @@ Result<Message> Commit(const Message& message, const Wallet& wallet);
 // the lower-case hex of bytes 1..8 of the address's 32 raw bytes. Empty for a non-ID address.
 std::string SignatureName(std::string_view address);
 
-// core.md §3.6: the commitment IDs chosen by the request selectors `committers` and
+// The commitment IDs chosen by the request selectors `committers` and
 // `commitments` (nullptr = absent). Each may be "all", "none", one value or a list of values
 // (binaries; the atoms all/none also work). `committers` defaults to "none"; `commitments`
 // defaults to "all" when `committers` is "none", else to "none". The result is the committers'
@@ -92,7 +92,7 @@ std::vector<std::string> Committers(const Message& message);
 
 // The message keys covered by every selected commitment (intersection; selectors as in
 // SelectCommitments, defaults = all commitments), sorted bytewise, then "signature-input" and
-// "signature" when every selected commitment carries them (core.md §1.7: a message signed over
+// "signature" when every selected commitment carries them (a message signed over
 // {a} gives ["a", "signature-input", "signature"]). Empty when nothing is selected.
 // A key counts as covered when the httpsig field carrying it is among the commitment's
 // components: its own field, `ao-ids` for ID-shaped keys, `content-digest` for keys encoded
@@ -101,7 +101,7 @@ Result<std::vector<std::string>> Committed(const Message& message,
                                            const Value* committers = nullptr,
                                            const Value* commitments = nullptr);
 
-// core.md §3.4 step 7, for message@1.0 `set`: returns `merged` without `commitments` when one
+// For message@1.0 `set`: returns `merged` without `commitments` when one
 // of `candidate_keys` (normalised) is covered by the signer commitments of `original` and
 // `merged` differs from `original`; otherwise `merged` unchanged (so setting a committed key to
 // its existing value, or setting an uncovered key, keeps the commitments).

@@ -360,7 +360,7 @@ TEST_F(CommitmentTest, SelectorsFollowSection36) {
 }
 
 TEST_F(CommitmentTest, CommittedListsTheCoveredKeys) {
-  // core.md §1.7: a message signed over {a} gives ["a", "signature-input", "signature"].
+  // A message signed over {a} gives ["a", "signature-input", "signature"].
   Message s = Signed(Message{{"a", Value("b")}}, alice());
   EXPECT_EQ(Committed(s).value(), (std::vector<std::string>{"a", "signature-input", "signature"}));
   Value all("all");

@@ -1,4 +1,4 @@
-// HashPaths, the port of hb_path:hashpath/2 and the engine's update rule (spec/core.md §1.6).
+// HashPaths, the port of hb_path:hashpath/2 and the engine's update rule.
 // A HashPath is "<base>/<ref>": it links a result to the base and request that produced it and
 // lives in result["priv"]["hashpath"].
 //

@@ -22,7 +22,7 @@ std::string Next(const Message& base, const Message& req) {
 
 Message WithHashpath(Message m, std::string hp) { return SetHashpath(std::move(m), std::move(hp)).value(); }
 
-// core.md §1.6: resolving a/b/c step by step on {a:{b:{c:{d:"1"}}}}.
+// Resolving a/b/c step by step on {a:{b:{c:{d:"1"}}}}.
 TEST(Hashpath, VerifiedNestedChain) {
   Message d{{"d", "1"}};
   Message c{{"c", M(d)}};
@@ -42,7 +42,7 @@ TEST(Hashpath, VerifiedNestedChain) {
   EXPECT_EQ(Next(r2, Message{{"path", "c"}}), "JqM3Y2G4ZFzgpZRrWFxXNgTYX9cmKqwusPFIyx_YW7k/c");
 }
 
-// core.md §1.6 flat chain and TV-35 case 3.
+// The flat chain and TV-35 case 3.
 TEST(Hashpath, VerifiedFlatChain) {
   Message m1{{"x", "1"}};
   std::string hp1 = Next(m1, Message{{"path", "set"}, {"y", "2"}});

@@ -1,6 +1,6 @@
 // The httpsig@1.0 encoding of a message and its RFC 9421 signature base: the port of
 // dev_codec_httpsig_conv:to/1 and the base builder of dev_codec_httpsig, as the reference uses
-// them for commitments (spec/id_encoding.md §5-§7, steps C-E).
+// them for commitments.
 //
 // EncodeHttpsig runs steps A-D: the message becomes a TABM (structured.h), then httpsig fields:
 // ID-shaped top-level keys are grouped into `ao-ids`, binaries of <= 4096 bytes become fields,
@@ -44,7 +44,7 @@ struct HttpsigEncoding {
 };
 
 // Steps A-D for `message`. InvalidArgument (naming the key) for the inputs the reference cannot
-// encode (id_encoding.md §10.1), including a top-level `@name` key without a `name` twin.
+// encode, including a top-level `@name` key without a `name` twin.
 Result<HttpsigEncoding> EncodeHttpsig(const Message& message);
 
 // Steps C-D for a TABM as IdTabm (structured.h) produces it.

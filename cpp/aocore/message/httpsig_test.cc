@@ -17,7 +17,7 @@ std::string IdBase(const Message& msg) {
   return SignatureBase(enc, HmacParamsLine(SignatureComponents(enc)));
 }
 
-// The multipart body for `parts`, built independently of the encoder (id_encoding.md §5 C6).
+// The multipart body for `parts`, built independently of the encoder.
 std::string Multipart(const std::vector<std::string>& parts) {
   std::string joined;
   for (size_t i = 0; i < parts.size(); ++i) joined += (i ? "\r\n" : "") + parts[i];
@@ -52,7 +52,7 @@ TEST(Httpsig, DerivedComponentsSortBeforeLetters) {
   EXPECT_EQ(SignatureComponents(enc), (std::vector<std::string>{"-a", "1", "@path", "z"}));
 }
 
-TEST(Httpsig, NestedMessageMultipart) {  // id_encoding.md §9.1
+TEST(Httpsig, NestedMessageMultipart) {
   HttpsigEncoding enc = EncodeHttpsig(Message{{"a", M(Message{{"b", "1"}})}}).value();
   const std::string body =
       "--Ta7ti830fhZ9siTt1kWP7vWHRbQDLar8VQ10wAbSR9s\r\nb: 1\r\ncontent-disposition: "
@@ -73,7 +73,7 @@ TEST(Httpsig, NestedMessageMultipart) {  // id_encoding.md §9.1
             "fa0be5a41fe10db8bb6d65a58ae6f3c05e98765459e855b1dbd578b261ceea87");
 }
 
-TEST(Httpsig, ListAndFloatMultipart) {  // id_encoding.md §9.2
+TEST(Httpsig, ListAndFloatMultipart) {
   Message msg{{"f", 0.1},
               {"l", Value::List{1, "two", true}},
               {"lm", Value::List{M(Message{{"x", 2}}), M(Message{{"y", "3"}})}}};
@@ -98,7 +98,7 @@ TEST(Httpsig, ListAndFloatMultipart) {  // id_encoding.md §9.2
   EXPECT_EQ(*MessageId(msg, IdMode::kNone), "TZL2XXTgVBhMZhAMlt8sHjUzNnk5-QAUfLJHrc8jx3c");
 }
 
-TEST(Httpsig, BodyHoldingAMessageIsInline) {  // id_encoding.md §9.3
+TEST(Httpsig, BodyHoldingAMessageIsInline) {
   Message msg{{"body", M(Message{{"x", "1"}, {"y", 2}})}, {"a", "1"}};
   HttpsigEncoding enc = EncodeHttpsig(msg).value();
   const std::string part =
@@ -115,7 +115,7 @@ TEST(Httpsig, BodyHoldingAMessageIsInline) {  // id_encoding.md §9.3
   EXPECT_EQ(*MessageId(msg, IdMode::kNone), "uAgGoxy9w_KsDTy-cGzFWRls_NoU1RtqQi1RKla4N10");
 }
 
-TEST(Httpsig, BodyHoldingABinaryIsRaw) {  // id_encoding.md §9.4
+TEST(Httpsig, BodyHoldingABinaryIsRaw) {
   Message msg{{"body", "hello world"}, {"a", "1"}};
   HttpsigEncoding enc = EncodeHttpsig(msg).value();
   EXPECT_EQ(*enc.body, "hello world");
@@ -127,7 +127,7 @@ TEST(Httpsig, BodyHoldingABinaryIsRaw) {  // id_encoding.md §9.4
   EXPECT_EQ(*MessageId(msg, IdMode::kNone), "XQRpbzUQ66gKH3Cbv3gOlUmQ-U--Y8S-JST6xZooZ-o");
 }
 
-TEST(Httpsig, FurtherBodyShapes) {  // id_encoding.md §9.5
+TEST(Httpsig, FurtherBodyShapes) {
   struct Case {
     Message msg;
     std::vector<std::string> parts;
@@ -178,7 +178,7 @@ TEST(Httpsig, BinaryOf4096BytesIsAHeaderAnd4097IsAPart) {
   EXPECT_FALSE(large.fields.count("v"));
 }
 
-TEST(Httpsig, IdShapedKeysAreGroupedIntoAoIds) {  // id_encoding.md §9.5, vector id_keys_43
+TEST(Httpsig, IdShapedKeysAreGroupedIntoAoIds) {  // vector id_keys_43
   const std::string k1 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq";
   const std::string k2 = "Zyxwvutsrqponmlkjihgfedcba_-0123456789ABCDE";
   const std::string k3 = "qQ1-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";

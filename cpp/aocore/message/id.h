@@ -5,7 +5,7 @@
 // signature base is built over every field, and ID = base64url(HMAC-SHA256("ao", base)).
 // The byte-exact rules are in shared/spec/id_encoding.md; every vector of id_vectors.json holds.
 //
-// Commitment rules (spec/core.md §1.5): commitments live under the top-level key `commitments`
+// Commitment rules: commitments live under the top-level key `commitments`
 // (exact spelling) as a message of commitment-ID -> commitment message. Zero selected
 // commitments -> the uncommitted ID; one -> its key; several -> base64url(SHA-256(sorted keys
 // joined by ", ")). The encoding steps are exposed in structured.h and httpsig.h.
@@ -32,7 +32,7 @@ enum class IdMode {
 Result<IdMode> ParseIdMode(std::string_view mode);
 
 // The ID of `message` (43-char base64url). Errors (InvalidArgument, naming the key) for
-// messages the reference cannot encode (id_encoding.md §10.1).
+// messages the reference cannot encode.
 Result<std::string> MessageId(const Message& message, IdMode mode = IdMode::kUncommitted);
 
 // The uncommitted (HMAC) ID, ignoring any `commitments`.

@@ -19,7 +19,7 @@ std::string Id(const Message& m, IdMode mode = IdMode::kNone) {
   return id.ok() ? *id : std::string();
 }
 
-TEST(MessageId, GoldenIdsOfCoreSpec) {  // core.md §1.5 and TV-03
+TEST(MessageId, GoldenIdsOfCoreSpec) {  // TV-03
   EXPECT_EQ(Id(Message{}), "VnYnaoOvankqXk13s502zpiq9PIaqFHDRcIrTNhyqKQ");
   EXPECT_EQ(Id(Message{{"a", "1"}}), "N0nIQ3Vna7YDxuRsaVTYeYS4glkmxD4HrUbZIwIvN_s");
   EXPECT_EQ(Id(Message{{"a", 1}, {"b", "two"}, {"path", "p"}}),
@@ -35,7 +35,7 @@ TEST(MessageId, GoldenIdsOfCoreSpec) {  // core.md §1.5 and TV-03
             "vMni9-S1hsb6Aa5aqEuJwnLf4KUFzHoHGtIEYrDfwWg");
 }
 
-TEST(MessageId, GoldenIdsOfIdEncodingSpec) {  // id_encoding.md §9
+TEST(MessageId, GoldenIdsOfIdEncodingSpec) {  // the reference's golden IDs
   EXPECT_EQ(Id(Message{{"a", M(Message{{"b", "1"}})}}),
             "-gvlpB_hDbi7bWWliubzwF6YdlRZ6FWx29V4smHO6oc");
   EXPECT_EQ(Id(Message{{"body", "hello"}, {"k", "v"}}),
@@ -80,7 +80,7 @@ TEST(MessageId, SignatureInputIsRenamed) {
             Id(Message{{"x-signature-input", "si"}, {"a", "1"}}));
 }
 
-// The inputs the reference crashes on (id_encoding.md §10.1) are typed errors naming the key.
+// The inputs the reference crashes on are typed errors naming the key.
 TEST(MessageId, UnencodableInputsAreInvalidArgumentNamingTheKey) {
   struct Case {
     Message msg;
@@ -178,7 +178,7 @@ TEST(MessageId, ParseIdMode) {
   EXPECT_TRUE(ParseIdMode("All").status().IsInvalidArgument());
 }
 
-// id_encoding.md §10.2: the reference writes maps of more than 32 keys in Erlang hash-map order
+// The reference writes maps of more than 32 keys in Erlang hash-map order
 // (vectors nested_32_fields_HAMT and top_33_id_keys_HAMT; those two vectors are not in
 // tests/data/id_vectors.json). aocore deliberately encodes them in sorted order, a documented
 // deviation: the IDs are stable (independent of construction order) but differ from the

@@ -1,5 +1,5 @@
 // Every vector of tests/data/id_vectors.json (the reference's hb_message:id(Msg, none), see
-// spec/id_encoding.md §11 for the file format) must give the reference's ID.
+// the file format in tests/data) must give the reference's ID.
 #include <fstream>
 #include <limits>
 #include <string>

@@ -1,5 +1,5 @@
 // Structured message -> TABM ("type-annotated binary message"), the port of
-// dev_codec_structured:from/3 as the ID pipeline uses it (spec/id_encoding.md §4, step B).
+// dev_codec_structured:from/3 as the ID pipeline uses it.
 //
 // A TABM is a Message whose values are only binaries and nested messages. Keys are normalised
 // (key.h) at every level; `unsigned_id`, `content-digest` and private keys (priv*) are dropped
@@ -12,7 +12,7 @@
 // `#Device<>` with no type entry: devices are opaque to the message layer, so every device value
 // encodes alike (the reference's text is VM-specific and not portable either).
 //
-// Inputs the reference crashes on (id_encoding.md §10.1) are InvalidArgument errors naming the
+// Inputs the reference crashes on are InvalidArgument errors naming the
 // key: a message or device inside list text, keys that are not valid UTF-8, atom names that are
 // not Latin-1.
 //

@@ -1,7 +1,6 @@
-// meta@1.0, the node's self-description: the `info` key of src/dev_meta.erl as a node serves it
-// at GET /~meta@1.0/info. Only the read side is ported: {address, version, devices,
-// scheduling-mode, http-server: "aocore"}; the reference's node-configuration writes (POST
-// info with a signed request changing node options) are not (an error result 501).
+// meta@1.0, the node's self-description (port of dev_meta's read side; notes:
+// docs/devices.md#meta). Key: info (GET) -> {address, version, devices, scheduling-mode,
+// http-server: "aocore"}; writes are an error result 501.
 //
 // Thread-safety: stateless; safe from any thread.
 #pragma once

@@ -131,6 +131,7 @@ Status Node::RegisterDevices() {
   services.wasm.wasm_memory_budget = options_.wasm_memory_budget;
 
   AO_RETURN_IF_ERROR(RegisterBuiltinDevices(*registry_, services));
+  path_arguments_ = BuiltinPathArguments();
   AO_RETURN_IF_ERROR(registry_->Register("meta@1.0", MakeMetaDevice(address_, options_.scheduling_mode)));
   for (const auto& [name, device] : options_.devices) {
     if (name.find('@') == std::string::npos) {

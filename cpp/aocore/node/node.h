@@ -33,6 +33,7 @@
 #include "aocore/actor/timer.h"
 #include "aocore/actor/worker_registry.h"
 #include "aocore/ao/device_registry.h"
+#include "aocore/ao/path_argument.h"
 #include "aocore/ao/resolve_options.h"
 #include "aocore/ao/resolver.h"
 #include "aocore/cache/content_cache.h"
@@ -92,6 +93,8 @@ class Node {
   Status RegisterDevice(std::string_view name, DevicePtr device);
   // The names of the devices this node can load, sorted.
   std::vector<std::string> DeviceNames() const;
+  // The path arguments of the node's devices (ao/path_argument.h), for its path requests.
+  const std::vector<PathArgument>& path_arguments() const { return path_arguments_; }
   const Resolver& resolver() const { return *resolver_; }
   SchedulerRegistry& schedulers() { return *schedulers_; }
   // The process workers (metrics: live workers, slots computed, cache hits, ...).
@@ -155,6 +158,7 @@ class Node {
   std::unique_ptr<CronScheduler> cron_;
   std::unique_ptr<PeerSchedules> peers_;  // null without a peer transport
   AssignmentHooks assignment_hooks_;  // shared by push@1.0 and scheduler@1.0
+  std::vector<PathArgument> path_arguments_;
   ResolveOptions default_opts_;
 
   std::atomic<int64_t> resolves_{0};

@@ -1,5 +1,6 @@
 #include "aocore/node/path_request.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -224,7 +225,8 @@ Result<Message> ParseQuery(std::string_view query) {
   return out;
 }
 
-Result<std::vector<ResolveStep>> ParsePathRequest(std::string_view raw, const Message& params) {
+Result<std::vector<ResolveStep>> ParsePathRequest(std::string_view raw, const Message& params,
+                                                  const std::vector<PathArgument>& arguments) {
   size_t qmark = raw.find('?');
   std::string_view raw_path = raw.substr(0, qmark);
   Message global;
@@ -250,15 +252,18 @@ Result<std::vector<ResolveStep>> ParsePathRequest(std::string_view raw, const Me
   }
   if (parts.empty()) return Status::InvalidArgument("path request '" + std::string(raw) + "' names nothing");
 
-  // compute/<integer> -> compute with slot = <integer>.
-  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+  // Path arguments: <key>/<integer> -> key with <argument> = <integer>.
+  for (size_t i = 0; i + 1 < parts.size() && !arguments.empty(); ++i) {
     Part& p = parts[i];
     Part& next = parts[i + 1];
     const Bytes* key = p.msg.FindBinary("path");
-    if (p.is_id || p.device || key == nullptr || *key != "compute") continue;
+    if (p.is_id || p.device || key == nullptr) continue;
+    auto argument = std::find_if(arguments.begin(), arguments.end(),
+                                 [&](const PathArgument& a) { return a.key == *key; });
+    if (argument == arguments.end()) continue;
     if (next.is_id || next.device || next.msg.size() != 1 || !IsDigits(next.msg.Find("path"))) continue;
-    AO_ASSIGN_OR_RETURN(int64_t slot, ParseInteger(next.msg.FindBinary("path")->c_str()));
-    p.msg.Set("slot", Value(slot));
+    AO_ASSIGN_OR_RETURN(int64_t value, ParseInteger(next.msg.FindBinary("path")->c_str()));
+    p.msg.Set(argument->argument, Value(value));
     parts.erase(parts.begin() + static_cast<std::ptrdiff_t>(i + 1));
   }
 
@@ -284,7 +289,7 @@ Result<std::vector<ResolveStep>> ParsePathRequest(std::string_view raw, const Me
 
 Result<ResolveResult> ResolvePath(Node& node, std::string_view path, const Message& params,
                                   const ResolveOptions& opts) {
-  AO_ASSIGN_OR_RETURN(std::vector<ResolveStep> steps, ParsePathRequest(path, params));
+  AO_ASSIGN_OR_RETURN(std::vector<ResolveStep> steps, ParsePathRequest(path, params, node.path_arguments()));
   ResolveStep& first = steps.front();
   if (first.kind == ResolveStep::Kind::kValue && first.value.is_binary()) {
     const std::string id = first.value.binary();

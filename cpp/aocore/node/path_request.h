@@ -22,8 +22,10 @@
 // merged under every step message (the step's own keys win); an ID base is not a message and
 // gets none.
 //
-// aocore addition: `compute/<integer>` is `compute` with slot = <integer> (the HTTP form
-// `GET /<pid>/compute/<slot>`; in the reference the integer would be a key of the state).
+// aocore addition, path arguments (ao/path_argument.h): a key given as taking an argument,
+// followed by an integer segment, is one step: `<key>/<integer>` -> {path: key, <argument>:
+// integer}. The parser knows no device's keys: the caller passes the arguments (ResolvePath: the
+// node's, i.e. process@1.0's `compute/<slot>`, docs/devices.md#process-compute-path).
 //
 // Not supported (InvalidArgument naming the construct): subpath resolutions "(...)", and
 // N-scoped keys ("2.key"), which no client of this port sends.
@@ -36,6 +38,7 @@
 #include <vector>
 
 #include "aocore/ao/device.h"
+#include "aocore/ao/path_argument.h"
 #include "aocore/common/bytes.h"
 #include "aocore/common/result.h"
 #include "aocore/message/message.h"
@@ -47,18 +50,19 @@ class Node;
 inline constexpr size_t kMaxSegmentLength = 512;
 
 // The resolve_many steps `path` (with an optional "?query") names; `params` are global request
-// keys (merged under the query's, which win). InvalidArgument for a malformed path: no segment,
-// a segment too long, bad percent-encoding, an unsupported construct, a typed value that does
-// not parse.
-Result<std::vector<ResolveStep>> ParsePathRequest(std::string_view path, const Message& params = {});
+// keys (merged under the query's, which win); `arguments` the path arguments to apply.
+// InvalidArgument for a malformed path: no segment, a segment too long, bad percent-encoding, an
+// unsupported construct, a typed value that does not parse.
+Result<std::vector<ResolveStep>> ParsePathRequest(std::string_view path, const Message& params = {},
+                                                  const std::vector<PathArgument>& arguments = {});
 
 // PercentDecode (common/bytes.h) decodes paths (`+` is itself) and query strings (`+` is a space).
 
 // A query string "a=1&b&c+integer=3" as a message (typed keys applied, keys normalised).
 Result<Message> ParseQuery(std::string_view query);
 
-// Parses `path` and resolves it on `node` with `opts` (start from node.DefaultResolveOptions()):
-// the base a first ID segment names is read from the node's content cache (NotFound when it is
+// Parses `path` (with the node's path arguments) and resolves it on `node` with `opts` (start
+// from node.DefaultResolveOptions()): the base a first ID segment names is read from the node's content cache (NotFound when it is
 // absent, so a server can answer 404). Errors: InvalidArgument for a malformed path, and the
 // resolution's own typed errors; a non-ok status is a result, as Node::Resolve.
 Result<ResolveResult> ResolvePath(Node& node, std::string_view path, const Message& params,

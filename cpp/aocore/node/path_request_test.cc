@@ -83,8 +83,27 @@ TEST(PathRequest, QuotedInlineValuesKeepTheirSlashes) {
   EXPECT_EQ(*StepMessage((*steps)[1]).FindBinary("eval"), "~meta@1.0/info");
 }
 
-TEST(PathRequest, ComputeFollowedByAnIntegerIsComputeWithThatSlot) {
-  Result<std::vector<ResolveStep>> steps = ParsePathRequest("/" + kId + "/compute/3");
+TEST(PathRequest, AKeyGivenAPathArgumentTakesTheIntegerSegmentAfterIt) {
+  const std::vector<PathArgument> arguments{{"run", "times"}};
+  Result<std::vector<ResolveStep>> steps = ParsePathRequest("/" + kId + "/run/3", {}, arguments);
+  ASSERT_OK(steps);
+  ASSERT_EQ(steps->size(), 2u);
+  EXPECT_EQ(StepMessage((*steps)[1]), (Message{{"path", "run"}, {"times", 3}}));
+  // Only an integer segment, and only after that key.
+  steps = ParsePathRequest("/" + kId + "/run/x/walk/3", {}, arguments);
+  ASSERT_OK(steps);
+  EXPECT_EQ(steps->size(), 5u);
+  // The parser knows no device's keys: without arguments every segment is a step of its own.
+  steps = ParsePathRequest("/" + kId + "/compute/3");
+  ASSERT_OK(steps);
+  ASSERT_EQ(steps->size(), 3u);
+  EXPECT_EQ(StepMessage((*steps)[2]), (Message{{"path", "3"}}));
+}
+
+TEST(PathRequest, TheNodesPathsTakeProcessComputeSlots) {
+  Result<std::unique_ptr<Node>> node = Node::Open(*NodeOptions::Parse(Message{}), ::ao::testing::SharedTestWallet());
+  ASSERT_OK(node);
+  Result<std::vector<ResolveStep>> steps = ParsePathRequest("/" + kId + "/compute/3", {}, (*node)->path_arguments());
   ASSERT_OK(steps);
   ASSERT_EQ(steps->size(), 2u);
   EXPECT_EQ(StepMessage((*steps)[1]), (Message{{"path", "compute"}, {"slot", 3}}));

@@ -1,8 +1,8 @@
 // ProcessMonitor: keeps a process's outbox delivered — the port of src/hb_process_monitor.erl
-// (seed 004, spec/process.md §5.1) done as intended. Every `every` a tick on the node's Timer
+// (seed 004) done as intended. Every `every` a tick on the node's Timer
 // reads the process's latest slot and pushes the slots after the cursor (the last pushed slot)
-// in order, at most `page` per tick; when more remain the next tick follows at once (§5.1's
-// inverted pagination fixed). After each pushed slot the cursor is written to the store
+// in order, at most `page` per tick; when more remain the next tick follows at once (the
+// reference's inverted pagination fixed). After each pushed slot the cursor is written to the store
 // (monitor/<process>/cursor, synced), so a restart resumes after the last pushed slot: no slot
 // is skipped, and at most the slot in flight at a crash is pushed again (and push@1.0 itself
 // delivers each message once). A failing push (an error status or a non-ok result) keeps the

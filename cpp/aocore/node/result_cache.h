@@ -1,5 +1,5 @@
 // ResultCache: the resolver's result cache (the port of hb_cache_control), implementing the
-// `cache_control` semantics of spec/core.md §2.10 over the node's store.
+// `cache_control` semantics of the reference over the node's store.
 //
 // Directives come from the `cache_control` option, the base's and request's `cache-control`
 // keys (lookup: Opts > M1 > M2) and the result's and request's (store: Opts > M3 > M2); the

@@ -1,9 +1,9 @@
 // Assignment: the message a scheduler issues for each scheduled message, the port of
-// dev_scheduler_server's assignment construction (spec/scheduler_store.md §2.3). An assignment
+// dev_scheduler_server's assignment construction. An assignment
 // binds one message (its `body`) to one slot of one process; it is signed by the node wallet
 // after it is built (the signer is injected into the scheduler; see process_scheduler.h).
 //
-// Fields and types, exactly as the reference (§2.3):
+// Fields and types, exactly as the reference:
 //   path             list of the body's own `path` segments if it has a binary/list path,
 //                    else the binary "compute"
 //   data-protocol    "ao"                      variant  "ao.N.1"
@@ -12,7 +12,7 @@
 //   slot             integer
 //   block-height     integer    block-hash  43-character text   block-timestamp  integer
 //   timestamp        integer: the scheduler's wall clock in ms (non-decreasing per process:
-//                    aocore takes it inside the serial section and clamps it, §8.11)
+//                    aocore takes it inside the serial section and clamps it)
 //   hash-chain       43-character base64url of the chain value (hash_chain.h)
 //   body             the scheduled message (nested message)
 //   commitments      added by the signer

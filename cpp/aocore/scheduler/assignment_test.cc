@@ -1,4 +1,4 @@
-// The assignment message's exact fields and types (spec/scheduler_store.md §2.3).
+// The assignment message's exact fields and types.
 #include "aocore/scheduler/assignment.h"
 
 #include <set>

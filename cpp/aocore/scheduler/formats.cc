@@ -37,7 +37,7 @@ std::string OwnerOf(const Message& m) {
   return {};
 }
 
-// dev_json_iface's message_to_json_struct, for the fields §5.2 lists.
+// dev_json_iface's message_to_json_struct, for the fields the aos-2 format carries.
 Result<Json> JsonIfaceStruct(const Message& m, bool is_assignment) {
   AO_ASSIGN_OR_RETURN(std::string id, MessageId(m, IdMode::kAll));
   const std::string owner = OwnerOf(m);

@@ -1,8 +1,8 @@
-// Schedule response formats, the port of dev_scheduler_formats (spec/scheduler_store.md §5):
-//   * the internal ("application/http", bundle) format, a message (§5.1):
+// Schedule response formats, the port of dev_scheduler_formats:
+//   * the internal ("application/http", bundle) format, a message:
 //       {type: "schedule", process, continues: true|false (atom), timestamp, block-height,
 //        block-hash, assignments: {"<slot>": <signed assignment>, ...}}
-//   * "application/aos-2", the legacy JSON the ao CU reads (§5.2):
+//   * "application/aos-2", the legacy JSON the ao CU reads:
 //       {content-type: "application/json", body: <JSON text>} with
 //       {"page_info": {"process", "has_next_page" (bool), "timestamp" (string),
 //                      "block-height" (string), "block-hash"},
@@ -50,10 +50,10 @@ inline constexpr char kAos2ContentType[] = "application/aos-2";
 // The format an `accept` value selects (percent-decoded first; default bundle).
 ScheduleFormat SelectScheduleFormat(std::string_view accept);
 
-// §5.1. InvalidArgument when an assignment has no integer `slot`.
+// The internal bundle. InvalidArgument when an assignment has no integer `slot`.
 Result<Message> ScheduleToBundle(const SchedulePage& page);
 
-// §5.2: the JSON text, and the response message carrying it.
+// application/aos-2: the JSON text, and the response message carrying it.
 Result<std::string> ScheduleToAos2Json(const SchedulePage& page);
 Result<Message> ScheduleToAos2(const SchedulePage& page);
 

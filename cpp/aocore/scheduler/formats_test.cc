@@ -1,4 +1,4 @@
-// Schedule formats: the internal bundle (§5.1) and application/aos-2 JSON (§5.2, §7 test 33).
+// Schedule formats: the internal bundle and application/aos-2 JSON.
 #include "aocore/scheduler/formats.h"
 
 #include <string>
@@ -21,7 +21,8 @@ using scheduler_testing::TestEnvironment;
 using scheduler_testing::TestSign;
 using scheduler_testing::TestSignerAddress;
 
-// §7.33: a process with 11 scheduled messages {inner: test, target: PID}, read as one page.
+// The reference's test 33: a process with 11 scheduled messages {inner: test, target: PID},
+// read as one page.
 struct Fixture {
   MemoryStore store;
   SchedulerRegistry registry{TestEnvironment(&store)};

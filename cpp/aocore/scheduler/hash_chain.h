@@ -1,12 +1,12 @@
 // HashChain: the per-process assignment hash chain, the port of dev_scheduler_server's
-// next_hashchain (spec/scheduler_store.md §2.4).
+// next_hashchain.
 //
 // Rule: chain_0 input is the empty byte string; chain_n = SHA-256(chain_{n-1} || id_n), where
 // id_n is the 43-byte ASCII base64url text of id(message_n, all) (the text, not its decoded
 // bytes) and chain_{n-1} is the RAW 32-byte digest (empty for the first assignment). The
 // assignment stores base64url(chain_n) in its `hash-chain` field.
 //
-// Canonical byte form (a deliberate fix of the reference's restart bug, §2.4/§2.6/§8.4, see
+// Canonical byte form (a deliberate fix of the reference's restart bug, see
 // docs/deviations.md): the reference keeps the raw 32-byte digest in memory but, after a
 // restart, recovers the stored *text* (43 ASCII bytes) and hashes that instead, so the first
 // assignment after every restart is SHA-256(43 text bytes || id) instead of

@@ -1,4 +1,4 @@
-// The hash-chain rule (spec/scheduler_store.md §2.4) and its canonical form across a restart.
+// The hash-chain rule and its canonical form across a restart.
 #include "aocore/scheduler/hash_chain.h"
 
 #include <string>
@@ -10,7 +10,7 @@
 namespace ao {
 namespace {
 
-// The placeholder IDs of the spec's worked example (§2.4).
+// The placeholder IDs of the spec's worked example.
 const std::string kM0 = [] {
   std::string s;
   for (int i = 0; i < 21; ++i) s += "M0";

@@ -2,7 +2,7 @@
 // `peers` option maps a scheduler address to that node's base URL ("http://host:port"); this
 // class forwards schedule requests to the peer and pulls the peer's assignments so that this
 // node can compute the process locally. It stands in for the reference's remote paths of
-// dev_scheduler.erl (spec/scheduler_store.md §1.3 step 5, §1.5 remote case, §1.10), which find a
+// dev_scheduler.erl, which find a
 // peer through location records or the gateway, proxy POSTs verbatim and cache remote
 // assignments unchecked; aocore finds it in `peers` and checks every pulled assignment:
 //   * it is a well-formed assignment (assignment.h) of this process at the expected slot;

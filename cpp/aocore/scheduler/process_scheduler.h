@@ -1,5 +1,5 @@
 // ProcessScheduler: the single writer that hands out slots for one process, the port of
-// dev_scheduler_server (spec/scheduler_store.md §2) with its ordering and durability bugs fixed.
+// dev_scheduler_server with its ordering and durability bugs fixed.
 //
 // Schedule(message) assigns the next slot: slot = current + 1, hash chain extended with
 // id(message, all) (hash_chain.h), timestamp = wall clock clamped to be non-decreasing; the
@@ -22,7 +22,7 @@
 //   local_confirmation (default)  after the batch is applied with sync (fsync'd);
 //   aggressive                    after the batch is applied without sync: it survives a crash
 //                                 of this process, not a power loss. Unlike the reference (reply
-//                                 BEFORE the write, §2.5/§8.2) an acknowledged slot is always
+//                                 BEFORE the write) an acknowledged slot is always
 //                                 in the store, so no slot can be re-issued after a crash;
 //   remote_confirmation           after the synced write AND the injected uploader accepted the
 //                                 assignment; a failed or missing upload is an error reply (the

@@ -1,5 +1,5 @@
 // ProcessScheduler: slot order, hash chain across restarts, confirmation modes, sticky
-// failure, deadlines, verification (spec/scheduler_store.md §2, §7 tests 24, 27, §8).
+// failure, deadlines, verification.
 #include "aocore/scheduler/process_scheduler.h"
 
 #include <atomic>
@@ -126,7 +126,7 @@ TEST(ProcessScheduler, DuplicateMessagesGetConsecutiveSlots) {
   Result<Message> signed_message = TestSign(TestMessage(0), RandomId());
   ASSERT_OK(signed_message);
   EXPECT_EQ(SlotOf(*scheduler->Schedule(*signed_message)), 0);
-  EXPECT_EQ(SlotOf(*scheduler->Schedule(*signed_message)), 1);  // no dedup (§1.4, §7.27)
+  EXPECT_EQ(SlotOf(*scheduler->Schedule(*signed_message)), 1);  // no dedup
   EXPECT_EQ(scheduler->CurrentSlot(), 1);
 }
 
@@ -152,7 +152,7 @@ TEST(ProcessScheduler, ChainAndSlotsContinueAcrossARestart) {
   auto store = LevelDbStore::Open(db);
   ASSERT_OK(store);
   // Recomputed from scratch with the canonical (raw-digest) rule, the chain verifies across
-  // both restarts: the reference's chain would not (§2.4).
+  // both restarts: the reference's chain would not.
   ASSERT_OK(ReadAndVerifySchedule(**store, pid, 12));
 }
 

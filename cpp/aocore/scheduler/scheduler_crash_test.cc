@@ -1,4 +1,4 @@
-// Crash safety of the scheduler (issue 6 point 7, spec/scheduler_store.md §8.1-§8.3): a child
+// Crash safety of the scheduler (issue 6 point 7): a child
 // process (this binary, re-executed) schedules messages from several threads on a LevelDB store
 // and reports every acknowledged assignment; the parent SIGKILLs it at a random moment, then
 // reopens the store and checks that no acknowledged assignment is lost, there is no gap, no

@@ -1,5 +1,5 @@
 // SchedulerRegistry: process ID -> its ProcessScheduler, the port of dev_scheduler_registry
-// (spec/scheduler_store.md §3) with the get-or-create race fixed (§8.7): GetOrCreate is atomic,
+// with the get-or-create race fixed: GetOrCreate is atomic,
 // so concurrent first calls for one process get the same scheduler and there is never a second
 // writer for a process within one registry. Process IDs are canonicalised first (a raw 32-byte
 // ID and its 43-character text are the same process; the reference treats them as two).
@@ -43,7 +43,7 @@
 
 namespace ao {
 
-// Most assignments one Assignments() page returns (the reference returns up to 1001, §8.13).
+// Most assignments one Assignments() page returns (the reference returns up to 1001).
 inline constexpr size_t kMaxSchedulePage = 1000;
 
 // The canonical (43-character text) form of a process ID given as text or as 32 raw bytes.

@@ -1,5 +1,5 @@
-// SchedulerRegistry: atomic get-or-create, canonical process IDs, the device-facing API
-// (spec/scheduler_store.md §3, §1.5, §1.6, §7 tests 20-24, 32).
+// SchedulerRegistry: atomic get-or-create, canonical process IDs, the device-facing API (the
+// reference's registry tests 20-24, 32).
 #include "aocore/scheduler/scheduler_registry.h"
 
 #include <atomic>
@@ -109,7 +109,7 @@ TEST(SchedulerRegistry, AssignmentsPagesAreInclusiveAndAtMostAThousand) {
   EXPECT_FALSE(empty->has_next_page);
   for (int i = 0; i < 2500; ++i) ASSERT_OK(registry.Schedule(pid, TestMessage(i)));
 
-  Result<SchedulePage> range = registry.Assignments(pid, 0, 10);  // §7.32: 11 assignments
+  Result<SchedulePage> range = registry.Assignments(pid, 0, 10);  // test 32: 11
   ASSERT_OK(range);
   ASSERT_EQ(range->assignments.size(), 11u);
   EXPECT_FALSE(range->has_next_page);

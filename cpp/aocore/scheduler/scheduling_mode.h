@@ -1,5 +1,5 @@
 // SchedulingMode: when a scheduler replies to a caller (the reference's `scheduling_mode`
-// option, spec/scheduler_store.md §2.5). The node's options (node/node_options.h) and the
+// option). The node's options (node/node_options.h) and the
 // scheduler (process_scheduler.h) share this one definition.
 //
 // Thread-safety: pure functions.
@@ -18,7 +18,7 @@ enum class SchedulingMode {
 };
 
 // "local_confirmation" / "aggressive" / "remote_confirmation". "disabled" is Unavailable
-// (scheduling refused); anything else is InvalidArgument (the reference never replies, §8.22).
+// (scheduling refused); anything else is InvalidArgument (the reference never replies).
 Result<SchedulingMode> ParseSchedulingMode(std::string_view name);
 std::string_view SchedulingModeName(SchedulingMode mode);
 

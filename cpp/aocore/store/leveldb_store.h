@@ -1,5 +1,5 @@
 // LevelDbStore: the default, persistent Store: an embedded LevelDB database in one directory
-// (no server). The port of hb_store_rocksdb with the fixes of spec/scheduler_store.md §6.7: the
+// (no server). The port of hb_store_rocksdb with its scaling and atomicity fixes: the
 // physical layout is KvStore's (type-tagged node records, one key per group member, so writes
 // stay O(log n) however large a group grows), and every Apply is one atomic LevelDB WriteBatch,
 // synced when WriteOptions::sync is set.

@@ -1,5 +1,5 @@
-// Store: the storage interface, the port of the hb_store behaviour (spec/scheduler_store.md §6.1
-// to §6.3) with HyperBEAM's RocksDB scaling and atomicity bugs fixed (§6.7).
+// Store: the storage interface, the port of the hb_store behaviour with HyperBEAM's RocksDB
+// scaling and atomicity bugs fixed.
 //
 // A store holds nodes at paths (see keys.h for the path rules). A node is one of:
 //   * a value ("simple"): bytes;

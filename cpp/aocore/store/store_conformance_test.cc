@@ -1,6 +1,6 @@
 // One conformance suite, run against every Store backend (STYLE.md rule 35), plus the
 // LevelDB-only persistence and failure tests. Ports the reference's store suite
-// (spec/scheduler_store.md §7 "Store layer", tests 1-12) and adds what the fixes promise.
+// (the reference's store tests 1-12) and adds what the fixes promise.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -178,7 +178,7 @@ TYPED_TEST(StoreConformance, TypeDistinguishesValuesGroupsAndMissingFollowingLin
   EXPECT_EQ(this->ReadOr("group"), "NOT_FOUND");  // a group is not a value
 }
 
-// Reference test 10 and the §6.3 example.
+// Reference test 10 and the reference's link example.
 TYPED_TEST(StoreConformance, ResolveReplacesLinkedPrefixes) {
   ASSERT_OK(this->store_->Write("plain/nested/value", "v"));
   EXPECT_EQ(*this->store_->Resolve("plain/nested/value"), "plain/nested/value");

@@ -33,6 +33,7 @@
 #include "aocore/store/leveldb_store.h"
 #include "aocore/store/memory_store.h"
 #include "testing/fixture_devices.h"
+#include "testing/forwarding_store.h"
 #include "testing/test_util.h"
 
 namespace ao {
@@ -767,26 +768,17 @@ TEST(ProcessWorkers, EveryWaitHasADeadline) {
 }
 
 // A Store that counts the bytes (paths + payloads) of the batches applied to it.
-class CountingStore final : public Store {
+class CountingStore final : public testing::ForwardingStore {
  public:
-  explicit CountingStore(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
-  Result<Bytes> Read(std::string_view path) override { return inner_->Read(path); }
-  Result<NodeType> Type(std::string_view path) override { return inner_->Type(path); }
-  Result<std::vector<std::string>> List(std::string_view path) override { return inner_->List(path); }
-  Result<std::vector<std::string>> ScanChildren(std::string_view group, const ScanOptions& o) override {
-    return inner_->ScanChildren(group, o);
-  }
-  Result<std::string> Resolve(std::string_view path) override { return inner_->Resolve(path); }
+  explicit CountingStore(std::unique_ptr<Store> inner) : ForwardingStore(std::move(inner)) {}
+  using Store::Apply;
   Status Apply(const WriteBatch& batch, const WriteOptions& options) override {
     bytes_.fetch_add(static_cast<int64_t>(batch.ApproximateSize()));
-    return inner_->Apply(batch, options);
+    return ForwardingStore::Apply(batch, options);
   }
-  Status Close() override { return inner_->Close(); }
-  std::string Describe() const override { return "counting:" + inner_->Describe(); }
   int64_t bytes() const { return bytes_.load(); }
 
  private:
-  std::unique_ptr<Store> inner_;
   std::atomic<int64_t> bytes_{0};
 };
 

@@ -21,21 +21,17 @@
 #include "aocore/scheduler/scheduler_test_util.h"
 #include "aocore/store/memory_store.h"
 #include "testing/fixture_devices.h"
+#include "testing/forwarding_store.h"
 #include "testing/test_util.h"
 
 namespace ao {
 namespace {
 
 // A Store that remembers the paths of every batch applied to it.
-class RecordingStore final : public Store {
+class RecordingStore final : public testing::ForwardingStore {
  public:
-  Result<Bytes> Read(std::string_view path) override { return inner_->Read(path); }
-  Result<NodeType> Type(std::string_view path) override { return inner_->Type(path); }
-  Result<std::vector<std::string>> List(std::string_view path) override { return inner_->List(path); }
-  Result<std::vector<std::string>> ScanChildren(std::string_view group, const ScanOptions& o) override {
-    return inner_->ScanChildren(group, o);
-  }
-  Result<std::string> Resolve(std::string_view path) override { return inner_->Resolve(path); }
+  RecordingStore() : ForwardingStore(MemoryStore::Create()) {}
+  using Store::Apply;
   Status Apply(const WriteBatch& batch, const WriteOptions& options) override {
     std::vector<std::string> paths;
     for (const WriteBatch::Op& op : batch.ops()) paths.push_back(op.path);
@@ -43,10 +39,8 @@ class RecordingStore final : public Store {
       std::lock_guard lock(mu_);
       batches_.push_back(std::move(paths));
     }
-    return inner_->Apply(batch, options);
+    return ForwardingStore::Apply(batch, options);
   }
-  Status Close() override { return inner_->Close(); }
-  std::string Describe() const override { return "recording:" + inner_->Describe(); }
 
   // The paths of the batch that wrote a path starting with `prefix`; empty when none did.
   std::vector<std::string> BatchWriting(std::string_view prefix) const {
@@ -60,7 +54,6 @@ class RecordingStore final : public Store {
   }
 
  private:
-  std::unique_ptr<Store> inner_ = MemoryStore::Create();
   mutable std::mutex mu_;  // leaf lock
   std::vector<std::vector<std::string>> batches_;
 };

@@ -11,38 +11,27 @@
 #include <vector>
 
 #include "aocore/store/memory_store.h"
+#include "testing/forwarding_store.h"
 #include "testing/test_util.h"
 
 namespace ao {
 namespace {
 
 // A store whose synced Apply first waits (boundedly) for a condition, and counts them.
-class HoldingStore final : public Store {
+class HoldingStore final : public testing::ForwardingStore {
  public:
-  explicit HoldingStore(Store& inner) : inner_(inner) {}
+  explicit HoldingStore(Store& inner) : ForwardingStore(inner) {}
   std::function<bool(const WriteBatch&)> release = [](const WriteBatch&) { return true; };
   std::atomic<int> synced_applies{0};
 
-  Result<Bytes> Read(std::string_view path) override { return inner_.Read(path); }
-  Result<NodeType> Type(std::string_view path) override { return inner_.Type(path); }
-  Result<std::vector<std::string>> List(std::string_view path) override { return inner_.List(path); }
-  Result<std::vector<std::string>> ScanChildren(std::string_view group, const ScanOptions& options) override {
-    return inner_.ScanChildren(group, options);
-  }
-  Result<std::string> Resolve(std::string_view path) override { return inner_.Resolve(path); }
+  using Store::Apply;
   Status Apply(const WriteBatch& batch, const WriteOptions& options) override {
     if (options.sync) {
       ++synced_applies;
       (void)testing::WaitFor([&] { return release(batch); });
     }
-    return inner_.Apply(batch, options);
+    return ForwardingStore::Apply(batch, options);
   }
-  using Store::Apply;
-  Status Close() override { return inner_.Close(); }
-  std::string Describe() const override { return "holding:" + inner_.Describe(); }
-
- private:
-  Store& inner_;
 };
 
 WriteBatch OneWrite(const std::string& path, const std::string& value) {

@@ -19,6 +19,7 @@
 #include "aocore/scheduler/hash_chain.h"
 #include "aocore/scheduler/process_scheduler.h"
 #include "aocore/store/store.h"
+#include "testing/forwarding_store.h"
 
 namespace ao::scheduler_testing {
 
@@ -84,31 +85,18 @@ inline SchedulerEnvironment TestEnvironment(Store* store,
 }
 
 // Delegates to `inner`; Apply fails with IOError while fail_apply is set.
-class FailingStore final : public Store {
+class FailingStore final : public testing::ForwardingStore {
  public:
-  explicit FailingStore(Store& inner) : inner_(inner) {}
+  explicit FailingStore(Store& inner) : ForwardingStore(inner) {}
   std::atomic<bool> fail_apply{false};
   std::atomic<int> applies{0};
 
-  Result<Bytes> Read(std::string_view path) override { return inner_.Read(path); }
-  Result<NodeType> Type(std::string_view path) override { return inner_.Type(path); }
-  Result<std::vector<std::string>> List(std::string_view path) override { return inner_.List(path); }
-  Result<std::vector<std::string>> ScanChildren(std::string_view group,
-                                                const ScanOptions& options) override {
-    return inner_.ScanChildren(group, options);
-  }
-  Result<std::string> Resolve(std::string_view path) override { return inner_.Resolve(path); }
+  using Store::Apply;
   Status Apply(const WriteBatch& batch, const WriteOptions& options) override {
     ++applies;
     if (fail_apply.load()) return Status::IOError("injected write failure");
-    return inner_.Apply(batch, options);
+    return ForwardingStore::Apply(batch, options);
   }
-  using Store::Apply;
-  Status Close() override { return inner_.Close(); }
-  std::string Describe() const override { return "failing:" + inner_.Describe(); }
-
- private:
-  Store& inner_;
 };
 
 // Reads slots 0..count-1 of `pid` back from `store` and checks, independently of the

@@ -67,21 +67,16 @@ HttpResponse Mu(Node& node, const HttpRequest& req, const Message& query) {
   if (query.Contains("assign")) {
     return AoErrorReply(501, "assignments of existing messages (assign=) are not supported by this node");
   }
-  Result<DataItem> item = DecodeDataItem(req.body);
-  if (!item.ok()) return AoErrorReply(400, "request body: " + item.status().message());
-  if (IsUnsignedDataItem(*item)) return AoErrorReply(400, "request body: the ANS-104 item is not signed");
-  if (Result<int> salt = VerifyDataItem(*item); !salt.ok()) {
-    return AoErrorReply(422, "request body: " + salt.status().message());
-  }
-  Result<Message> msg = DataItemToMessage(*item);
-  if (!msg.ok()) return AoErrorReply(400, "request body: " + msg.status().message());
+  // Its signature is checked once, by the scheduler that accepts it (422 from there).
+  Result<Message> msg = DecodePostedItem(req.body);
+  if (!msg.ok()) return AoErrorReply(400, msg.status().message());
   Result<std::string> id = MessageId(*msg, IdMode::kAll);
   if (!id.ok()) return AoErrorReply(id.status());
   const Bytes* type = msg->FindBinary("type");
   const Bytes* target = msg->FindBinary("target");
   if (type != nullptr && *type == "Process" && target == nullptr) {
     Result<std::string> pid = SpawnAoProcess(node, *msg);
-    if (!pid.ok()) return AoErrorReply(pid.status());
+    if (!pid.ok()) return PostedItemErrorReply(pid.status());
     return AoJsonReply(202, "{\"message\":\"Processing DataItem\",\"id\":" + AoJsonString(*id) +
                                 ",\"processId\":" + AoJsonString(*pid) + "}");
   }
@@ -89,7 +84,7 @@ HttpResponse Mu(Node& node, const HttpRequest& req, const Message& query) {
   Result<Message> process = LoadAoProcess(node, *target);
   if (!process.ok()) return AoErrorReply(process.status());
   Result<int64_t> slot = ScheduleAndPush(node, *process, *msg);
-  if (!slot.ok()) return AoErrorReply(slot.status());
+  if (!slot.ok()) return PostedItemErrorReply(slot.status());
   return AoJsonReply(202, "{\"message\":\"Processing DataItem\",\"id\":" + AoJsonString(*id) + "}");
 }
 

@@ -6,7 +6,8 @@
 //                                   is spawned (its ID is the item ID); any other item is
 //                                   scheduled on its target and its slot pushed (push@1.0, as
 //                                   the MU cranks outboxes). 202 {"message", "id"[, "processId"]}.
-//                                   `?assign=` (assignments of existing messages): 501.
+//                                   `?assign=` (assignments of existing messages): 501. The
+//                                   item's signature is checked once, by its scheduler (422).
 //   POST /monitor/<pid>, DELETE     the node's monitor of the process (node/process_monitor.h)
 //                                   starts / stops; the body is a signed item targeting it
 //   GET  /result/<msg>?process-id=  CU: the message's CU result JSON, as the execution produced it

@@ -39,7 +39,7 @@ HttpResponse PushMessage(Node& node, std::string_view pid, const Message& item) 
   Result<std::string> id = MessageId(item, IdMode::kAll);
   if (!id.ok()) return AoErrorReply(id.status());
   Result<int64_t> slot = ScheduleAndPush(node, *process, item);
-  if (!slot.ok()) return AoErrorReply(slot.status());
+  if (!slot.ok()) return PostedItemErrorReply(slot.status());
   return AoJsonReply(200, "{\"slot\":" + std::to_string(*slot) + ",\"process\":" + AoJsonString(pid) +
                               ",\"id\":" + AoJsonString(*id) + "}");
 }
@@ -52,7 +52,7 @@ HttpResponse Spawn(Node& node, const Message& item) {
   }
   if (item.Contains("target")) return AoErrorReply(400, "a Process item has no target");
   Result<std::string> pid = SpawnAoProcess(node, item);
-  if (!pid.ok()) return AoErrorReply(pid.status());
+  if (!pid.ok()) return PostedItemErrorReply(pid.status());
   HttpResponse r = AoJsonReply(200, "{\"process\":" + AoJsonString(*pid) + ",\"slot\":0,\"id\":" + AoJsonString(*pid) + "}");
   r.headers.emplace_back("process", *pid);
   return r;
@@ -82,7 +82,12 @@ Result<Message> DryRunTags(std::string_view segment) {
   return tags;
 }
 
-HttpResponse DryRun(Node& node, std::string_view pid, std::string_view segment, const Message& item) {
+// A dry run schedules nothing, so no scheduler checks a posted item: this route does, once.
+HttpResponse DryRun(Node& node, std::string_view pid, std::string_view segment, const Message& item,
+                    bool ans104_body) {
+  if (ans104_body) {
+    if (Status checked = VerifyPostedItem(item); !checked.ok()) return PostedItemErrorReply(checked);
+  }
   Result<Message> tags = DryRunTags(segment);
   if (!tags.ok()) return AoErrorReply(tags.status());
   Result<Message> process = LoadAoProcess(node, pid);
@@ -133,7 +138,7 @@ std::optional<HttpResponse> ServeAoMainnet(Node& node, const HttpRequest& req, c
   }
   if (as_process && seg.size() == 3 && seg[1] == "as=execution" &&
       (seg[2] == "compute" || seg[2].substr(0, 8) == "compute&")) {
-    return DryRun(node, pid, seg[2], item);
+    return DryRun(node, pid, seg[2], item, ans104_body);
   }
   return std::nullopt;
 }

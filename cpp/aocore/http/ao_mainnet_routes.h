@@ -34,7 +34,10 @@ class Node;
 
 // The response when `req` is one of the routes above, else nullopt (the generic path request
 // serves it). `item` is the request body decoded (the posted item's message, without the
-// HTTP `method`/`accept` keys); `ans104_body` says whether it came from an ANS-104 body.
+// HTTP `method`/`accept` keys; DecodePostedItem: its signature not checked yet); `ans104_body`
+// says whether it came from an ANS-104 body. A pushed item's signature is checked by the
+// scheduler that accepts it, a dry-run item's by the route (each once); either way a forged
+// item is ForgedItemReply() (422).
 std::optional<HttpResponse> ServeAoMainnet(Node& node, const HttpRequest& req, const Message& item,
                                            bool ans104_body);
 

@@ -8,6 +8,9 @@
 #include "aocore/common/logging.h"
 #include "aocore/devices/process_device.h"
 #include "aocore/http/json_codec.h"
+#include "aocore/message/ans104.h"
+#include "aocore/message/ans104_message.h"
+#include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
 #include "aocore/node/node.h"
 
@@ -50,6 +53,8 @@ Status StatusOfResult(const ResolveResult& r, std::string_view what) {
   std::optional<int64_t> code;
   if (r.value.is_message()) code = IntegerOf(r.value.message().Find("status"));
   const std::string reason = prefix + ReasonOf(r.value);
+  const Bytes* tag = r.value.is_message() ? r.value.message().FindBinary("reason") : nullptr;
+  if (tag != nullptr && *tag == kInvalidSignatureReason) return Status::InvalidSignature(reason);
   switch (code.value_or(400)) {
     case 404: return Status::NotFound(reason);
     case 503: return Status::Unavailable(reason);
@@ -207,6 +212,29 @@ Result<std::string> AoDryRun(Node& node, const Message& process, Message message
   return ResultJsonOf(out, pid, "dry-run");
 }
 
+Result<Message> DecodePostedItem(std::string_view body) {
+  auto refused = [](const Status& s) { return Status::InvalidArgument("request body: " + s.message()); };
+  Result<DataItem> item = DecodeDataItem(body);
+  if (!item.ok()) return refused(item.status());
+  if (IsUnsignedDataItem(*item)) return Status::InvalidArgument("request body: the ANS-104 item is not signed");
+  Result<Message> message = DataItemToMessage(*item);
+  if (!message.ok()) return refused(message.status());
+  return message;
+}
+
+Status VerifyPostedItem(const Message& item) {
+  if (Verify(item)) return Status::OK();
+  return Status::InvalidSignature(DataItemSignatureDoesNotVerify().message());
+}
+
+HttpResponse ForgedItemReply() {
+  return AoErrorReply(422, "request body: " + DataItemSignatureDoesNotVerify().message());
+}
+
+HttpResponse PostedItemErrorReply(const Status& status) {
+  return status.IsInvalidSignature() ? ForgedItemReply() : AoErrorReply(status);
+}
+
 std::vector<std::string_view> AoPathSegments(std::string_view target) {
   target = target.substr(0, target.find('?'));
   std::vector<std::string_view> out;
@@ -223,6 +251,7 @@ std::vector<std::string_view> AoPathSegments(std::string_view target) {
 std::string AoJsonString(std::string_view s) { return EncodeJson(Value(Bytes(s))); }
 
 int HttpStatusForRoute(const Status& s) {
+  if (s.IsInvalidSignature()) return 422;
   if (s.IsInvalidArgument()) return 400;
   if (s.IsNotFound()) return 404;
   if (s.IsDeadlineExceeded()) return 504;

@@ -14,7 +14,8 @@
 // Errors are typed: InvalidArgument (400) for a bad slot or message, NotFound (404) for an
 // unknown process, message or a slot not scheduled yet, and the node's own errors (503/504)
 // otherwise; a device's error result with an HTTP status keeps its meaning (404, 503, 504; other
-// 4xx are InvalidArgument). HttpStatusForRoute maps them back.
+// 4xx are InvalidArgument, and InvalidSignature (422) for the scheduler's refusal of a message
+// whose commitments do not verify). HttpStatusForRoute maps them back.
 //
 // Thread-safety: stateless functions over a Node (itself safe from any thread).
 #pragma once
@@ -65,6 +66,21 @@ Result<int64_t> AoMessageSlot(Node& node, const Message& process, std::string_vi
 Result<std::string> AoDryRun(Node& node, const Message& process, Message message);
 
 // --- requests and replies ----------------------------------------------------------------
+
+// A posted ANS-104 body (a signed item, as aoconnect sends it) as the message it maps to
+// (ans104_message.h), its signature not checked: the scheduler that accepts the item for a slot
+// checks it, once (process_scheduler.h); a route that uses an item without scheduling it checks it
+// itself (VerifyPostedItem). InvalidArgument "request body: <reason>" for an item that cannot be
+// read or represented, or is unsigned.
+Result<Message> DecodePostedItem(std::string_view body);
+// OK when the signature of a DecodePostedItem message verifies (one RSA check), else
+// InvalidSignature: for the routes that use an item without scheduling it.
+Status VerifyPostedItem(const Message& item);
+// The answer to a posted item whose signature does not verify (422), whichever layer found it.
+HttpResponse ForgedItemReply();
+// The answer to a Status from scheduling a posted item: ForgedItemReply() for InvalidSignature
+// (the scheduler's one check of the item failed), else AoErrorReply(status).
+HttpResponse PostedItemErrorReply(const Status& status);
 
 // The segments of a request target, still percent-encoded, without its query; empty segments
 // are dropped ("/a//b?x" -> ["a", "b"]).

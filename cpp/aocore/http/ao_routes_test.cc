@@ -1,12 +1,17 @@
 // The aoconnect routes (ao_mainnet_routes.h, ao_legacy_routes.h) called directly with requests
 // as aoconnect sends them; tests/test_aoconnect.py drives them with the real client.
+#include <httplib.h>
+
 #include <gtest/gtest.h>
 
 #include "aocore/common/bytes.h"
+#include "aocore/crypto/rsa_pss.h"
 
 #include "aocore/http/ao_legacy_routes.h"
 #include "aocore/http/ao_mainnet_routes.h"
+#include "aocore/http/ao_process_api.h"
 #include "aocore/http/json_codec.h"
+#include "aocore/http/server.h"
 #include "aocore/message/ans104.h"
 #include "aocore/message/ans104_message.h"
 #include "aocore/message/id.h"
@@ -61,7 +66,7 @@ class AoRoutes : public ::testing::Test {
   std::optional<HttpResponse> Mainnet(std::string method, std::string target, const Bytes& item = {}) {
     HttpRequest req{.method = method, .target = target};
     Message msg;
-    if (!item.empty()) msg = *MessageFromSignedItem(item);
+    if (!item.empty()) msg = *DecodePostedItem(item);
     return ServeAoMainnet(*node_, req, msg, !item.empty());
   }
   std::optional<HttpResponse> Legacy(std::string method, std::string target, Bytes body = {},
@@ -83,8 +88,37 @@ class AoRoutes : public ::testing::Test {
     return r->headers.empty() ? "" : r->headers[0].second;
   }
 
+  // `body` POSTed to the fixture's node through its HTTP server, as aoconnect sends it.
+  httplib::Result Post(const std::string& target, const Bytes& body, const std::string& type) {
+    if (server_ == nullptr) {
+      Result<std::unique_ptr<HttpServer>> started = HttpServer::Start(*node_, HttpServerOptions{.port = 0});
+      EXPECT_OK(started);
+      server_ = std::move(started).value();
+    }
+    httplib::Client client("127.0.0.1", server_->port());
+    return client.Post(target, body, type);
+  }
+
   std::unique_ptr<Node> node_;
+  std::unique_ptr<HttpServer> server_;  // after node_: stopped before the node closes
 };
+
+// The answer to an item whose signature does not verify, on every route (as before issue 14).
+void ExpectForgedItemAnswer(const httplib::Result& r) {
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 422) << r->body;
+  Result<Message> body = DecodeJsonMessage(r->body);
+  ASSERT_OK(body);
+  EXPECT_EQ(*body->Find("status"), Value(int64_t{422}));
+  EXPECT_EQ(*body->FindBinary("error"), "invalid_signature");
+  EXPECT_EQ(*body->FindBinary("message"),
+            "request body: ANS-104 item: the signature does not verify against the owner and the item's content");
+}
+
+Bytes Forged(Bytes item) {
+  item.back() ^= 1;  // a data byte: the signature no longer covers the item, its ID is the same
+  return item;
+}
 
 TEST_F(AoRoutes, MainnetSpawnMessageResultAndDryRun) {
   std::optional<HttpResponse> address = Mainnet("GET", "/~meta@1.0/info/address");
@@ -189,6 +223,82 @@ TEST_F(AoRoutes, ALegacyProcessRunsOnTheNodesDefaultExecutionDevice) {
   ASSERT_OK(node_->RegisterDevice("cu-echo@1.0", CuEchoDevice()));
   ASSERT_EQ(Legacy("POST", "/", spawn)->status, 202);
   EXPECT_EQ(Mainnet("POST", "/" + pid + "/compute/results=0")->body, "{\"raw\":{\"Output\":\"legacy\",\"ReadOnly\":false}}");
+}
+
+// Issue 14: an item was RSA-verified by the HTTP layer and again by the scheduler that accepts it.
+// It is verified once, there, on each route that schedules one; a forged item is still 422 and
+// schedules nothing.
+TEST_F(AoRoutes, AnItemPostedToTheMuIsRsaVerifiedOnceOnItsWayToItsSlot) {
+  const std::string pid = Spawn();
+  Bytes msg = Item({{"Type", "Message"}}, "once", pid);
+  ExpectForgedItemAnswer(Post("/", Forged(msg), "application/octet-stream"));
+  EXPECT_EQ(Mainnet("POST", "/" + pid + "/slot/current")->body, "0");
+
+  const uint64_t before = RsaPssVerifications();
+  httplib::Result r = Post("/", msg, "application/octet-stream");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202) << r->body;
+  EXPECT_EQ(RsaPssVerifications() - before, 1u);
+  EXPECT_EQ(Mainnet("POST", "/" + pid + "/slot/current")->body, "1");
+}
+
+TEST_F(AoRoutes, AProcessItemPushedToSpawnIsRsaVerifiedOnce) {
+  Bytes spawn = Item({{"Device", "process@1.0"}, {"Execution-Device", "cu-echo@1.0"},
+                      {"Scheduler", node_->address()}, {"Type", "Process"}},
+                     "spawned once");
+  const std::string pid = *MessageId(*DecodePostedItem(spawn), IdMode::kAll);
+  ExpectForgedItemAnswer(Post("/push", Forged(spawn), "application/ans104"));
+  EXPECT_EQ(Mainnet("POST", "/" + pid + "/slot/current")->status, 404);  // no such process
+
+  const uint64_t before = RsaPssVerifications();
+  httplib::Result r = Post("/push", spawn, "application/ans104");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(RsaPssVerifications() - before, 1u);
+  EXPECT_EQ(r->get_header_value("process"), pid);
+}
+
+TEST_F(AoRoutes, AMessageItemPushedToItsProcessIsRsaVerifiedOnce) {
+  const std::string pid = Spawn();
+  Bytes msg = Item({{"Type", "Message"}}, "once", pid);
+  ExpectForgedItemAnswer(Post("/" + pid + "~process@1.0/push", Forged(msg), "application/ans104"));
+  EXPECT_EQ(Mainnet("POST", "/" + pid + "/slot/current")->body, "0");
+
+  const uint64_t before = RsaPssVerifications();
+  httplib::Result r = Post("/" + pid + "~process@1.0/push", msg, "application/ans104");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(RsaPssVerifications() - before, 1u);
+  EXPECT_EQ(Mainnet("POST", "/" + pid + "/slot/current")->body, "1");
+}
+
+// The generic path schedules an item too (`POST /<pid>/schedule`): once as well.
+TEST_F(AoRoutes, AnItemPostedToTheSchedulePathIsRsaVerifiedOnce) {
+  const std::string pid = Spawn();
+  Bytes msg = Item({{"Type", "Message"}}, "once", pid);
+  ExpectForgedItemAnswer(Post("/" + pid + "/schedule", Forged(msg), "application/ans104"));
+  EXPECT_EQ(Mainnet("POST", "/" + pid + "/slot/current")->body, "0");
+
+  const uint64_t before = RsaPssVerifications();
+  httplib::Result r = Post("/" + pid + "/schedule", msg, "application/ans104");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(RsaPssVerifications() - before, 1u);
+  EXPECT_EQ(Mainnet("POST", "/" + pid + "/slot/current")->body, "1");
+}
+
+// A dry run schedules nothing: its route checks the item's signature itself (once).
+TEST_F(AoRoutes, ADryRunItemIsRsaVerifiedOnceAndAForgedOneIs422) {
+  const std::string pid = Spawn();
+  Bytes dry = Item({}, "dry", pid);
+  const std::string path = "/" + pid + "~process@1.0/as=execution/compute&Action=Echo";
+  ExpectForgedItemAnswer(Post(path, Forged(dry), "application/ans104"));
+  const uint64_t before = RsaPssVerifications();
+  httplib::Result r = Post(path, dry, "application/ans104");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(RsaPssVerifications() - before, 1u);
+  EXPECT_EQ(Mainnet("POST", "/" + pid + "/slot/current")->body, "0");
 }
 
 }  // namespace

@@ -9,9 +9,9 @@
 #include "aocore/common/logging.h"
 #include "aocore/http/ao_legacy_routes.h"
 #include "aocore/http/ao_mainnet_routes.h"
+#include "aocore/http/ao_process_api.h"
 #include "aocore/http/connection_loop.h"
 #include "aocore/http/json_codec.h"
-#include "aocore/message/ans104.h"
 #include "aocore/message/ans104_message.h"
 #include "aocore/message/commitment.h"
 #include "aocore/message/key.h"
@@ -147,19 +147,12 @@ bool IsAns104Request(const HttpRequest& req) {
          req.Header("codec-device") == kAns104Device;
 }
 
-// The message a posted item is (ans104_message.h): 400 for an item that cannot be read or
-// represented, 422 for one whose signature does not verify. Nothing reaches a device otherwise.
-std::optional<HttpResponse> DecodeItemBody(const std::string& body, Message& out) {
-  Result<DataItem> item = DecodeDataItem(body);
-  if (!item.ok()) return ErrorReply(400, "bad_request", "request body: " + item.status().message());
-  if (IsUnsignedDataItem(*item)) return ErrorReply(400, "bad_request", "request body: the ANS-104 item is not signed");
-  if (Result<int> salt = VerifyDataItem(*item); !salt.ok()) {
-    return ErrorReply(422, "invalid_signature", "request body: " + salt.status().message());
-  }
-  Result<Message> msg = DataItemToMessage(*item);
-  if (!msg.ok()) return ErrorReply(400, "bad_request", "request body: " + msg.status().message());
-  out = std::move(msg).value();
-  return std::nullopt;
+// Whether a resolution ended in the scheduler's refusal of a message whose commitments do not
+// verify (scheduler@1.0's typed error result).
+bool IsInvalidSignatureResult(const Result<ResolveResult>& result) {
+  if (!result.ok() || result->status != kStatusError || !result->value.is_message()) return false;
+  const Bytes* reason = result->value.message().FindBinary("reason");
+  return reason != nullptr && *reason == kInvalidSignatureReason;
 }
 
 }  // namespace
@@ -222,7 +215,12 @@ class HttpServer::Impl {
     if (!req.body.empty()) {
       std::string type(req.Header("content-type"));
       if (ans104_body) {
-        if (std::optional<HttpResponse> refused = DecodeItemBody(req.body, params)) return *refused;
+        // A posted item is decoded, not verified (as a JSON body with commitments): the scheduler
+        // that accepts it checks its signature, once; an item refused there is answered as the
+        // item's refusal below. 400 here for an item that cannot be read or represented.
+        Result<Message> item = DecodePostedItem(req.body);
+        if (!item.ok()) return ErrorReply(400, "bad_request", item.status().message());
+        params = std::move(item).value();
       } else if (IsJsonType(type) || (type.empty() && req.body.front() == '{')) {
         Result<Message> fields = DecodeJsonMessage(req.body);
         if (!fields.ok()) return ErrorReply(400, "bad_request", "request body: " + fields.status().message());
@@ -240,7 +238,9 @@ class HttpServer::Impl {
     ResolveOptions opts = node_.DefaultResolveOptions();
     // Responses drop private keys, so the HashPath would be computed and thrown away.
     opts.hashpath = HashpathMode::kIgnore;
-    return Render(ResolvePath(node_, req.target, params, opts));
+    Result<ResolveResult> result = ResolvePath(node_, req.target, params, opts);
+    if (ans104_body && IsInvalidSignatureResult(result)) return ForgedItemReply();
+    return Render(result);
   }
 
   Node& node_;

@@ -192,8 +192,12 @@ Result<DataItem> SignDataItem(DataItem item, const Wallet& wallet, int salt_leng
 Result<int> VerifyDataItem(const DataItem& item) {
   AO_ASSIGN_OR_RETURN(Bytes hash, DataItemSigningHash(item));
   std::optional<int> salt = RsaPssVerify(item.owner, PssDigest::kSha256, hash, item.signature);
-  if (!salt) return Invalid("the signature does not verify against the owner and the item's content");
+  if (!salt) return DataItemSignatureDoesNotVerify();
   return *salt;
+}
+
+Status DataItemSignatureDoesNotVerify() {
+  return Invalid("the signature does not verify against the owner and the item's content");
 }
 
 }  // namespace ao

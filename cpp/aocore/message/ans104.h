@@ -89,7 +89,12 @@ Result<DataItem> SignDataItem(DataItem item, const Wallet& wallet,
                               int salt_length = kAns104DefaultSaltLength);
 
 // Checks the signature against the owner; returns the salt length the signer used.
-// InvalidArgument with the reason when the item is malformed or the signature does not verify.
+// InvalidArgument with the reason when the item is malformed or the signature does not verify
+// (then DataItemSignatureDoesNotVerify()).
 Result<int> VerifyDataItem(const DataItem& item);
+
+// The InvalidArgument of an item whose signature does not verify, for a layer that learns it
+// from a check made elsewhere (the HTTP layer, when the scheduler refuses a posted item).
+Status DataItemSignatureDoesNotVerify();
 
 }  // namespace ao

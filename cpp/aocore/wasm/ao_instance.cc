@@ -102,13 +102,16 @@ Status AoInstance::Start() {
   }
   if (checkpoint_) {
     const SparseImage& image = *checkpoint_;
+    // Booting can have written only below the size it left; what GrowTo adds is zero.
+    const uint64_t booted = host_->guest().memory().data(cx).size();
     // ao-loader: resizeHeap(buffer.byteLength) when the instance is smaller, then HEAPU8.set.
     if (!host_->GrowTo(cx, image.size)) {
       return Status::InvalidArgument("cannot grow the memory to the image's " + std::to_string(image.size) +
                                      " bytes (memory limit)");
     }
     // The same bytes as copying the whole image: its pages where it has them, zero elsewhere
-    // (a page of the new memory is already zero unless booting wrote to it).
+    // (a page of the new memory is already zero unless booting wrote to it; checking one
+    // faults it in, so the grown pages are not checked).
     uint8_t* dst = host_->guest().At(cx, 0, image.size);
     size_t next = 0;
     for (uint64_t at = 0; at < image.size; at += kSparsePage) {
@@ -116,7 +119,7 @@ Status AoInstance::Start() {
       if (next < image.offsets.size() && image.offsets[next] == at) {
         std::memcpy(dst + at, image.pages.data() + next * kSparsePage, len);
         ++next;
-      } else if (!IsZero(dst + at, len)) {
+      } else if (at < booted && !IsZero(dst + at, len)) {
         std::memset(dst + at, 0, len);
       }
     }

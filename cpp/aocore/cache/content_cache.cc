@@ -233,13 +233,13 @@ Result<std::string> ContentCache::AddValue(const Value& value, WriteBatch* batch
 // least an eighth: a WebAssembly memory is mostly zero pages and compresses ~20x, which the
 // batch, LevelDB's log and the memtable all see (LevelDB's own block compression only applies
 // when it builds tables, later).
-Result<std::string> ContentCache::AddChunkedBinary(const Bytes& bytes, WriteBatch* batch) const {
+Result<std::string> ContentCache::AddChunkedBinary(std::string_view bytes, WriteBatch* batch) const {
   std::string leaf(1, kChunkedTag);
   leaf += std::to_string(bytes.size());
   std::unordered_set<std::string> added;
   std::string compressed;
   for (size_t at = 0; at < bytes.size(); at += kChunkSize) {
-    const std::string_view chunk = std::string_view(bytes).substr(at, kChunkSize);
+    const std::string_view chunk = bytes.substr(at, kChunkSize);
     std::string hash = ContentHash(chunk);
     leaf += "\n" + hash;
     std::string path = JoinPath({kChunkGroup, hash});
@@ -268,16 +268,14 @@ Result<std::string> ContentCache::AddChunkedBinary(const Bytes& bytes, WriteBatc
 namespace {
 
 // The hash of a chunk of zeros: most of a WebAssembly memory image (an AOS memory is ~2 MiB of
-// data in 105 MiB). Reading skips such chunks: the buffer is zero-filled already.
+// data in 105 MiB). Reading skips such chunks: a reader's bytes not covered by a chunk are zero.
 const std::string& ZeroChunkHash() {
   static const std::string hash = ContentHash(std::string(ContentCache::kChunkSize, '\0'));
   return hash;
 }
 
-}  // namespace
-
-Result<Value> ContentCache::ReadChunkedBinary(std::string_view leaf) const {
-  // 'c' <size> ('\n' <chunk hash>)*
+// The size a chunked binary leaf, 'c' <size> ('\n' <chunk hash>)*, declares.
+Result<uint64_t> ChunkedSize(std::string_view leaf) {
   const size_t first = leaf.find('\n');
   std::string_view size_text = leaf.substr(1, first == std::string_view::npos ? std::string_view::npos : first - 1);
   uint64_t size = 0;
@@ -285,16 +283,24 @@ Result<Value> ContentCache::ReadChunkedBinary(std::string_view leaf) const {
   if (size_text.empty() || ec != std::errc() || end != size_text.data() + size_text.size()) {
     return Status::Corruption("bad chunked binary leaf (size)");
   }
-  Bytes out;
-  out.reserve(size);
+  return size;
+}
+
+}  // namespace
+
+Result<uint64_t> ContentCache::VisitChunks(std::string_view leaf, const ChunkVisitor& visit) const {
+  const size_t first = leaf.find('\n');
+  AO_ASSIGN_OR_RETURN(uint64_t size, ChunkedSize(leaf));
+  uint64_t offset = 0;  // where the next chunk starts
   std::string stored;
+  std::string plain;  // a compressed chunk's bytes, reused
   size_t at = first;
   while (at != std::string_view::npos) {
     const size_t next = leaf.find('\n', at + 1);
     std::string_view hash = leaf.substr(at + 1, next == std::string_view::npos ? std::string_view::npos : next - at - 1);
     at = next;
-    if (hash == ZeroChunkHash() && out.size() + kChunkSize <= size) {
-      out.resize(out.size() + kChunkSize);
+    if (hash == ZeroChunkHash() && offset + kChunkSize <= size) {
+      offset += kChunkSize;  // nothing to visit: every byte no piece covers is zero
       continue;
     }
     Result<Bytes> read = store_.Read(JoinPath({kChunkGroup, hash}));
@@ -304,28 +310,75 @@ Result<Value> ContentCache::ReadChunkedBinary(std::string_view leaf) const {
     }
     stored = std::move(read).value();
     if (stored.empty()) return Status::Corruption("empty binary chunk " + Quoted(hash));
+    std::string_view chunk;
     if (stored[0] == kRawChunk) {
-      out.append(stored, 1, std::string::npos);
+      chunk = std::string_view(stored).substr(1);
     } else if (stored[0] == kSnappyChunk) {
       size_t length = 0;
-      if (!snappy::GetUncompressedLength(stored.data() + 1, stored.size() - 1, &length) ||
-          out.size() + length > size) {
+      if (!snappy::GetUncompressedLength(stored.data() + 1, stored.size() - 1, &length) || length > size - offset) {
         return Status::Corruption("bad compressed binary chunk " + Quoted(hash));
       }
-      const size_t offset = out.size();
-      out.resize(offset + length);
-      if (!snappy::RawUncompress(stored.data() + 1, stored.size() - 1, out.data() + offset)) {
+      plain.resize(length);
+      if (!snappy::RawUncompress(stored.data() + 1, stored.size() - 1, plain.data())) {
         return Status::Corruption("bad compressed binary chunk " + Quoted(hash));
       }
+      chunk = plain;
     } else {
       return Status::Corruption("unknown binary chunk tag in " + Quoted(hash));
     }
+    if (chunk.size() > size - offset) break;  // reported below
+    AO_RETURN_IF_ERROR(visit(offset, chunk));
+    offset += chunk.size();
   }
-  if (out.size() != size) {
-    return Status::Corruption("a chunked binary holds " + std::to_string(out.size()) + " bytes, not " +
-                              std::to_string(size));
+  if (offset != size || at != std::string_view::npos) {
+    return Status::Corruption("a chunked binary's chunks do not add up to its " + std::to_string(size) + " bytes");
   }
+  return size;
+}
+
+Result<Value> ContentCache::ReadChunkedBinary(std::string_view leaf) const {
+  AO_ASSIGN_OR_RETURN(uint64_t declared, ChunkedSize(leaf));
+  Bytes out;
+  out.reserve(declared);
+  AO_ASSIGN_OR_RETURN(uint64_t size, VisitChunks(leaf, [&](uint64_t offset, std::string_view chunk) {
+                        out.resize(offset);  // the zero chunks before this one
+                        out.append(chunk);
+                        return Status::OK();
+                      }));
+  out.resize(size);
   return Value(std::move(out));
+}
+
+Result<uint64_t> ContentCache::VisitBinary(std::string_view path, const ChunkVisitor& visit) const {
+  AO_ASSIGN_OR_RETURN(std::string resolved, store_.Resolve(path));
+  AO_ASSIGN_OR_RETURN(NodeType type, store_.Type(resolved));
+  if (type == NodeType::kNotFound) return Status::NotFound("nothing stored at " + Quoted(path));
+  if (type != NodeType::kSimple) return Status::InvalidArgument(Quoted(path) + " holds a group, not a binary");
+  AO_ASSIGN_OR_RETURN(Bytes encoded, store_.Read(resolved));
+  if (!encoded.empty() && encoded[0] == kChunkedTag) {
+    Result<uint64_t> size = VisitChunks(encoded, visit);
+    if (!size.ok()) return size.status().WithContext("reading " + Quoted(path));
+    return size;
+  }
+  Result<Value> value = DecodeLeaf(encoded);
+  if (!value.ok()) return value.status().WithContext("reading " + Quoted(path));
+  if (!value->is_binary()) {
+    return Status::InvalidArgument(Quoted(path) + " holds a " + std::string(KindName(value->kind())) + ", not a binary");
+  }
+  if (!value->binary().empty()) AO_RETURN_IF_ERROR(visit(0, value->binary()));
+  return value->binary().size();
+}
+
+Result<std::string> ContentCache::WriteBinary(std::string_view bytes, const WriteOptions& options) const {
+  WriteBatch batch;
+  std::string address;
+  if (bytes.size() > kChunkedBinaryMin) {
+    AO_ASSIGN_OR_RETURN(address, AddChunkedBinary(bytes, &batch));
+  } else {
+    AO_ASSIGN_OR_RETURN(address, AddValueToBatch(Value(Bytes(bytes)), &batch));
+  }
+  AO_RETURN_IF_ERROR(store_.Apply(batch, options));
+  return address;
 }
 
 namespace {

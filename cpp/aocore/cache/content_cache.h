@@ -108,6 +108,21 @@ class ContentCache {
   // Read, requiring a message (InvalidArgument when the value is something else).
   Result<Message> ReadMessage(std::string_view path) const;
 
+  // One piece of a binary read chunk by chunk: where it starts in the binary, and its bytes
+  // (valid only during the call). A visitor's error stops the read and is returned.
+  using ChunkVisitor = std::function<Status(uint64_t offset, std::string_view bytes)>;
+  // Reads the binary at `path` (as Read resolves it) without assembling it: calls `visit` with
+  // its pieces in ascending order of offset, leaving out the chunks of kChunkSize zero bytes,
+  // and returns the binary's size. Every byte no piece covers is zero. A chunked binary's pieces
+  // are its stored chunks (offsets multiples of kChunkSize); a binary stored as one leaf is one
+  // piece (none when empty). So a caller can put a large, mostly zero binary (a WebAssembly
+  // memory image) straight where it belongs. InvalidArgument when the value is not a binary;
+  // NotFound and Corruption as Read.
+  Result<uint64_t> VisitBinary(std::string_view path, const ChunkVisitor& visit) const;
+  // Stores a binary (chunked when longer than kChunkedBinaryMin, as AddValueToBatch does) in one
+  // atomic batch, from bytes the caller need not copy into a Value; returns its address.
+  Result<std::string> WriteBinary(std::string_view bytes, const WriteOptions& options = {}) const;
+
   // The typed leaf encoding (above). EncodeLeaf: InvalidArgument for lists, messages, devices.
   static Result<Bytes> EncodeLeaf(const Value& value);
   static Result<Value> DecodeLeaf(std::string_view encoded);
@@ -139,8 +154,10 @@ class ContentCache {
                                  std::string* group_out = nullptr) const;
   Result<std::string> AddValue(const Value& value, WriteBatch* batch, int depth) const;
   Result<Value> ReadAt(const std::string& path, std::vector<std::string>* in_progress) const;
-  Result<std::string> AddChunkedBinary(const Bytes& bytes, WriteBatch* batch) const;
+  Result<std::string> AddChunkedBinary(std::string_view bytes, WriteBatch* batch) const;
   Result<Value> ReadChunkedBinary(std::string_view leaf) const;
+  // The size of the chunked binary `leaf`; calls `visit` for each of its chunks but the zero ones.
+  Result<uint64_t> VisitChunks(std::string_view leaf, const ChunkVisitor& visit) const;
 
   Store& store_;
   IdFunction id_function_;

@@ -684,5 +684,65 @@ TEST(ContentCacheChunkedBinary, AMissingOrDamagedChunkIsCorruption) {
   EXPECT_TRUE(ContentCache::DecodeLeaf("c10").status().IsInvalidArgument());
 }
 
+
+TEST(ContentCacheChunkedBinary, VisitBinaryYieldsTheNonZeroChunksThatMakeTheBinary) {
+  auto store = MemoryStore::Create();
+  ContentCache cache(*store);
+  constexpr size_t kChunk = ContentCache::kChunkSize;
+  // 40 chunks and a short tail; data in chunks 0, 7 and 39 and in the tail, the rest zero.
+  Bytes memory(kChunk * 40 + 4096, '\0');
+  for (size_t chunk : {size_t{0}, size_t{7}, size_t{39}}) memory[chunk * kChunk + 100] = static_cast<char>(chunk + 1);
+  memory[kChunk * 40 + 5] = 'z';
+  Result<std::string> address = cache.WriteBinary(memory);
+  ASSERT_OK(address);
+  std::vector<uint64_t> offsets;
+  Bytes rebuilt(memory.size(), '\0');
+  Result<uint64_t> size = cache.VisitBinary(*address, [&](uint64_t offset, std::string_view bytes) {
+    offsets.push_back(offset);
+    EXPECT_LE(offset + bytes.size(), rebuilt.size());
+    std::copy(bytes.begin(), bytes.end(), rebuilt.begin() + static_cast<std::ptrdiff_t>(offset));
+    return Status::OK();
+  });
+  ASSERT_OK(size);
+  EXPECT_EQ(*size, memory.size());
+  EXPECT_EQ(offsets, (std::vector<uint64_t>{0, 7 * kChunk, 39 * kChunk, 40 * kChunk}));
+  EXPECT_TRUE(rebuilt == memory);
+  // Read assembles the same bytes from the same address.
+  Result<Value> whole = cache.Read(*address);
+  ASSERT_OK(whole);
+  EXPECT_TRUE(whole->binary() == memory);
+}
+
+TEST(ContentCacheChunkedBinary, VisitBinaryReadsAShortBinaryAsOnePieceAndRefusesOtherValues) {
+  auto store = MemoryStore::Create();
+  ContentCache cache(*store);
+  Result<std::string> address = cache.WriteBinary("short");
+  ASSERT_OK(address);
+  std::vector<std::pair<uint64_t, std::string>> pieces;
+  auto collect = [&](uint64_t offset, std::string_view bytes) {
+    pieces.emplace_back(offset, std::string(bytes));
+    return Status::OK();
+  };
+  Result<uint64_t> size = cache.VisitBinary(*address, collect);
+  ASSERT_OK(size);
+  EXPECT_EQ(*size, 5u);
+  EXPECT_EQ(pieces, (std::vector<std::pair<uint64_t, std::string>>{{0, "short"}}));
+  Result<std::string> number = cache.WriteValue(Value(int64_t{7}));
+  ASSERT_OK(number);
+  EXPECT_TRUE(cache.VisitBinary(*number, collect).status().IsInvalidArgument());
+  EXPECT_TRUE(cache.VisitBinary("data/nothing-here", collect).status().IsNotFound());
+  // A visitor's error stops the read and comes back.
+  Bytes memory(ContentCache::kChunkedBinaryMin * 2, 'q');
+  Result<std::string> big = cache.WriteBinary(memory);
+  ASSERT_OK(big);
+  int calls = 0;
+  Result<uint64_t> stopped = cache.VisitBinary(*big, [&](uint64_t, std::string_view) {
+    ++calls;
+    return Status::Aborted("enough");
+  });
+  EXPECT_TRUE(stopped.status().IsAborted());
+  EXPECT_EQ(calls, 1);
+}
+
 }  // namespace
 }  // namespace ao

@@ -23,6 +23,9 @@ namespace ao {
 namespace {
 
 constexpr int64_t kNoSlot = INT64_MIN;
+// A restore point holding the memory names the image's address in the content cache and its size.
+constexpr char kMemoryImageKey[] = "memory-image";
+constexpr char kMemorySizeKey[] = "memory-size";
 
 std::mutex& LookupMutex() {
   static std::mutex mu;
@@ -235,7 +238,18 @@ class Call {
     Message snap;
     wasm::AoInstance& inst = *live_->instance;
     if (at - live_->memory_slot >= kImageInterval || (live_->memory_slot < 0 && at + 1 >= kImageInterval)) {
-      snap.Set("memory", Value(inst.Memory()));
+      if (services_ != nullptr && services_->content != nullptr) {
+        // The image goes into the content cache now and the restore point names it, so reading
+        // the restore point back does not assemble 105 MiB: RestoreFrom reads the image's
+        // chunks straight into the new instance. Written before the restore point that names it
+        // (a crash in between leaves only unreferenced chunks).
+        const std::string_view memory = inst.MemoryView();
+        AO_ASSIGN_OR_RETURN(std::string address, services_->content->WriteBinary(memory));
+        snap.Set(kMemoryImageKey, Value(std::move(address)));
+        snap.Set(kMemorySizeKey, Value(static_cast<int64_t>(memory.size())));
+      } else {
+        snap.Set("memory", Value(inst.Memory()));
+      }
       inst.Checkpoint();  // the checkpoint moves to the image: the journal restarts here
       live_->journal.clear();
       live_->memory_slot = at;
@@ -349,11 +363,45 @@ class Call {
     wasm::InstanceOptions options;
     if (image) options.memory_view = image->data() != nullptr ? *image : std::string_view("", 0);
     options.clock = clock;
+    return NewInstance(std::move(options));
+  }
+
+  Status NewInstance(wasm::InstanceOptions options) {
     options.compute_limit = compute_limit_;
     live_->instance.reset();
     AO_ASSIGN_OR_RETURN(live_->instance, wasm::AoInstance::Create(module_.module, std::move(options)));
     live_->journal.clear();
     return Status::OK();
+  }
+
+  // Starts the instance from the memory the restore point `image` holds: the address of the
+  // image in the content cache (Snapshot), read chunk by chunk into the new instance, or the
+  // image itself (`memory`, as earlier versions wrote restore points). False when it holds none.
+  Result<bool> NewInstanceFromImage(const Message& image) {
+    const int64_t clock = IntOf(image.Find("clock")).value_or(wasm::kFirstClockValue);
+    const Bytes* address = image.FindBinary(kMemoryImageKey);
+    const std::optional<int64_t> size = IntOf(image.Find(kMemorySizeKey));
+    if (address != nullptr && size && *size >= 0 && services_ != nullptr && services_->content != nullptr) {
+      wasm::InstanceOptions options;
+      options.clock = clock;
+      options.memory_size = static_cast<uint64_t>(*size);
+      const ContentCache& content = *services_->content;
+      options.memory_pieces = [&](const wasm::InstanceOptions::MemoryPut& put) -> Status {
+        AO_ASSIGN_OR_RETURN(uint64_t read, content.VisitBinary(*address, put));
+        if (read != static_cast<uint64_t>(*size)) {
+          return Status::Corruption("process " + pid_ + ": the memory image " + *address + " holds " +
+                                    std::to_string(read) + " bytes, not " + std::to_string(*size));
+        }
+        return Status::OK();
+      };
+      AO_RETURN_IF_ERROR(NewInstance(std::move(options)));
+      return true;
+    }
+    if (const Bytes* memory = image.FindBinary("memory"); memory != nullptr) {
+      AO_RETURN_IF_ERROR(NewInstance(*memory, clock));
+      return true;
+    }
+    return false;
   }
 
   // Runs one message; the result (not yet undone when it is an error).
@@ -431,8 +479,11 @@ class Call {
     ++registry_.restores;
     const int64_t at = snap_slot.value_or(slot);
     const int64_t memory_slot = IntOf(snap.Find("memory-slot")).value_or(-1);
-    if (const Bytes* memory = snap.FindBinary("memory"); memory != nullptr && memory_slot == at) {
-      AO_RETURN_IF_ERROR(NewInstance(*memory, IntOf(snap.Find("clock")).value_or(wasm::kFirstClockValue)));
+    bool started = false;
+    if (memory_slot == at) {
+      AO_ASSIGN_OR_RETURN(started, NewInstanceFromImage(snap));
+    }
+    if (started) {
       live_->slot = at;
       live_->memory_slot = at;
     } else if (memory_slot >= 0) {
@@ -441,12 +492,13 @@ class Call {
       const Message* image = point && static_cast<int64_t>(point->slot) == memory_slot
                                  ? point->state.FindMessage("snapshot")
                                  : nullptr;
-      const Bytes* memory = image ? image->FindBinary("memory") : nullptr;
-      if (memory == nullptr) {
+      if (image != nullptr) {
+        AO_ASSIGN_OR_RETURN(started, NewInstanceFromImage(*image));
+      }
+      if (!started) {
         return Status::NotFound("process " + pid_ + ": the restore point at slot " + std::to_string(memory_slot) +
                                 " holding the memory is missing");
       }
-      AO_RETURN_IF_ERROR(NewInstance(*memory, IntOf(image->Find("clock")).value_or(wasm::kFirstClockValue)));
       live_->slot = memory_slot;
       live_->memory_slot = memory_slot;
     } else {

@@ -294,6 +294,40 @@ TEST_F(WasmProcessDeviceTest, RestoresFromAMemoryImageAndReplaysTheSlotsAfterIt)
   EXPECT_EQ(snap->value.message().Find("memory-slot")->integer(), kImageInterval - 1);
 }
 
+TEST_F(WasmProcessDeviceTest, ARestorePointNamesItsMemoryImageWhichReadsBackInChunks) {
+  std::unique_ptr<Node> node = Open(Message{{"process_cache_frequency", Value(int64_t{1})}});
+  Message def = Spawn(*node);
+  const std::string pid = *MessageId(def, IdMode::kAll);
+  std::vector<Message> assignments{spawn_assignment_};
+  for (int64_t i = 1; i < kImageInterval; ++i) assignments.push_back(Eval(*node, def, pid, "n = (n or 0) + 1"));
+  Message state = Compute(*node, def, kImageInterval - 1);
+  Reference ref = MakeReference(def);
+  for (const Message& a : assignments) ref.Run(a);
+  ASSERT_EQ(MemoryHash(*node, state), ref.Hash());
+  // Reading the restore point does not assemble the memory: it names the image, whose non-zero
+  // chunks are a small part of it and put together are the memory.
+  Result<std::optional<Message>> point = node->process_cache().Read(pid, kImageInterval - 1);
+  ASSERT_OK(point);
+  ASSERT_TRUE(point->has_value());
+  const Message* snap = (*point)->FindMessage("snapshot");
+  ASSERT_NE(snap, nullptr);
+  EXPECT_EQ(snap->Find("memory"), nullptr);
+  const Bytes* image = snap->FindBinary("memory-image");
+  ASSERT_NE(image, nullptr);
+  const uint64_t size = static_cast<uint64_t>(snap->Find("memory-size")->integer());
+  Bytes memory(size, '\0');
+  uint64_t visited = 0;
+  Result<uint64_t> read = node->content().VisitBinary(*image, [&](uint64_t offset, std::string_view bytes) {
+    std::copy(bytes.begin(), bytes.end(), memory.begin() + static_cast<std::ptrdiff_t>(offset));
+    visited += bytes.size();
+    return Status::OK();
+  });
+  ASSERT_OK(read);
+  EXPECT_EQ(*read, size);
+  EXPECT_LT(visited, size / 4);  // an AOS memory is mostly zero chunks, which are not visited
+  EXPECT_EQ(Hex(Sha256(memory)), ref.Hash());
+}
+
 TEST_F(WasmProcessDeviceTest, ARunawayMessageEndsWithAnErrorAndTheProcessGoesOn) {
   std::unique_ptr<Node> node = Open();
   Message def = Spawn(*node, {{kComputeLimitTag, "200000000"}});

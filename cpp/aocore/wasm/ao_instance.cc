@@ -44,18 +44,37 @@ Result<std::unique_ptr<AoInstance>> AoInstance::Create(std::shared_ptr<const AoM
             : (options.memory_view.data() != nullptr ? std::optional<std::string_view>(options.memory_view)
                                                      : std::nullopt);
   options.memory_view = {};
-  if (image && image->size() > module->max_memory_bytes()) {
-    return Status::InvalidArgument("memory image of " + std::to_string(image->size()) +
+  // The pieces' function need only live until here (its captures are the caller's).
+  std::function<Status(const InstanceOptions::MemoryPut&)> pieces =
+      image ? nullptr : std::move(options.memory_pieces);
+  options.memory_pieces = nullptr;
+  const uint64_t size = image ? image->size() : options.memory_size;
+  if ((image || pieces) && size > module->max_memory_bytes()) {
+    return Status::InvalidArgument("memory image of " + std::to_string(size) +
                                    " bytes exceeds the module's maximum of " +
                                    std::to_string(module->max_memory_bytes()));
   }
-  if (image && image->size() % kWasmPageSize != 0) {
+  if ((image || pieces) && size % kWasmPageSize != 0) {
     return Status::InvalidArgument("a memory image must be a whole number of 64 KiB pages");
   }
   std::unique_ptr<AoInstance> instance(new AoInstance(std::move(module), std::move(options)));
   if (image) {
     instance->checkpoint_.emplace();
     Capture(*image, *instance->checkpoint_);
+  } else if (pieces) {
+    SparseImage& into = instance->checkpoint_.emplace();
+    into.size = size;
+    uint64_t end = 0;  // where the previous piece ended
+    AO_RETURN_IF_ERROR(pieces([&](uint64_t offset, std::string_view bytes) -> Status {
+      if (offset % kSparsePage != 0 || offset < end || bytes.size() > size - std::min(offset, size)) {
+        return Status::InvalidArgument("a memory image piece of " + std::to_string(bytes.size()) + " bytes at " +
+                                       std::to_string(offset) + " is out of order, unaligned or beyond the image's " +
+                                       std::to_string(size) + " bytes");
+      }
+      CapturePages(bytes, offset, into);
+      end = offset + bytes.size();
+      return Status::OK();
+    }));
   }
   AO_RETURN_IF_ERROR(instance->Start());
   return instance;
@@ -83,13 +102,16 @@ Status AoInstance::Start() {
   }
   if (checkpoint_) {
     const SparseImage& image = *checkpoint_;
+    // Booting can have written only below the size it left; what GrowTo adds is zero.
+    const uint64_t booted = host_->guest().memory().data(cx).size();
     // ao-loader: resizeHeap(buffer.byteLength) when the instance is smaller, then HEAPU8.set.
     if (!host_->GrowTo(cx, image.size)) {
       return Status::InvalidArgument("cannot grow the memory to the image's " + std::to_string(image.size) +
                                      " bytes (memory limit)");
     }
     // The same bytes as copying the whole image: its pages where it has them, zero elsewhere
-    // (a page of the new memory is already zero unless booting wrote to it).
+    // (a page of the new memory is already zero unless booting wrote to it; checking one
+    // faults it in, so the grown pages are not checked).
     uint8_t* dst = host_->guest().At(cx, 0, image.size);
     size_t next = 0;
     for (uint64_t at = 0; at < image.size; at += kSparsePage) {
@@ -97,7 +119,7 @@ Status AoInstance::Start() {
       if (next < image.offsets.size() && image.offsets[next] == at) {
         std::memcpy(dst + at, image.pages.data() + next * kSparsePage, len);
         ++next;
-      } else if (!IsZero(dst + at, len)) {
+      } else if (at < booted && !IsZero(dst + at, len)) {
         std::memset(dst + at, 0, len);
       }
     }
@@ -147,12 +169,16 @@ void AoInstance::Capture(std::string_view memory, SparseImage& into) {
   into.size = memory.size();
   into.offsets.clear();
   into.pages.clear();
-  const auto* p = reinterpret_cast<const uint8_t*>(memory.data());
-  for (uint64_t at = 0; at < memory.size(); at += kSparsePage) {
-    const uint64_t len = std::min<uint64_t>(kSparsePage, memory.size() - at);
+  CapturePages(memory, 0, into);
+}
+
+void AoInstance::CapturePages(std::string_view bytes, uint64_t offset, SparseImage& into) {
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  for (uint64_t at = 0; at < bytes.size(); at += kSparsePage) {
+    const uint64_t len = std::min<uint64_t>(kSparsePage, bytes.size() - at);
     if (IsZero(p + at, len)) continue;
-    into.offsets.push_back(at);
-    into.pages.append(memory.data() + at, len);
+    into.offsets.push_back(offset + at);
+    into.pages.append(bytes.data() + at, len);
     into.pages.resize(into.offsets.size() * kSparsePage);  // a short last page, padded
   }
 }

@@ -79,6 +79,9 @@ class AoInstance {
     std::string pages;
   };
   static void Capture(std::string_view memory, SparseImage& into);
+  // Adds the non-zero pages of `bytes`, which sit at `offset` (4 KiB-aligned, after every page
+  // `into` holds) in the image.
+  static void CapturePages(std::string_view bytes, uint64_t offset, SparseImage& into);
 
   std::shared_ptr<const AoModule> module_;
   InstanceOptions options_;  // .clock is the checkpoint's; .memory is moved into checkpoint_

@@ -130,6 +130,54 @@ TEST_F(AoInstanceTest, RestoredMemoryIsTheImageByteForByteWhereBootingWroteOther
   EXPECT_TRUE(restored->MemoryView() == image);
 }
 
+TEST_F(AoInstanceTest, AnImageGivenInPiecesRestoresTheSameMemoryAndRun) {
+  std::string memory;
+  int64_t clock = 0;
+  {
+    auto first = NewInstance();
+    ASSERT_NE(first, nullptr);
+    for (size_t i = 0; i < 4; ++i) ExpectStepMatches(*first, i);
+    memory = first->Memory();
+    clock = first->clock();
+  }
+  // The image's non-zero 256 KiB pieces only, as ContentCache::VisitBinary yields a chunked
+  // binary: every byte between them must read as zero, whatever booting wrote there.
+  constexpr size_t kPiece = 256 << 10;
+  auto pieces = [&](const InstanceOptions::MemoryPut& put) -> Status {
+    for (size_t at = 0; at < memory.size(); at += kPiece) {
+      std::string_view piece = std::string_view(memory).substr(at, kPiece);
+      if (piece.find_first_not_of('\0') == std::string_view::npos) continue;
+      AO_RETURN_IF_ERROR(put(at, piece));
+    }
+    return Status::OK();
+  };
+  auto restored = NewInstance({.memory_pieces = pieces, .memory_size = memory.size(), .clock = clock});
+  ASSERT_NE(restored, nullptr);
+  EXPECT_TRUE(restored->MemoryView() == memory);
+  for (size_t i = 4; i < steps_->size(); ++i) ExpectStepMatches(*restored, i);
+}
+
+TEST_F(AoInstanceTest, PiecesOutOfOrderOrBeyondTheImageAreRefused) {
+  const std::string page(4096, 'x');
+  auto make = [&](std::vector<uint64_t> offsets, uint64_t size) {
+    InstanceOptions options;
+    options.memory_size = size;
+    options.memory_pieces = [&page, offsets](const InstanceOptions::MemoryPut& put) -> Status {
+      for (uint64_t at : offsets) AO_RETURN_IF_ERROR(put(at, page));
+      return Status::OK();
+    };
+    return (*module_)->Instantiate(std::move(options));
+  };
+  const uint64_t size = uint64_t{128} << 20;
+  EXPECT_TRUE(make({8192, 4096}, size).status().IsInvalidArgument());     // out of order
+  EXPECT_TRUE(make({100}, size).status().IsInvalidArgument());            // not 4 KiB-aligned
+  EXPECT_TRUE(make({size}, size).status().IsInvalidArgument());           // beyond the image
+  EXPECT_TRUE(make({0}, size + 4096).status().IsInvalidArgument());       // not whole 64 KiB pages
+  auto ok = make({0, size - 4096}, size);
+  ASSERT_OK(ok);
+  EXPECT_EQ((*ok)->MemoryView().substr(size - 4096), page);
+}
+
 TEST_F(AoInstanceTest, ACheckpointHoldsOnlyTheNonZeroPagesOfTheMemory) {
   auto inst = NewInstance();
   ASSERT_NE(inst, nullptr);

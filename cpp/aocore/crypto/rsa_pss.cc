@@ -143,7 +143,24 @@ Result<Bytes> RsaPssSignWithKey(EVP_PKEY* key, PssDigest digest, int salt_length
 }
 
 namespace {
+
 std::atomic<uint64_t> verifications{0};
+
+// EMSA-PSS verification of `signature` over `data` with `key`, MGF1 on the same digest and the
+// given salt length (RSA_PSS_SALTLEN_AUTO: whatever the signature holds).
+bool DigestVerifyPss(EVP_PKEY* key, PssDigest digest, int salt_length, std::string_view data,
+                     std::string_view signature) {
+  MdCtxPtr md(EVP_MD_CTX_new());
+  if (!md) throw std::bad_alloc();
+  EVP_PKEY_CTX* pctx = nullptr;  // owned by md
+  return EVP_DigestVerifyInit_ex(md.get(), &pctx, MdName(digest), nullptr, nullptr, key, nullptr) == 1 &&
+         EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, Md(digest)) == 1 &&
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, salt_length) == 1 &&
+         EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                          reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
+}
+
 }  // namespace
 
 uint64_t RsaPssVerifications() { return verifications.load(std::memory_order_relaxed); }
@@ -155,16 +172,7 @@ bool RsaPssVerifyWithKey(EVP_PKEY* key, PssDigest digest, std::string_view data,
   // also accept shorter ones (implied leading zeros), which would let two encodings of one
   // signature (and so two commitment IDs) verify.
   if (signature.size() != static_cast<size_t>(EVP_PKEY_get_size(key))) return false;
-  MdCtxPtr md(EVP_MD_CTX_new());
-  if (!md) throw std::bad_alloc();
-  EVP_PKEY_CTX* pctx = nullptr;  // owned by md
-  bool ok = EVP_DigestVerifyInit_ex(md.get(), &pctx, MdName(digest), nullptr, nullptr, key, nullptr) == 1 &&
-            EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, Md(digest)) == 1 &&
-            EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO) == 1 &&
-            EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                             signature.size(), reinterpret_cast<const unsigned char*>(data.data()),
-                             data.size()) == 1;
+  bool ok = DigestVerifyPss(key, digest, RSA_PSS_SALTLEN_AUTO, data, signature);
   if (!ok) ERR_clear_error();
   return ok;
 }
@@ -183,16 +191,7 @@ std::optional<int> RsaPssVerify(std::string_view modulus, PssDigest digest, std:
   std::optional<int> salt = DecodeSaltLength(*raw, EVP_PKEY_get_bits(key), digest);
   if (!salt) return std::nullopt;
 
-  MdCtxPtr md(EVP_MD_CTX_new());
-  if (!md) throw std::bad_alloc();
-  EVP_PKEY_CTX* pctx = nullptr;  // owned by md
-  bool ok = EVP_DigestVerifyInit_ex(md.get(), &pctx, MdName(digest), nullptr, nullptr, key, nullptr) == 1 &&
-            EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, Md(digest)) == 1 &&
-            EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, *salt) == 1 &&
-            EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                             signature.size(), reinterpret_cast<const unsigned char*>(data.data()),
-                             data.size()) == 1;
+  bool ok = DigestVerifyPss(key, digest, *salt, data, signature);
   if (!ok) {
     ERR_clear_error();
     return std::nullopt;

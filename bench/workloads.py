@@ -219,6 +219,10 @@ def ratios(results: dict[str, dict]) -> dict[str, float]:
     # Issue 15's scheduling figures: wall-clock rates over the wall-clock commit rate.
     ratio("B4 local_confirmation / raw commit (wall clock)", "B4_ScheduleLocal", "B4_RawCommit")
     ratio("B4 16 processes / raw commit (wall clock, 1 thread)", "B4_Schedule16Processes", "B4_RawCommit")
+    # The same with the reservation pipelining off (a random-salt signer: sign, then fsync).
+    ratio("B4 local, sync after signing / raw commit (wall clock)", "B4_ScheduleLocalSyncAfterSigning", "B4_RawCommit")
+    ratio("B4 16 processes, sync after signing / raw commit (wall clock, 1 thread)",
+          "B4_Schedule16ProcessesSyncAfterSigning", "B4_RawCommit")
     ratio("B4 16 processes / raw commit on 2 threads (wall clock)", "B4_Schedule16Processes",
           "B4_RawCommit/real_time/threads:2")
     ratio("B4 16 processes synced / not synced (what fsync costs them)", "B4_Schedule16Processes",

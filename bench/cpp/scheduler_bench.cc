@@ -2,10 +2,15 @@
 // LevelDB store in a temporary directory and every assignment signed by an RSA-4096 node wallet
 // (Commit), the configuration a node runs. Compared in bench/workloads.py with the raw RSA-PSS
 // signing rate and the raw synced LevelDB batch rate measured in the same run.
-//   B4_ScheduleLocal        one process, one caller, local_confirmation (synced batch per reply)
+//   B4_ScheduleLocal        one process, one caller, local_confirmation with the node's signer
+//                           (deterministic salts: the reservation is synced while signing, the
+//                           signed assignment written unsynced; process_scheduler.h)
+//   B4_ScheduleLocalSyncAfterSigning  the same with a random-salt signer: signing, then the
+//                           synced batch (what every local_confirmation reply cost before)
 //   B4_ScheduleAggressive   one process, one caller, aggressive (written, not synced)
 //   B4_Schedule16Processes  16 processes, one caller thread each, local_confirmation
-//                           (B4_Schedule16ProcessesAggressive: the same without fsync)
+//                           (B4_Schedule16ProcessesAggressive: the same without fsync;
+//                           …SyncAfterSigning: with a random-salt signer, as before)
 //   B4_OneProcess16Callers/helpers:N  one process, 16 caller threads, local_confirmation, the
 //                           assignments of each batch signed with N pool helpers (0 = serially
 //                           on the scheduler thread; the node uses its pool size)
@@ -44,11 +49,13 @@ const ao::Wallet& NodeWallet() {
 }
 
 // A LevelDB store in a fresh temporary directory and a registry over it; removed at the end.
+// How the assignments are signed: not at all (the cost of scheduling beyond the signature),
+// by the node's signer (deterministic salts), or with random salts (no pipelining).
+enum class Signing { kNone, kNode, kRandomSalt };
+
 class Bed {
  public:
-  // `sign` false: the signer returns the assignment as it is (the cost of scheduling beyond
-  // the signature).
-  explicit Bed(ao::SchedulingMode mode, size_t signing_helpers = 0, bool sign = true) {
+  explicit Bed(ao::SchedulingMode mode, size_t signing_helpers = 0, Signing signing = Signing::kNode) {
     static std::atomic<int> n{0};
     dir_ = std::filesystem::temp_directory_path() /
            ("aocore-bench-b4-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
@@ -61,10 +68,17 @@ class Bed {
     store_ = std::move(store).value();
     ao::SchedulerEnvironment env;
     env.store = store_.get();
-    if (sign) {
-      env.signer = [](ao::Message m) { return ao::Commit(m, NodeWallet()); };
-    } else {
-      env.signer = [](ao::Message m) -> ao::Result<ao::Message> { return m; };
+    switch (signing) {
+      case Signing::kNode:  // as Node::Start wires it
+        env.signer = [](ao::Message m) { return ao::Commit(m, NodeWallet(), ao::SaltMode::kDeterministic); };
+        env.deterministic_signer = true;
+        break;
+      case Signing::kRandomSalt:
+        env.signer = [](ao::Message m) { return ao::Commit(m, NodeWallet()); };
+        break;
+      case Signing::kNone:
+        env.signer = [](ao::Message m) -> ao::Result<ao::Message> { return m; };
+        break;
     }
     env.verifier = [](const ao::Message& m) {
       return ao::Verify(m) ? ao::Status::OK() : ao::Status::InvalidArgument("does not verify");
@@ -109,9 +123,9 @@ ao::Message Msg(const std::string& pid, int64_t i) {
                      {"data", ao::Value(std::string(256, 'd'))}};
 }
 
-void ScheduleOneProcess(benchmark::State& state, ao::SchedulingMode mode, bool sign = true) {
+void ScheduleOneProcess(benchmark::State& state, ao::SchedulingMode mode, Signing signing = Signing::kNode) {
   (void)NodeWallet();  // key generation outside the timing
-  Bed bed(mode, 0, sign);
+  Bed bed(mode, 0, signing);
   if (!bed.error().empty()) {
     state.SkipWithError(bed.error().c_str());
     return;
@@ -132,6 +146,11 @@ void ScheduleOneProcess(benchmark::State& state, ao::SchedulingMode mode, bool s
 void B4_ScheduleLocal(benchmark::State& state) { ScheduleOneProcess(state, ao::SchedulingMode::kLocalConfirmation); }
 BENCHMARK(B4_ScheduleLocal)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+void B4_ScheduleLocalSyncAfterSigning(benchmark::State& state) {
+  ScheduleOneProcess(state, ao::SchedulingMode::kLocalConfirmation, Signing::kRandomSalt);
+}
+BENCHMARK(B4_ScheduleLocalSyncAfterSigning)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 void B4_ScheduleAggressive(benchmark::State& state) { ScheduleOneProcess(state, ao::SchedulingMode::kAggressive); }
 BENCHMARK(B4_ScheduleAggressive)->UseRealTime()->Unit(benchmark::kMillisecond);
 
@@ -139,16 +158,16 @@ BENCHMARK(B4_ScheduleAggressive)->UseRealTime()->Unit(benchmark::kMillisecond);
 // hand-offs, the store batch; /1 with its fsync).
 void B4_ScheduleUnsigned(benchmark::State& state) {
   ScheduleOneProcess(state, state.range(0) ? ao::SchedulingMode::kLocalConfirmation : ao::SchedulingMode::kAggressive,
-                     false);
+                     Signing::kNone);
 }
 BENCHMARK(B4_ScheduleUnsigned)->ArgName("sync")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 // One iteration: each of 16 threads schedules kPerThread messages on its own process.
-void Schedule16Processes(benchmark::State& state, ao::SchedulingMode mode) {
+void Schedule16Processes(benchmark::State& state, ao::SchedulingMode mode, Signing signing = Signing::kNode) {
   constexpr int kProcesses = 16;
   constexpr int kPerThread = 4;
   (void)NodeWallet();
-  Bed bed(mode);
+  Bed bed(mode, 0, signing);
   if (!bed.error().empty()) {
     state.SkipWithError(bed.error().c_str());
     return;
@@ -181,6 +200,11 @@ void B4_Schedule16Processes(benchmark::State& state) {
   Schedule16Processes(state, ao::SchedulingMode::kLocalConfirmation);
 }
 BENCHMARK(B4_Schedule16Processes)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void B4_Schedule16ProcessesSyncAfterSigning(benchmark::State& state) {
+  Schedule16Processes(state, ao::SchedulingMode::kLocalConfirmation, Signing::kRandomSalt);
+}
+BENCHMARK(B4_Schedule16ProcessesSyncAfterSigning)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // The same without fsync (aggressive): how much the synced writes bound the figure above.
 void B4_Schedule16ProcessesAggressive(benchmark::State& state) {

@@ -1,12 +1,15 @@
 #include "aocore/crypto/rsa_pss.h"
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <new>
 #include <string>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rsa.h>
 
 #include "aocore/crypto/openssl_handles.h"
@@ -144,6 +147,56 @@ Result<Bytes> RsaPssSignWithKey(EVP_PKEY* key, PssDigest digest, int salt_length
 
 namespace {
 
+Bytes Digest(PssDigest digest, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), out, &len, Md(digest), nullptr) != 1) throw std::bad_alloc();
+  return Bytes(reinterpret_cast<char*>(out), len);
+}
+
+// The secret the deterministic salts are keyed with: SHA-512 of a label and the private
+// exponent. A label keeps it apart from any other use of d's hash.
+Result<Bytes> SaltKey(EVP_PKEY* key) {
+  AO_ASSIGN_OR_RETURN(BnPtr d, GetRsaParam(key, OSSL_PKEY_PARAM_RSA_D));
+  Bytes material = "aocore deterministic RSA-PSS salt key\n";
+  material += BnToBytes(d.get());
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  const bool ok = EVP_Digest(material.data(), material.size(), out, &len, EVP_sha512(), nullptr) == 1;
+  OPENSSL_cleanse(material.data(), material.size());
+  if (!ok) throw std::bad_alloc();
+  Bytes secret(reinterpret_cast<char*>(out), len);
+  OPENSSL_cleanse(out, sizeof(out));
+  return secret;
+}
+
+// EMSA-PSS-ENCODE (RFC 8017 §9.1.1) of the digest `m_hash` with `salt`, for a modulus of
+// `modulus_bits`, left-padded with zero bytes to `k` (the modulus length in bytes).
+Bytes EmsaPssEncode(PssDigest digest, std::string_view m_hash, std::string_view salt, int modulus_bits,
+                    size_t k) {
+  const size_t em_bits = static_cast<size_t>(modulus_bits) - 1;
+  const size_t em_len = (em_bits + 7) / 8;
+  const size_t h_len = m_hash.size();
+  // M' = 8 zero bytes || mHash || salt; H = Hash(M').
+  Bytes m_prime(8, '\0');
+  m_prime += m_hash;
+  m_prime += salt;
+  const Bytes h = Digest(digest, m_prime);
+  // DB = PS || 0x01 || salt, masked with MGF1(H); the bits above emBits cleared.
+  const size_t db_len = em_len - h_len - 1;
+  Bytes db(db_len - salt.size() - 1, '\0');
+  db += '\x01';
+  db += salt;
+  const Bytes mask = Mgf1(Md(digest), h, db_len);
+  for (size_t i = 0; i < db_len; ++i) db[i] = static_cast<char>(db[i] ^ mask[i]);
+  db[0] = static_cast<char>(static_cast<unsigned char>(db[0]) & (0xff >> (8 * em_len - em_bits)));
+  Bytes em(k - em_len, '\0');
+  em += db;
+  em += h;
+  em += '\xbc';
+  return em;
+}
+
 std::atomic<uint64_t> verifications{0};
 
 // EMSA-PSS verification of `signature` over `data` with `key`, MGF1 on the same digest and the
@@ -162,6 +215,45 @@ bool DigestVerifyPss(EVP_PKEY* key, PssDigest digest, int salt_length, std::stri
 }
 
 }  // namespace
+
+Result<Bytes> RsaPssSignDeterministic(const Wallet& wallet, PssDigest digest, int salt_length,
+                                      std::string_view data) {
+  if (!wallet.HasPrivateKey()) {
+    return Status::InvalidArgument("wallet " + wallet.Address() + " has no private key; it cannot sign");
+  }
+  EVP_PKEY* key = WalletKeyAccess::Key(wallet);
+  const int max_salt = std::min(MaxPssSaltLength(EVP_PKEY_get_bits(key), digest), 64);
+  if (salt_length < 0 || salt_length > max_salt) {
+    return Status::InvalidArgument("deterministic PSS salt length " + std::to_string(salt_length) +
+                                   " is outside [0, " + std::to_string(max_salt) + "] for this key");
+  }
+  const Bytes m_hash = Digest(digest, data);
+  AO_ASSIGN_OR_RETURN(Bytes salt_key, SaltKey(key));
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_len = 0;
+  if (HMAC(EVP_sha512(), salt_key.data(), static_cast<int>(salt_key.size()),
+           reinterpret_cast<const unsigned char*>(m_hash.data()), m_hash.size(), mac, &mac_len) == nullptr) {
+    OPENSSL_cleanse(salt_key.data(), salt_key.size());
+    return OpenSslError("deterministic PSS salt");
+  }
+  OPENSSL_cleanse(salt_key.data(), salt_key.size());
+  const size_t k = static_cast<size_t>(EVP_PKEY_get_size(key));
+  const Bytes em = EmsaPssEncode(digest, m_hash, std::string_view(reinterpret_cast<char*>(mac), salt_length),
+                                 EVP_PKEY_get_bits(key), k);
+  // The raw private operation (em^d mod n): em < 2^(modBits-1) <= n, so it is a valid input.
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new(key, nullptr));
+  if (!ctx) throw std::bad_alloc();
+  size_t len = k;
+  Bytes sig(k, '\0');
+  if (EVP_PKEY_sign_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_NO_PADDING) != 1 ||
+      EVP_PKEY_sign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
+                    reinterpret_cast<const unsigned char*>(em.data()), em.size()) != 1) {
+    return OpenSslError("deterministic RSA-PSS signing");
+  }
+  sig.resize(len);
+  if (sig.size() < k) sig.insert(0, k - sig.size(), '\0');
+  return sig;
+}
 
 uint64_t RsaPssVerifications() { return verifications.load(std::memory_order_relaxed); }
 

@@ -46,6 +46,18 @@ Result<Bytes> RsaPssSignWithKey(evp_pkey_st* key, PssDigest digest, int salt_len
 bool RsaPssVerifyWithKey(evp_pkey_st* key, PssDigest digest, std::string_view data,
                          std::string_view signature);
 
+// Deterministic RSA-PSS: the same signature for the same (key, data), verifiable by any RSA-PSS
+// verifier with these parameters (nothing but the salt's origin differs from RsaPssSign). The
+// salt is HMAC-SHA-512 keyed with a secret derived from the private exponent (SHA-512 of a
+// label and d) over the message digest, truncated to `salt_length` (at most 64 bytes), so it is
+// unpredictable without the key, as a random salt is; the encoding is EMSA-PSS-ENCODE (RFC 8017
+// §9.1.1, MGF1 on `digest`) and the signature the raw RSA private operation on it. Why: a
+// scheduler can then persist an assignment before its signature exists and, after a power
+// loss, re-sign it to exactly the bytes it answered (scheduler/process_scheduler.h).
+// InvalidArgument as RsaPssSign, and for a salt longer than 64 bytes.
+Result<Bytes> RsaPssSignDeterministic(const Wallet& wallet, PssDigest digest, int salt_length,
+                                      std::string_view data);
+
 // How many RSA-PSS verifications (either function above) this process has run. The test seam
 // that proves a signed message is verified once on its way in, wherever the check happens.
 uint64_t RsaPssVerifications();

@@ -58,5 +58,58 @@ TEST(RsaPss, SignRefusesOutOfRangeSaltAndPublicOnlyWallets) {
   EXPECT_TRUE(RsaPssSign(*pub, PssDigest::kSha256, 32, "x").status().IsInvalidArgument());
 }
 
+TEST(RsaPssDeterministic, SameDataGivesTheSameSignatureAndDifferentDataAnother) {
+  const Wallet& w = testing::SharedTestWallet();
+  auto a = w.SignDeterministic("assignment base");
+  auto b = w.SignDeterministic("assignment base");
+  auto c = w.SignDeterministic("assignment basE");
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok()) << a.status().ToString();
+  EXPECT_EQ(a->size(), 512u);
+  EXPECT_EQ(*a, *b);
+  EXPECT_NE(*a, *c);
+  // The ordinary signature of the same data is randomised: the deterministic one is not it.
+  auto random = w.Sign("assignment base");
+  ASSERT_TRUE(random.ok());
+  EXPECT_NE(*a, *random);
+}
+
+TEST(RsaPssDeterministic, OpenSslsStandardPssVerificationAcceptsItWithTheWalletsSaltLength) {
+  const Wallet& w = testing::SharedTestWallet();
+  auto sig = w.SignDeterministic("payload");
+  ASSERT_TRUE(sig.ok());
+  // RsaPssVerify has OpenSSL's EVP_DigestVerify (RSA_PKCS1_PSS_PADDING, MGF1-SHA-512) check the
+  // signature with the salt length it carries: the same 64 bytes as Wallet::Sign.
+  EXPECT_EQ(RsaPssVerify(w.Modulus(), PssDigest::kSha512, "payload", *sig), Wallet::kSignSaltLength);
+  EXPECT_TRUE(w.Verify("payload", *sig));
+  EXPECT_TRUE(Wallet::VerifyWithModulus(w.Modulus(), "payload", *sig));
+  EXPECT_FALSE(w.Verify("payloaD", *sig));
+  std::string flipped = *sig;
+  flipped[100] = static_cast<char>(flipped[100] ^ 0x01);
+  EXPECT_FALSE(w.Verify("payload", flipped));
+}
+
+TEST(RsaPssDeterministic, OtherDigestsAndSaltLengthsVerifyToo) {
+  const Wallet& w = testing::SharedTestWallet();
+  for (PssDigest d : {PssDigest::kSha256, PssDigest::kSha512}) {
+    for (int salt : {0, 20, 32, 64}) {
+      auto sig = RsaPssSignDeterministic(w, d, salt, "payload");
+      ASSERT_TRUE(sig.ok()) << sig.status().ToString();
+      EXPECT_EQ(RsaPssVerify(w.Modulus(), d, "payload", *sig), salt);
+      auto again = RsaPssSignDeterministic(w, d, salt, "payload");
+      ASSERT_TRUE(again.ok());
+      EXPECT_EQ(*sig, *again);
+    }
+  }
+}
+
+TEST(RsaPssDeterministic, RefusesSaltsBeyondTheHmacAndPublicOnlyWallets) {
+  const Wallet& w = testing::SharedTestWallet();
+  EXPECT_TRUE(RsaPssSignDeterministic(w, PssDigest::kSha256, 65, "x").status().IsInvalidArgument());
+  EXPECT_TRUE(RsaPssSignDeterministic(w, PssDigest::kSha256, -1, "x").status().IsInvalidArgument());
+  auto pub = Wallet::FromModulus(w.Modulus());
+  ASSERT_TRUE(pub.ok());
+  EXPECT_TRUE(pub->SignDeterministic("x").status().IsInvalidArgument());
+}
+
 }  // namespace
 }  // namespace ao

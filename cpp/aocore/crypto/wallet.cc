@@ -155,6 +155,10 @@ Result<Bytes> Wallet::Sign(std::string_view data) const {
   return RsaPssSign(*this, PssDigest::kSha512, kSignSaltLength, data);
 }
 
+Result<Bytes> Wallet::SignDeterministic(std::string_view data) const {
+  return RsaPssSignDeterministic(*this, PssDigest::kSha512, kSignSaltLength, data);
+}
+
 bool Wallet::Verify(std::string_view data, std::string_view signature) const {
   return RsaPssVerifyWithKey(key_.get(), PssDigest::kSha512, data, signature);
 }

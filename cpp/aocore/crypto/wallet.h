@@ -11,7 +11,8 @@
 // Address = base64url(SHA-256(modulus bytes)), 43 characters (ar_wallet:to_address).
 //
 // Signing uses a 64-byte random salt, the digest length, as rsa_pss:sign does, so signatures
-// are not deterministic. Verification accepts any salt length (other AO clients sign with the
+// are not deterministic; SignDeterministic derives the salt from the key and the data instead
+// (what the node's scheduler signs assignments with). Verification accepts any salt length (other AO clients sign with the
 // maximum salt length), and, like rsa_pss:verify, only signatures exactly as long as the
 // modulus.
 //
@@ -75,6 +76,10 @@ class Wallet {
   // RSA-PSS-SHA512 signature of `data` (as long as the modulus).
   // InvalidArgument for a public-only wallet.
   Result<Bytes> Sign(std::string_view data) const;
+  // The same signature scheme and salt length with a salt derived from the key and `data`
+  // (RsaPssSignDeterministic, rsa_pss.h): signing the same data twice gives the same bytes,
+  // and every verifier accepts it as it accepts Sign's.
+  Result<Bytes> SignDeterministic(std::string_view data) const;
 
   // Whether `signature` is a valid RSA-PSS-SHA512 signature of `data` under this key, with any
   // salt length. Never fails: malformed input is simply not a valid signature.

@@ -261,6 +261,10 @@ std::string SignatureName(std::string_view address) {
 }
 
 Result<Message> Commit(const Message& message, const Wallet& wallet) {
+  return Commit(message, wallet, SaltMode::kRandom);
+}
+
+Result<Message> Commit(const Message& message, const Wallet& wallet, SaltMode salt) {
   if (!wallet.HasPrivateKey()) {
     return Status::InvalidArgument("cannot commit with wallet " + wallet.Address() +
                                    ": it has no private key");
@@ -283,7 +287,8 @@ Result<Message> Commit(const Message& message, const Wallet& wallet) {
     }
   }
   const std::string base = SignatureBase(enc, components, params);
-  AO_ASSIGN_OR_RETURN(Bytes signature, wallet.Sign(base));
+  AO_ASSIGN_OR_RETURN(Bytes signature,
+                      salt == SaltMode::kDeterministic ? wallet.SignDeterministic(base) : wallet.Sign(base));
 
   const std::string id = BinaryId(signature);
   const std::string name = SignatureName(wallet.Address());

@@ -51,6 +51,14 @@ inline constexpr char kHmacSha256[] = "hmac-sha256";
 // message, or when the wallet has no private key.
 Result<Message> Commit(const Message& message, const Wallet& wallet);
 
+// How the RSA-PSS salt of a commitment is chosen: random (the reference's rsa_pss:sign), or
+// derived from the key and the signature base (Wallet::SignDeterministic), so that committing
+// the same message again gives the same bytes. Verifiers cannot tell them apart. The
+// signature-input has no time-dependent parameter (no `created`), so a deterministic commitment
+// of a message is a function of the message and the key.
+enum class SaltMode { kRandom, kDeterministic };
+Result<Message> Commit(const Message& message, const Wallet& wallet, SaltMode salt);
+
 // The signature-dictionary member name a committer's signature uses: "http-sig-" followed by
 // the lower-case hex of bytes 1..8 of the address's 32 raw bytes. Empty for a non-ID address.
 std::string SignatureName(std::string_view address);

@@ -122,6 +122,31 @@ TEST_F(CommitmentTest, CommitThenVerifyIsTrue) {
   EXPECT_TRUE(VerifySelected(s, &addr, nullptr).value());
 }
 
+TEST_F(CommitmentTest, ADeterministicCommitIsReproducibleAndVerifiesLikeARandomOne) {
+  auto a = Commit(Sample(), alice(), SaltMode::kDeterministic);
+  auto b = Commit(Sample(), alice(), SaltMode::kDeterministic);
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  EXPECT_EQ(*a, *b);  // commitments, signatures and IDs: byte for byte
+  EXPECT_TRUE(Verify(*a));
+  EXPECT_TRUE(VerifyCommitment(*a, RsaId(*a)));
+  EXPECT_TRUE(VerifyCommitment(*a, HmacId(*a)));
+  // Another message or another signer: another signature.
+  Message other = Sample();
+  other.Set("a", Value("2"));
+  auto c = Commit(other, alice(), SaltMode::kDeterministic);
+  auto d = Commit(Sample(), bob(), SaltMode::kDeterministic);
+  ASSERT_OK(c);
+  ASSERT_OK(d);
+  EXPECT_NE(RsaId(*a), RsaId(*c));
+  EXPECT_NE(RsaId(*a), RsaId(*d));
+  // A random commit differs in its signature only; its HMAC commitment (the uncommitted ID) is
+  // the same.
+  Message random = Signed(Sample(), alice());
+  EXPECT_NE(RsaId(random), RsaId(*a));
+  EXPECT_EQ(HmacId(random), HmacId(*a));
+}
+
 TEST_F(CommitmentTest, AHashpathBecomesTheTagParameterAndIsNotSigned) {
   Message m{{"a", Value("1")}, {"priv", Value(Message{{"hashpath", Value("abc/def")}})}};
   Message s = Signed(m, alice());

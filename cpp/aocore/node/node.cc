@@ -155,7 +155,11 @@ Status Node::Start() {
   env.start_helper = [pool](std::function<void()> task) { return pool->Schedule(std::move(task)).ok(); };
   env.signing_helpers = static_cast<size_t>(options_.threads);
   const Wallet* wallet = &wallet_;
-  env.signer = [wallet](Message assignment) { return Commit(assignment, *wallet); };
+  // Deterministic salts: an assignment's signature is a function of the assignment, so the
+  // scheduler can sync a reservation while it signs and re-sign it after a power loss
+  // (process_scheduler.h, "Pipelined local confirmation").
+  env.signer = [wallet](Message assignment) { return Commit(assignment, *wallet, SaltMode::kDeterministic); };
+  env.deterministic_signer = true;
   env.verifier = [](const Message& message) -> Status {
     if (Verify(message)) return Status::OK();
     return Status::InvalidArgument("the message's commitments do not verify");
@@ -164,6 +168,9 @@ Status Node::Start() {
   env.uploader = options_.uploader;
   env.deadline = std::chrono::milliseconds(options_.request_timeout_ms);
   schedulers_ = std::make_unique<SchedulerRegistry>(std::move(env));
+  if (Result<size_t> recovered = schedulers_->RecoverReservedAssignments(); !recovered.ok()) {
+    return recovered.status().WithContext("recovering reserved assignments");
+  }
 
   process_cache_ = std::make_unique<ProcessCache>(*store_, *content_);
   WorkerRegistryOptions worker_options;

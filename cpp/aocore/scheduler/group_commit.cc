@@ -1,19 +1,64 @@
 #include "aocore/scheduler/group_commit.h"
 
+#include <pthread.h>
+
+#include <utility>
 #include <vector>
 
 namespace ao {
 
+GroupCommitter::~GroupCommitter() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
 Status GroupCommitter::Commit(const WriteBatch& batch) {
   Pending mine{&batch, Status::OK()};
   std::unique_lock<std::mutex> lock(mu_);
-  queue_.push_back(&mine);
+  queue_.push_back(std::shared_ptr<Pending>(std::shared_ptr<Pending>(), &mine));
   cv_.wait(lock, [&] { return mine.done || !writing_; });
-  if (mine.done) return mine.status;
+  if (!mine.done) LeadWrite(lock);
+  return mine.status;
+}
 
-  // Leader: write everything queued so far (this batch included) in one synced Apply.
+GroupCommitter::Ticket GroupCommitter::Start(WriteBatch batch) {
+  Ticket ticket;
+  ticket.pending_ = std::make_shared<Pending>();
+  ticket.pending_->owned = std::move(batch);
+  ticket.pending_->batch = &ticket.pending_->owned;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(ticket.pending_);
+    if (!writer_.joinable()) writer_ = std::thread([this] { WriterLoop(); });
+  }
+  cv_.notify_all();
+  return ticket;
+}
+
+Status GroupCommitter::Wait(const Ticket& ticket) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return ticket.pending_->done; });
+  return ticket.pending_->status;
+}
+
+void GroupCommitter::WriterLoop() {
+  pthread_setname_np(pthread_self(), "ao-group-commit");
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return (!queue_.empty() && !writing_) || (stopping_ && queue_.empty()); });
+    if (queue_.empty()) return;  // stopping, and everything started was written
+    LeadWrite(lock);
+  }
+}
+
+void GroupCommitter::LeadWrite(std::unique_lock<std::mutex>& lock) {
+  // Leader: write everything queued so far in one synced Apply.
   writing_ = true;
-  std::vector<Pending*> group(queue_.begin(), queue_.end());
+  std::vector<std::shared_ptr<Pending>> group(queue_.begin(), queue_.end());
   queue_.clear();
   ++writes_;
   lock.unlock();
@@ -24,20 +69,19 @@ Status GroupCommitter::Commit(const WriteBatch& batch) {
     group[0]->status = store_.Apply(*group[0]->batch, synced);
   } else {
     WriteBatch combined;
-    for (Pending* p : group) combined.Append(*p->batch);
+    for (const auto& p : group) combined.Append(*p->batch);
     Status applied = store_.Apply(combined, synced);
-    for (Pending* p : group) p->status = applied;
+    for (const auto& p : group) p->status = applied;
     if (!applied.ok()) {
       // Tell the bad batch from the good ones: nothing of the combined write was applied.
-      for (Pending* p : group) p->status = store_.Apply(*p->batch, synced);
+      for (const auto& p : group) p->status = store_.Apply(*p->batch, synced);
     }
   }
 
   lock.lock();
-  for (Pending* p : group) p->done = true;
+  for (const auto& p : group) p->done = true;
   writing_ = false;
   cv_.notify_all();
-  return mine.status;
 }
 
 size_t GroupCommitter::waiting() const {

@@ -5,19 +5,26 @@
 // fails, the batches are applied again one by one (an Apply is atomic, so nothing of the
 // failed write is in the store), so one bad batch fails only its own scheduler.
 //
-// Order: a batch is in the store before Commit returns; batches committed together are applied
-// in the order their callers queued. A scheduler commits one batch at a time, so its own
-// batches keep their order.
+// Start/Wait is the same write without blocking the caller while it syncs: a scheduler syncs
+// the reservations of its assignments while it signs them (process_scheduler.h). A started
+// batch is written by the next leader: a Commit caller, or the committer's own writer thread
+// (started on the first Start, joined by the destructor after it wrote everything started).
 //
-// Thread-safety: Commit is safe from any thread; the mutex is a leaf lock, never held across
-// the store write.
+// Order: a batch is in the store before Commit (Wait) returns; batches committed together are
+// applied in the order their callers queued. A scheduler commits one batch at a time, so its
+// own batches keep their order.
+//
+// Thread-safety: Commit, Start and Wait are safe from any thread; the mutex is a leaf lock,
+// never held across the store write.
 #pragma once
 
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
+#include <thread>
 
 #include "aocore/common/status.h"
 #include "aocore/store/store.h"
@@ -26,14 +33,36 @@
 namespace ao {
 
 class GroupCommitter {
+ private:
+  struct Pending {
+    const WriteBatch* batch;
+    Status status;
+    bool done = false;
+    WriteBatch owned{};  // a started batch (batch points here)
+  };
+
  public:
+  // A batch being written by Start; Wait for its status.
+  class Ticket {
+   private:
+    friend class GroupCommitter;
+    std::shared_ptr<Pending> pending_;
+  };
+
   // REQUIRES: `store` outlives the committer.
   explicit GroupCommitter(Store& store) : store_(store) {}
+  // Writes what was started and not yet written, then stops the writer thread.
+  ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
   // Applies `batch` with sync, together with the batches other threads commit meanwhile.
   Status Commit(const WriteBatch& batch);
+
+  // Queues `batch` to be applied with sync like Commit, and returns at once.
+  Ticket Start(WriteBatch batch);
+  // The status of a started batch, once it is written (blocks until then).
+  Status Wait(const Ticket& ticket);
 
   // Batches queued behind the write in progress (for tests).
   size_t waiting() const;
@@ -41,18 +70,20 @@ class GroupCommitter {
   uint64_t writes() const;
 
  private:
-  struct Pending {
-    const WriteBatch* batch;
-    Status status;
-    bool done = false;
-  };
+  // Writes every queued batch as the leader; `lock` (on mu_) is held on entry and on return.
+  void LeadWrite(std::unique_lock<std::mutex>& lock);
+  void WriterLoop();
 
   Store& store_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending*> queue_;  // guarded by mu_
+  // Guarded by mu_. A started batch is owned here too, so that a ticket dropped unwaited
+  // leaves nothing dangling; a Commit caller's entry does not own it (it waits for it).
+  std::deque<std::shared_ptr<Pending>> queue_;
   bool writing_ = false;        // guarded by mu_: a leader is writing
   uint64_t writes_ = 0;         // guarded by mu_
+  bool stopping_ = false;       // guarded by mu_
+  std::thread writer_;          // started by the first Start (under mu_)
 };
 
 }  // namespace ao

@@ -89,5 +89,56 @@ TEST(GroupCommitter, ABadBatchInACombinedWriteFailsOnlyItsOwnCaller) {
   EXPECT_FALSE(memory.Read("x/under-a-value").ok());
 }
 
+TEST(GroupCommitter, StartReturnsAtOnceAndWaitGivesTheSyncedWritesStatus) {
+  MemoryStore memory;
+  HoldingStore store(memory);
+  std::atomic<bool> open{false};
+  store.release = [&](const WriteBatch&) { return open.load(); };
+  GroupCommitter committer(store);
+  GroupCommitter::Ticket good = committer.Start(OneWrite("started", "v"));
+  // The caller is free while the writer thread syncs: the write is held, not done.
+  ASSERT_TRUE(testing::WaitFor([&] { return store.synced_applies.load() == 1; }));
+  EXPECT_TRUE(memory.Read("started").status().IsNotFound());
+  open = true;
+  EXPECT_OK(committer.Wait(good));
+  EXPECT_OK(memory.Read("started"));
+  // A bad started batch reports its own failure.
+  ASSERT_OK(memory.Apply(OneWrite("x", "a value, not a group"), WriteOptions{}));
+  GroupCommitter::Ticket bad = committer.Start(OneWrite("x/under-a-value", "v"));
+  EXPECT_FALSE(committer.Wait(bad).ok());
+}
+
+TEST(GroupCommitter, StartedBatchesShareASyncedWriteWithCommitCallers) {
+  MemoryStore memory;
+  HoldingStore store(memory);
+  GroupCommitter committer(store);
+  // The first write waits until a started batch and a Commit caller are queued behind it.
+  store.release = [&](const WriteBatch&) { return committer.waiting() >= 2 || store.synced_applies.load() > 1; };
+  Status first;
+  std::thread blocker([&] { first = committer.Commit(OneWrite("blocker", "v")); });
+  ASSERT_TRUE(testing::WaitFor([&] { return store.synced_applies.load() == 1; }));
+  GroupCommitter::Ticket started = committer.Start(OneWrite("started", "v"));
+  Status committed;
+  std::thread caller([&] { committed = committer.Commit(OneWrite("committed", "v")); });
+  blocker.join();
+  caller.join();
+  EXPECT_OK(first);
+  EXPECT_OK(committed);
+  EXPECT_OK(committer.Wait(started));
+  EXPECT_EQ(store.synced_applies.load(), 2);
+  EXPECT_OK(memory.Read("started"));
+  EXPECT_OK(memory.Read("committed"));
+}
+
+TEST(GroupCommitter, ABatchStartedAndNeverWaitedForIsWrittenBeforeTheCommitterGoes) {
+  MemoryStore memory;
+  HoldingStore store(memory);
+  {
+    GroupCommitter committer(store);
+    (void)committer.Start(OneWrite("started", "v"));
+  }
+  EXPECT_OK(memory.Read("started"));
+}
+
 }  // namespace
 }  // namespace ao

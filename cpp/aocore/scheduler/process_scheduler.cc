@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -10,6 +11,8 @@
 #include "aocore/common/parallel_for.h"
 #include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
+#include "aocore/scheduler/reservations.h"
+#include "aocore/store/keys.h"
 
 namespace ao {
 namespace {
@@ -46,6 +49,17 @@ Result<std::string> AddAssignmentToBatch(Store& store, const Message& assignment
   return AssignmentCache(store, content).AddToBatch(assignment, batch);
 }
 
+// The signer must not change what the assignment says.
+Status CheckSigned(const Message& signed_assignment, const AssignmentFields& fields) {
+  Result<ParsedAssignment> parsed = ParseAssignment(signed_assignment);
+  if (!parsed.ok() || parsed->slot != fields.slot || parsed->hash_chain != fields.hash_chain ||
+      parsed->process_id != fields.process_id || parsed->timestamp_ms != fields.timestamp_ms) {
+    return Status::Internal("the signer changed the assignment" +
+                            (parsed.ok() ? std::string() : ": " + parsed.status().ToString()));
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 ProcessScheduler::ProcessScheduler(std::string process_id, const SchedulerEnvironment& env)
@@ -74,6 +88,14 @@ Result<std::unique_ptr<ProcessScheduler>> ProcessScheduler::Create(
   if (!latest.ok()) {
     return latest.status().WithContext("recovering the schedule of " + scheduler->process_id_);
   }
+  if (latest->has_value()) scheduler->current_slot_ = static_cast<int64_t>((*latest)->slot);
+  if (Status recovered = scheduler->RecoverReservations(); !recovered.ok()) {
+    return recovered.WithContext("recovering the reserved assignments of " + scheduler->process_id_);
+  }
+  latest = scheduler->assignments_.Latest(scheduler->process_id_);
+  if (!latest.ok()) {
+    return latest.status().WithContext("recovering the schedule of " + scheduler->process_id_);
+  }
   if (latest->has_value()) {
     const LatestAssignment& l = **latest;
     Result<HashChain> chain = HashChain::FromStored(l.hash_chain);
@@ -88,6 +110,72 @@ Result<std::unique_ptr<ProcessScheduler>> ProcessScheduler::Create(
   Log()->debug("scheduler for {} started at slot {} ({})", scheduler->process_id_,
                scheduler->current_slot_, SchedulingModeName(env.mode));
   return scheduler;
+}
+
+Status ProcessScheduler::RecoverReservations() {
+  AO_ASSIGN_OR_RETURN(std::vector<Reservation> reservations, ReadReservations(*env_.store, process_id_));
+  if (reservations.empty()) return Status::OK();
+  WriteBatch batch;
+  int64_t highest = current_slot_;
+  int64_t previous_slot = -1;  // the last reservation stored by this batch
+  std::string previous_chain;
+  size_t restored = 0;
+  for (const Reservation& r : reservations) {
+    batch.Delete(ReservationPath(process_id_, r.slot));
+    const std::string slot_text = std::to_string(r.slot);
+    AO_ASSIGN_OR_RETURN(NodeType stored, env_.store->Type(AssignmentPath(process_id_, r.slot)));
+    if (stored != NodeType::kNotFound) continue;  // its signed write survived
+    Result<ParsedAssignment> parsed = ParseAssignment(r.assignment);
+    if (!parsed.ok() || parsed->process_id != process_id_ || parsed->slot != static_cast<int64_t>(r.slot)) {
+      return Status::Corruption("the reservation of slot " + slot_text + " is not an assignment of this slot" +
+                                (parsed.ok() ? std::string() : ": " + parsed.status().ToString()));
+    }
+    // It must continue the chain of the slot before it (stored, or stored by this batch).
+    std::string before;
+    if (r.slot > 0 && previous_slot == static_cast<int64_t>(r.slot) - 1) {
+      before = previous_chain;
+    } else if (r.slot > 0) {
+      Result<Message> stored_before = assignments_.Read(process_id_, r.slot - 1);
+      if (!stored_before.ok()) {
+        return Status::Corruption("the reservation of slot " + slot_text + " follows a slot that is not stored: " +
+                                  stored_before.status().ToString());
+      }
+      const Bytes* chain_text = stored_before->FindBinary("hash-chain");
+      if (chain_text == nullptr) return Status::Corruption("slot " + std::to_string(r.slot - 1) + " has no hash-chain");
+      before = *chain_text;
+    }
+    AO_ASSIGN_OR_RETURN(HashChain chain, HashChain::FromStored(before));
+    AO_ASSIGN_OR_RETURN(std::string body_id, MessageId(parsed->body, IdMode::kAll));
+    AO_ASSIGN_OR_RETURN(HashChain next, chain.Next(body_id));
+    if (next.Text() != parsed->hash_chain) {
+      return Status::Corruption("the reservation of slot " + slot_text + " does not continue the hash chain");
+    }
+    AssignmentFields fields;
+    fields.process_id = process_id_;
+    fields.slot = parsed->slot;
+    fields.timestamp_ms = parsed->timestamp_ms;
+    fields.hash_chain = parsed->hash_chain;
+    Result<Message> signed_assignment = env_.signer(r.assignment);
+    if (!signed_assignment.ok()) return signed_assignment.status().WithContext("signing slot " + slot_text + " again");
+    AO_RETURN_IF_ERROR(CheckSigned(*signed_assignment, fields));
+    // The body is verified again here (it was when it was accepted; recovery is rare).
+    AO_RETURN_IF_ERROR(
+        AddAssignmentToBatch(*env_.store, *signed_assignment, /*body_verified=*/false, &batch).status());
+    previous_slot = static_cast<int64_t>(r.slot);
+    previous_chain = parsed->hash_chain;
+    highest = std::max(highest, previous_slot);
+    ++restored;
+  }
+  // AddToBatch points `latest` at each slot it stores; a slot filled below a stored one (its
+  // write lost while a later one's survived) must not move it back.
+  if (restored > 0) batch.Write(AssignmentCache::LatestPointerPath(process_id_), EncodeSlot(static_cast<uint64_t>(highest)));
+  WriteOptions synced;
+  synced.sync = true;
+  AO_RETURN_IF_ERROR(env_.store->Apply(batch, synced));
+  Log()->log(restored > 0 ? spdlog::level::warn : spdlog::level::debug,
+             "scheduler for {}: stored {} reserved assignment(s) whose signed write was lost; removed {} "
+             "reservation(s)", process_id_, restored, reservations.size());
+  return Status::OK();
 }
 
 ProcessScheduler::~ProcessScheduler() { Stop(); }
@@ -253,10 +341,11 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
     Request* request;
     AssignmentFields fields;
     HashChain chain;
+    Message unsigned_assignment;
     Result<Message> signed_assignment = Status::Internal("not signed");
-    Status failed;           // why this one cannot be committed (OK: it can)
+    Status failed{};         // why this one cannot be committed (OK: it can)
     bool slot_taken = false;  // the store already holds this slot (another writer)
-    WriteBatch writes;       // the assignment's content, slot link and latest pointer
+    WriteBatch writes{};     // the assignment's content, slot link and latest pointer
   };
   std::vector<Planned> planned;
   planned.reserve(group.size());
@@ -284,22 +373,35 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
       fields.hash_chain = next_chain->Text();
       fields.body = request->message;
       chain = *next_chain;
-      planned.push_back(Planned{request.get(), std::move(fields), std::move(next_chain).value()});
+      Message unsigned_assignment = BuildAssignment(fields);
+      planned.push_back(Planned{request.get(), std::move(fields), std::move(next_chain).value(),
+                                std::move(unsigned_assignment)});
     }
+  }
+  // Pipelined local confirmation (see the header): the reservations are synced by the
+  // committer's writer thread while this thread (and the helpers) sign.
+  bool pipelined = env_.mode == SchedulingMode::kLocalConfirmation && env_.deterministic_signer && !planned.empty();
+  for (const Planned& plan : planned) pipelined = pipelined && !plan.request->hook;
+  std::optional<GroupCommitter::Ticket> reserved;
+  if (pipelined) {
+    WriteBatch reservations;
+    Status packed;
+    for (const Planned& plan : planned) {
+      if (packed = AddReservation(plan.unsigned_assignment, &reservations); !packed.ok()) break;
+    }
+    // An assignment the packed encoding cannot hold is committed the synced way.
+    if (packed.ok()) reserved = env_.committer->Start(std::move(reservations));
+    pipelined = packed.ok();
   }
   ParallelFor(planned.size(), env_.signing_helpers, env_.start_helper, [&](size_t i) {
     Planned& plan = planned[i];
-    plan.signed_assignment = env_.signer(BuildAssignment(plan.fields));
+    plan.signed_assignment = env_.signer(plan.unsigned_assignment);
     if (!plan.signed_assignment.ok()) {
       plan.failed = plan.signed_assignment.status().WithContext("signing the assignment");
       return;
     }
-    // The signer must not change what the assignment says.
-    Result<ParsedAssignment> parsed = ParseAssignment(*plan.signed_assignment);
-    if (!parsed.ok() || parsed->slot != plan.fields.slot || parsed->hash_chain != plan.fields.hash_chain ||
-        parsed->process_id != process_id_ || parsed->timestamp_ms != plan.fields.timestamp_ms) {
-      plan.failed = Status::Internal("the signer changed the assignment" +
-                                     (parsed.ok() ? std::string() : ": " + parsed.status().ToString()));
+    if (Status checked = CheckSigned(*plan.signed_assignment, plan.fields); !checked.ok()) {
+      plan.failed = checked;
       return;
     }
     Result<std::string> added =
@@ -307,7 +409,9 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
     if (!added.ok()) {
       plan.slot_taken = added.status().IsAlreadyExists();
       plan.failed = plan.slot_taken ? added.status() : added.status().WithContext("storing the assignment");
+      return;
     }
+    if (pipelined) plan.writes.Delete(ReservationPath(process_id_, static_cast<uint64_t>(plan.fields.slot)));
   });
 
   int64_t slot = current_slot_;
@@ -357,11 +461,24 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
     }
     break;
   }
-  if (!staged.empty()) {
+  // The requests not staged (a failure stopped the group there) may be renumbered by the next
+  // group, or fail: their reservations go, synced, so that a recovery cannot store them.
+  const bool all_staged = staged.size() == planned.size();
+  if (reserved && !all_staged) {
+    for (size_t j = staged.size(); j < planned.size(); ++j) {
+      batch.Delete(ReservationPath(process_id_, static_cast<uint64_t>(planned[j].fields.slot)));
+    }
+  }
+  if (!batch.empty()) {
     // Synced batches go through the committer shared with other processes' schedulers (one
-    // fsync for all that are ready); an aggressive one is written at once, unsynced.
-    Status applied = env_.mode == SchedulingMode::kAggressive ? env_.store->Apply(batch, WriteOptions{})
-                                                               : env_.committer->Commit(batch);
+    // fsync for all that are ready); an aggressive one is written at once, unsynced, and so is
+    // a pipelined one once its reservations are synced (the reservations make it recoverable).
+    Status applied = reserved ? env_.committer->Wait(*reserved) : Status::OK();
+    if (applied.ok()) {
+      applied = env_.mode == SchedulingMode::kAggressive || (reserved && all_staged)
+                    ? env_.store->Apply(batch, WriteOptions{})
+                    : env_.committer->Commit(batch);
+    }
     if (!applied.ok()) {
       Status failure = Status::Aborted("scheduler of " + process_id_ +
                                        " stopped after a failed write at slot " +
@@ -378,6 +495,7 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
       }
       return;
     }
+    if (staged.empty()) return;
     current_slot_ = slot;
     chain_ = std::move(chain);
     last_timestamp_ms_ = timestamp;

@@ -19,7 +19,8 @@
 // an exited worker leaves no stack behind).
 //
 // Modes (when the reply is sent):
-//   local_confirmation (default)  after the batch is applied with sync (fsync'd);
+//   local_confirmation (default)  after the batch is applied with sync (fsync'd), or, with a
+//                                 deterministic signer, pipelined (below);
 //   aggressive                    after the batch is applied without sync: it survives a crash
 //                                 of this process, not a power loss. Unlike the reference (reply
 //                                 BEFORE the write) an acknowledged slot is always
@@ -40,7 +41,21 @@
 // injected verifier, on the caller's thread; a failure is Status::InvalidSignature (an
 // InvalidArgument "Message is not valid..."); unsigned messages are accepted (as the
 // reference). Storing it does not verify it again, nor the assignment the signer made.
-// Recovery at Create: (slot, chain, timestamp) of the latest assignment, or (-1, "", 0).
+// Pipelined local confirmation (env.deterministic_signer, the node's wallet): the fsync is taken
+// off the reply's path. While the group's assignments are signed, a reservation of each (the
+// unsigned assignment: every field and the body; reservations.h) is written with sync through
+// the committer's writer thread; once both are done the signed assignments (content, slot
+// link, latest pointer, and the deletion of their reservations) are written WITHOUT sync and
+// the callers are answered. A SIGKILL loses nothing (an unsynced LevelDB write is in the
+// kernel when Apply returns); after a power loss, Create finds the reservations whose slot is
+// not stored, signs them again (the same bytes: the signer is deterministic) and stores them,
+// so every acknowledged assignment comes back as it was answered. Requests with a batch hook
+// (the hook's writes cannot be recovered from a reservation), a group in which a request
+// failed (its reservation and those of the requests renumbered after it are deleted, synced)
+// and any other signer keep the synced write after signing.
+// Recovery at Create: the pending reservations as above (idempotent: they are deleted in the
+// same synced batch that stores them), then (slot, chain, timestamp) of the latest
+// assignment, or (-1, "", 0).
 //
 // Thread-safety: Schedule, CurrentSlot, health, Idle and Stop are safe from any thread.
 #pragma once
@@ -100,6 +115,9 @@ struct SchedulerEnvironment {
   BlockInfoSource block_info;
   const Clock* clock = &SystemClock::Default();  // assignment timestamps: clock->WallMillis()
   SchedulingMode mode = SchedulingMode::kLocalConfirmation;
+  // `signer` gives the same bytes for the same assignment every time (the node wallet's
+  // Commit(.., SaltMode::kDeterministic)): local_confirmation is then pipelined (above).
+  bool deterministic_signer = false;
   // Default deadline of Schedule.
   std::chrono::milliseconds deadline{30000};
   // At most this many assignments per committed batch.
@@ -164,6 +182,9 @@ class ProcessScheduler {
 
   ProcessScheduler(std::string process_id, const SchedulerEnvironment& env);
 
+  // Stores the assignments of reservations left by a run that lost its unsynced writes, and
+  // deletes every reservation of this process (one synced batch).
+  Status RecoverReservations();
   void WorkerLoop();
   void ProcessGroup(std::deque<std::unique_ptr<Request>>& group);
   int64_t NowMillis() const;

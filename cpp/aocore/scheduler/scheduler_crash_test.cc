@@ -2,8 +2,11 @@
 // process (this binary, re-executed) schedules messages from several threads on a LevelDB store
 // and reports every acknowledged assignment; the parent SIGKILLs it at a random moment, then
 // reopens the store and checks that no acknowledged assignment is lost, there is no gap, no
-// slot was issued twice, and the hash chain verifies across every crash and restart. Run in
-// local_confirmation and aggressive modes (a process crash; power loss is out of scope).
+// slot was issued twice, the hash chain verifies across every crash and restart, and every
+// acknowledged assignment is stored with the very bytes the caller got. Run in
+// local_confirmation (synced after signing, and pipelined: a synced reservation while signing,
+// the signed assignment written unsynced) and aggressive modes. This is a process crash; power
+// loss is simulated in scheduler_power_loss_test.cc.
 #include <unistd.h>
 
 #include <chrono>
@@ -17,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include "aocore/crypto/hash.h"
 #include "aocore/scheduler/process_scheduler.h"
 #include "aocore/scheduler/scheduler_test_util.h"
 #include "aocore/store/leveldb_store.h"
@@ -33,6 +37,8 @@ constexpr const char* kDirEnv = "AOCORE_SCHED_CRASH_DIR";
 constexpr const char* kPidEnv = "AOCORE_SCHED_CRASH_PID";
 constexpr const char* kModeEnv = "AOCORE_SCHED_CRASH_MODE";
 constexpr const char* kRoundEnv = "AOCORE_SCHED_CRASH_ROUND";
+// Not a scheduling mode name: local_confirmation with a deterministic signer (pipelined).
+constexpr const char* kPipelined = "pipelined";
 constexpr int kChildThreads = 4;
 constexpr int kChildMessagesPerThread = 5000;
 
@@ -40,8 +46,16 @@ Message CrashMessage(const std::string& tag) {
   return Message{{"type", "Message"}, {"tag", Value(tag)}, {"blob", Bytes(512, 'x')}};
 }
 
+// What identifies an assignment's bytes: SHA-256 of its packed encoding (every field, the body
+// and the commitments).
+std::string Fingerprint(const Message& assignment) {
+  Result<Bytes> packed = ContentCache::EncodePacked(Value(assignment));
+  return packed.ok() ? Base64UrlEncode(Sha256(*packed)) : "unpackable";
+}
+
 // Not a test: the child of SchedulerCrash.*, run by re-executing this binary. Reports every
-// acknowledged assignment as "<slot> <tag>\n" (see testing/crash_child.h) (one write() each: atomic on a pipe).
+// acknowledged assignment as "<slot> <tag> <fingerprint>\n" (see testing/crash_child.h) (one write() each:
+// atomic on a pipe).
 TEST(SchedulerCrashChild, DISABLED_ScheduleLoop) {
   const char* dir = std::getenv(kDirEnv);
   const char* pid = std::getenv(kPidEnv);
@@ -50,9 +64,12 @@ TEST(SchedulerCrashChild, DISABLED_ScheduleLoop) {
   if (!dir || !pid || !mode || !round) GTEST_SKIP() << "only run by the crash test";
   auto store = LevelDbStore::Open(dir);
   ASSERT_OK(store);
-  Result<SchedulingMode> parsed_mode = ParseSchedulingMode(mode);
+  const bool pipelined = std::string(mode) == kPipelined;
+  Result<SchedulingMode> parsed_mode = pipelined ? SchedulingMode::kLocalConfirmation : ParseSchedulingMode(mode);
   ASSERT_OK(parsed_mode);
-  auto scheduler = ProcessScheduler::Create(pid, TestEnvironment(store->get(), *parsed_mode));
+  SchedulerEnvironment env = TestEnvironment(store->get(), *parsed_mode);
+  env.deterministic_signer = pipelined;  // TestSign is deterministic
+  auto scheduler = ProcessScheduler::Create(pid, env);
   ASSERT_OK(scheduler);
   std::vector<std::thread> threads;
   for (int t = 0; t < kChildThreads; ++t) {
@@ -62,7 +79,7 @@ TEST(SchedulerCrashChild, DISABLED_ScheduleLoop) {
                                 std::to_string(i);
         Result<Message> a = (*scheduler)->Schedule(CrashMessage(tag));
         if (!a.ok()) std::abort();
-        std::string line = std::to_string(a->Find("slot")->integer()) + " " + tag + "\n";
+        std::string line = std::to_string(a->Find("slot")->integer()) + " " + tag + " " + Fingerprint(*a) + "\n";
         if (::write(testing::kCrashChildAckFd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
           std::abort();
         }
@@ -72,12 +89,12 @@ TEST(SchedulerCrashChild, DISABLED_ScheduleLoop) {
   for (auto& th : threads) th.join();
 }
 
-void RunCrashRounds(SchedulingMode mode) {
+void RunCrashRounds(const std::string& mode) {
   testing::TempDir dir;
   const std::string db = (dir.path() / "db").string();
   const std::string pid = scheduler_testing::RandomId();
   std::mt19937 rng(std::random_device{}());
-  std::map<int64_t, std::string> acknowledged;  // slot -> tag
+  std::map<int64_t, std::string> acknowledged;  // slot -> "<tag> <fingerprint>"
   for (int round = 0; round < 4; ++round) {
     const size_t kill_after = std::uniform_int_distribution<size_t>(1, 300)(rng);
     SCOPED_TRACE("round " + std::to_string(round) + ", kill after " +
@@ -85,7 +102,7 @@ void RunCrashRounds(SchedulingMode mode) {
     Result<testing::CrashChildRun> run = testing::RunChildUntilKilled(
         "SchedulerCrashChild.DISABLED_ScheduleLoop",
         {std::string(kDirEnv) + "=" + db, std::string(kPidEnv) + "=" + pid,
-         std::string(kModeEnv) + "=" + std::string(SchedulingModeName(mode)),
+         std::string(kModeEnv) + "=" + mode,
          std::string(kRoundEnv) + "=" + std::to_string(round)},
         kill_after, std::chrono::seconds(120));
     ASSERT_OK(run);
@@ -112,9 +129,10 @@ void RunCrashRounds(SchedulingMode mode) {
     ASSERT_GE(static_cast<int64_t>((*latest)->slot), acknowledged.rbegin()->first);
     Result<std::vector<Message>> schedule = ReadAndVerifySchedule(**store, pid, (*latest)->slot + 1);
     ASSERT_OK(schedule);
-    for (const auto& [slot, tag] : acknowledged) {
-      ASSERT_EQ(*(*schedule)[slot].FindMessage("body")->FindBinary("tag"), tag)
-          << "acknowledged slot " << slot << " holds another message";
+    for (const auto& [slot, tag_and_fingerprint] : acknowledged) {
+      const Message& stored = (*schedule)[slot];
+      ASSERT_EQ(*stored.FindMessage("body")->FindBinary("tag") + " " + Fingerprint(stored), tag_and_fingerprint)
+          << "acknowledged slot " << slot << " holds another message, or other bytes";
     }
     ASSERT_OK((*store)->Close());
   }
@@ -122,11 +140,15 @@ void RunCrashRounds(SchedulingMode mode) {
 }
 
 TEST(SchedulerCrash, KilledLocalConfirmationSchedulerLosesNoAcknowledgedSlot) {
-  RunCrashRounds(SchedulingMode::kLocalConfirmation);
+  RunCrashRounds(std::string(SchedulingModeName(SchedulingMode::kLocalConfirmation)));
+}
+
+TEST(SchedulerCrash, KilledPipelinedSchedulerLosesNoAcknowledgedSlot) {
+  RunCrashRounds(kPipelined);
 }
 
 TEST(SchedulerCrash, KilledAggressiveSchedulerLosesNoAcknowledgedSlot) {
-  RunCrashRounds(SchedulingMode::kAggressive);
+  RunCrashRounds(std::string(SchedulingModeName(SchedulingMode::kAggressive)));
 }
 
 }  // namespace

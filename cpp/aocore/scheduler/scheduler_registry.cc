@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "aocore/common/bytes.h"
+#include "aocore/scheduler/reservations.h"
 
 namespace ao {
 
@@ -43,6 +44,15 @@ SchedulerRegistry::~SchedulerRegistry() {
     std::lock_guard<std::mutex> lock(entry->init_mu);
     if (entry->scheduler) entry->scheduler->Stop();
   }
+}
+
+Result<size_t> SchedulerRegistry::RecoverReservedAssignments() {
+  AO_ASSIGN_OR_RETURN(std::vector<std::string> processes, ProcessesWithReservations(*env_.store));
+  size_t created = 0;
+  for (const std::string& pid : processes) {
+    if (GetOrCreate(pid).ok()) ++created;
+  }
+  return created;
 }
 
 Result<std::shared_ptr<ProcessScheduler>> SchedulerRegistry::GetOrCreate(

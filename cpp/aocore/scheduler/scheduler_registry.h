@@ -85,6 +85,12 @@ class SchedulerRegistry {
   Result<SchedulePage> Assignments(std::string_view process_id, uint64_t from,
                                    std::optional<uint64_t> to, size_t limit = kMaxSchedulePage);
 
+  // Creates the scheduler of every process that has reservations left (reservations.h): a node
+  // calls it when it opens, so that a schedule whose last unsynced writes a power loss took is
+  // whole again before anything reads it. Returns how many processes it created; a process
+  // whose recovery fails is skipped (its next Schedule reports the error).
+  Result<size_t> RecoverReservedAssignments();
+
   const SchedulerEnvironment& environment() const { return env_; }
 
   // Drops idle schedulers, least recently used first, until at most max_schedulers remain

@@ -1,0 +1,264 @@
+// Power loss under pipelined local confirmation (process_scheduler.h): the scheduler answers
+// after an UNSYNCED write of the signed assignment, having synced its reservation while
+// signing. A store that keeps only what was synced (every write after the last synced one is
+// dropped, as a machine that loses power loses LevelDB's unsynced log tail) shows that the
+// schedule recovered from the reservations is what the callers were answered, byte for byte.
+#include <atomic>
+#include <future>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "aocore/cache/content_cache.h"
+#include "aocore/message/commitment.h"
+#include "aocore/scheduler/process_scheduler.h"
+#include "aocore/scheduler/reservations.h"
+#include "aocore/scheduler/scheduler_test_util.h"
+#include "aocore/store/keys.h"
+#include "aocore/store/memory_store.h"
+#include "testing/forwarding_store.h"
+#include "testing/test_util.h"
+
+namespace ao {
+namespace {
+
+using scheduler_testing::RandomId;
+using scheduler_testing::ReadAndVerifySchedule;
+using scheduler_testing::TestEnvironment;
+using scheduler_testing::TestMessage;
+using scheduler_testing::TestSign;
+using scheduler_testing::TestSignerAddress;
+
+// Applies every batch to the live store, and to `durable` only when a synced Apply makes it
+// (and every batch applied before it) durable. After a simulated power loss, `durable` is the
+// store as the machine finds it.
+class PowerLossStore final : public testing::ForwardingStore {
+ public:
+  explicit PowerLossStore(Store& live) : ForwardingStore(live) {}
+  MemoryStore durable;
+  std::atomic<int> synced_applies{0};
+  std::atomic<int> unsynced_applies{0};
+
+  using Store::Apply;
+  Status Apply(const WriteBatch& batch, const WriteOptions& options) override {
+    // One order for the live store and the log, as LevelDB's single log has.
+    std::lock_guard<std::mutex> lock(mu_);
+    Status applied = ForwardingStore::Apply(batch, options);
+    if (!applied.ok()) return applied;
+    unsynced_.push_back(batch);
+    if (!options.sync) {
+      ++unsynced_applies;
+      return applied;
+    }
+    ++synced_applies;
+    for (const WriteBatch& b : unsynced_) {
+      Status replayed = durable.Apply(b, WriteOptions{});
+      if (!replayed.ok()) return replayed.WithContext("replaying into the durable copy");
+    }
+    unsynced_.clear();
+    return applied;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<WriteBatch> unsynced_;
+};
+
+bool Stored(Store& store, const std::string& pid, uint64_t slot) {
+  Result<NodeType> type = store.Type(AssignmentPath(pid, slot));
+  return type.ok() && *type != NodeType::kNotFound;
+}
+
+Bytes Packed(const Message& m) {
+  Result<Bytes> packed = ContentCache::EncodePacked(Value(m));
+  EXPECT_OK(packed);
+  return packed.ok() ? *packed : Bytes();
+}
+
+SchedulerEnvironment Pipelined(Store* store) {
+  SchedulerEnvironment env = TestEnvironment(store);
+  env.deterministic_signer = true;  // TestSign is an HMAC of the content: deterministic
+  return env;
+}
+
+// Schedules `count` messages from `threads` callers; returns slot -> the answered assignment.
+std::map<int64_t, Message> ScheduleMany(ProcessScheduler& scheduler, int threads, int count) {
+  std::mutex mu;
+  std::map<int64_t, Message> answered;
+  std::vector<std::thread> callers;
+  for (int t = 0; t < threads; ++t) {
+    callers.emplace_back([&, t] {
+      for (int i = t; i < count; i += threads) {
+        Result<Message> a = scheduler.Schedule(TestMessage(i, "caller" + std::to_string(t)));
+        ASSERT_OK(a);
+        std::lock_guard<std::mutex> lock(mu);
+        answered.emplace(a->Find("slot")->integer(), *a);
+      }
+    });
+  }
+  for (auto& c : callers) c.join();
+  return answered;
+}
+
+// Every answered assignment is in `store`, byte for byte, and the schedule is contiguous with a
+// verifying chain.
+void ExpectScheduleIsWhatWasAnswered(Store& store, const std::string& pid,
+                                     const std::map<int64_t, Message>& answered) {
+  Result<std::vector<Message>> stored = ReadAndVerifySchedule(store, pid, answered.size());
+  ASSERT_OK(stored);
+  for (const auto& [slot, assignment] : answered) {
+    EXPECT_EQ(Packed((*stored)[slot]), Packed(assignment)) << "slot " << slot;
+  }
+}
+
+TEST(SchedulerPowerLoss, PipelinedSchedulingAnswersBeforeTheSignedAssignmentIsSynced) {
+  MemoryStore live;
+  PowerLossStore store(live);
+  const std::string pid = RandomId();
+  auto scheduler = ProcessScheduler::Create(pid, Pipelined(&store));
+  ASSERT_OK(scheduler);
+  ASSERT_OK((*scheduler)->Schedule(TestMessage(0)));
+  (*scheduler)->Stop();
+  // The reservation was synced; the signed assignment was written without sync.
+  EXPECT_EQ(store.synced_applies.load(), 1);
+  EXPECT_EQ(store.unsynced_applies.load(), 1);
+  EXPECT_TRUE(Stored(live, pid, 0));
+  EXPECT_FALSE(Stored(store.durable, pid, 0));
+  EXPECT_OK(store.durable.Read(ReservationPath(pid, 0)));
+  // The stored assignment removed its reservation.
+  EXPECT_TRUE(live.Read(ReservationPath(pid, 0)).status().IsNotFound());
+}
+
+TEST(SchedulerPowerLoss, TheRecoveredScheduleIsWhatWasAnsweredByteForByte) {
+  MemoryStore live;
+  PowerLossStore store(live);
+  const std::string pid = RandomId();
+  std::map<int64_t, Message> answered;
+  {
+    auto scheduler = ProcessScheduler::Create(pid, Pipelined(&store));
+    ASSERT_OK(scheduler);
+    answered = ScheduleMany(**scheduler, 1, 10);
+    std::map<int64_t, Message> more = ScheduleMany(**scheduler, 8, 120);
+    for (auto& [slot, a] : more) answered.emplace(slot, std::move(a));
+    ASSERT_EQ(answered.size(), 130u);
+  }
+  // The power goes: what was not synced is gone, at least the last answered assignment.
+  Result<std::optional<uint64_t>> durable_latest =
+      AssignmentCache(store.durable, ContentCache(store.durable)).LatestSlot(pid);
+  ASSERT_OK(durable_latest);
+  ASSERT_TRUE(!durable_latest->has_value() || **durable_latest < 129u);
+
+  // Recovery at Create: every answered assignment is back, as answered.
+  SchedulerEnvironment env = Pipelined(&store.durable);
+  auto recovered = ProcessScheduler::Create(pid, env);
+  ASSERT_OK(recovered);
+  EXPECT_EQ((*recovered)->CurrentSlot(), 129);
+  ExpectScheduleIsWhatWasAnswered(store.durable, pid, answered);
+  Result<std::vector<Reservation>> left = ReadReservations(store.durable, pid);
+  ASSERT_OK(left);
+  EXPECT_TRUE(left->empty());
+
+  // Idempotent: a second recovery finds nothing to do and changes nothing; scheduling
+  // continues the chain.
+  (*recovered)->Stop();
+  recovered->reset();
+  auto again = ProcessScheduler::Create(pid, env);
+  ASSERT_OK(again);
+  EXPECT_EQ((*again)->CurrentSlot(), 129);
+  ExpectScheduleIsWhatWasAnswered(store.durable, pid, answered);
+  Result<Message> next = (*again)->Schedule(TestMessage(1000));
+  ASSERT_OK(next);
+  EXPECT_EQ(next->Find("slot")->integer(), 130);
+  ASSERT_OK(ReadAndVerifySchedule(store.durable, pid, 131));
+}
+
+TEST(SchedulerPowerLoss, ARecoveryThatCouldNotWriteIsDoneAgainTheSameWay) {
+  MemoryStore live;
+  PowerLossStore store(live);
+  const std::string pid = RandomId();
+  std::map<int64_t, Message> answered;
+  {
+    auto scheduler = ProcessScheduler::Create(pid, Pipelined(&store));
+    ASSERT_OK(scheduler);
+    answered = ScheduleMany(**scheduler, 4, 40);
+  }
+  // The first recovery's write fails (the power goes again, a full disk): nothing of it is
+  // stored and the scheduler is not created; the next one stores the same bytes.
+  scheduler_testing::FailingStore failing(store.durable);
+  failing.fail_apply = true;
+  EXPECT_FALSE(ProcessScheduler::Create(pid, Pipelined(&failing)).ok());
+  failing.fail_apply = false;
+  auto recovered = ProcessScheduler::Create(pid, Pipelined(&failing));
+  ASSERT_OK(recovered);
+  EXPECT_EQ((*recovered)->CurrentSlot(), 39);
+  ExpectScheduleIsWhatWasAnswered(store.durable, pid, answered);
+}
+
+TEST(SchedulerPowerLoss, TheNodeWalletsDeterministicCommitmentsComeBackIdenticalAndVerify) {
+  // The node's wiring: httpsig Commit with deterministic salts, RSA-4096.
+  MemoryStore live;
+  PowerLossStore store(live);
+  SchedulerEnvironment env = Pipelined(&store);
+  const Wallet& wallet = testing::SharedTestWallet();
+  env.signer = [&wallet](Message m) { return Commit(m, wallet, SaltMode::kDeterministic); };
+  env.verifier = [](const Message& m) { return Verify(m) ? Status::OK() : Status::InvalidArgument("no"); };
+  const std::string pid = RandomId();
+  std::map<int64_t, Message> answered;
+  {
+    auto scheduler = ProcessScheduler::Create(pid, env);
+    ASSERT_OK(scheduler);
+    answered = ScheduleMany(**scheduler, 2, 6);
+  }
+  env.store = &store.durable;
+  auto recovered = ProcessScheduler::Create(pid, env);
+  ASSERT_OK(recovered);
+  ExpectScheduleIsWhatWasAnswered(store.durable, pid, answered);
+  Result<std::vector<Message>> stored = ReadAndVerifySchedule(store.durable, pid, answered.size());
+  ASSERT_OK(stored);
+  for (const Message& a : *stored) EXPECT_TRUE(Verify(a));
+}
+
+TEST(SchedulerPowerLoss, ARefusedAssignmentLeavesNoReservationToRecover) {
+  MemoryStore live;
+  PowerLossStore store(live);
+  SchedulerEnvironment env = Pipelined(&store);
+  env.signer = [](Message m) -> Result<Message> {
+    if (m.FindMessage("body")->Contains("refuse-me")) return Status::Internal("HSM offline");
+    return TestSign(std::move(m), TestSignerAddress());
+  };
+  const std::string pid = RandomId();
+  {
+    auto scheduler = ProcessScheduler::Create(pid, env);
+    ASSERT_OK(scheduler);
+    ASSERT_OK((*scheduler)->Schedule(TestMessage(0)));
+    Message refused = TestMessage(1);
+    refused.Set("refuse-me", true);
+    EXPECT_TRUE((*scheduler)->Schedule(refused).status().IsInternal());
+  }
+  env.store = &store.durable;
+  auto recovered = ProcessScheduler::Create(pid, env);
+  ASSERT_OK(recovered);
+  // Slot 0 is back; the refused message did not take slot 1.
+  EXPECT_EQ((*recovered)->CurrentSlot(), 0);
+  ASSERT_OK(ReadAndVerifySchedule(store.durable, pid, 1));
+}
+
+TEST(SchedulerPowerLoss, AnyOtherSignerKeepsTheSyncedWriteAfterSigning) {
+  MemoryStore live;
+  PowerLossStore store(live);
+  SchedulerEnvironment env = TestEnvironment(&store);  // deterministic_signer false
+  const std::string pid = RandomId();
+  auto scheduler = ProcessScheduler::Create(pid, env);
+  ASSERT_OK(scheduler);
+  ASSERT_OK((*scheduler)->Schedule(TestMessage(0)));
+  EXPECT_EQ(store.unsynced_applies.load(), 0);
+  EXPECT_TRUE(Stored(store.durable, pid, 0));
+  EXPECT_TRUE(store.durable.Read(ReservationPath(pid, 0)).status().IsNotFound());
+}
+
+}  // namespace
+}  // namespace ao

@@ -39,6 +39,20 @@ GroupCommitter::Ticket GroupCommitter::Start(WriteBatch batch) {
   return ticket;
 }
 
+GroupCommitter::Ticket GroupCommitter::Start(std::function<Result<WriteBatch>()> build) {
+  Ticket ticket;
+  ticket.pending_ = std::make_shared<Pending>();
+  ticket.pending_->batch = &ticket.pending_->owned;
+  ticket.pending_->build = std::move(build);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(ticket.pending_);
+    if (!writer_.joinable()) writer_ = std::thread([this] { WriterLoop(); });
+  }
+  cv_.notify_all();
+  return ticket;
+}
+
 Status GroupCommitter::Wait(const Ticket& ticket) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return ticket.pending_->done; });
@@ -62,6 +76,34 @@ void GroupCommitter::LeadWrite(std::unique_lock<std::mutex>& lock) {
   queue_.clear();
   ++writes_;
   lock.unlock();
+
+  // Batches started with a builder are built now; one that cannot be built fails alone.
+  for (auto it = group.begin(); it != group.end();) {
+    const std::shared_ptr<Pending>& p = *it;
+    if (!p->build) {
+      ++it;
+      continue;
+    }
+    Result<WriteBatch> built = p->build();
+    p->build = nullptr;
+    if (built.ok()) {
+      p->owned = std::move(built).value();
+      ++it;
+      continue;
+    }
+    p->status = built.status();
+    lock.lock();
+    p->done = true;
+    cv_.notify_all();
+    lock.unlock();
+    it = group.erase(it);
+  }
+  if (group.empty()) {
+    lock.lock();
+    writing_ = false;
+    cv_.notify_all();
+    return;
+  }
 
   WriteOptions synced;
   synced.sync = true;

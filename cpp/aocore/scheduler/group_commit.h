@@ -22,10 +22,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
 
+#include "aocore/common/result.h"
 #include "aocore/common/status.h"
 #include "aocore/store/store.h"
 #include "aocore/store/write_batch.h"
@@ -39,6 +41,7 @@ class GroupCommitter {
     Status status;
     bool done = false;
     WriteBatch owned{};  // a started batch (batch points here)
+    std::function<Result<WriteBatch>()> build{};  // a started batch still to be built
   };
 
  public:
@@ -61,6 +64,10 @@ class GroupCommitter {
 
   // Queues `batch` to be applied with sync like Commit, and returns at once.
   Ticket Start(WriteBatch batch);
+  // The same with the batch built by `build` on the writing thread, just before it is written,
+  // so that building it also leaves the caller's thread (an error is the ticket's status).
+  // `build` must not call into this committer.
+  Ticket Start(std::function<Result<WriteBatch>()> build);
   // The status of a started batch, once it is written (blocks until then).
   Status Wait(const Ticket& ticket);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -33,10 +34,11 @@ bool HasCommitments(const Message& message) {
 // (AssignmentSigner), and a body with commitments passed the verifier when it was accepted
 // (`body_verified`, MessageVerifier: every commitment verifies). So neither is verified again;
 // anything nested deeper is checked as usual.
-Result<std::string> AddAssignmentToBatch(Store& store, const Message& assignment, bool body_verified,
-                                         WriteBatch* batch) {
+// The content cache that stores `assignment` (the trusted messages' commitments taken as they
+// are, see above).
+ContentCache AssignmentContent(Store& store, const Message& assignment, bool body_verified) {
   const Message* body = assignment.FindMessage("body");
-  ContentCache content(
+  return ContentCache(
       store, [](const Message& m) { return MessageId(m, IdMode::kUncommitted); },
       [&assignment, body, body_verified](const Message& m) {
         if (&m != &assignment && !(body_verified && &m == body)) return VerifiedCommitments(m);
@@ -46,7 +48,47 @@ Result<std::string> AddAssignmentToBatch(Store& store, const Message& assignment
         }
         return all;
       });
+}
+
+Result<std::string> AddAssignmentToBatch(Store& store, const Message& assignment, bool body_verified,
+                                         WriteBatch* batch) {
+  ContentCache content = AssignmentContent(store, assignment, body_verified);
   return AssignmentCache(store, content).AddToBatch(assignment, batch);
+}
+
+// Appends the content of every field of the unsigned `assignment` (leaves and the body's
+// tree): what the signed assignment's content write repeats. Content-addressed and
+// first-writer-wins, so writing it early (with the reservation) is harmless and writing it
+// again would change nothing.
+Status AddFieldContentToBatch(Store& store, const Message& assignment, bool body_verified, WriteBatch* batch) {
+  ContentCache content = AssignmentContent(store, assignment, body_verified);
+  for (const auto& [key, value] : assignment) AO_RETURN_IF_ERROR(content.AddValueToBatch(value, batch).status());
+  return Status::OK();
+}
+
+std::string OpKey(const WriteBatch::Op& op) {
+  std::string key(1, static_cast<char>(op.kind));
+  key += op.path;
+  key += '\0';
+  key += op.data;
+  return key;
+}
+
+// `batch` without the operations in `done` (already applied).
+WriteBatch Without(const WriteBatch& batch, const std::unordered_set<std::string>& done) {
+  WriteBatch rest;
+  for (const WriteBatch::Op& op : batch.ops()) {
+    if (done.count(OpKey(op)) != 0) continue;
+    switch (op.kind) {
+      case WriteBatch::OpKind::kWrite: rest.Write(op.path, op.data); break;
+      case WriteBatch::OpKind::kMakeGroup: rest.MakeGroup(op.path); break;
+      case WriteBatch::OpKind::kMakeLink: rest.MakeLink(op.data, op.path); break;
+      case WriteBatch::OpKind::kReplaceLink: rest.ReplaceLink(op.data, op.path); break;
+      case WriteBatch::OpKind::kDelete: rest.Delete(op.path); break;
+      case WriteBatch::OpKind::kMakeNewLink: rest.MakeNewLink(op.data, op.path); break;
+    }
+  }
+  return rest;
 }
 
 // The signer must not change what the assignment says.
@@ -382,16 +424,34 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
   // committer's writer thread while this thread (and the helpers) sign.
   bool pipelined = env_.mode == SchedulingMode::kLocalConfirmation && env_.deterministic_signer && !planned.empty();
   for (const Planned& plan : planned) pipelined = pipelined && !plan.request->hook;
+  // What the committer's thread wrote with the reservations: set by the builder before the
+  // ticket is done, read here only after Wait.
+  struct Reserving {
+    bool written = false;                    // the reservations are in the synced batch
+    std::unordered_set<std::string> content;  // OpKey of the field content written with them
+  };
+  auto reserving = std::make_shared<Reserving>();
   std::optional<GroupCommitter::Ticket> reserved;
   if (pipelined) {
-    WriteBatch reservations;
-    Status packed;
-    for (const Planned& plan : planned) {
-      if (packed = AddReservation(plan.unsigned_assignment, &reservations); !packed.ok()) break;
-    }
-    // An assignment the packed encoding cannot hold is committed the synced way.
-    if (packed.ok()) reserved = env_.committer->Start(std::move(reservations));
-    pipelined = packed.ok();
+    // Built on the committer's thread: packing the reservations and the fields' content (the
+    // leaves and the body's tree, which the signature does not change) leave this thread too.
+    reserved = env_.committer->Start([this, &planned, reserving]() -> Result<WriteBatch> {
+      WriteBatch batch;
+      for (const Planned& plan : planned) {
+        AO_RETURN_IF_ERROR(AddReservation(plan.unsigned_assignment, &batch));
+      }
+      WriteBatch content;
+      for (const Planned& plan : planned) {
+        if (!AddFieldContentToBatch(*env_.store, plan.unsigned_assignment, plan.request->verified, &content).ok()) {
+          content.Clear();  // storing it fails the request later, on the signed assignment
+          break;
+        }
+      }
+      for (const WriteBatch::Op& op : content.ops()) reserving->content.insert(OpKey(op));
+      batch.Append(content);
+      reserving->written = true;
+      return batch;
+    });
   }
   ParallelFor(planned.size(), env_.signing_helpers, env_.start_helper, [&](size_t i) {
     Planned& plan = planned[i];
@@ -414,6 +474,17 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
     if (pipelined) plan.writes.Delete(ReservationPath(process_id_, static_cast<uint64_t>(plan.fields.slot)));
   });
 
+  // The reservations must be synced before the signed assignments are written unsynced. An
+  // assignment that cannot be packed made the builder fail before writing anything: the group
+  // is then committed the synced way.
+  Status reserve_status;
+  if (reserved) {
+    reserve_status = env_.committer->Wait(*reserved);
+    if (!reserving->written) {
+      reserve_status = Status::OK();
+      reserved.reset();
+    }
+  }
   int64_t slot = current_slot_;
   HashChain chain = chain_;
   int64_t timestamp = last_timestamp_ms_;
@@ -436,7 +507,7 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
       if (!hooked.ok()) failed = hooked.WithContext("the caller's writes for the assignment");
     }
     if (failed.ok()) {
-      batch.Append(one);
+      batch.Append(reserved && reserve_status.ok() ? Without(one, reserving->content) : one);
       slot = plan.fields.slot;
       chain = std::move(plan.chain);
       timestamp = plan.fields.timestamp_ms;
@@ -473,7 +544,7 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
     // Synced batches go through the committer shared with other processes' schedulers (one
     // fsync for all that are ready); an aggressive one is written at once, unsynced, and so is
     // a pipelined one once its reservations are synced (the reservations make it recoverable).
-    Status applied = reserved ? env_.committer->Wait(*reserved) : Status::OK();
+    Status applied = reserve_status;
     if (applied.ok()) {
       applied = env_.mode == SchedulingMode::kAggressive || (reserved && all_staged)
                     ? env_.store->Apply(batch, WriteOptions{})

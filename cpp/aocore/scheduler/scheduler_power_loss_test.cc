@@ -17,6 +17,7 @@
 #include "aocore/message/commitment.h"
 #include "aocore/scheduler/process_scheduler.h"
 #include "aocore/scheduler/reservations.h"
+#include "aocore/scheduler/scheduler_registry.h"
 #include "aocore/scheduler/scheduler_test_util.h"
 #include "aocore/store/keys.h"
 #include "aocore/store/memory_store.h"
@@ -174,6 +175,35 @@ TEST(SchedulerPowerLoss, TheRecoveredScheduleIsWhatWasAnsweredByteForByte) {
   ASSERT_OK(next);
   EXPECT_EQ(next->Find("slot")->integer(), 130);
   ASSERT_OK(ReadAndVerifySchedule(store.durable, pid, 131));
+}
+
+TEST(SchedulerPowerLoss, ANodesRegistryRecoversEveryProcessBeforeAnythingReadsIt) {
+  MemoryStore live;
+  PowerLossStore store(live);
+  const std::string a = RandomId();
+  const std::string b = RandomId();
+  std::map<int64_t, Message> answered_a, answered_b;
+  {
+    auto sa = ProcessScheduler::Create(a, Pipelined(&store));
+    auto sb = ProcessScheduler::Create(b, Pipelined(&store));
+    ASSERT_OK(sa);
+    ASSERT_OK(sb);
+    answered_a = ScheduleMany(**sa, 1, 5);
+    answered_b = ScheduleMany(**sb, 1, 3);
+  }
+  // What Node::Start does: the reservations left are stored at once, not at the next Schedule.
+  SchedulerRegistry registry(Pipelined(&store.durable));
+  Result<size_t> recovered = registry.RecoverReservedAssignments();
+  ASSERT_OK(recovered);
+  EXPECT_GE(*recovered, 1u);
+  ExpectScheduleIsWhatWasAnswered(store.durable, a, answered_a);
+  ExpectScheduleIsWhatWasAnswered(store.durable, b, answered_b);
+  Result<std::vector<std::string>> left = ProcessesWithReservations(store.durable);
+  ASSERT_OK(left);
+  EXPECT_TRUE(left->empty());
+  // Nothing left: a second call creates nothing.
+  SchedulerRegistry again(Pipelined(&store.durable));
+  EXPECT_EQ(again.RecoverReservedAssignments().value(), 0u);
 }
 
 TEST(SchedulerPowerLoss, ARecoveryThatCouldNotWriteIsDoneAgainTheSameWay) {

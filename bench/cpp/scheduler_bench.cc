@@ -18,7 +18,8 @@
 //                           sign: what an assignment costs beyond its signature
 //   B4_RawCommit            the denominator of issue 15's scheduling ratios: aocore Commit (one
 //                           RSA-4096 signature) of an assignment-sized message, one thread;
-//                           /threads:2 two threads at once (what both cores give)
+//                           /threads:2 two threads at once (what both cores give);
+//                           B4_RawCommitDeterministic: the same with the node's deterministic salt
 // The scheduling work runs on the schedulers' worker threads, so rates are per wall-clock
 // second (UseRealTime), and so is B4_RawCommit: a ratio of a wall-clock rate to a CPU-time rate
 // (Raw_RsaPssSign4096, B6_Commit) is wrong by the share of the cores other programs take.
@@ -249,7 +250,7 @@ BENCHMARK(B4_OneProcess16Callers)->ArgName("helpers")->Arg(0)->Arg(2)->UseRealTi
 
 // What one assignment must cost at least: its one Commit (RSA-4096 signature), in wall-clock
 // time like the B4 figures it divides.
-void B4_RawCommit(benchmark::State& state) {
+void RawCommit(benchmark::State& state, ao::SaltMode salt) {
   const ao::Wallet& wallet = NodeWallet();
   const std::string pid = RandomPid();
   const std::string chain = RandomPid();
@@ -261,7 +262,7 @@ void B4_RawCommit(benchmark::State& state) {
     fields.timestamp_ms = 1700000000000 + i;
     fields.hash_chain = chain;
     fields.body = Msg(pid, i++);
-    auto signed_assignment = ao::Commit(ao::BuildAssignment(fields), wallet);
+    auto signed_assignment = ao::Commit(ao::BuildAssignment(fields), wallet, salt);
     if (!signed_assignment.ok()) {
       state.SkipWithError(signed_assignment.status().ToString().c_str());
       break;
@@ -270,7 +271,11 @@ void B4_RawCommit(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
+void B4_RawCommit(benchmark::State& state) { RawCommit(state, ao::SaltMode::kRandom); }
 BENCHMARK(B4_RawCommit)->UseRealTime()->Unit(benchmark::kMillisecond);
+// The node's signer (deterministic salt): the same cost, so B4_RawCommit stays the denominator.
+void B4_RawCommitDeterministic(benchmark::State& state) { RawCommit(state, ao::SaltMode::kDeterministic); }
+BENCHMARK(B4_RawCommitDeterministic)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(B4_RawCommit)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -4,8 +4,9 @@
 // Schedule(message) assigns the next slot: slot = current + 1, hash chain extended with
 // id(message, all) (hash_chain.h), timestamp = wall clock clamped to be non-decreasing; the
 // assignment (assignment.h) is signed by the injected signer and committed through the
-// AssignmentCache in ONE atomic batch (assignment + body + latest pointer). The caller gets the
-// signed assignment (body = the message).
+// AssignmentCache in ONE atomic batch (assignment + body + latest pointer; pipelined, that batch
+// follows the synced reservation, below). The caller gets the signed assignment (body = the
+// message).
 //
 // Design (correctness over cleverness): requests are queued under a leaf mutex and ONE worker
 // thread at a time drains the queue; everything that reads or advances (slot, chain, timestamp)

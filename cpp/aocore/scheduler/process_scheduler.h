@@ -48,7 +48,11 @@
 // the committer's writer thread; once both are done the signed assignments (content, slot
 // link, latest pointer, and the deletion of their reservations) are written WITHOUT sync and
 // the callers are answered. A SIGKILL loses nothing (an unsynced LevelDB write is in the
-// kernel when Apply returns); after a power loss, Create finds the reservations whose slot is
+// kernel when Apply returns). The reservations' batch also carries the content of the
+// assignments' fields (leaves and the body's tree: content-addressed, first writer wins), so
+// the write after the signature holds only what the signature changes; a request that then
+// fails leaves that content stored, unreferenced by any slot. After a power loss, Create finds
+// the reservations whose slot is
 // not stored, signs them again (the same bytes: the signer is deterministic) and stores them,
 // so every acknowledged assignment comes back as it was answered. Requests with a batch hook
 // (the hook's writes cannot be recovered from a reservation), a group in which a request

@@ -131,6 +131,11 @@ size_t GroupCommitter::waiting() const {
   return queue_.size();
 }
 
+bool GroupCommitter::busy() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return writing_ || !queue_.empty();
+}
+
 uint64_t GroupCommitter::writes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return writes_;

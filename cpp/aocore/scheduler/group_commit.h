@@ -73,6 +73,8 @@ class GroupCommitter {
 
   // Batches queued behind the write in progress (for tests).
   size_t waiting() const;
+  // A synced write is in progress or queued: another commit would share its fsync.
+  bool busy() const;
   // Synced store writes made so far (for tests and benchmarks).
   uint64_t writes() const;
 

@@ -422,7 +422,11 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
   }
   // Pipelined local confirmation (see the header): the reservations are synced by the
   // committer's writer thread while this thread (and the helpers) sign.
-  bool pipelined = env_.mode == SchedulingMode::kLocalConfirmation && env_.deterministic_signer && !planned.empty();
+  // Only while the committer is idle: the fsync would then be this group's alone, on its
+  // reply's path. When other schedulers are syncing, the group commit shares one fsync among
+  // them and the cores are the limit, where a reservation would only add work.
+  bool pipelined = env_.mode == SchedulingMode::kLocalConfirmation && env_.deterministic_signer &&
+                   !planned.empty() && !env_.committer->busy();
   for (const Planned& plan : planned) pipelined = pipelined && !plan.request->hook;
   // What the committer's thread wrote with the reservations: set by the builder before the
   // ticket is done, read here only after Wait.

@@ -43,7 +43,9 @@
 // InvalidArgument "Message is not valid..."); unsigned messages are accepted (as the
 // reference). Storing it does not verify it again, nor the assignment the signer made.
 // Pipelined local confirmation (env.deterministic_signer, the node's wallet): the fsync is taken
-// off the reply's path. While the group's assignments are signed, a reservation of each (the
+// off the reply's path, when it would be this group's alone (the committer is idle; while other
+// schedulers sync, the group shares their next fsync the usual way instead: there the cores
+// are the limit and a reservation only adds work). While the group's assignments are signed, a reservation of each (the
 // unsigned assignment: every field and the body; reservations.h) is written with sync through
 // the committer's writer thread; once both are done the signed assignments (content, slot
 // link, latest pointer, and the deletion of their reservations) are written WITHOUT sync and

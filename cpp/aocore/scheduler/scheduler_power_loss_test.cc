@@ -4,6 +4,7 @@
 // dropped, as a machine that loses power loses LevelDB's unsynced log tail) shows that the
 // schedule recovered from the reservations is what the callers were answered, byte for byte.
 #include <atomic>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -43,9 +44,17 @@ class PowerLossStore final : public testing::ForwardingStore {
   MemoryStore durable;
   std::atomic<int> synced_applies{0};
   std::atomic<int> unsynced_applies{0};
+  // Synced applies wait (boundedly) for this first, before they take the log's order.
+  std::function<bool()> release_sync = [] { return true; };
+  std::atomic<int> syncs_waiting{0};
 
   using Store::Apply;
   Status Apply(const WriteBatch& batch, const WriteOptions& options) override {
+    if (options.sync) {
+      ++syncs_waiting;
+      (void)testing::WaitFor(release_sync);
+      --syncs_waiting;
+    }
     // One order for the live store and the log, as LevelDB's single log has.
     std::lock_guard<std::mutex> lock(mu_);
     Status applied = ForwardingStore::Apply(batch, options);
@@ -275,6 +284,34 @@ TEST(SchedulerPowerLoss, ARefusedAssignmentLeavesNoReservationToRecover) {
   // Slot 0 is back; the refused message did not take slot 1.
   EXPECT_EQ((*recovered)->CurrentSlot(), 0);
   ASSERT_OK(ReadAndVerifySchedule(store.durable, pid, 1));
+}
+
+TEST(SchedulerPowerLoss, WhileAnotherProcessIsSyncingAGroupSharesItsFsyncInstead) {
+  MemoryStore live;
+  PowerLossStore store(live);
+  std::atomic<bool> open{false};
+  store.release_sync = [&] { return open.load(); };
+  SchedulerEnvironment env = Pipelined(&store);
+  env.committer = std::make_shared<GroupCommitter>(store);  // shared, as a registry shares it
+  const std::string a = RandomId();
+  const std::string b = RandomId();
+  auto sa = ProcessScheduler::Create(a, env);
+  auto sb = ProcessScheduler::Create(b, env);
+  ASSERT_OK(sa);
+  ASSERT_OK(sb);
+  // A's reservation is being synced (held): the committer is busy when B plans its group.
+  auto first = std::async(std::launch::async, [&] { return (*sa)->Schedule(TestMessage(0)); });
+  ASSERT_TRUE(testing::WaitFor([&] { return store.syncs_waiting.load() == 1; }));
+  auto second = std::async(std::launch::async, [&] { return (*sb)->Schedule(TestMessage(1)); });
+  // B signs, then queues its whole assignment for the next synced write (no reservation).
+  ASSERT_TRUE(testing::WaitFor([&] { return env.committer->waiting() == 1; }));
+  open = true;
+  ASSERT_OK(first.get());
+  ASSERT_OK(second.get());
+  // B's assignment itself was synced: nothing synced after it, yet it is durable. (Pipelined,
+  // only its reservation would be.)
+  EXPECT_TRUE(Stored(store.durable, b, 0));
+  EXPECT_TRUE(store.durable.Read(ReservationPath(b, 0)).status().IsNotFound());
 }
 
 TEST(SchedulerPowerLoss, AnyOtherSignerKeepsTheSyncedWriteAfterSigning) {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "aocore/common/bytes.h"
+#include "aocore/common/logging.h"
 #include "aocore/message/key.h"
 #include "aocore/store/keys.h"
 
@@ -237,6 +238,58 @@ Status ProcessCache::WriteDelta(std::string_view process_id, uint64_t slot, cons
   WriteBatch plain;
   AO_RETURN_IF_ERROR(build(false, &plain, &delta_group).status());
   return store_.Apply(plain, options);
+}
+
+Message ProcessCache::DeltaOf(uint64_t slot, const Message& state, const Message& previous) {
+  return MakeDelta(slot, state, previous);
+}
+
+Result<bool> ProcessCache::WriteDeltas(std::string_view process_id, const Message& base,
+                                       const std::vector<DeltaWrite>& run, const WriteOptions& options) {
+  AO_RETURN_IF_ERROR(CheckId("process ID", process_id));
+  WriteBatch batch;
+  for (size_t i = 0; i < run.size(); ++i) {
+    const DeltaWrite& d = run[i];
+    for (const std::string& id : d.extra_ids) AO_RETURN_IF_ERROR(CheckId("message ID", id));
+    if (d.slot == 0) return Status::InvalidArgument("WriteDeltas: slot 0 has no previous slot");
+    if (i > 0 && d.slot != run[i - 1].slot + 1) {
+      return Status::InvalidArgument("WriteDeltas: the slots are not consecutive");
+    }
+    const Value* of = d.delta.Find(kDeltaOf);
+    if (!IsDelta(d.delta) || of->integer() != static_cast<int64_t>(d.slot) - 1) {
+      return Status::InvalidArgument("WriteDeltas: an entry is not the delta of its slot (DeltaOf)");
+    }
+    std::string id;
+    if (HasLongBinary(*d.delta.FindMessage("set"))) {  // chunked, as WriteDelta
+      std::string group;
+      AO_ASSIGN_OR_RETURN(id, content_.AddToBatch(d.delta, &batch, &group));
+    } else {
+      AO_ASSIGN_OR_RETURN(id, content_.AddPackedToBatch(Value(d.delta), &batch));
+    }
+    batch.MakeNewLink(id, ComputedSlotPath(process_id, d.slot));
+    for (const std::string& extra : d.extra_ids) batch.MakeLink(id, ComputedIdPath(process_id, extra));
+  }
+  Status applied = store_.Apply(batch, options);
+  if (applied.ok()) return true;
+  if (!applied.IsAlreadyExists()) return applied;
+  // A slot of the run already holds an entry (a replay after a crash or a retire, or another
+  // writer): one by one, each state rebuilt from the base and the deltas.
+  Message previous = base;
+  bool known = true;  // the previous slot holds `previous`
+  for (const DeltaWrite& d : run) {
+    Message state = previous;
+    AO_RETURN_IF_ERROR(ApplyDelta(d.delta, state));
+    Status s = known ? WriteDelta(process_id, d.slot, state, previous, d.extra_ids, options)
+                     : Write(process_id, d.slot, state, d.extra_ids, options).status();
+    if (!s.ok() && !s.IsAlreadyExists()) return s;
+    known = s.ok();
+    if (!known) {
+      Logger("process")->warn("computed_slot_conflict proc={} slot={} status={}", process_id, d.slot,
+                              s.ToString());
+    }
+    previous = std::move(state);
+  }
+  return known;
 }
 
 Result<bool> ProcessCache::SameAsStored(std::string_view process_id, uint64_t slot,

@@ -96,6 +96,25 @@ class ProcessCache {
                     const Message& previous, const std::vector<std::string>& extra_ids = {},
                     const WriteOptions& options = {});
 
+  // One slot of WriteDeltas: its delta entry (DeltaOf) and the extra IDs to index it by.
+  struct DeltaWrite {
+    uint64_t slot = 0;
+    Message delta;
+    std::vector<std::string> extra_ids;
+  };
+  // The delta entry WriteDelta stores for `state` after `slot` against `previous` (made while
+  // both are at hand, so a run kept for WriteDeltas holds entries, not states).
+  static Message DeltaOf(uint64_t slot, const Message& state, const Message& previous);
+  // WriteDelta for a run of consecutive slots in ONE atomic batch (one store commit for the
+  // run, not one per slot: what a worker computing many slots in a row stores). `base` is the
+  // state after the slot before the run, as this cache holds it. When a slot of the run already
+  // holds an entry, the batch writes nothing and the slots are written one by one as WriteDelta
+  // and Write would (the same state again is fine; a different one is reported in the log, and
+  // the slots after it are written in full). Returns whether the last slot now holds the run's
+  // state (false after a conflict there: the caller no longer knows the stored base).
+  Result<bool> WriteDeltas(std::string_view process_id, const Message& base,
+                           const std::vector<DeltaWrite>& run, const WriteOptions& options = {});
+
   // Stores `state` (which must carry `snapshot`) as a restore point of `slot` only: the slot
   // index keeps its first state. For the snapshot a worker writes when it retires at a slot
   // that was stored without one. A slot that already has a restore point keeps it (OK).

@@ -296,6 +296,86 @@ TEST_F(ProcessCacheTest, DeltaConflictsAreJudgedOnTheWholeState) {
   EXPECT_TRUE(cache_.Write(pid_, 3, reserved).status().IsInvalidArgument());
 }
 
+// A worker's run of slots: WriteDeltas stores every slot of it in one store batch, and each
+// slot reads back whole, by slot and by its extra ID.
+TEST(ProcessCacheBatches, WriteDeltasStoresARunOfSlotsInOneBatch) {
+  class BatchCountingStore final : public Store {
+   public:
+    Result<Bytes> Read(std::string_view p) override { return inner.Read(p); }
+    Result<NodeType> Type(std::string_view p) override { return inner.Type(p); }
+    Result<std::vector<std::string>> List(std::string_view p) override { return inner.List(p); }
+    Result<std::vector<std::string>> ScanChildren(std::string_view g, const ScanOptions& o) override {
+      return inner.ScanChildren(g, o);
+    }
+    Result<std::string> Resolve(std::string_view p) override { return inner.Resolve(p); }
+    Status Apply(const WriteBatch& batch, const WriteOptions& options) override {
+      ++batches;
+      return inner.Apply(batch, options);
+    }
+    Status Close() override { return inner.Close(); }
+    std::string Describe() const override { return "batch-counting"; }
+    MemoryStore inner;
+    int batches = 0;
+  } store;
+  ContentCache content(store);
+  ProcessCache cache(store, content);
+  const std::string pid = RandomId();
+  const std::string blob = "small";
+  ASSERT_OK(cache.Write(pid, 0, GrowingState(0, blob)));
+  std::vector<ProcessCache::DeltaWrite> run;
+  std::vector<std::string> ids;
+  for (int64_t s = 1; s <= 20; ++s) {
+    ids.push_back(RandomId());
+    run.push_back(ProcessCache::DeltaWrite{
+        static_cast<uint64_t>(s), ProcessCache::DeltaOf(s, GrowingState(s, blob), GrowingState(s - 1, blob)),
+        {ids.back()}});
+  }
+  const int before = store.batches;
+  Result<bool> written = cache.WriteDeltas(pid, GrowingState(0, blob), run);
+  ASSERT_OK(written);
+  EXPECT_TRUE(*written);
+  EXPECT_EQ(store.batches - before, 1);
+  for (int64_t s = 1; s <= 20; ++s) {
+    Result<std::optional<Message>> r = cache.Read(pid, static_cast<uint64_t>(s));
+    ASSERT_OK(r);
+    ASSERT_TRUE(r->has_value()) << s;
+    EXPECT_EQ(**r, GrowingState(s, blob)) << s;
+    Result<std::optional<CachedState>> by_id = cache.ReadById(pid, ids[static_cast<size_t>(s - 1)]);
+    ASSERT_OK(by_id);
+    ASSERT_TRUE(by_id->has_value()) << s;
+    EXPECT_EQ((*by_id)->slot, static_cast<uint64_t>(s));
+  }
+  // The same run again (a replay) is fine.
+  written = cache.WriteDeltas(pid, GrowingState(0, blob), run);
+  ASSERT_OK(written);
+  EXPECT_TRUE(*written);
+  // A run in which a slot already holds a different state: the slots around it are still
+  // stored, the stored state of the clashing slot stays, and the slot after it (whose delta
+  // base is not what the cache holds) is stored whole and reads back right.
+  Message other = GrowingState(22, blob);
+  other.Set("n", Value(999));
+  ASSERT_OK(cache.WriteDelta(pid, 22, other, GrowingState(21, blob)));
+  std::vector<ProcessCache::DeltaWrite> clash;
+  for (int64_t s = 21; s <= 23; ++s) {
+    clash.push_back(ProcessCache::DeltaWrite{
+        static_cast<uint64_t>(s), ProcessCache::DeltaOf(s, GrowingState(s, blob), GrowingState(s - 1, blob)), {}});
+  }
+  written = cache.WriteDeltas(pid, GrowingState(20, blob), clash);
+  ASSERT_OK(written);
+  EXPECT_TRUE(*written);
+  for (int64_t s = 21; s <= 23; ++s) {
+    Result<std::optional<Message>> r = cache.Read(pid, static_cast<uint64_t>(s));
+    ASSERT_OK(r);
+    ASSERT_TRUE(r->has_value()) << s;
+    EXPECT_EQ(**r, s == 22 ? other : GrowingState(s, blob)) << s;
+  }
+  // Slots that do not follow each other are refused.
+  std::vector<ProcessCache::DeltaWrite> gap{
+      {30, ProcessCache::DeltaOf(30, GrowingState(30, blob), GrowingState(29, blob)), {}},
+      {32, ProcessCache::DeltaOf(32, GrowingState(32, blob), GrowingState(31, blob)), {}}};
+  EXPECT_TRUE(cache.WriteDeltas(pid, GrowingState(29, blob), gap).status().IsInvalidArgument());
+}
+
 TEST_F(ProcessCacheTest, ADeltaWithoutItsPreviousSlotIsCorruption) {
   ASSERT_OK(cache_.WriteDelta(pid_, 5, GrowingState(5, "x"), GrowingState(4, "x")));
   Result<std::optional<Message>> r = cache_.Read(pid_, 5);

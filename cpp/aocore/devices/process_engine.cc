@@ -106,12 +106,14 @@ Engine::Engine(const Resolver& resolver, const EngineStorage& storage, ResolveOp
 
 Result<std::optional<Message>> Engine::ReadCached(int64_t slot) {
   if (slot < 0) return std::optional<Message>();
+  AO_RETURN_IF_ERROR(Flush());
   AO_ASSIGN_OR_RETURN(std::optional<Message> m, process_cache_.Read(id_.id, static_cast<uint64_t>(slot)));
   if (m) Present(*m);
   return m;
 }
 
 ComputeResult Engine::Load(int64_t target) {
+  AO_RETURN_IF_ERROR(Flush());
   if (target >= 0) {
     AO_ASSIGN_OR_RETURN(std::optional<CachedState> restore,
                         process_cache_.Latest(id_.id, {"snapshot"}, static_cast<uint64_t>(target)));
@@ -155,6 +157,7 @@ ComputeResult Engine::Advance(const Message& state, int64_t slot) {
 }
 
 Status Engine::Snapshot(const Message& state, int64_t slot) {
+  AO_RETURN_IF_ERROR(Flush());
   AO_ASSIGN_OR_RETURN(bool has, process_cache_.HasSnapshot(id_.id, static_cast<uint64_t>(slot)));
   if (has) return Status::OK();
   AO_ASSIGN_OR_RETURN(Value snap, SnapshotOf(state));
@@ -179,6 +182,8 @@ ComputeResult Engine::ComputeInline(int64_t slot, const Message* live) {
     if (at >= slot) break;
     r = Advance(r->value.message(), at);
   }
+  Status flushed = Flush();  // what this call computed is readable when it returns
+  if (!flushed.ok()) return flushed;
   return r;
 }
 
@@ -251,10 +256,21 @@ Status Engine::Store(const Value& state_value, int64_t slot, const Message& assi
     if (Result<std::string> id = MessageId(*body, IdMode::kAll); id.ok()) ids.push_back(std::move(id).value());
   }
   if (Result<std::string> id = MessageId(assignment, IdMode::kAll); id.ok()) ids.push_back(std::move(id).value());
-  Status written;
   if (slot % freq != 0 && last_stored_slot_ == slot - 1) {
-    written = process_cache_.WriteDelta(id_.id, static_cast<uint64_t>(slot), state, last_stored_.message(), ids);
-  } else {
+    // Kept for one batch with the slots around it (Flush); the state and its base are shared
+    // Values, not copies.
+    if (pending_.empty()) pending_base_ = last_stored_;
+    pending_.push_back(ProcessCache::DeltaWrite{
+        static_cast<uint64_t>(slot), ProcessCache::DeltaOf(static_cast<uint64_t>(slot), state, last_stored_.message()),
+        std::move(ids)});
+    last_stored_ = state_value;
+    last_stored_slot_ = slot;
+    if (pending_.size() >= kMaxPendingSlots) return Flush();
+    return Status::OK();
+  }
+  AO_RETURN_IF_ERROR(Flush());  // the slots before this one first: entries stay in slot order
+  Status written;
+  {
     Message stored = state;
     if (slot % freq == 0) {
       AO_ASSIGN_OR_RETURN(Value snap, SnapshotOf(state));
@@ -276,6 +292,23 @@ Status Engine::Store(const Value& state_value, int64_t slot, const Message& assi
     return Status::OK();
   }
   return written.WithContext("storing slot " + std::to_string(slot) + " of process " + id_.id);
+}
+
+Status Engine::Flush() {
+  if (pending_.empty()) return Status::OK();
+  std::vector<ProcessCache::DeltaWrite> run = std::move(pending_);
+  pending_.clear();
+  const Value base = std::move(pending_base_);
+  pending_base_ = Value();
+  Result<bool> written = process_cache_.WriteDeltas(id_.id, base.message(), run);
+  if (!written.ok()) {
+    last_stored_slot_ = kUnknown;  // what the cache holds is no longer known here
+    return written.status().WithContext("storing slots " + std::to_string(run.front().slot) + "-" +
+                                        std::to_string(run.back().slot) + " of process " + id_.id);
+  }
+  // After a conflict at the last slot the stored state is not ours: the next slot goes in full.
+  if (!*written && last_stored_slot_ == static_cast<int64_t>(run.back().slot)) last_stored_slot_ = kUnknown;
+  return Status::OK();
 }
 
 Result<std::optional<Message>> Engine::NextAssignment(int64_t slot) {

@@ -49,9 +49,10 @@ std::optional<Value> RoleDevice(const Message& base, std::string_view role);
 // run_as: resolves `req` against `base` with its `device` swapped for the role's device (and its
 // commitments dropped, `input-prefix`/`output-prefixes` set for the role), then restores the
 // original device on a returned state the role's device left as its own. `base` already holds
-// its `process` key. The execution role falls back to `default_execution_device` (the node's
+// its `process` key; taken by value (it becomes the prepared base: a caller that no longer needs
+// it moves it in, no copy). The execution role falls back to `default_execution_device` (the node's
 // option; empty: none). A 422 error result when the role has no device.
-Result<ResolveResult> RunAs(const Resolver& resolver, std::string_view role, const Message& base,
+Result<ResolveResult> RunAs(const Resolver& resolver, std::string_view role, Message base,
                             const Message& req, const ResolveOptions& opts,
                             std::string_view default_execution_device = {});
 
@@ -94,7 +95,9 @@ class Engine final : public ProcessEngine {
   ComputeResult Boot();
   ComputeResult Restore(Message state, int64_t slot);
   Result<Value> SnapshotOf(const Message& state);
-  Status Store(const Value& state_value, int64_t slot, const Message& assignment);
+  // The IDs a slot's state is also found by: the scheduled message's and the assignment's.
+  static std::vector<std::string> ExtraIds(const Message& assignment);
+  Status Store(const Value& state_value, int64_t slot, std::vector<std::string> ids);
   Result<std::optional<Message>> NextAssignment(int64_t slot);
 
   const Resolver& resolver_;

@@ -264,6 +264,38 @@ TEST_F(ProcessCacheTest, ADeltaIsSmallerThanTheStateItStandsFor) {
   EXPECT_EQ(raw->message().Find("ao-delta-of")->integer(), 0);
 }
 
+// A list that grew but whose earlier elements changed (an integer, or an element of another
+// kind) is not a prepend or append: it is stored whole, and each slot reads back as written.
+TEST_F(ProcessCacheTest, AGrownListWithAChangedElementIsStoredWhole) {
+  auto state = [](Value::List seen) { return Message{{"seen", Value(std::move(seen))}}; };
+  const Message s0 = state({Value(3), Value("b"), Value(1)});
+  const Message s1 = state({Value(4), Value(3), Value("b"), Value(2)});        // an integer changed
+  const Message s2 = state({Value(5), Value(4), Value(3), Value("c"), Value(2)});  // a binary changed
+  const Message s3 = state({Value(6), Value(5), Value(4), Value(3), Value("c"), Value(2)});  // grew only
+  ASSERT_OK(cache_.Write(pid_, 0, s0));
+  ASSERT_OK(cache_.WriteDelta(pid_, 1, s1, s0));
+  ASSERT_OK(cache_.WriteDelta(pid_, 2, s2, s1));
+  ASSERT_OK(cache_.WriteDelta(pid_, 3, s3, s2));
+  for (uint64_t slot : {1u, 2u}) {
+    Result<Value> raw = content_.Read(ComputedSlotPath(pid_, slot));
+    ASSERT_OK(raw);
+    ASSERT_NE(raw->message().FindMessage("set"), nullptr);
+    EXPECT_TRUE(raw->message().FindMessage("set")->Contains("seen")) << slot;
+    EXPECT_EQ(raw->message().FindMessage("prepend"), nullptr) << slot;
+  }
+  Result<Value> grown = content_.Read(ComputedSlotPath(pid_, 3));
+  ASSERT_OK(grown);
+  ASSERT_NE(grown->message().FindMessage("prepend"), nullptr);
+  EXPECT_EQ(*grown->message().FindMessage("prepend")->Find("seen"), Value(Value::List{Value(6)}));
+  const Message expected[] = {s0, s1, s2, s3};
+  for (uint64_t slot = 1; slot <= 3; ++slot) {
+    Result<std::optional<Message>> r = cache_.Read(pid_, slot);
+    ASSERT_OK(r);
+    ASSERT_TRUE(r->has_value());
+    EXPECT_EQ(**r, expected[slot]) << slot;
+  }
+}
+
 TEST_F(ProcessCacheTest, DeltaConflictsAreJudgedOnTheWholeState) {
   const std::string blob = "small";
   ASSERT_OK(cache_.Write(pid_, 0, GrowingState(0, blob)));

@@ -551,9 +551,14 @@ Result<Value> ContentCache::DecodePacked(std::string_view packed) {
   return v;
 }
 
-Result<std::string> ContentCache::AddPackedToBatch(const Value& value, WriteBatch* batch) const {
+Result<Bytes> ContentCache::PackedLeaf(const Value& value) {
   AO_ASSIGN_OR_RETURN(Bytes packed, EncodePacked(value));
   packed.insert(packed.begin(), kPackedTag);
+  return packed;
+}
+
+Result<std::string> ContentCache::AddPackedToBatch(const Value& value, WriteBatch* batch) const {
+  AO_ASSIGN_OR_RETURN(Bytes packed, PackedLeaf(value));
   std::string path = JoinPath({kDataGroup, ContentHash(packed)});
   batch->WriteContent(path, std::move(packed));
   return path;
@@ -592,7 +597,7 @@ Result<Message> ContentCache::ReadMessage(std::string_view path) const {
     return Status::InvalidArgument(Quoted(path) + " holds a " +
                                    std::string(KindName(value.kind())) + ", not a message");
   }
-  return value.message();
+  return std::move(value).TakeMessage();
 }
 
 // `in_progress` holds the groups being read (the ancestors of `path`): meeting one again means

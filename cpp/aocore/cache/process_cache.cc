@@ -200,6 +200,24 @@ Result<std::string> ProcessCache::Write(std::string_view process_id, uint64_t sl
   return state_id;
 }
 
+Status ProcessCache::AddDeltaEntry(std::string_view process_id, uint64_t slot, const Message& delta,
+                                   const std::vector<std::string>& extra_ids, WriteBatch* batch) const {
+  const std::string slot_path = ComputedSlotPath(process_id, slot);
+  if (HasLongBinary(*delta.FindMessage("set"))) {
+    // A long binary (a WebAssembly memory that changed): a content tree stores it in chunks, only
+    // the changed ones new, where one leaf would rewrite all of it.
+    AO_ASSIGN_OR_RETURN(std::string id, content_.AddToBatch(delta, batch));
+    batch->MakeNewLink(id, slot_path);
+  } else {
+    // One packed leaf, written once and read whole, stored at the slot path itself: no content
+    // address to hash, no leaf and link pair (two records fewer per slot).
+    AO_ASSIGN_OR_RETURN(Bytes leaf, ContentCache::PackedLeaf(Value(delta)));
+    batch->WriteNew(slot_path, std::move(leaf));
+  }
+  for (const std::string& extra : extra_ids) batch->MakeLink(slot_path, ComputedIdPath(process_id, extra));
+  return Status::OK();
+}
+
 Status ProcessCache::WriteDelta(std::string_view process_id, uint64_t slot, const Message& state,
                                 const Message& previous, const std::vector<std::string>& extra_ids,
                                 const WriteOptions& options) {
@@ -209,50 +227,23 @@ Status ProcessCache::WriteDelta(std::string_view process_id, uint64_t slot, cons
   if (state.Contains(kDeltaOf)) {
     return Status::InvalidArgument(std::string("WriteDelta: the state carries the reserved key ") + kDeltaOf);
   }
-  // One packed leaf, not a content tree: a delta is written once and read whole. Unless it
-  // carries a long binary (a WebAssembly memory that changed): the tree stores that in chunks,
-  // only the changed ones new, where a packed leaf would rewrite all of it.
-  const Message delta = MakeDelta(slot, state, previous);
-  const bool tree = HasLongBinary(*delta.FindMessage("set"));
-  const std::string slot_path = ComputedSlotPath(process_id, slot);
-  // checked: the slot link refuses an existing entry (MakeNewLink), so the usual case (a new
-  // slot) costs no read before the batch; plain: links as the reference (first writer wins).
-  auto build = [&](bool checked, WriteBatch* batch, std::string* group) -> Result<std::string> {
-    std::string id;
-    if (tree) {
-      AO_ASSIGN_OR_RETURN(id, content_.AddToBatch(delta, batch, group));
-    } else {
-      AO_ASSIGN_OR_RETURN(id, content_.AddPackedToBatch(Value(delta), batch));
-      *group = id;
-    }
-    if (checked) {
-      batch->MakeNewLink(id, slot_path);
-    } else {
-      batch->MakeLink(id, slot_path);
-    }
-    for (const std::string& extra : extra_ids) batch->MakeLink(id, ComputedIdPath(process_id, extra));
-    return id;
-  };
+  // The entry refuses a slot that holds another one (WriteNew/MakeNewLink), so the usual case
+  // (a new slot) costs no read before the batch, and the same entry again (a replay) applies.
   WriteBatch batch;
-  std::string delta_group;
-  AO_RETURN_IF_ERROR(build(true, &batch, &delta_group).status());
+  AO_RETURN_IF_ERROR(AddDeltaEntry(process_id, slot, MakeDelta(slot, state, previous), extra_ids, &batch));
   Status applied = store_.Apply(batch, options);
   if (!applied.IsAlreadyExists()) return applied;
-  // The slot already holds an entry (nothing was written).
-  AO_ASSIGN_OR_RETURN(std::optional<std::string> existing, LinkTarget(slot_path));
-  // The same delta again (a replay): it and its links were stored by the first write's batch.
-  if (existing && *existing == delta_group) return Status::OK();
-  if (existing) {
-    AO_ASSIGN_OR_RETURN(bool same, SameAsStored(process_id, slot, state));
-    if (!same) {
-      return Status::AlreadyExists("slot " + std::to_string(slot) + " of process " +
-                                   std::string(process_id) + " already holds state " + *existing +
-                                   "; a different state was not stored");
-    }
+  // The slot already holds another entry (nothing was written): the same state in another form
+  // (a full state, or an entry against another base) is fine, a different state is refused.
+  AO_ASSIGN_OR_RETURN(bool same, SameAsStored(process_id, slot, state));
+  if (!same) {
+    return Status::AlreadyExists("slot " + std::to_string(slot) + " of process " + std::string(process_id) +
+                                 " already holds another state; a different state was not stored");
   }
-  WriteBatch plain;
-  AO_RETURN_IF_ERROR(build(false, &plain, &delta_group).status());
-  return store_.Apply(plain, options);
+  WriteBatch ids;  // the extra IDs still name the slot (first writer wins)
+  const std::string slot_path = ComputedSlotPath(process_id, slot);
+  for (const std::string& extra : extra_ids) ids.MakeLink(slot_path, ComputedIdPath(process_id, extra));
+  return store_.Apply(ids, options);
 }
 
 Message ProcessCache::DeltaOf(uint64_t slot, const Message& state, const Message& previous) {
@@ -274,15 +265,7 @@ Result<bool> ProcessCache::WriteDeltas(std::string_view process_id, const Messag
     if (!IsDelta(d.delta) || of->integer() != static_cast<int64_t>(d.slot) - 1) {
       return Status::InvalidArgument("WriteDeltas: an entry is not the delta of its slot (DeltaOf)");
     }
-    std::string id;
-    if (HasLongBinary(*d.delta.FindMessage("set"))) {  // chunked, as WriteDelta
-      std::string group;
-      AO_ASSIGN_OR_RETURN(id, content_.AddToBatch(d.delta, &batch, &group));
-    } else {
-      AO_ASSIGN_OR_RETURN(id, content_.AddPackedToBatch(Value(d.delta), &batch));
-    }
-    batch.MakeNewLink(id, ComputedSlotPath(process_id, d.slot));
-    for (const std::string& extra : d.extra_ids) batch.MakeLink(id, ComputedIdPath(process_id, extra));
+    AO_RETURN_IF_ERROR(AddDeltaEntry(process_id, d.slot, d.delta, d.extra_ids, &batch));
   }
   Status applied = store_.Apply(batch, options);
   if (applied.ok()) return true;

@@ -296,6 +296,32 @@ TEST_F(ProcessCacheTest, AGrownListWithAChangedElementIsStoredWhole) {
   }
 }
 
+// A delta entry is one value at its slot path: writing it adds no content leaf (nothing under
+// data/) and no link for the slot; the extra IDs still find the slot's state.
+TEST_F(ProcessCacheTest, ADeltaIsOneValueAtItsSlotPath) {
+  const std::string blob(1024, 'b');
+  ASSERT_OK(cache_.Write(pid_, 0, GrowingState(0, blob)));
+  const size_t leaves = store_.List("data")->size();
+  const std::string message_id = RandomId();
+  ASSERT_OK(cache_.WriteDelta(pid_, 1, GrowingState(1, blob), GrowingState(0, blob), {message_id}));
+  EXPECT_EQ(store_.List("data")->size(), leaves);
+  EXPECT_EQ(*store_.Type(ComputedSlotPath(pid_, 1)), NodeType::kSimple);
+  EXPECT_EQ(*store_.Resolve(ComputedSlotPath(pid_, 1)), ComputedSlotPath(pid_, 1));  // not a link
+  Result<std::optional<CachedState>> by_id = cache_.ReadById(pid_, message_id);
+  ASSERT_OK(by_id);
+  ASSERT_TRUE(by_id->has_value());
+  EXPECT_EQ((*by_id)->slot, 1u);
+  EXPECT_EQ((*by_id)->state, GrowingState(1, blob));
+  // The same delta again (a replay) is fine; a different state for the slot is refused.
+  ASSERT_OK(cache_.WriteDelta(pid_, 1, GrowingState(1, blob), GrowingState(0, blob), {message_id}));
+  Message other = GrowingState(1, blob);
+  other.Set("n", Value(99));
+  EXPECT_TRUE(cache_.WriteDelta(pid_, 1, other, GrowingState(0, blob)).IsAlreadyExists());
+  Result<std::optional<Message>> back = cache_.Read(pid_, 1);
+  ASSERT_OK(back);
+  EXPECT_EQ(**back, GrowingState(1, blob));
+}
+
 TEST_F(ProcessCacheTest, DeltaConflictsAreJudgedOnTheWholeState) {
   const std::string blob = "small";
   ASSERT_OK(cache_.Write(pid_, 0, GrowingState(0, blob)));

@@ -26,6 +26,7 @@ const char* OpName(WriteBatch::OpKind kind) {
     case WriteBatch::OpKind::kReplaceLink: return "replace_link";
     case WriteBatch::OpKind::kDelete: return "delete";
     case WriteBatch::OpKind::kMakeNewLink: return "make_new_link";
+    case WriteBatch::OpKind::kWriteNew: return "write_new";
   }
   return "?";
 }
@@ -337,6 +338,18 @@ Status KvStore::ApplyOp(const WriteBatch::Op& op, Overlay* overlay) {
             "; a value cannot replace it");
       }
       if (!existing) AO_RETURN_IF_ERROR(EnsureParents(path, overlay));
+      put_node(std::string(1, kValueTag) + op.data);
+      return Status::OK();
+    }
+    case WriteBatch::OpKind::kWriteNew: {
+      if (existing) {
+        if (existing->kind == Node::Kind::kValue && existing->data == op.data) return Status::OK();
+        return Status::AlreadyExists(Quoted(path) + " already holds " +
+                                     (existing->kind == Node::Kind::kValue  ? std::string("another value")
+                                      : existing->kind == Node::Kind::kLink ? "a link to " + Quoted(existing->data)
+                                                                             : std::string("a group")));
+      }
+      AO_RETURN_IF_ERROR(EnsureParents(path, overlay));
       put_node(std::string(1, kValueTag) + op.data);
       return Status::OK();
     }

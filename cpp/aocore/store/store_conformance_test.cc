@@ -234,6 +234,29 @@ TYPED_TEST(StoreConformance, ContentOperationsStoreWhatThePlainOnesStore) {
   EXPECT_EQ(this->ReadOr("data/h1"), "leaf one");
 }
 
+TYPED_TEST(StoreConformance, WriteNewRefusesAnythingButTheSameValue) {
+  WriteBatch first;
+  first.WriteNew("a/entry", "v1");  // a new path: written, its parents made
+  ASSERT_OK(this->store_->Apply(first));
+  EXPECT_EQ(this->ReadOr("a/entry"), "v1");
+  EXPECT_EQ(this->ListOf("a"), (Names{"entry"}));
+  WriteBatch again;  // the same value again: kept, the batch applies
+  again.Write("side", "1").WriteNew("a/entry", "v1");
+  ASSERT_OK(this->store_->Apply(again));
+  EXPECT_EQ(this->ReadOr("side"), "1");
+  WriteBatch other;  // another value: the whole batch is refused
+  other.Write("side2", "2").WriteNew("a/entry", "v2");
+  Status s = this->store_->Apply(other);
+  EXPECT_TRUE(s.IsAlreadyExists()) << s.ToString();
+  EXPECT_EQ(this->ReadOr("side2"), "NOT_FOUND");
+  EXPECT_EQ(this->ReadOr("a/entry"), "v1");
+  // A link or a group there is something else too.
+  ASSERT_OK(this->store_->MakeLink("a/entry", "a/link"));
+  EXPECT_TRUE(this->store_->Apply(WriteBatch().WriteNew("a/link", "v1")).IsAlreadyExists());
+  EXPECT_TRUE(this->store_->Apply(WriteBatch().WriteNew("a", "v1")).IsAlreadyExists());
+  EXPECT_EQ(this->TypeOf("a"), NodeType::kComposite);
+}
+
 TYPED_TEST(StoreConformance, MakeNewLinkRefusesAnythingButTheSameLink) {
   WriteBatch first;
   first.MakeNewLink("target-a", "slot");

@@ -27,6 +27,8 @@ class WriteBatch {
     kDelete,       // removes the value, link or empty group at path (no-op when absent)
     kMakeNewLink,  // path -> target; a link to the same target already there is kept; anything
                    // else already at path fails the batch with AlreadyExists
+    kWriteNew,     // path <- value; the same value already there is kept; anything else already
+                   // at path fails the batch with AlreadyExists
   };
   struct Op {
     OpKind kind;
@@ -55,6 +57,11 @@ class WriteBatch {
   // for a conflicting entry in the batch's own existence check instead of reading first.
   WriteBatch& MakeNewLink(std::string existing, std::string new_path) {
     return Add(OpKind::kMakeNewLink, std::move(new_path), std::move(existing));
+  }
+  // Write that refuses to replace: the batch fails (AlreadyExists, nothing written) when `path`
+  // already holds anything but this very value (the value counterpart of MakeNewLink).
+  WriteBatch& WriteNew(std::string path, Bytes value) {
+    return Add(OpKind::kWriteNew, std::move(path), std::move(value));
   }
   WriteBatch& ReplaceLink(std::string existing, std::string new_path) {
     return Add(OpKind::kReplaceLink, std::move(new_path), std::move(existing));

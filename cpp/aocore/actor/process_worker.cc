@@ -111,7 +111,12 @@ void ProcessWorker::OnRequest(int64_t slot, Promise p) {
   if (live_) {
     if (slot == live_slot_) {
       counters_->live_hits.fetch_add(1, std::memory_order_relaxed);
-      Answer(p, ResolveResult::Ok(*live_));
+      Status flushed = engine_->Flush();  // the live state may not be stored yet (mid-run)
+      if (flushed.ok()) {
+        Answer(p, ResolveResult::Ok(*live_));
+      } else {
+        Answer(p, flushed);
+      }
       return;
     }
     if (slot < live_slot_) {
@@ -148,6 +153,10 @@ void ProcessWorker::ServeBelowLive(int64_t slot, const Promise& p) {
     r = engine_->Advance(r->value.message(), at);
     counters_->slots_computed.fetch_add(1, std::memory_order_relaxed);
     progress_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  if (r.ok() && r->ok()) {
+    Status flushed = engine_->Flush();  // the answer is readable from the cache
+    if (!flushed.ok()) r = flushed;
   }
   if (!r.ok() || !r->ok()) counters_->failures.fetch_add(1, std::memory_order_relaxed);
   Answer(p, std::move(r));
@@ -195,6 +204,18 @@ void ProcessWorker::AdvanceStep() {
     live_slot_ = AtSlotOf(r->value.message(), live_slot_ + 1);
     live_ = std::move(r->value);
     progress_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  if (waiters_.begin()->first <= live_slot_) {
+    // The engine may keep the writes of the slots since the last answer (one batch per run):
+    // they are stored before anyone is answered, so every state handed out is in the cache.
+    Status flushed = engine_->Flush();
+    if (!flushed.ok()) {
+      counters_->failures.fetch_add(1, std::memory_order_relaxed);
+      FailWaitersFrom(INT64_MIN, flushed);
+      live_.reset();  // not stored: the next request loads from what the cache holds
+      live_slot_ = -1;
+      return;
+    }
   }
   AnswerReached();
   if (!waiters_.empty()) {

@@ -64,11 +64,16 @@ class ProcessEngine {
   // A state to start from for reaching `target`: the latest restore point <= target, restored,
   // or the freshly booted process (at-slot -1). ok: the state (its `at-slot` <= target).
   virtual ComputeResult Load(int64_t target) = 0;
-  // Applies slot `slot` + 1 to `state` (which is after `slot`) and stores the result.
+  // Applies slot `slot` + 1 to `state` (which is after `slot`) and stores the result (at once,
+  // or at the next Flush).
   // ok: the new state.
   virtual ComputeResult Advance(const Message& state, int64_t slot) = 0;
   // Makes `state` (after `slot` >= 0) a restore point unless the slot already has one.
   virtual Status Snapshot(const Message& state, int64_t slot) = 0;
+  // Stores what Advance computed and has not stored yet (an engine may keep the writes of a
+  // run of slots and store them in one batch). The worker calls it before it answers a waiter,
+  // so a state it hands out is readable from the cache. The default stores nothing.
+  virtual Status Flush() { return Status::OK(); }
 };
 
 // Counters shared by the workers of one registry.

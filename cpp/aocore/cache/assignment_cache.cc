@@ -66,7 +66,7 @@ Result<Message> AssignmentCache::Read(std::string_view process_id, uint64_t slot
   if (packed.ok()) {
     AO_ASSIGN_OR_RETURN(Value v, ContentCache::DecodePacked(*packed));
     if (!v.is_message()) return Status::Corruption("the packed assignment of slot " + std::to_string(slot) + " is not a message");
-    return v.message();
+    return std::move(v).TakeMessage();
   }
   if (!packed.status().IsNotFound()) return packed.status();
   // Stored without a packed copy (by an older aocore, or too large): read the content tree.
@@ -154,7 +154,7 @@ Result<std::vector<Message>> AssignmentCache::Range(std::string_view process_id,
       if (!v.is_message()) {
         return Status::Corruption("the packed assignment of slot " + std::to_string(slot) + " is not a message");
       }
-      out.push_back(v.message());
+      out.push_back(std::move(v).TakeMessage());
     } else {
       AO_ASSIGN_OR_RETURN(Message assignment, Read(process_id, slot));
       out.push_back(std::move(assignment));

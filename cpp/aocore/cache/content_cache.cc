@@ -136,8 +136,9 @@ Result<std::string> ContentCache::AddMessage(const Message& message, WriteBatch*
   // existing one is complete: skip rewriting it.
   AO_ASSIGN_OR_RETURN(NodeType existing, store_.Type(group));
   if (existing != NodeType::kComposite) {
-    batch->MakeGroup(group);
-    for (const auto& [key, address] : fields) batch->MakeLink(address, group + "/" + key);
+    // Content operations: the group's address hashes every (key, address) it holds.
+    batch->MakeContentGroup(group);
+    for (const auto& [key, address] : fields) batch->MakeContentLink(address, group + "/" + key);
   }
   // A commitment's key claims an ID; it becomes a storage address only when the commitment
   // verifies (the HMAC ID recomputed, the signature checked). Otherwise a message carrying a
@@ -196,9 +197,9 @@ Result<std::string> ContentCache::AddValue(const Value& value, WriteBatch* batch
       }
       const std::string hash = ContentHash(digest_input);
       std::string path = JoinPath({kListGroup, hash});
-      batch->MakeGroup(path);
+      batch->MakeContentGroup(path);  // the address hashes every element's address
       for (size_t i = 0; i < elements.size(); ++i) {
-        batch->MakeLink(elements[i], path + "/" + std::to_string(i + 1));
+        batch->MakeContentLink(elements[i], path + "/" + std::to_string(i + 1));
       }
       // A long list of leaves (a log, test-device's `already-seen`) also gets a packed copy, so
       // reading it whole (a restore point, on restart) is one store read instead of a few per
@@ -210,7 +211,7 @@ Result<std::string> ContentCache::AddValue(const Value& value, WriteBatch* batch
       }
       if (leaves) {
         if (Result<Bytes> packed = EncodePacked(value); packed.ok() && packed->size() <= kPackedListMax) {
-          batch->Write(JoinPath({kPackedListGroup, hash}), std::move(packed).value());
+          batch->WriteContent(JoinPath({kPackedListGroup, hash}), std::move(packed).value());
         }
       }
       return path;
@@ -221,7 +222,7 @@ Result<std::string> ContentCache::AddValue(const Value& value, WriteBatch* batch
       if (value.is_binary() && value.binary().size() > kChunkedBinaryMin) return AddChunkedBinary(value.binary(), batch);
       AO_ASSIGN_OR_RETURN(Bytes encoded, EncodeLeaf(value));
       std::string path = JoinPath({kDataGroup, ContentHash(encoded)});
-      batch->Write(path, std::move(encoded));
+      batch->WriteContent(path, std::move(encoded));
       return path;
     }
   }
@@ -258,10 +259,10 @@ Result<std::string> ContentCache::AddChunkedBinary(std::string_view bytes, Write
       stored += kRawChunk;
       stored += chunk;
     }
-    batch->Write(path, std::move(stored));
+    batch->WriteContent(path, std::move(stored));
   }
   std::string path = JoinPath({kDataGroup, ContentHash(leaf)});
-  batch->Write(path, std::move(leaf));
+  batch->WriteContent(path, std::move(leaf));
   return path;
 }
 
@@ -550,11 +551,16 @@ Result<Value> ContentCache::DecodePacked(std::string_view packed) {
   return v;
 }
 
-Result<std::string> ContentCache::AddPackedToBatch(const Value& value, WriteBatch* batch) const {
+Result<Bytes> ContentCache::PackedLeaf(const Value& value) {
   AO_ASSIGN_OR_RETURN(Bytes packed, EncodePacked(value));
   packed.insert(packed.begin(), kPackedTag);
+  return packed;
+}
+
+Result<std::string> ContentCache::AddPackedToBatch(const Value& value, WriteBatch* batch) const {
+  AO_ASSIGN_OR_RETURN(Bytes packed, PackedLeaf(value));
   std::string path = JoinPath({kDataGroup, ContentHash(packed)});
-  batch->Write(path, std::move(packed));
+  batch->WriteContent(path, std::move(packed));
   return path;
 }
 
@@ -591,7 +597,7 @@ Result<Message> ContentCache::ReadMessage(std::string_view path) const {
     return Status::InvalidArgument(Quoted(path) + " holds a " +
                                    std::string(KindName(value.kind())) + ", not a message");
   }
-  return value.message();
+  return std::move(value).TakeMessage();
 }
 
 // `in_progress` holds the groups being read (the ancestors of `path`): meeting one again means

@@ -142,6 +142,9 @@ class ContentCache {
   // (<address>/key) does not resolve. For small records written often and read whole (a process
   // cache delta): one write instead of one per node.
   Result<std::string> AddPackedToBatch(const Value& value, WriteBatch* batch) const;
+  // The leaf AddPackedToBatch stores for `value` (tag 'p' + EncodePacked), for a caller that
+  // keeps it at a path of its own: Read answers it as the value wherever it is.
+  static Result<Bytes> PackedLeaf(const Value& value);
 
   // Nesting deeper than this is refused on write and reported as Corruption on read.
   static constexpr int kMaxDepth = 256;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "aocore/common/bytes.h"
+#include "aocore/common/logging.h"
 #include "aocore/message/key.h"
 #include "aocore/store/keys.h"
 
@@ -25,6 +26,21 @@ bool IsDelta(const Message& m) {
 // Keys a stored state never has (private keys are not stored; `snapshot` marks restore points).
 bool Ignored(std::string_view key) { return key == "snapshot" || IsPrivateKey(key); }
 
+// Whether a[0..n) equals b[0..n) element by element. Integers (a log of slots, test-device's
+// `already-seen`) are compared here, inline: comparing a grown list with the previous one is
+// the O(length) part of every delta, and the general operator== is an out-of-line call per
+// element.
+bool SameRun(const Value* a, const Value* b, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i].is_integer() && b[i].is_integer()) {
+      if (a[i].integer() != b[i].integer()) return false;
+    } else if (!(a[i] == b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // {ao-delta-of: slot-1, at-slot: slot, set: changed keys, unset: removed keys,
 //  prepend/append: {key: elements} for a list that only grew at one end}. The list forms keep
 // a growing list (a log, test-device's `already-seen`) from being rewritten whole every slot.
@@ -40,11 +56,11 @@ Message MakeDelta(uint64_t slot, const Message& state, const Message& previous) 
       const Value::List& o = p->list();
       const Value::List& n = v.list();
       const size_t extra = n.size() - o.size();
-      if (std::equal(o.begin(), o.end(), n.begin() + static_cast<std::ptrdiff_t>(extra))) {
+      if (SameRun(o.data(), n.data() + extra, o.size())) {
         prepend.Set(k, Value(Value::List(n.begin(), n.begin() + static_cast<std::ptrdiff_t>(extra))));
         continue;
       }
-      if (std::equal(o.begin(), o.end(), n.begin())) {
+      if (SameRun(o.data(), n.data(), o.size())) {
         append.Set(k, Value(Value::List(n.begin() + static_cast<std::ptrdiff_t>(o.size()), n.end())));
         continue;
       }
@@ -184,6 +200,24 @@ Result<std::string> ProcessCache::Write(std::string_view process_id, uint64_t sl
   return state_id;
 }
 
+Status ProcessCache::AddDeltaEntry(std::string_view process_id, uint64_t slot, const Message& delta,
+                                   const std::vector<std::string>& extra_ids, WriteBatch* batch) const {
+  const std::string slot_path = ComputedSlotPath(process_id, slot);
+  if (HasLongBinary(*delta.FindMessage("set"))) {
+    // A long binary (a WebAssembly memory that changed): a content tree stores it in chunks, only
+    // the changed ones new, where one leaf would rewrite all of it.
+    AO_ASSIGN_OR_RETURN(std::string id, content_.AddToBatch(delta, batch));
+    batch->MakeNewLink(id, slot_path);
+  } else {
+    // One packed leaf, written once and read whole, stored at the slot path itself: no content
+    // address to hash, no leaf and link pair (two records fewer per slot).
+    AO_ASSIGN_OR_RETURN(Bytes leaf, ContentCache::PackedLeaf(Value(delta)));
+    batch->WriteNew(slot_path, std::move(leaf));
+  }
+  for (const std::string& extra : extra_ids) batch->MakeLink(slot_path, ComputedIdPath(process_id, extra));
+  return Status::OK();
+}
+
 Status ProcessCache::WriteDelta(std::string_view process_id, uint64_t slot, const Message& state,
                                 const Message& previous, const std::vector<std::string>& extra_ids,
                                 const WriteOptions& options) {
@@ -193,50 +227,67 @@ Status ProcessCache::WriteDelta(std::string_view process_id, uint64_t slot, cons
   if (state.Contains(kDeltaOf)) {
     return Status::InvalidArgument(std::string("WriteDelta: the state carries the reserved key ") + kDeltaOf);
   }
-  // One packed leaf, not a content tree: a delta is written once and read whole. Unless it
-  // carries a long binary (a WebAssembly memory that changed): the tree stores that in chunks,
-  // only the changed ones new, where a packed leaf would rewrite all of it.
-  const Message delta = MakeDelta(slot, state, previous);
-  const bool tree = HasLongBinary(*delta.FindMessage("set"));
-  const std::string slot_path = ComputedSlotPath(process_id, slot);
-  // checked: the slot link refuses an existing entry (MakeNewLink), so the usual case (a new
-  // slot) costs no read before the batch; plain: links as the reference (first writer wins).
-  auto build = [&](bool checked, WriteBatch* batch, std::string* group) -> Result<std::string> {
-    std::string id;
-    if (tree) {
-      AO_ASSIGN_OR_RETURN(id, content_.AddToBatch(delta, batch, group));
-    } else {
-      AO_ASSIGN_OR_RETURN(id, content_.AddPackedToBatch(Value(delta), batch));
-      *group = id;
-    }
-    if (checked) {
-      batch->MakeNewLink(id, slot_path);
-    } else {
-      batch->MakeLink(id, slot_path);
-    }
-    for (const std::string& extra : extra_ids) batch->MakeLink(id, ComputedIdPath(process_id, extra));
-    return id;
-  };
+  // The entry refuses a slot that holds another one (WriteNew/MakeNewLink), so the usual case
+  // (a new slot) costs no read before the batch, and the same entry again (a replay) applies.
   WriteBatch batch;
-  std::string delta_group;
-  AO_RETURN_IF_ERROR(build(true, &batch, &delta_group).status());
+  AO_RETURN_IF_ERROR(AddDeltaEntry(process_id, slot, MakeDelta(slot, state, previous), extra_ids, &batch));
   Status applied = store_.Apply(batch, options);
   if (!applied.IsAlreadyExists()) return applied;
-  // The slot already holds an entry (nothing was written).
-  AO_ASSIGN_OR_RETURN(std::optional<std::string> existing, LinkTarget(slot_path));
-  // The same delta again (a replay): it and its links were stored by the first write's batch.
-  if (existing && *existing == delta_group) return Status::OK();
-  if (existing) {
-    AO_ASSIGN_OR_RETURN(bool same, SameAsStored(process_id, slot, state));
-    if (!same) {
-      return Status::AlreadyExists("slot " + std::to_string(slot) + " of process " +
-                                   std::string(process_id) + " already holds state " + *existing +
-                                   "; a different state was not stored");
-    }
+  // The slot already holds another entry (nothing was written): the same state in another form
+  // (a full state, or an entry against another base) is fine, a different state is refused.
+  AO_ASSIGN_OR_RETURN(bool same, SameAsStored(process_id, slot, state));
+  if (!same) {
+    return Status::AlreadyExists("slot " + std::to_string(slot) + " of process " + std::string(process_id) +
+                                 " already holds another state; a different state was not stored");
   }
-  WriteBatch plain;
-  AO_RETURN_IF_ERROR(build(false, &plain, &delta_group).status());
-  return store_.Apply(plain, options);
+  WriteBatch ids;  // the extra IDs still name the slot (first writer wins)
+  const std::string slot_path = ComputedSlotPath(process_id, slot);
+  for (const std::string& extra : extra_ids) ids.MakeLink(slot_path, ComputedIdPath(process_id, extra));
+  return store_.Apply(ids, options);
+}
+
+Message ProcessCache::DeltaOf(uint64_t slot, const Message& state, const Message& previous) {
+  return MakeDelta(slot, state, previous);
+}
+
+Result<bool> ProcessCache::WriteDeltas(std::string_view process_id, const Message& base,
+                                       const std::vector<DeltaWrite>& run, const WriteOptions& options) {
+  AO_RETURN_IF_ERROR(CheckId("process ID", process_id));
+  WriteBatch batch;
+  for (size_t i = 0; i < run.size(); ++i) {
+    const DeltaWrite& d = run[i];
+    for (const std::string& id : d.extra_ids) AO_RETURN_IF_ERROR(CheckId("message ID", id));
+    if (d.slot == 0) return Status::InvalidArgument("WriteDeltas: slot 0 has no previous slot");
+    if (i > 0 && d.slot != run[i - 1].slot + 1) {
+      return Status::InvalidArgument("WriteDeltas: the slots are not consecutive");
+    }
+    const Value* of = d.delta.Find(kDeltaOf);
+    if (!IsDelta(d.delta) || of->integer() != static_cast<int64_t>(d.slot) - 1) {
+      return Status::InvalidArgument("WriteDeltas: an entry is not the delta of its slot (DeltaOf)");
+    }
+    AO_RETURN_IF_ERROR(AddDeltaEntry(process_id, d.slot, d.delta, d.extra_ids, &batch));
+  }
+  Status applied = store_.Apply(batch, options);
+  if (applied.ok()) return true;
+  if (!applied.IsAlreadyExists()) return applied;
+  // A slot of the run already holds an entry (a replay after a crash or a retire, or another
+  // writer): one by one, each state rebuilt from the base and the deltas.
+  Message previous = base;
+  bool known = true;  // the previous slot holds `previous`
+  for (const DeltaWrite& d : run) {
+    Message state = previous;
+    AO_RETURN_IF_ERROR(ApplyDelta(d.delta, state));
+    Status s = known ? WriteDelta(process_id, d.slot, state, previous, d.extra_ids, options)
+                     : Write(process_id, d.slot, state, d.extra_ids, options).status();
+    if (!s.ok() && !s.IsAlreadyExists()) return s;
+    known = s.ok();
+    if (!known) {
+      Logger("process")->warn("computed_slot_conflict proc={} slot={} status={}", process_id, d.slot,
+                              s.ToString());
+    }
+    previous = std::move(state);
+  }
+  return known;
 }
 
 Result<bool> ProcessCache::SameAsStored(std::string_view process_id, uint64_t slot,

@@ -3,12 +3,14 @@
 //
 // Layout (relative to the Store; path helpers from store/keys.h):
 //   computed/<pid>/slot/<EncodeSlot(n)>      link -> the content group of the state after slot n
+//                                            (a full state), or the packed delta entry itself
 //   computed/<pid>/snapshot/<EncodeSlot(n)>  link -> a state after slot n that carries `snapshot`
 //                                            (a restore point; see Latest)
 //   computed/<pid>/<id>                      link -> the state after the slot that <id> names:
 //                                            the state's own ID (as the reference) and every
 //                                            extra ID the writer gives (the scheduled message's
-//                                            and the assignment's IDs: compute by message ID)
+//                                            and the assignment's IDs: compute by message ID);
+//                                            a delta's extra IDs link to its slot path
 //   <state group>, ...                       the state, stored by ContentCache
 // Every Write is ONE atomic WriteBatch (content + every link), so a crash never leaves a slot
 // link to a partial state or a state without its links.
@@ -22,8 +24,9 @@
 // (a list that only grew at one end is stored as its new elements, so a growing log costs
 // what it grew by)
 // (`ao-delta-of` is reserved: a full state must not carry it). A delta is stored as one packed
-// leaf (ContentCache::AddPackedToBatch), not a content tree: the per-slot write is the leaf and
-// its links (trees written by earlier versions still read). Read, ReadById and Latest answer
+// leaf (ContentCache::PackedLeaf), not a content tree, and at the slot path itself (WriteNew):
+// the per-slot write is that value and the extra IDs' links (trees, and leaves under data/
+// linked from the slot, written by earlier versions still read). Read, ReadById and Latest answer
 // with the whole state either way: a delta is applied to the state of the previous slot,
 // found by walking back to the nearest full entry (a full slot entry, or a restore point of the
 // snapshot index, whichever is nearer); process@1.0 writes a full state at least every
@@ -96,6 +99,25 @@ class ProcessCache {
                     const Message& previous, const std::vector<std::string>& extra_ids = {},
                     const WriteOptions& options = {});
 
+  // One slot of WriteDeltas: its delta entry (DeltaOf) and the extra IDs to index it by.
+  struct DeltaWrite {
+    uint64_t slot = 0;
+    Message delta;
+    std::vector<std::string> extra_ids;
+  };
+  // The delta entry WriteDelta stores for `state` after `slot` against `previous` (made while
+  // both are at hand, so a run kept for WriteDeltas holds entries, not states).
+  static Message DeltaOf(uint64_t slot, const Message& state, const Message& previous);
+  // WriteDelta for a run of consecutive slots in ONE atomic batch (one store commit for the
+  // run, not one per slot: what a worker computing many slots in a row stores). `base` is the
+  // state after the slot before the run, as this cache holds it. When a slot of the run already
+  // holds an entry, the batch writes nothing and the slots are written one by one as WriteDelta
+  // and Write would (the same state again is fine; a different one is reported in the log, and
+  // the slots after it are written in full). Returns whether the last slot now holds the run's
+  // state (false after a conflict there: the caller no longer knows the stored base).
+  Result<bool> WriteDeltas(std::string_view process_id, const Message& base,
+                           const std::vector<DeltaWrite>& run, const WriteOptions& options = {});
+
   // Stores `state` (which must carry `snapshot`) as a restore point of `slot` only: the slot
   // index keeps its first state. For the snapshot a worker writes when it retires at a slot
   // that was stored without one. A slot that already has a restore point keeps it (OK).
@@ -124,6 +146,11 @@ class ProcessCache {
   static std::string SnapshotPath(std::string_view process_id, uint64_t slot);
 
  private:
+  // Adds to `batch` the entry of `delta` (MakeDelta of `slot`): the packed delta as a value at
+  // the slot path (WriteNew), or a content tree linked there (MakeNewLink) when it carries a long
+  // binary; and a link to the slot path from each extra ID.
+  Status AddDeltaEntry(std::string_view process_id, uint64_t slot, const Message& delta,
+                       const std::vector<std::string>& extra_ids, WriteBatch* batch) const;
   // The content ID a link at `path` resolves to, or nullopt when there is no link.
   Result<std::optional<std::string>> LinkTarget(std::string_view path) const;
   // The whole state a slot entry `entry` (full or delta) of `slot` stands for.

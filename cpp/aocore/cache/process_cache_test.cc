@@ -264,6 +264,64 @@ TEST_F(ProcessCacheTest, ADeltaIsSmallerThanTheStateItStandsFor) {
   EXPECT_EQ(raw->message().Find("ao-delta-of")->integer(), 0);
 }
 
+// A list that grew but whose earlier elements changed (an integer, or an element of another
+// kind) is not a prepend or append: it is stored whole, and each slot reads back as written.
+TEST_F(ProcessCacheTest, AGrownListWithAChangedElementIsStoredWhole) {
+  auto state = [](Value::List seen) { return Message{{"seen", Value(std::move(seen))}}; };
+  const Message s0 = state({Value(3), Value("b"), Value(1)});
+  const Message s1 = state({Value(4), Value(3), Value("b"), Value(2)});        // an integer changed
+  const Message s2 = state({Value(5), Value(4), Value(3), Value("c"), Value(2)});  // a binary changed
+  const Message s3 = state({Value(6), Value(5), Value(4), Value(3), Value("c"), Value(2)});  // grew only
+  ASSERT_OK(cache_.Write(pid_, 0, s0));
+  ASSERT_OK(cache_.WriteDelta(pid_, 1, s1, s0));
+  ASSERT_OK(cache_.WriteDelta(pid_, 2, s2, s1));
+  ASSERT_OK(cache_.WriteDelta(pid_, 3, s3, s2));
+  for (uint64_t slot : {1u, 2u}) {
+    Result<Value> raw = content_.Read(ComputedSlotPath(pid_, slot));
+    ASSERT_OK(raw);
+    ASSERT_NE(raw->message().FindMessage("set"), nullptr);
+    EXPECT_TRUE(raw->message().FindMessage("set")->Contains("seen")) << slot;
+    EXPECT_EQ(raw->message().FindMessage("prepend"), nullptr) << slot;
+  }
+  Result<Value> grown = content_.Read(ComputedSlotPath(pid_, 3));
+  ASSERT_OK(grown);
+  ASSERT_NE(grown->message().FindMessage("prepend"), nullptr);
+  EXPECT_EQ(*grown->message().FindMessage("prepend")->Find("seen"), Value(Value::List{Value(6)}));
+  const Message expected[] = {s0, s1, s2, s3};
+  for (uint64_t slot = 1; slot <= 3; ++slot) {
+    Result<std::optional<Message>> r = cache_.Read(pid_, slot);
+    ASSERT_OK(r);
+    ASSERT_TRUE(r->has_value());
+    EXPECT_EQ(**r, expected[slot]) << slot;
+  }
+}
+
+// A delta entry is one value at its slot path: writing it adds no content leaf (nothing under
+// data/) and no link for the slot; the extra IDs still find the slot's state.
+TEST_F(ProcessCacheTest, ADeltaIsOneValueAtItsSlotPath) {
+  const std::string blob(1024, 'b');
+  ASSERT_OK(cache_.Write(pid_, 0, GrowingState(0, blob)));
+  const size_t leaves = store_.List("data")->size();
+  const std::string message_id = RandomId();
+  ASSERT_OK(cache_.WriteDelta(pid_, 1, GrowingState(1, blob), GrowingState(0, blob), {message_id}));
+  EXPECT_EQ(store_.List("data")->size(), leaves);
+  EXPECT_EQ(*store_.Type(ComputedSlotPath(pid_, 1)), NodeType::kSimple);
+  EXPECT_EQ(*store_.Resolve(ComputedSlotPath(pid_, 1)), ComputedSlotPath(pid_, 1));  // not a link
+  Result<std::optional<CachedState>> by_id = cache_.ReadById(pid_, message_id);
+  ASSERT_OK(by_id);
+  ASSERT_TRUE(by_id->has_value());
+  EXPECT_EQ((*by_id)->slot, 1u);
+  EXPECT_EQ((*by_id)->state, GrowingState(1, blob));
+  // The same delta again (a replay) is fine; a different state for the slot is refused.
+  ASSERT_OK(cache_.WriteDelta(pid_, 1, GrowingState(1, blob), GrowingState(0, blob), {message_id}));
+  Message other = GrowingState(1, blob);
+  other.Set("n", Value(99));
+  EXPECT_TRUE(cache_.WriteDelta(pid_, 1, other, GrowingState(0, blob)).IsAlreadyExists());
+  Result<std::optional<Message>> back = cache_.Read(pid_, 1);
+  ASSERT_OK(back);
+  EXPECT_EQ(**back, GrowingState(1, blob));
+}
+
 TEST_F(ProcessCacheTest, DeltaConflictsAreJudgedOnTheWholeState) {
   const std::string blob = "small";
   ASSERT_OK(cache_.Write(pid_, 0, GrowingState(0, blob)));
@@ -294,6 +352,86 @@ TEST_F(ProcessCacheTest, DeltaConflictsAreJudgedOnTheWholeState) {
   Message reserved = GrowingState(3, blob);
   reserved.Set("ao-delta-of", Value(2));
   EXPECT_TRUE(cache_.Write(pid_, 3, reserved).status().IsInvalidArgument());
+}
+
+// A worker's run of slots: WriteDeltas stores every slot of it in one store batch, and each
+// slot reads back whole, by slot and by its extra ID.
+TEST(ProcessCacheBatches, WriteDeltasStoresARunOfSlotsInOneBatch) {
+  class BatchCountingStore final : public Store {
+   public:
+    Result<Bytes> Read(std::string_view p) override { return inner.Read(p); }
+    Result<NodeType> Type(std::string_view p) override { return inner.Type(p); }
+    Result<std::vector<std::string>> List(std::string_view p) override { return inner.List(p); }
+    Result<std::vector<std::string>> ScanChildren(std::string_view g, const ScanOptions& o) override {
+      return inner.ScanChildren(g, o);
+    }
+    Result<std::string> Resolve(std::string_view p) override { return inner.Resolve(p); }
+    Status Apply(const WriteBatch& batch, const WriteOptions& options) override {
+      ++batches;
+      return inner.Apply(batch, options);
+    }
+    Status Close() override { return inner.Close(); }
+    std::string Describe() const override { return "batch-counting"; }
+    MemoryStore inner;
+    int batches = 0;
+  } store;
+  ContentCache content(store);
+  ProcessCache cache(store, content);
+  const std::string pid = RandomId();
+  const std::string blob = "small";
+  ASSERT_OK(cache.Write(pid, 0, GrowingState(0, blob)));
+  std::vector<ProcessCache::DeltaWrite> run;
+  std::vector<std::string> ids;
+  for (int64_t s = 1; s <= 20; ++s) {
+    ids.push_back(RandomId());
+    run.push_back(ProcessCache::DeltaWrite{
+        static_cast<uint64_t>(s), ProcessCache::DeltaOf(s, GrowingState(s, blob), GrowingState(s - 1, blob)),
+        {ids.back()}});
+  }
+  const int before = store.batches;
+  Result<bool> written = cache.WriteDeltas(pid, GrowingState(0, blob), run);
+  ASSERT_OK(written);
+  EXPECT_TRUE(*written);
+  EXPECT_EQ(store.batches - before, 1);
+  for (int64_t s = 1; s <= 20; ++s) {
+    Result<std::optional<Message>> r = cache.Read(pid, static_cast<uint64_t>(s));
+    ASSERT_OK(r);
+    ASSERT_TRUE(r->has_value()) << s;
+    EXPECT_EQ(**r, GrowingState(s, blob)) << s;
+    Result<std::optional<CachedState>> by_id = cache.ReadById(pid, ids[static_cast<size_t>(s - 1)]);
+    ASSERT_OK(by_id);
+    ASSERT_TRUE(by_id->has_value()) << s;
+    EXPECT_EQ((*by_id)->slot, static_cast<uint64_t>(s));
+  }
+  // The same run again (a replay) is fine.
+  written = cache.WriteDeltas(pid, GrowingState(0, blob), run);
+  ASSERT_OK(written);
+  EXPECT_TRUE(*written);
+  // A run in which a slot already holds a different state: the slots around it are still
+  // stored, the stored state of the clashing slot stays, and the slot after it (whose delta
+  // base is not what the cache holds) is stored whole and reads back right.
+  Message other = GrowingState(22, blob);
+  other.Set("n", Value(999));
+  ASSERT_OK(cache.WriteDelta(pid, 22, other, GrowingState(21, blob)));
+  std::vector<ProcessCache::DeltaWrite> clash;
+  for (int64_t s = 21; s <= 23; ++s) {
+    clash.push_back(ProcessCache::DeltaWrite{
+        static_cast<uint64_t>(s), ProcessCache::DeltaOf(s, GrowingState(s, blob), GrowingState(s - 1, blob)), {}});
+  }
+  written = cache.WriteDeltas(pid, GrowingState(20, blob), clash);
+  ASSERT_OK(written);
+  EXPECT_TRUE(*written);
+  for (int64_t s = 21; s <= 23; ++s) {
+    Result<std::optional<Message>> r = cache.Read(pid, static_cast<uint64_t>(s));
+    ASSERT_OK(r);
+    ASSERT_TRUE(r->has_value()) << s;
+    EXPECT_EQ(**r, s == 22 ? other : GrowingState(s, blob)) << s;
+  }
+  // Slots that do not follow each other are refused.
+  std::vector<ProcessCache::DeltaWrite> gap{
+      {30, ProcessCache::DeltaOf(30, GrowingState(30, blob), GrowingState(29, blob)), {}},
+      {32, ProcessCache::DeltaOf(32, GrowingState(32, blob), GrowingState(31, blob)), {}}};
+  EXPECT_TRUE(cache.WriteDeltas(pid, GrowingState(29, blob), gap).status().IsInvalidArgument());
 }
 
 TEST_F(ProcessCacheTest, ADeltaWithoutItsPreviousSlotIsCorruption) {

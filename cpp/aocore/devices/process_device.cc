@@ -221,7 +221,7 @@ Result<Message> WithProcessKey(const Message& base) {
 
 Result<ResolveResult> RunAsKey(const DeviceCall& c, std::string_view role) {
   AO_ASSIGN_OR_RETURN(Message base, WithProcessKey(c.base));
-  return RunAs(c.resolver, role, base, c.req, c.opts);
+  return RunAs(c.resolver, role, std::move(base), c.req, c.opts);
 }
 
 // spawn (aocore's `POST /~process@1.0/spawn`): the request's `body` message, else the request's
@@ -279,7 +279,7 @@ Result<ResolveResult> SnapshotKey(const ProcessDeviceServices& s, const DeviceCa
   AO_ASSIGN_OR_RETURN(Message base, WithProcessKey(c.base));
   ResolveOptions opts = c.opts;
   opts.hashpath = HashpathMode::kIgnore;
-  return RunAs(c.resolver, "execution", base, Message{{"path", "snapshot"}, {"mode", "Map"}}, opts,
+  return RunAs(c.resolver, "execution", std::move(base), Message{{"path", "snapshot"}, {"mode", "Map"}}, opts,
                s.default_execution_device);
 }
 

@@ -774,13 +774,48 @@ class CountingStore final : public testing::ForwardingStore {
   using Store::Apply;
   Status Apply(const WriteBatch& batch, const WriteOptions& options) override {
     bytes_.fetch_add(static_cast<int64_t>(batch.ApproximateSize()));
+    batches_.fetch_add(1);
     return ForwardingStore::Apply(batch, options);
   }
   int64_t bytes() const { return bytes_.load(); }
+  int64_t batches() const { return batches_.load(); }
 
  private:
   std::atomic<int64_t> bytes_{0};
+  std::atomic<int64_t> batches_{0};
 };
+
+// One compute of many slots stores the deltas of the slots between restore points in a few
+// batches (one per run of up to 64 slots), not one store commit per slot; and every slot of the
+// run is readable from the cache as soon as the compute returns.
+TEST_P(ProcessDeviceTest, AComputeOfManySlotsStoresThemInAFewBatches) {
+  auto counting = std::make_unique<CountingStore>(MemoryStore::Create());
+  CountingStore* store = counting.get();
+  Env env(std::move(counting), EnvOptions{.workers = GetParam(), .frequency = 1000});
+  Message def = CountProcess(78, "test-device@1.0");
+  const std::string pid = env.Pid(def);
+  env.ScheduleMany(def, 150);
+  const int64_t before = store->batches();
+  Message last = env.ComputeOk(def, 149);
+  const int64_t batches = store->batches() - before;
+  EXPECT_EQ(F(last, "at-slot"), Value(int64_t{149}));
+  // Slot 0 (a restore point) is one batch, slots 1-149 are deltas: 3 runs of <= 64 slots.
+  // One per slot would be 150.
+  EXPECT_LE(batches, 10) << "batches for 150 slots";
+  for (int64_t s = 0; s <= 149; ++s) {
+    Result<std::optional<Message>> r = env.cache_.Read(pid, static_cast<uint64_t>(s));
+    ASSERT_OK(r);
+    ASSERT_TRUE(r->has_value()) << "slot " << s << " is not in the cache when compute returned";
+    EXPECT_EQ(F(**r, "at-slot"), Value(s));
+  }
+  Result<std::optional<CachedState>> latest = env.cache_.Latest(pid);
+  ASSERT_OK(latest);
+  ASSERT_TRUE(latest->has_value());
+  EXPECT_EQ((*latest)->slot, 149u);
+  Message stored = (*latest)->state;
+  stored.Erase("snapshot");
+  EXPECT_EQ(stored, last);
+}
 
 // docs/devices.md#process-compute: a slot between restore points stores what changed, not the
 // whole state. The process

@@ -58,7 +58,7 @@ std::optional<Value> RoleDevice(const Message& base, std::string_view role) {
   return std::nullopt;
 }
 
-Result<ResolveResult> RunAs(const Resolver& resolver, std::string_view role, const Message& base,
+Result<ResolveResult> RunAs(const Resolver& resolver, std::string_view role, Message base,
                             const Message& req, const ResolveOptions& opts, std::string_view default_execution_device) {
   std::optional<Value> device = RoleDevice(base, role);
   if (!device && role == "execution" && !default_execution_device.empty()) {
@@ -68,8 +68,9 @@ Result<ResolveResult> RunAs(const Resolver& resolver, std::string_view role, con
     return ErrorResult(422, "process has no execution device: set `execution-device` (or "
                             "`device-stack` for stack@1.0)");
   }
-  const Value* original = base.Find("device");
-  Message prepared = base;
+  std::optional<Value> original;
+  if (const Value* d = base.Find("device")) original = *d;
+  Message prepared = std::move(base);
   prepared.Set("device", *device);
   prepared.Erase("commitments");  // swapping a committed `device` drops the commitments
   if (!prepared.Contains("input-prefix")) prepared.Set("input-prefix", Value("process"));
@@ -77,9 +78,9 @@ Result<ResolveResult> RunAs(const Resolver& resolver, std::string_view role, con
     prepared.Set("output-prefixes", *p);
   }
   AO_ASSIGN_OR_RETURN(ResolveResult r, resolver.Resolve(Value(std::move(prepared)), req, opts));
-  if (r.ok() && r.value.is_message() && original != nullptr &&
+  if (r.ok() && r.value.is_message() && original &&
       SameDevice(r.value.message().Find("device"), *device)) {
-    Message restored = r.value.message();
+    Message restored = std::move(r.value).TakeMessage();
     restored.Set("device", *original);
     r.value = Value(std::move(restored));
   }
@@ -106,12 +107,14 @@ Engine::Engine(const Resolver& resolver, const EngineStorage& storage, ResolveOp
 
 Result<std::optional<Message>> Engine::ReadCached(int64_t slot) {
   if (slot < 0) return std::optional<Message>();
+  AO_RETURN_IF_ERROR(Flush());
   AO_ASSIGN_OR_RETURN(std::optional<Message> m, process_cache_.Read(id_.id, static_cast<uint64_t>(slot)));
   if (m) Present(*m);
   return m;
 }
 
 ComputeResult Engine::Load(int64_t target) {
+  AO_RETURN_IF_ERROR(Flush());
   if (target >= 0) {
     AO_ASSIGN_OR_RETURN(std::optional<CachedState> restore,
                         process_cache_.Latest(id_.id, {"snapshot"}, static_cast<uint64_t>(target)));
@@ -134,11 +137,13 @@ ComputeResult Engine::Advance(const Message& state, int64_t slot) {
                                            " does not belong to this process and slot"),
                       "get-schedule", next);
   }
-  Message input = *assignment;
+  // The IDs of the assignment as scheduled, before it becomes the request (moved, not copied).
+  std::vector<std::string> ids = ExtraIds(*assignment);
+  Message input = std::move(*assignment);
   input.Set("path", Value("compute"));  // a scheduled message never selects the key
   Message st = state;
   st.Erase("results");
-  Result<ResolveResult> r = RunAs(resolver_, "execution", st, input, opts_, default_execution_device_);
+  Result<ResolveResult> r = RunAs(resolver_, "execution", std::move(st), input, opts_, default_execution_device_);
   if (!r.ok()) {
     return r.status().WithContext("process " + id_.id + " slot " + std::to_string(next) + " (phase compute)");
   }
@@ -147,14 +152,15 @@ ComputeResult Engine::Advance(const Message& state, int64_t slot) {
     return PhaseError(ResolveResult::Error(Value("the execution device returned a non-message state")),
                       "compute", next);
   }
-  Message out = std::move(r->value).message();
+  Message out = std::move(r->value).TakeMessage();
   Pin(out, next);
   Value next_state(std::move(out));  // shared by the answer and the next slot's delta base
-  AO_RETURN_IF_ERROR(Store(next_state, next, *assignment));
+  AO_RETURN_IF_ERROR(Store(next_state, next, std::move(ids)));
   return ResolveResult::Ok(std::move(next_state));
 }
 
 Status Engine::Snapshot(const Message& state, int64_t slot) {
+  AO_RETURN_IF_ERROR(Flush());
   AO_ASSIGN_OR_RETURN(bool has, process_cache_.HasSnapshot(id_.id, static_cast<uint64_t>(slot)));
   if (has) return Status::OK();
   AO_ASSIGN_OR_RETURN(Value snap, SnapshotOf(state));
@@ -179,6 +185,8 @@ ComputeResult Engine::ComputeInline(int64_t slot, const Message* live) {
     if (at >= slot) break;
     r = Advance(r->value.message(), at);
   }
+  Status flushed = Flush();  // what this call computed is readable when it returns
+  if (!flushed.ok()) return flushed;
   return r;
 }
 
@@ -192,13 +200,13 @@ void Engine::Pin(Message& m, int64_t slot) const {
 
 ComputeResult Engine::Boot() {
   Message base = InitialState(id_);
-  AO_ASSIGN_OR_RETURN(ResolveResult r, RunAs(resolver_, "execution", base, Message{{"path", "init"}}, opts_,
+  AO_ASSIGN_OR_RETURN(ResolveResult r, RunAs(resolver_, "execution", std::move(base), Message{{"path", "init"}}, opts_,
                                              default_execution_device_));
   if (!r.ok()) return PhaseError(r, "init", -1);
   if (!r.value.is_message()) {
     return PhaseError(ResolveResult::Error(Value("init returned a non-message state")), "init", -1);
   }
-  Message out = std::move(r.value).message();
+  Message out = std::move(r.value).TakeMessage();
   out.Set("initialized", Value("true"));
   Pin(out, -1);
   last_stored_slot_ = kUnknown;  // slot -1 is never stored: slot 0 is written in full
@@ -217,7 +225,7 @@ ComputeResult Engine::Restore(Message state, int64_t slot) {
                             default_execution_device_));
   Message out;
   if (r.ok() && r.value.is_message()) {
-    out = std::move(r.value).message();
+    out = std::move(r.value).TakeMessage();
   } else if (r.IsNotFound()) {
     out = std::move(state);  // the execution device has no normalize
   } else {
@@ -243,18 +251,33 @@ Result<Value> Engine::SnapshotOf(const Message& state) {
 // the per-slot write
 // depends on what changed, not on the size of the state), or in full when that previous
 // state is not known here (the first slot after a replay or a conflict).
-Status Engine::Store(const Value& state_value, int64_t slot, const Message& assignment) {
-  const Message& state = state_value.message();
-  const int64_t freq = cache_frequency_;
+std::vector<std::string> Engine::ExtraIds(const Message& assignment) {
   std::vector<std::string> ids;
   if (const Message* body = assignment.FindMessage("body")) {
     if (Result<std::string> id = MessageId(*body, IdMode::kAll); id.ok()) ids.push_back(std::move(id).value());
   }
   if (Result<std::string> id = MessageId(assignment, IdMode::kAll); id.ok()) ids.push_back(std::move(id).value());
-  Status written;
+  return ids;
+}
+
+Status Engine::Store(const Value& state_value, int64_t slot, std::vector<std::string> ids) {
+  const Message& state = state_value.message();
+  const int64_t freq = cache_frequency_;
   if (slot % freq != 0 && last_stored_slot_ == slot - 1) {
-    written = process_cache_.WriteDelta(id_.id, static_cast<uint64_t>(slot), state, last_stored_.message(), ids);
-  } else {
+    // Kept for one batch with the slots around it (Flush); the state and its base are shared
+    // Values, not copies.
+    if (pending_.empty()) pending_base_ = last_stored_;
+    pending_.push_back(ProcessCache::DeltaWrite{
+        static_cast<uint64_t>(slot), ProcessCache::DeltaOf(static_cast<uint64_t>(slot), state, last_stored_.message()),
+        std::move(ids)});
+    last_stored_ = state_value;
+    last_stored_slot_ = slot;
+    if (pending_.size() >= kMaxPendingSlots) return Flush();
+    return Status::OK();
+  }
+  AO_RETURN_IF_ERROR(Flush());  // the slots before this one first: entries stay in slot order
+  Status written;
+  {
     Message stored = state;
     if (slot % freq == 0) {
       AO_ASSIGN_OR_RETURN(Value snap, SnapshotOf(state));
@@ -276,6 +299,23 @@ Status Engine::Store(const Value& state_value, int64_t slot, const Message& assi
     return Status::OK();
   }
   return written.WithContext("storing slot " + std::to_string(slot) + " of process " + id_.id);
+}
+
+Status Engine::Flush() {
+  if (pending_.empty()) return Status::OK();
+  std::vector<ProcessCache::DeltaWrite> run = std::move(pending_);
+  pending_.clear();
+  const Value base = std::move(pending_base_);
+  pending_base_ = Value();
+  Result<bool> written = process_cache_.WriteDeltas(id_.id, base.message(), run);
+  if (!written.ok()) {
+    last_stored_slot_ = kUnknown;  // what the cache holds is no longer known here
+    return written.status().WithContext("storing slots " + std::to_string(run.front().slot) + "-" +
+                                        std::to_string(run.back().slot) + " of process " + id_.id);
+  }
+  // After a conflict at the last slot the stored state is not ours: the next slot goes in full.
+  if (!*written && last_stored_slot_ == static_cast<int64_t>(run.back().slot)) last_stored_slot_ = kUnknown;
+  return Status::OK();
 }
 
 Result<std::optional<Message>> Engine::NextAssignment(int64_t slot) {

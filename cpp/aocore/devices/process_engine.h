@@ -4,7 +4,12 @@
 // advances one slot at a time, taking each assignment from the assignment cache (prefetched a
 // page at a time) and running the execution device with it as the request; and stores every
 // state in the process cache: in full with `snapshot` every `cache_frequency` slots, as a delta
-// against the previous slot in between. The routing side (keys, identity, peers, workers) is
+// against the previous slot in between. Deltas of consecutive slots are kept in the engine and
+// stored together, one store batch per run (ProcessCache::WriteDeltas), at Flush: the worker
+// flushes before it answers anyone, and the engine flushes before its own reads (ReadCached,
+// Load, Snapshot), before a full state and every kMaxPendingSlots slots. Slots not yet flushed
+// are lost on a crash and computed again from their assignments (states are deterministic
+// functions of the schedule), so crash safety is unchanged. The routing side (keys, identity, peers, workers) is
 // devices/process_device.h; the port notes are in docs/devices.md#process.
 //
 // Thread-safety: an Engine is confined to one strand (its worker's) or one call. RoleDevice,
@@ -16,11 +21,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "aocore/actor/process_worker.h"
 #include "aocore/ao/device.h"
 #include "aocore/ao/resolve_options.h"
 #include "aocore/cache/assignment_cache.h"
+#include "aocore/cache/process_cache.h"
 #include "aocore/common/result.h"
 #include "aocore/devices/process_device.h"
 #include "aocore/message/message.h"
@@ -42,9 +49,10 @@ std::optional<Value> RoleDevice(const Message& base, std::string_view role);
 // run_as: resolves `req` against `base` with its `device` swapped for the role's device (and its
 // commitments dropped, `input-prefix`/`output-prefixes` set for the role), then restores the
 // original device on a returned state the role's device left as its own. `base` already holds
-// its `process` key. The execution role falls back to `default_execution_device` (the node's
+// its `process` key; taken by value (it becomes the prepared base: a caller that no longer needs
+// it moves it in, no copy). The execution role falls back to `default_execution_device` (the node's
 // option; empty: none). A 422 error result when the role has no device.
-Result<ResolveResult> RunAs(const Resolver& resolver, std::string_view role, const Message& base,
+Result<ResolveResult> RunAs(const Resolver& resolver, std::string_view role, Message base,
                             const Message& req, const ResolveOptions& opts,
                             std::string_view default_execution_device = {});
 
@@ -70,6 +78,10 @@ class Engine final : public ProcessEngine {
   ComputeResult Load(int64_t target) override;
   ComputeResult Advance(const Message& state, int64_t slot) override;
   Status Snapshot(const Message& state, int64_t slot) override;
+  Status Flush() override;
+
+  // The most slots whose deltas wait for one batch (bounds the memory they hold).
+  static constexpr size_t kMaxPendingSlots = 64;
 
   // Inline computation (no worker): the state after `slot`, from the cache, from `live` (an
   // initialized state of this process at or below `slot`, if given) or from the best restore
@@ -83,7 +95,9 @@ class Engine final : public ProcessEngine {
   ComputeResult Boot();
   ComputeResult Restore(Message state, int64_t slot);
   Result<Value> SnapshotOf(const Message& state);
-  Status Store(const Value& state_value, int64_t slot, const Message& assignment);
+  // The IDs a slot's state is also found by: the scheduled message's and the assignment's.
+  static std::vector<std::string> ExtraIds(const Message& assignment);
+  Status Store(const Value& state_value, int64_t slot, std::vector<std::string> ids);
   Result<std::optional<Message>> NextAssignment(int64_t slot);
 
   const Resolver& resolver_;
@@ -100,6 +114,10 @@ class Engine final : public ProcessEngine {
   static constexpr int64_t kUnknown = INT64_MIN;
   Value last_stored_;
   int64_t last_stored_slot_ = kUnknown;
+  // Delta entries of consecutive slots not yet written (made as each slot is computed, so no
+  // state is held for them), and the stored state of the slot before the first.
+  std::vector<ProcessCache::DeltaWrite> pending_;
+  Value pending_base_;
 };
 
 }  // namespace process

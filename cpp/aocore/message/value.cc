@@ -6,7 +6,15 @@
 
 namespace ao {
 
-Value::Value(Message m) : v_(std::make_shared<const Message>(std::move(m))) {}
+// Made non-const (and held as const), so TakeMessage may move out of a message this Value alone holds.
+Value::Value(Message m) : v_(std::shared_ptr<const Message>(std::make_shared<Message>(std::move(m)))) {}
+
+Message Value::TakeMessage() && {
+  std::shared_ptr<const Message>& held = std::get<std::shared_ptr<const Message>>(v_);
+  if (held.use_count() != 1) return *held;
+  Message out = std::move(const_cast<Message&>(*held));
+  return out;
+}
 Value::Value(std::shared_ptr<const Message> m) : v_(std::move(m)) {}
 
 Value::Value(Bytes b) {

@@ -95,6 +95,11 @@ class Value {
   const std::shared_ptr<const Message>& message_ptr() const {
     return std::get<std::shared_ptr<const Message>>(v_);
   }
+  // The message, for a caller that will change it: moved out when this Value is its only holder
+  // (a result just returned), copied otherwise. The Value is left holding an empty message.
+  // (`std::move(v).message()` is a const reference, so initialising a Message from it copies.)
+  // REQUIRES: is_message().
+  Message TakeMessage() &&;
   const std::shared_ptr<Device>& device() const { return std::get<std::shared_ptr<Device>>(v_); }
 
   // Deep equality (messages and lists compared element by element; devices by identity).

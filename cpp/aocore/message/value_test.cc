@@ -61,6 +61,26 @@ TEST(Value, AStateCopySharesItsLargeValues) {
   EXPECT_EQ(&state.Find("log")->list(), &copy.Find("log")->list());
 }
 
+// TakeMessage moves the message out of a Value that alone holds it (its entries are the same
+// objects afterwards: no copy), and copies it when the message is shared, leaving the other
+// holder's message as it was.
+TEST(Value, TakeMessageMovesAMessageHeldOnceAndCopiesASharedOne) {
+  Value alone(Message{{"k", Value(Bytes(200, 'v'))}, {"n", Value(1)}});
+  const Value* entry = alone.message().Find("k");
+  Message taken = std::move(alone).TakeMessage();
+  ASSERT_NE(taken.Find("k"), nullptr);
+  EXPECT_EQ(taken.Find("k"), entry);  // the same map node: moved, not copied
+  EXPECT_EQ(taken.size(), 2u);
+
+  Value shared(Message{{"k", Value("v")}});
+  Value other = shared;
+  Message copy = std::move(shared).TakeMessage();
+  copy.Set("extra", Value(2));
+  EXPECT_EQ(other.message(), (Message{{"k", Value("v")}}));  // untouched
+  EXPECT_NE(copy.Find("k"), other.message().Find("k"));
+  EXPECT_EQ(copy.size(), 2u);
+}
+
 TEST(Value, KindsAndNames) {
   EXPECT_EQ(Value().kind(), Value::Kind::kAtom);
   EXPECT_EQ(Value(1).kind(), Value::Kind::kInteger);

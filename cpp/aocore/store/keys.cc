@@ -20,25 +20,43 @@ std::vector<std::string> SplitPath(std::string_view path) {
 
 std::string JoinPath(const std::vector<std::string_view>& segments) {
   std::string out;
+  size_t total = 0;
+  for (std::string_view part : segments) total += part.size() + 1;
+  out.reserve(total);
   for (std::string_view part : segments) {
-    for (const std::string& segment : SplitPath(part)) {
-      if (!out.empty()) out += '/';
-      out += segment;
+    size_t pos = 0;
+    while (pos <= part.size()) {
+      size_t slash = part.find('/', pos);
+      if (slash == std::string_view::npos) slash = part.size();
+      if (slash > pos) {
+        if (!out.empty()) out += '/';
+        out += part.substr(pos, slash - pos);
+      }
+      pos = slash + 1;
     }
   }
   return out;
 }
 
 Result<std::string> NormalizePath(std::string_view path) {
+  // One pass over the segments as views (no vector of segment strings: every store operation
+  // normalizes its path).
   std::string out;
   out.reserve(path.size());
-  for (const std::string& segment : SplitPath(path)) {
-    if (segment == "." || segment == "..") {
-      return Status::InvalidArgument("path '" + std::string(path) + "' has a '" + segment +
-                                     "' segment");
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t slash = path.find('/', pos);
+    if (slash == std::string_view::npos) slash = path.size();
+    if (slash > pos) {
+      const std::string_view segment = path.substr(pos, slash - pos);
+      if (segment == "." || segment == "..") {
+        return Status::InvalidArgument("path '" + std::string(path) + "' has a '" + std::string(segment) +
+                                       "' segment");
+      }
+      if (!out.empty()) out += '/';
+      out += segment;
     }
-    if (!out.empty()) out += '/';
-    out += segment;
+    pos = slash + 1;
   }
   return out;
 }

@@ -26,6 +26,7 @@ const char* OpName(WriteBatch::OpKind kind) {
     case WriteBatch::OpKind::kReplaceLink: return "replace_link";
     case WriteBatch::OpKind::kDelete: return "delete";
     case WriteBatch::OpKind::kMakeNewLink: return "make_new_link";
+    case WriteBatch::OpKind::kWriteNew: return "write_new";
   }
   return "?";
 }
@@ -321,6 +322,7 @@ Status KvStore::ApplyOp(const WriteBatch::Op& op, Overlay* overlay) {
     if (op.kind == WriteBatch::OpKind::kMakeGroup) return Status::OK();  // the root exists
     return Status::InvalidArgument("the root path cannot be written, linked or deleted");
   }
+  if (op.content) return ApplyContentOp(op, path, overlay);
   AO_ASSIGN_OR_RETURN(std::optional<Node> existing, GetNode(path, overlay));
   const std::string node_key = NodeKey(path);
   const std::string member_key = MemberKey(ParentPath(path), BaseName(path));
@@ -336,6 +338,18 @@ Status KvStore::ApplyOp(const WriteBatch::Op& op, Overlay* overlay) {
             "; a value cannot replace it");
       }
       if (!existing) AO_RETURN_IF_ERROR(EnsureParents(path, overlay));
+      put_node(std::string(1, kValueTag) + op.data);
+      return Status::OK();
+    }
+    case WriteBatch::OpKind::kWriteNew: {
+      if (existing) {
+        if (existing->kind == Node::Kind::kValue && existing->data == op.data) return Status::OK();
+        return Status::AlreadyExists(Quoted(path) + " already holds " +
+                                     (existing->kind == Node::Kind::kValue  ? std::string("another value")
+                                      : existing->kind == Node::Kind::kLink ? "a link to " + Quoted(existing->data)
+                                                                             : std::string("a group")));
+      }
+      AO_RETURN_IF_ERROR(EnsureParents(path, overlay));
       put_node(std::string(1, kValueTag) + op.data);
       return Status::OK();
     }
@@ -384,6 +398,40 @@ Status KvStore::ApplyOp(const WriteBatch::Op& op, Overlay* overlay) {
     }
   }
   return Status::Internal("unknown batch operation");
+}
+
+Status KvStore::ApplyContentOp(const WriteBatch::Op& op, const std::string& path, Overlay* overlay) {
+  std::string record;
+  switch (op.kind) {
+    case WriteBatch::OpKind::kWrite:
+      record.reserve(op.data.size() + 1);
+      record += kValueTag;
+      record += op.data;
+      break;
+    case WriteBatch::OpKind::kMakeGroup:
+      record = std::string(1, kGroupTag);
+      break;
+    case WriteBatch::OpKind::kMakeLink: {
+      AO_ASSIGN_OR_RETURN(std::string target, NormalizePath(op.data));
+      if (target.empty()) return Status::InvalidArgument("a link cannot point at the root");
+      if (target == path) return Status::OK();
+      record = std::string(1, kLinkTag) + target;
+      break;
+    }
+    default:
+      return Status::InvalidArgument(std::string("a content operation cannot be a ") + OpName(op.kind));
+  }
+  // Parents: a known group, or one this batch makes, needs no read.
+  const std::string_view parent = ParentPath(path);
+  bool parent_known = parent.empty() || KnownGroup(parent);
+  if (!parent_known) {
+    auto pending = overlay->find(NodeKey(parent));
+    parent_known = pending != overlay->end() && pending->second && *pending->second == std::string(1, kGroupTag);
+  }
+  if (!parent_known) AO_RETURN_IF_ERROR(EnsureParents(path, overlay));
+  (*overlay)[NodeKey(path)] = std::move(record);
+  (*overlay)[MemberKey(parent, BaseName(path))] = std::string();
+  return Status::OK();
 }
 
 }  // namespace ao

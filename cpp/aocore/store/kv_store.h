@@ -15,6 +15,11 @@
 // length prefix keeps groups' ranges disjoint whatever bytes their names hold. The root group
 // (path "") is implicit: it has no node record but has membership keys, so it can be listed.
 //
+// Content operations (WriteBatch::WriteContent, MakeContentGroup, MakeContentLink) are written
+// without reading the path first: their writer promises that anything there is the same node, so
+// the records are put again as they are (idempotent); only a parent not known to be a group is
+// looked up. A slot's content leaf and a restore point's leaves and element links cost writes only.
+//
 // Known groups: a group stays a group until a batch deletes it (no operation turns a group into
 // a value or link), so the paths seen to be groups are remembered (a bounded set, dropped whole
 // when full): resolving a path does not read its group prefixes again (they are not links), and
@@ -114,6 +119,8 @@ class KvStore : public Store {
   void ForgetGroup(std::string_view path);
 
   Status ApplyOp(const WriteBatch::Op& op, Overlay* overlay);
+  // A content operation (WriteBatch::Op::content) at normalized `path`: no read of the path.
+  Status ApplyContentOp(const WriteBatch::Op& op, const std::string& path, Overlay* overlay);
   Status EnsureParents(std::string_view path, Overlay* overlay);
   Result<bool> GroupHasChildren(std::string_view path, const Overlay& overlay);
 

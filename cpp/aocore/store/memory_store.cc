@@ -13,6 +13,7 @@ Status MemoryStore::Close() {
 }
 
 Result<std::optional<std::string>> MemoryStore::KvGet(std::string_view key) {
+  point_reads_.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) return ClosedStatus();
   auto it = kv_.find(key);

@@ -6,6 +6,8 @@
 // map operation itself.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,6 +24,8 @@ class MemoryStore final : public KvStore {
 
   Status Close() override;
   std::string Describe() const override { return "memory"; }
+  // Point reads of the key-value map so far (tests of what an operation costs).
+  int64_t point_reads() const { return point_reads_.load(std::memory_order_relaxed); }
 
  protected:
   Result<std::optional<std::string>> KvGet(std::string_view key) override;
@@ -34,6 +38,7 @@ class MemoryStore final : public KvStore {
   // Guarded by mu_.
   std::map<std::string, std::string, std::less<>> kv_;
   bool closed_ = false;
+  std::atomic<int64_t> point_reads_{0};
 };
 
 }  // namespace ao

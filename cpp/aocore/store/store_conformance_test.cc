@@ -211,6 +211,52 @@ TYPED_TEST(StoreConformance, ADeletedGroupRewrittenAsAValueIsAValue) {
   EXPECT_EQ(this->ReadOr("g"), "now a value");
 }
 
+// Content operations (WriteContent, MakeContentGroup, MakeContentLink) have the effects of
+// Write, MakeGroup and MakeLink for a path whose content it names: parents are made, the nodes
+// read back, listing shows each child once, and writing the same content again changes nothing.
+TYPED_TEST(StoreConformance, ContentOperationsStoreWhatThePlainOnesStore) {
+  WriteBatch batch;
+  batch.WriteContent("data/h1", "leaf one")
+      .MakeContentGroup("list/l1")
+      .MakeContentLink("data/h1", "list/l1/1")
+      .MakeContentLink("data/h1", "list/l1/2");
+  ASSERT_OK(this->store_->Apply(batch));
+  EXPECT_EQ(this->ReadOr("data/h1"), "leaf one");
+  EXPECT_EQ(this->ReadOr("list/l1/2"), "leaf one");
+  EXPECT_EQ(this->TypeOf("list/l1"), NodeType::kComposite);
+  EXPECT_EQ(this->ListOf("list/l1"), (Names{"1", "2"}));
+  ASSERT_OK(this->store_->Apply(batch));  // the same content again
+  EXPECT_EQ(this->ListOf("data"), (Names{"h1"}));
+  EXPECT_EQ(this->ListOf("list/l1"), (Names{"1", "2"}));
+  EXPECT_EQ(*this->store_->Resolve("list/l1/1"), "data/h1");
+  // A plain write of the same path afterwards sees a value (replaces it as usual).
+  ASSERT_OK(this->store_->Write("data/h1", "leaf one"));
+  EXPECT_EQ(this->ReadOr("data/h1"), "leaf one");
+}
+
+TYPED_TEST(StoreConformance, WriteNewRefusesAnythingButTheSameValue) {
+  WriteBatch first;
+  first.WriteNew("a/entry", "v1");  // a new path: written, its parents made
+  ASSERT_OK(this->store_->Apply(first));
+  EXPECT_EQ(this->ReadOr("a/entry"), "v1");
+  EXPECT_EQ(this->ListOf("a"), (Names{"entry"}));
+  WriteBatch again;  // the same value again: kept, the batch applies
+  again.Write("side", "1").WriteNew("a/entry", "v1");
+  ASSERT_OK(this->store_->Apply(again));
+  EXPECT_EQ(this->ReadOr("side"), "1");
+  WriteBatch other;  // another value: the whole batch is refused
+  other.Write("side2", "2").WriteNew("a/entry", "v2");
+  Status s = this->store_->Apply(other);
+  EXPECT_TRUE(s.IsAlreadyExists()) << s.ToString();
+  EXPECT_EQ(this->ReadOr("side2"), "NOT_FOUND");
+  EXPECT_EQ(this->ReadOr("a/entry"), "v1");
+  // A link or a group there is something else too.
+  ASSERT_OK(this->store_->MakeLink("a/entry", "a/link"));
+  EXPECT_TRUE(this->store_->Apply(WriteBatch().WriteNew("a/link", "v1")).IsAlreadyExists());
+  EXPECT_TRUE(this->store_->Apply(WriteBatch().WriteNew("a", "v1")).IsAlreadyExists());
+  EXPECT_EQ(this->TypeOf("a"), NodeType::kComposite);
+}
+
 TYPED_TEST(StoreConformance, MakeNewLinkRefusesAnythingButTheSameLink) {
   WriteBatch first;
   first.MakeNewLink("target-a", "slot");
@@ -455,6 +501,25 @@ LevelDbStoreOptions NoCreate() {
   LevelDbStoreOptions options;
   options.create_if_missing = false;
   return options;
+}
+
+// A content operation does not read the path it writes (the plain ones read it to decide what
+// to do): writing a slot's content leaf costs no store read once its group is known.
+TEST(KvStoreContentOperations, WriteWithoutReadingThePath) {
+  MemoryStore store;
+  ASSERT_OK(store.Write("data/first", "x"));
+  ASSERT_EQ(*store.Type("data"), NodeType::kComposite);  // read once: now a group the store knows
+  const int64_t before = store.point_reads();
+  WriteBatch content;
+  content.WriteContent("data/h2", "leaf").WriteContent("data/h3", "leaf 3");
+  ASSERT_OK(store.Apply(content));
+  EXPECT_EQ(store.point_reads() - before, 0);
+  const int64_t plain_before = store.point_reads();
+  WriteBatch plain;
+  plain.Write("data/h4", "leaf 4");
+  ASSERT_OK(store.Apply(plain));
+  EXPECT_GE(store.point_reads() - plain_before, 1);  // the plain write reads its path
+  EXPECT_EQ(*store.Read("data/h3"), "leaf 3");
 }
 
 class LevelDbStoreTest : public ::testing::Test {

@@ -27,11 +27,17 @@ class WriteBatch {
     kDelete,       // removes the value, link or empty group at path (no-op when absent)
     kMakeNewLink,  // path -> target; a link to the same target already there is kept; anything
                    // else already at path fails the batch with AlreadyExists
+    kWriteNew,     // path <- value; the same value already there is kept; anything else already
+                   // at path fails the batch with AlreadyExists
   };
   struct Op {
     OpKind kind;
     std::string path;
     std::string data;  // the value (kWrite) or the link target (kMakeLink/kReplaceLink)
+    // A content operation (WriteContent, MakeContentGroup, MakeContentLink): the path is a
+    // content address, or lies in a group that is one, so whatever already is at the path is this
+    // very node; a store may write it without reading what is there.
+    bool content = false;
   };
 
   WriteBatch() = default;
@@ -52,10 +58,30 @@ class WriteBatch {
   WriteBatch& MakeNewLink(std::string existing, std::string new_path) {
     return Add(OpKind::kMakeNewLink, std::move(new_path), std::move(existing));
   }
+  // Write that refuses to replace: the batch fails (AlreadyExists, nothing written) when `path`
+  // already holds anything but this very value (the value counterpart of MakeNewLink).
+  WriteBatch& WriteNew(std::string path, Bytes value) {
+    return Add(OpKind::kWriteNew, std::move(path), std::move(value));
+  }
   WriteBatch& ReplaceLink(std::string existing, std::string new_path) {
     return Add(OpKind::kReplaceLink, std::move(new_path), std::move(existing));
   }
   WriteBatch& Delete(std::string path) { return Add(OpKind::kDelete, std::move(path), {}); }
+
+  // Content operations: Write, MakeGroup and MakeLink for paths that their content names (a hash
+  // of the value, or a place in a group whose address hashes all it holds, e.g. the ContentCache's
+  // data/<hash>, list/<hash>/<n>, msg/<hash>/<key>). The writer promises that anything already at
+  // the path is the same value, group or link, so the store skips the existence read the plain
+  // operations make (the cost of writing a slot's content is then writes only). A value, group or
+  // link of another kind at such a path is not detected (it cannot be there unless the store is
+  // corrupt).
+  WriteBatch& WriteContent(std::string path, Bytes value) {
+    return Add(OpKind::kWrite, std::move(path), std::move(value), true);
+  }
+  WriteBatch& MakeContentGroup(std::string path) { return Add(OpKind::kMakeGroup, std::move(path), {}, true); }
+  WriteBatch& MakeContentLink(std::string existing, std::string new_path) {
+    return Add(OpKind::kMakeLink, std::move(new_path), std::move(existing), true);
+  }
 
   // Appends every operation of `other`, in order.
   void Append(const WriteBatch& other) {
@@ -74,9 +100,9 @@ class WriteBatch {
   size_t ApproximateSize() const { return approximate_size_; }
 
  private:
-  WriteBatch& Add(OpKind kind, std::string path, std::string data) {
+  WriteBatch& Add(OpKind kind, std::string path, std::string data, bool content = false) {
     approximate_size_ += path.size() + data.size();
-    ops_.push_back(Op{kind, std::move(path), std::move(data)});
+    ops_.push_back(Op{kind, std::move(path), std::move(data), content});
     return *this;
   }
 

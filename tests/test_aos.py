@@ -114,7 +114,7 @@ def test_unsupported_formats_and_imports_are_clear_errors(aos2_0_6):
 
 
 def test_runaway_eval_ends_at_the_compute_limit_and_the_instance_goes_on(aos2_0_6):
-    inst = aos2_0_6.instance(compute_limit=2_000_000_000)
+    inst = aos2_0_6.instance(compute_limit=300)
     check_step(inst, 0)
     inst.checkpoint()
     result = inst.handle(eval_msg(1, "while true do end"), EXPECTED["env"])

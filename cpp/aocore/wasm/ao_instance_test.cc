@@ -4,6 +4,7 @@
 #include "aocore/wasm/ao_instance.h"
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iterator>
 
@@ -190,7 +191,7 @@ TEST_F(AoInstanceTest, ACheckpointHoldsOnlyTheNonZeroPagesOfTheMemory) {
 
 TEST_F(AoInstanceTest, RunawayLoopEndsAtTheComputeLimitAndTheInstanceGoesOn) {
   InstanceOptions options;
-  options.compute_limit = 2'000'000'000;
+  options.compute_limit_ms = 300;
   auto inst = NewInstance(options);
   ASSERT_NE(inst, nullptr);
   ExpectStepMatches(*inst, 0);
@@ -202,6 +203,21 @@ TEST_F(AoInstanceTest, RunawayLoopEndsAtTheComputeLimitAndTheInstanceGoesOn) {
   EXPECT_NE(looped->trapped->message.find("compute limit"), std::string::npos);
   // Back at the checkpoint: the scenario's step 1 gives ao-loader's result and memory again.
   ExpectStepMatches(*inst, 1);
+}
+
+TEST_F(AoInstanceTest, AMessageLongerThanManyEpochTicksButWithinTheComputeLimitFinishes) {
+  InstanceOptions options;
+  options.compute_limit_ms = 20'000;
+  auto inst = NewInstance(options);
+  ASSERT_NE(inst, nullptr);
+  ExpectStepMatches(*inst, 0);
+  // Tens of epoch ticks of CPU time: the deadline callback lets the call go on at each of them.
+  const auto start = std::chrono::steady_clock::now();
+  auto counted = inst->Handle(Eval(1, "local n = 0 for i = 1, 20000000 do n = n + 1 end return n"), *env_);
+  ASSERT_OK(counted);
+  ASSERT_FALSE(counted->trapped) << counted->trapped->message;
+  EXPECT_NE(counted->raw.find("20000000"), std::string::npos) << counted->raw;
+  EXPECT_GT(std::chrono::steady_clock::now() - start, 5 * kEpochTick);
 }
 
 TEST_F(AoInstanceTest, MemoryLimitMakesAllocationFailInsideLua) {

@@ -7,6 +7,9 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -218,6 +221,26 @@ TEST_F(AoInstanceTest, AMessageLongerThanManyEpochTicksButWithinTheComputeLimitF
   ASSERT_FALSE(counted->trapped) << counted->trapped->message;
   EXPECT_NE(counted->raw.find("20000000"), std::string::npos) << counted->raw;
   EXPECT_GT(std::chrono::steady_clock::now() - start, 5 * kEpochTick);
+}
+
+TEST_F(AoInstanceTest, RunawayLoopsOnSeveralThreadsEachEndAtTheirLimitAgainAndAgain) {
+  // One ticker serves every limited call; it sleeps between them and must wake for the next.
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::optional<HostFault::Kind>> kinds(2);
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < kinds.size(); ++i) {
+      threads.emplace_back([&, i] {
+        InstanceOptions options;
+        options.compute_limit_ms = 100 + 100 * i;
+        auto inst = NewInstance(options);
+        if (inst == nullptr || !inst->Handle((*steps_)[0].msg, *env_).ok()) return;
+        auto looped = inst->Handle(Eval(1, "while true do end"), *env_);
+        if (looped.ok() && looped->trapped) kinds[i] = looped->trapped->kind;
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (const auto& kind : kinds) EXPECT_EQ(kind, HostFault::Kind::kComputeLimit) << "round " << round;
+  }
 }
 
 TEST_F(AoInstanceTest, MemoryLimitMakesAllocationFailInsideLua) {

@@ -47,8 +47,8 @@ WasmRuntime::WasmRuntime() : engine_(MakeConfig()) {}
 WasmRuntime::TickingScope::TickingScope(WasmRuntime& runtime) : runtime_(runtime) {
   std::lock_guard lock(runtime_.ticker_mu_);
   if (runtime_.ticking_++ == 0) runtime_.ticker_cv_.notify_one();
-  if (!runtime_.ticker_started_) {
-    runtime_.ticker_started_ = true;
+  if (runtime_.ticker_pid_ != ::getpid()) {
+    runtime_.ticker_pid_ = ::getpid();
     // Detached, like the runtime it uses, which is never destroyed.
     std::thread([r = &runtime_] { r->TickerLoop(); }).detach();
   }

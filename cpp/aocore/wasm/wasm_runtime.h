@@ -12,6 +12,8 @@
 // ticker's state are locked).
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -71,7 +73,9 @@ class WasmRuntime {
   std::mutex ticker_mu_;
   std::condition_variable ticker_cv_;
   int ticking_ = 0;              // live TickingScopes
-  bool ticker_started_ = false;  // the thread starts with the first scope and never ends
+  // The process whose ticker thread runs (it starts with the first scope and never ends): a child
+  // forked after it has no ticker thread, and starts its own.
+  pid_t ticker_pid_ = 0;
   std::mutex mu_;
   std::map<std::string, wasmtime::Module> modules_;  // sha256 hex -> module
   Stats stats_;

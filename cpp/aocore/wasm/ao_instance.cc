@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 #include "aocore/wasm/heap_growth.h"
 #include "aocore/wasm/wasm_runtime.h"

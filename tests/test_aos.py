@@ -114,12 +114,35 @@ def test_unsupported_formats_and_imports_are_clear_errors(aos2_0_6):
 
 
 def test_runaway_eval_ends_at_the_compute_limit_and_the_instance_goes_on(aos2_0_6):
-    inst = aos2_0_6.instance(compute_limit=2_000_000_000)
+    inst = aos2_0_6.instance(compute_limit=300)
     check_step(inst, 0)
     inst.checkpoint()
     result = inst.handle(eval_msg(1, "while true do end"), EXPECTED["env"])
     assert result["Error"].startswith("compute_limit: compute limit exceeded")
     check_step(inst, 1)  # back at the checkpoint, then exactly ao-loader's step 1
+
+
+def _runaway_error(module: aocore.AOModule, queue) -> None:
+    inst = module.instance(compute_limit=200)
+    check_step(inst, 0)
+    queue.put(inst.handle(eval_msg(1, "while true do end"), EXPECTED["env"]).get("Error", ""))
+
+
+def test_a_forked_child_stops_a_runaway_eval_too(aos2_0_6):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    _runaway_error(aos2_0_6, queue)  # the parent's epoch ticker runs now; a child has none
+    assert queue.get(timeout=60).startswith("compute_limit:")
+    child = ctx.Process(target=_runaway_error, args=(aos2_0_6, queue))
+    child.start()
+    try:
+        assert queue.get(timeout=60).startswith("compute_limit:")
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()
 
 
 def test_memory_limit_is_enforced(aos2_0_6):

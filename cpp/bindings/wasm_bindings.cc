@@ -77,12 +77,12 @@ void InitWasm(py::module_& m) {
       .def_property_readonly("max_memory", &wasm::AoModule::max_memory_bytes)
       .def(
           "instance",
-          [](const wasm::AoModule& module, std::optional<py::bytes> memory, int64_t clock, uint64_t compute_limit,
+          [](const wasm::AoModule& module, std::optional<py::bytes> memory, int64_t clock, uint64_t compute_limit_ms,
              uint64_t memory_limit) {
             wasm::InstanceOptions options;
             if (memory) options.memory = std::string(*memory);
             options.clock = clock;
-            options.compute_limit = compute_limit;
+            options.compute_limit_ms = compute_limit_ms;
             options.memory_limit = memory_limit;
             Result<std::unique_ptr<wasm::AoInstance>> inst = [&] {
               py::gil_scoped_release release;

@@ -139,7 +139,8 @@ class AOModule:
                  compute_limit: int = 0, memory_limit: int = 0) -> AOInstance:
         """A new instance: booted fresh, or from a memory image (a CU checkpoint, or
         AOInstance.memory()) with the Date.now counter `clock` it had (AOInstance.clock).
-        compute_limit: Wasmtime fuel per message (0: none). memory_limit: bytes (0: the module's)."""
+        compute_limit: CPU time per message in milliseconds (0: none). memory_limit: bytes (0: the
+        module's)."""
         native = self._native.instance(None if memory is None else bytes(memory),
                                        _core_clock_default() if clock is None else clock,
                                        compute_limit, memory_limit)

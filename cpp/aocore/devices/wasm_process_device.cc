@@ -342,13 +342,13 @@ class Call {
     live_ = std::move(live);
     lock_ = std::move(lock);
     if (live_->env.empty()) live_->env = cu::EnvJson(process, module_.fields);
-    compute_limit_ = kDefaultComputeLimit;
-    if (const std::string* fuel = process.Tag(kComputeLimitTag)) {
+    compute_limit_ms_ = kDefaultComputeLimitMs;
+    if (const std::string* limit = process.Tag(kComputeLimitTag)) {
       try {
-        compute_limit_ = std::stoull(*fuel);
+        compute_limit_ms_ = std::stoull(*limit);
       } catch (...) {
         return Status::InvalidArgument("genesis-wasm@1.0: the " + std::string(kComputeLimitTag) +
-                                       " tag must be a number of fuel units, not '" + *fuel + "'");
+                                       " tag must be a number of milliseconds, not '" + *limit + "'");
       }
     }
     return Status::OK();
@@ -367,7 +367,7 @@ class Call {
   }
 
   Status NewInstance(wasm::InstanceOptions options) {
-    options.compute_limit = compute_limit_;
+    options.compute_limit_ms = compute_limit_ms_;
     live_->instance.reset();
     AO_ASSIGN_OR_RETURN(live_->instance, wasm::AoInstance::Create(module_.module, std::move(options)));
     live_->journal.clear();
@@ -554,7 +554,7 @@ class Call {
   std::shared_ptr<Live> live_;
   std::unique_lock<std::mutex> lock_;
   bool trapped_ = false;
-  uint64_t compute_limit_ = kDefaultComputeLimit;
+  uint64_t compute_limit_ms_ = kDefaultComputeLimitMs;
 };
 
 }  // namespace

@@ -44,10 +44,10 @@ void SetAosModuleLookup(AosModuleLookup lookup);
 // the legacy gateway's GraphQL answers aoconnect's module look-up with its owner and tags.
 std::optional<AosModule> LookupKnownAosModule(const std::string& module_id);
 
-// Compute limit: each message may use this much Wasmtime fuel (about one unit per wasm
-// instruction), or what the process's `Wasm-Compute-Limit` tag says (0: unlimited); a runaway
-// message then ends with an Error result ("compute_limit: ...") and the process goes on.
-inline constexpr uint64_t kDefaultComputeLimit = 100'000'000'000;  // ~ a minute of Lua
+// Compute limit: each message may use this much CPU time in milliseconds, or what the process's
+// `Wasm-Compute-Limit` tag says (0: unlimited); a runaway message then ends with an Error result
+// ("compute_limit: ...") and the process goes on (docs/aos.md, "Limits").
+inline constexpr uint64_t kDefaultComputeLimitMs = 60'000;  // a minute
 inline constexpr char kComputeLimitTag[] = "Wasm-Compute-Limit";
 
 // Slots between two restore points that hold the memory; messages between two checkpoints.

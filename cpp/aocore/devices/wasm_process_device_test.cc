@@ -330,7 +330,7 @@ TEST_F(WasmProcessDeviceTest, ARestorePointNamesItsMemoryImageWhichReadsBackInCh
 
 TEST_F(WasmProcessDeviceTest, ARunawayMessageEndsWithAnErrorAndTheProcessGoesOn) {
   std::unique_ptr<Node> node = Open();
-  Message def = Spawn(*node, {{kComputeLimitTag, "200000000"}});
+  Message def = Spawn(*node, {{kComputeLimitTag, "300"}});
   const std::string pid = *MessageId(def, IdMode::kAll);
   Eval(*node, def, pid, "x = 7");
   Eval(*node, def, pid, "while true do end");

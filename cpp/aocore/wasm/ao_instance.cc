@@ -1,8 +1,9 @@
 #include "aocore/wasm/ao_instance.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 #include "aocore/wasm/heap_growth.h"
 #include "aocore/wasm/wasm_runtime.h"
@@ -11,6 +12,16 @@ namespace ao::wasm {
 namespace {
 
 constexpr uint64_t kSparsePage = 4096;
+// An epoch deadline no run reaches (ticks beyond the current epoch).
+constexpr uint64_t kNoDeadline = uint64_t{1} << 62;
+
+// CPU time of the calling thread: wasm runs on the thread that calls it, and the deadline
+// callback runs there too, so a call's CPU time does not count time the thread waited for a core.
+uint64_t ThreadCpuNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+}
 
 bool IsZero(const uint8_t* p, uint64_t len) {
   static const uint8_t kZeros[kSparsePage] = {};
@@ -89,7 +100,22 @@ Status AoInstance::Start() {
   if (options_.memory_limit) {
     store_->limiter(static_cast<int64_t>(options_.memory_limit), -1, -1, -1, -1);
   }
-  (void)store_->context().set_fuel(std::numeric_limits<uint64_t>::max());
+  // Called on this thread when the epoch passes the store's deadline (one tick after a limited
+  // call starts, then every tick): stops the call once it has used its CPU time.
+  store_->epoch_deadline_callback(
+      [this](wasmtime::Store::Context, uint64_t& delta) -> wasmtime::Result<wasmtime::DeadlineKind> {
+        if (!limiting_) {
+          delta = kNoDeadline;
+        } else if (ThreadCpuNs() - call_cpu_start_ns_ >= options_.compute_limit_ms * 1'000'000u) {
+          limit_hit_ = true;
+          return wasmtime::Error("compute limit exceeded");
+        } else {
+          delta = 1;
+        }
+        return wasmtime::DeadlineKind::Continue;
+      });
+  limiting_ = false;
+  store_->context().set_epoch_deadline(kNoDeadline);
   host_ = std::make_unique<EmscriptenHost>(module_->is_64(), options_.clock);
   linker_ = std::make_unique<wasmtime::Linker>(WasmRuntime::Default().engine());
   AO_RETURN_IF_ERROR(host_->DefineImports(*linker_, module_->interface()));
@@ -131,12 +157,24 @@ Status AoInstance::Start() {
 Result<HandleOutcome> AoInstance::Handle(std::string_view msg, std::string_view env) {
   if (broken_) return Status::Closed("this AO instance could not be restored after a trap");
   auto cx = store_->context();
-  (void)cx.set_fuel(options_.compute_limit ? options_.compute_limit : std::numeric_limits<uint64_t>::max());
-  auto r = host_->CallHandle(cx, msg, env);
+  limiting_ = options_.compute_limit_ms > 0;
+  limit_hit_ = false;
+  wasmtime::TrapResult<std::string> r = [&] {
+    if (!limiting_) {
+      cx.set_epoch_deadline(kNoDeadline);
+      return host_->CallHandle(cx, msg, env);
+    }
+    WasmRuntime::TickingScope ticking(WasmRuntime::Default());
+    call_cpu_start_ns_ = ThreadCpuNs();
+    cx.set_epoch_deadline(1);
+    return host_->CallHandle(cx, msg, env);
+  }();
+  limiting_ = false;
   if (r) return HandleOutcome{r.ok(), std::nullopt};
-  HostFault fault = host_->fault() ? *host_->fault() : FaultOf(r.err());
+  HostFault fault = limit_hit_ ? HostFault{HostFault::Kind::kComputeLimit, ""}
+                               : (host_->fault() ? *host_->fault() : FaultOf(r.err()));
   if (fault.kind == HostFault::Kind::kComputeLimit) {
-    fault.message = "compute limit exceeded (" + std::to_string(options_.compute_limit) + " fuel units)";
+    fault.message = "compute limit exceeded (" + std::to_string(options_.compute_limit_ms) + " ms of CPU time)";
   }
   AO_RETURN_IF_ERROR(Start());
   return HandleOutcome{"", std::move(fault)};

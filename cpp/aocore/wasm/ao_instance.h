@@ -3,7 +3,8 @@
 // the module's result string, byte for byte what ao-loader's module call returns, leaving the
 // linear memory byte for byte as ao-loader's. Memory() is the image a CU checkpoints.
 //
-// Limits: a per-call compute limit (Wasmtime fuel) and a memory limit. A call that traps (the
+// Limits: a per-call compute limit (CPU time of the call, checked at each epoch tick of the
+// runtime's ticker: Wasmtime epoch interruption) and a memory limit. A call that traps (the
 // compute limit, an unsupported WeaveDrive read, abort) returns an error text instead of a
 // result and puts the instance back at its checkpoint: the memory and clock it was created with,
 // or those of the last Checkpoint() call. A message that returns an Error result is not rolled
@@ -91,6 +92,11 @@ class AoInstance {
   std::unique_ptr<wasmtime::Linker> linker_;
   std::optional<wasmtime::Instance> instance_;
   bool broken_ = true;  // set until Start() completes, and after a failed rebuild
+  // The running call's compute limit: its thread's CPU time at the start (ns), and whether the
+  // epoch deadline callback stopped it.
+  bool limiting_ = false;
+  uint64_t call_cpu_start_ns_ = 0;
+  bool limit_hit_ = false;
 };
 
 }  // namespace ao::wasm

@@ -4,8 +4,12 @@
 #include "aocore/wasm/ao_instance.h"
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iterator>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -190,7 +194,7 @@ TEST_F(AoInstanceTest, ACheckpointHoldsOnlyTheNonZeroPagesOfTheMemory) {
 
 TEST_F(AoInstanceTest, RunawayLoopEndsAtTheComputeLimitAndTheInstanceGoesOn) {
   InstanceOptions options;
-  options.compute_limit = 2'000'000'000;
+  options.compute_limit_ms = 300;
   auto inst = NewInstance(options);
   ASSERT_NE(inst, nullptr);
   ExpectStepMatches(*inst, 0);
@@ -202,6 +206,41 @@ TEST_F(AoInstanceTest, RunawayLoopEndsAtTheComputeLimitAndTheInstanceGoesOn) {
   EXPECT_NE(looped->trapped->message.find("compute limit"), std::string::npos);
   // Back at the checkpoint: the scenario's step 1 gives ao-loader's result and memory again.
   ExpectStepMatches(*inst, 1);
+}
+
+TEST_F(AoInstanceTest, AMessageLongerThanManyEpochTicksButWithinTheComputeLimitFinishes) {
+  InstanceOptions options;
+  options.compute_limit_ms = 20'000;
+  auto inst = NewInstance(options);
+  ASSERT_NE(inst, nullptr);
+  ExpectStepMatches(*inst, 0);
+  // Tens of epoch ticks of CPU time: the deadline callback lets the call go on at each of them.
+  const auto start = std::chrono::steady_clock::now();
+  auto counted = inst->Handle(Eval(1, "local n = 0 for i = 1, 20000000 do n = n + 1 end return n"), *env_);
+  ASSERT_OK(counted);
+  ASSERT_FALSE(counted->trapped) << counted->trapped->message;
+  EXPECT_NE(counted->raw.find("20000000"), std::string::npos) << counted->raw;
+  EXPECT_GT(std::chrono::steady_clock::now() - start, 5 * kEpochTick);
+}
+
+TEST_F(AoInstanceTest, RunawayLoopsOnSeveralThreadsEachEndAtTheirLimitAgainAndAgain) {
+  // One ticker serves every limited call; it sleeps between them and must wake for the next.
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::optional<HostFault::Kind>> kinds(2);
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < kinds.size(); ++i) {
+      threads.emplace_back([&, i] {
+        InstanceOptions options;
+        options.compute_limit_ms = 100 + 100 * i;
+        auto inst = NewInstance(options);
+        if (inst == nullptr || !inst->Handle((*steps_)[0].msg, *env_).ok()) return;
+        auto looped = inst->Handle(Eval(1, "while true do end"), *env_);
+        if (looped.ok() && looped->trapped) kinds[i] = looped->trapped->kind;
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (const auto& kind : kinds) EXPECT_EQ(kind, HostFault::Kind::kComputeLimit) << "round " << round;
+  }
 }
 
 TEST_F(AoInstanceTest, MemoryLimitMakesAllocationFailInsideLua) {

@@ -44,8 +44,8 @@ struct InstanceOptions {
   uint64_t memory_size = 0;
   // The next value of the Date.now counter (kFirstClockValue for a fresh ao-loader instance).
   int64_t clock = kFirstClockValue;
-  // Wasmtime fuel per handle call (roughly one unit per wasm instruction); 0: unlimited.
-  uint64_t compute_limit = 0;
+  // CPU time one handle call may use, in milliseconds (checked every kEpochTick); 0: unlimited.
+  uint64_t compute_limit_ms = 0;
   // Largest linear memory in bytes (below the module's own maximum); 0: the module's maximum.
   uint64_t memory_limit = 0;
 };

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include <wasmtime.h>
 
@@ -16,12 +17,15 @@ namespace ao::wasm {
 namespace {
 
 // What the compiled code depends on beyond the Wasmtime version, in the disk cache's file names.
-constexpr char kCodeFlavour[] = "fuel-nospectre";
+constexpr char kCodeFlavour[] = "epoch-nospectre";
 
 wasmtime::Config MakeConfig() {
   wasmtime::Config config;
   config.wasm_memory64(true);
-  config.consume_fuel(true);  // the compute limit: deterministic, unlike an epoch deadline
+  // The compute limit: the code checks the engine's epoch at function entries and loop heads
+  // (~7% of an AOS message; fuel metering cost ~20%). Where a runaway message stops does not
+  // matter, as a failed message leaves no state; docs/aos.md, "Limits".
+  config.epoch_interruption(true);
   // No Spectre guards on linear-memory and table accesses (a conditional move on every load and
   // store: ~8% of an AOS message). A guest could only exploit their absence with a timer to read
   // its cache effects, and an AO module has none: Date.now is a counter, no threads, no shared
@@ -39,6 +43,32 @@ WasmRuntime& WasmRuntime::Default() {
 }
 
 WasmRuntime::WasmRuntime() : engine_(MakeConfig()) {}
+
+WasmRuntime::TickingScope::TickingScope(WasmRuntime& runtime) : runtime_(runtime) {
+  std::lock_guard lock(runtime_.ticker_mu_);
+  if (runtime_.ticking_++ == 0) runtime_.ticker_cv_.notify_one();
+  if (runtime_.ticker_pid_ != ::getpid()) {
+    runtime_.ticker_pid_ = ::getpid();
+    // Detached, like the runtime it uses, which is never destroyed.
+    std::thread([r = &runtime_] { r->TickerLoop(); }).detach();
+  }
+}
+
+WasmRuntime::TickingScope::~TickingScope() {
+  std::lock_guard lock(runtime_.ticker_mu_);
+  --runtime_.ticking_;
+}
+
+void WasmRuntime::TickerLoop() {
+  std::unique_lock lock(ticker_mu_);
+  for (;;) {
+    ticker_cv_.wait(lock, [this] { return ticking_ > 0; });
+    lock.unlock();
+    std::this_thread::sleep_for(kEpochTick);
+    engine_.increment_epoch();
+    lock.lock();
+  }
+}
 
 std::string WasmRuntime::DefaultCacheDir() {
   if (const char* dir = std::getenv("AOCORE_CACHE_DIR"); dir && *dir) return std::string(dir) + "/compiled";

@@ -1,12 +1,21 @@
-// WasmRuntime: the process's Wasmtime engine (memory64 on, fuel metering on for compute limits,
-// no Spectre guards on memory and table accesses: see MakeConfig) and its cache of compiled
-// modules. A module is compiled once per process (kept in memory by
-// the sha256 of its bytes) and serialised to a cache folder, so a second process deserialises it
+// WasmRuntime: the process's Wasmtime engine (memory64 on, epoch interruption for compute
+// limits, no Spectre guards on memory and table accesses: see MakeConfig), its epoch ticker and
+// its cache of compiled modules. A module is compiled once per process (kept in memory by the
+// sha256 of its bytes) and serialised to a cache folder, so a second process deserialises it
 // instead of compiling again (~1 s for AOS, a few ms to load).
 //
-// Thread-safety: thread-safe (Wasmtime engines and modules are shareable; the cache is locked).
+// The epoch ticker is one thread that advances the engine's epoch every kEpochTick while at least
+// one call holds a TickingScope, and sleeps otherwise: a store whose epoch deadline is reached
+// runs its deadline callback (AoInstance checks its call's CPU time there).
+//
+// Thread-safety: thread-safe (Wasmtime engines and modules are shareable; the cache and the
+// ticker's state are locked).
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
@@ -18,6 +27,9 @@
 
 namespace ao::wasm {
 
+// How often the epoch advances while a limited call runs: the granularity of compute limits.
+inline constexpr std::chrono::milliseconds kEpochTick{10};
+
 class WasmRuntime {
  public:
   // The process-wide runtime (created on first use, never destroyed: modules and stores from any
@@ -25,6 +37,18 @@ class WasmRuntime {
   static WasmRuntime& Default();
 
   wasmtime::Engine& engine() { return engine_; }
+
+  // While one is alive, the ticker advances the engine's epoch every kEpochTick.
+  class TickingScope {
+   public:
+    explicit TickingScope(WasmRuntime& runtime);
+    ~TickingScope();
+    TickingScope(const TickingScope&) = delete;
+    TickingScope& operator=(const TickingScope&) = delete;
+
+   private:
+    WasmRuntime& runtime_;
+  };
 
   // The compiled form of `wasm`. `cache_dir` empty: no disk cache. InvalidArgument when the bytes
   // are not a valid module for this engine.
@@ -43,8 +67,15 @@ class WasmRuntime {
 
  private:
   WasmRuntime();
+  void TickerLoop();
 
   wasmtime::Engine engine_;
+  std::mutex ticker_mu_;
+  std::condition_variable ticker_cv_;
+  int ticking_ = 0;              // live TickingScopes
+  // The process whose ticker thread runs (it starts with the first scope and never ends): a child
+  // forked after it has no ticker thread, and starts its own.
+  pid_t ticker_pid_ = 0;
   std::mutex mu_;
   std::map<std::string, wasmtime::Module> modules_;  // sha256 hex -> module
   Stats stats_;

@@ -229,7 +229,7 @@ Status ProcessScheduler::health() const {
 
 bool ProcessScheduler::Idle() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return !running_ && queue_.empty();
+  return !running_ && queue_.empty() && deferred_writes_ == 0;
 }
 
 void ProcessScheduler::Stop() {
@@ -238,7 +238,8 @@ void ProcessScheduler::Stop() {
   idle_cv_.notify_all();
   // The (detached) worker touches nothing of this object after it cleared running_ and
   // released mu_, so once this wait returns the scheduler may be destroyed.
-  idle_cv_.wait(lock, [this] { return !running_; });
+  // A deferred write's callback touches this object until it has cleared its count (under mu_).
+  idle_cv_.wait(lock, [this] { return !running_ && deferred_writes_ == 0; });
 }
 
 Result<Message> ProcessScheduler::Schedule(const Message& message) {
@@ -457,6 +458,21 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
       return batch;
     });
   }
+  // The writes that commit a signed assignment (content, slot link, latest pointer; pipelined,
+  // the deletion of its reservation).
+  auto build_writes = [&](Planned& plan) {
+    Result<std::string> added =
+        AddAssignmentToBatch(*env_.store, *plan.signed_assignment, plan.request->verified, &plan.writes);
+    if (!added.ok()) {
+      plan.slot_taken = added.status().IsAlreadyExists();
+      plan.failed = plan.slot_taken ? added.status() : added.status().WithContext("storing the assignment");
+      return;
+    }
+    if (pipelined) plan.writes.Delete(ReservationPath(process_id_, static_cast<uint64_t>(plan.fields.slot)));
+  };
+  // Deferred (see the header), the writes are built by the store's deferred-write thread after
+  // the reply; a signing task only makes the single-writer check that building makes.
+  const bool defer = pipelined && env_.defer_signed_write;
   ParallelFor(planned.size(), env_.signing_helpers, env_.start_helper, [&](size_t i) {
     Planned& plan = planned[i];
     plan.signed_assignment = env_.signer(plan.unsigned_assignment);
@@ -468,14 +484,18 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
       plan.failed = checked;
       return;
     }
-    Result<std::string> added =
-        AddAssignmentToBatch(*env_.store, *plan.signed_assignment, plan.request->verified, &plan.writes);
-    if (!added.ok()) {
-      plan.slot_taken = added.status().IsAlreadyExists();
-      plan.failed = plan.slot_taken ? added.status() : added.status().WithContext("storing the assignment");
+    if (!defer) {
+      build_writes(plan);
       return;
     }
-    if (pipelined) plan.writes.Delete(ReservationPath(process_id_, static_cast<uint64_t>(plan.fields.slot)));
+    Result<NodeType> at = env_.store->Type(AssignmentPath(process_id_, static_cast<uint64_t>(plan.fields.slot)));
+    if (!at.ok()) {
+      plan.failed = at.status().WithContext("storing the assignment");
+    } else if (*at != NodeType::kNotFound) {
+      plan.slot_taken = true;
+      plan.failed = Status::AlreadyExists("slot " + std::to_string(plan.fields.slot) + " of process " + process_id_ +
+                                          " is already assigned");
+    }
   });
 
   // The reservations must be synced before the signed assignments are written unsynced. An
@@ -487,6 +507,87 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
     if (!reserving->written) {
       reserve_status = Status::OK();
       reserved.reset();
+    }
+  }
+  // Deferred: every assignment signed and its reservation synced, so the callers are answered
+  // now and the store builds and applies the signed writes on its own thread.
+  bool deferring = defer && reserved.has_value() && reserve_status.ok();
+  for (const Planned& plan : planned) deferring = deferring && plan.failed.ok();
+  if (deferring) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      // An earlier group's deferred write failed while this one was signed.
+      if (!failure_.ok()) {
+        for (Planned& plan : planned) plan.request->reply.set_value(failure_);
+        return;
+      }
+      ++deferred_writes_;
+    }
+    struct SignedWrite {
+      Message assignment;
+      bool body_verified;
+      uint64_t slot;
+    };
+    auto writes = std::make_shared<std::vector<SignedWrite>>();
+    writes->reserve(planned.size());
+    for (Planned& plan : planned) {
+      writes->push_back(SignedWrite{*plan.signed_assignment, plan.request->verified,
+                                    static_cast<uint64_t>(plan.fields.slot)});
+    }
+    const int64_t first = planned.front().fields.slot;
+    const int64_t last = planned.back().fields.slot;
+    env_.store->ApplyDeferred(
+        [this, writes, reserving]() -> Result<WriteBatch> {
+          AO_RETURN_IF_ERROR(health());  // the write of an earlier group failed: this one waits for recovery
+          WriteBatch batch;
+          for (const SignedWrite& w : *writes) {
+            WriteBatch one;
+            AO_RETURN_IF_ERROR(AddAssignmentToBatch(*env_.store, w.assignment, w.body_verified, &one).status());
+            one.Delete(ReservationPath(process_id_, w.slot));
+            batch.Append(Without(one, reserving->content));
+          }
+          return batch;
+        },
+        [this, first, last](Status status) {
+          Status failure;
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (!status.ok() && failure_.ok()) {
+              failure = Status::Aborted("scheduler of " + process_id_ + " stopped: the write of slots " +
+                                        std::to_string(first) + "-" + std::to_string(last) +
+                                        " failed after they were answered (their reservations bring them back when "
+                                        "the scheduler is created again): " + status.ToString());
+              failure_ = failure;
+            }
+            --deferred_writes_;
+            idle_cv_.notify_all();
+          }
+          // Nothing of this object is touched below: Stop may have returned.
+          if (!failure.ok()) Log()->error("{}", failure.ToString());
+        });
+    {
+      // A store without a thread of its own applied it already (Store's default); a failure then
+      // known is answered as before deferral was possible (the reservations stay, as for any
+      // failed write after them).
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!failure_.ok()) {
+        for (Planned& plan : planned) {
+          plan.request->reply.set_value(failure_.WithContext("assignment not committed"));
+        }
+        return;
+      }
+    }
+    current_slot_ = last;
+    chain_ = std::move(planned.back().chain);
+    last_timestamp_ms_ = planned.back().fields.timestamp_ms;
+    committed_slot_.store(last, std::memory_order_release);
+    for (Planned& plan : planned) plan.request->reply.set_value(std::move(plan.signed_assignment).value());
+    return;
+  }
+  if (defer) {
+    // Not the whole group can be deferred: its writes are built here, as without deferral.
+    for (Planned& plan : planned) {
+      if (plan.failed.ok()) build_writes(plan);
     }
   }
   int64_t slot = current_slot_;
@@ -549,6 +650,10 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
     // fsync for all that are ready); an aggressive one is written at once, unsynced, and so is
     // a pipelined one once its reservations are synced (the reservations make it recoverable).
     Status applied = reserve_status;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (applied.ok() && !failure_.ok()) applied = failure_;  // an earlier deferred write failed meanwhile
+    }
     if (applied.ok()) {
       applied = env_.mode == SchedulingMode::kAggressive || (reserved && all_staged)
                     ? env_.store->Apply(batch, WriteOptions{})

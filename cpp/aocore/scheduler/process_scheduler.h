@@ -60,6 +60,17 @@
 // (the hook's writes cannot be recovered from a reservation), a group in which a request
 // failed (its reservation and those of the requests renumbered after it are deleted, synced)
 // and any other signer keep the synced write after signing.
+// Deferred signed write (env.defer_signed_write, opt-in): in a pipelined group where every
+// assignment was signed and its reservation synced, even the unsynced write is taken off the
+// reply's path. The group's signed writes are built and applied by the store's deferred-write
+// thread (Store::ApplyDeferred: every later read or write of the store, from any thread, waits
+// for it, so a caller that reads its slot, the next group of this process and every other reader
+// see it), and the callers are answered as soon as it is queued. A SIGKILL before it is applied
+// loses only unsynced writes: the synced reservations bring the assignments back, signed again
+// to the same bytes, when the scheduler is next created (Node::Start recovers every process
+// before it serves; a reader of the raw store finds the slot only after that). If the deferred write fails, the
+// scheduler fails as after any failed write (sticky Aborted); its reservations stay for that
+// recovery. Stop and Idle wait for deferred writes.
 // Recovery at Create: the pending reservations as above (idempotent: they are deleted in the
 // same synced batch that stores them), then (slot, chain, timestamp) of the latest
 // assignment, or (-1, "", 0).
@@ -125,6 +136,13 @@ struct SchedulerEnvironment {
   // `signer` gives the same bytes for the same assignment every time (the node wallet's
   // Commit(.., SaltMode::kDeterministic)): local_confirmation is then pipelined (above).
   bool deterministic_signer = false;
+  // Pipelined, the signed assignments' write (everything the signature changes) is handed to the
+  // store with Store::ApplyDeferred and the callers are answered at once: the store applies it
+  // on its own thread, and every read of the store made after the reply waits for it (see
+  // "Deferred signed write" above). Off by default: a SIGKILL then leaves an answered slot in
+  // its reservation only, until the next recovery (Node::Start, Create) stores it, where the
+  // default keeps "a SIGKILL loses nothing" for anyone reading the store directly.
+  bool defer_signed_write = false;
   // Default deadline of Schedule.
   std::chrono::milliseconds deadline{30000};
   // At most this many assignments per committed batch.
@@ -167,8 +185,9 @@ class ProcessScheduler {
   int64_t CurrentSlot() const { return committed_slot_.load(std::memory_order_acquire); }
   // OK, or the sticky failure.
   Status health() const;
-  // True when nothing is queued and no worker thread is running: every assignment handed out
-  // is committed (or failed) and nothing else will be written until the next Schedule.
+  // True when nothing is queued, no worker thread is running and no deferred write is pending:
+  // every assignment handed out is committed (or failed) and nothing else will be written until
+  // the next Schedule.
   bool Idle() const;
   const std::string& process_id() const { return process_id_; }
   SchedulingMode mode() const { return env_.mode; }
@@ -213,6 +232,7 @@ class ProcessScheduler {
   std::condition_variable idle_cv_;  // signalled when work arrives or the worker stops
   std::deque<std::unique_ptr<Request>> queue_;
   bool running_ = false;
+  size_t deferred_writes_ = 0;  // signed writes answered for and not yet applied (or failed)
   bool closed_ = false;
   Status failure_;  // sticky
 };

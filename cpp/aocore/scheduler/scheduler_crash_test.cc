@@ -5,7 +5,8 @@
 // slot was issued twice, the hash chain verifies across every crash and restart, and every
 // acknowledged assignment is stored with the very bytes the caller got. Run in
 // local_confirmation (synced after signing, and pipelined: a synced reservation while signing,
-// the signed assignment written unsynced) and aggressive modes. This is a process crash; power
+// the signed assignment written unsynced; and with that write deferred past the reply, checked
+// after the recovery a node makes at start) and aggressive modes. This is a process crash; power
 // loss is simulated in scheduler_power_loss_test.cc.
 #include <unistd.h>
 
@@ -39,6 +40,10 @@ constexpr const char* kModeEnv = "AOCORE_SCHED_CRASH_MODE";
 constexpr const char* kRoundEnv = "AOCORE_SCHED_CRASH_ROUND";
 // Not a scheduling mode name: local_confirmation with a deterministic signer (pipelined).
 constexpr const char* kPipelined = "pipelined";
+// Pipelined with the signed write deferred (SchedulerEnvironment::defer_signed_write): an
+// acknowledged slot may be in its synced reservation only, so the parent recovers (as
+// Node::Start does) before it checks.
+constexpr const char* kDeferred = "deferred";
 constexpr int kChildThreads = 4;
 constexpr int kChildMessagesPerThread = 5000;
 
@@ -64,11 +69,13 @@ TEST(SchedulerCrashChild, DISABLED_ScheduleLoop) {
   if (!dir || !pid || !mode || !round) GTEST_SKIP() << "only run by the crash test";
   auto store = LevelDbStore::Open(dir);
   ASSERT_OK(store);
-  const bool pipelined = std::string(mode) == kPipelined;
+  const bool deferred = std::string(mode) == kDeferred;
+  const bool pipelined = std::string(mode) == kPipelined || deferred;
   Result<SchedulingMode> parsed_mode = pipelined ? SchedulingMode::kLocalConfirmation : ParseSchedulingMode(mode);
   ASSERT_OK(parsed_mode);
   SchedulerEnvironment env = TestEnvironment(store->get(), *parsed_mode);
   env.deterministic_signer = pipelined;  // TestSign is deterministic
+  env.defer_signed_write = deferred;
   auto scheduler = ProcessScheduler::Create(pid, env);
   ASSERT_OK(scheduler);
   std::vector<std::thread> threads;
@@ -121,6 +128,11 @@ void RunCrashRounds(const std::string& mode) {
     // acknowledged assignment with the acknowledged message.
     auto store = LevelDbStore::Open(db);
     ASSERT_OK(store);
+    if (mode == kDeferred) {
+      SchedulerEnvironment env = TestEnvironment(store->get());
+      env.deterministic_signer = true;
+      ASSERT_OK(ProcessScheduler::Create(pid, env));  // recovers the reserved slots
+    }
     ContentCache content(**store);
     AssignmentCache cache(**store, content);
     Result<std::optional<LatestAssignment>> latest = cache.Latest(pid);
@@ -145,6 +157,10 @@ TEST(SchedulerCrash, KilledLocalConfirmationSchedulerLosesNoAcknowledgedSlot) {
 
 TEST(SchedulerCrash, KilledPipelinedSchedulerLosesNoAcknowledgedSlot) {
   RunCrashRounds(kPipelined);
+}
+
+TEST(SchedulerCrash, KilledSchedulerWithDeferredSignedWritesLosesNoAcknowledgedSlotAfterRecovery) {
+  RunCrashRounds(kDeferred);
 }
 
 TEST(SchedulerCrash, KilledAggressiveSchedulerLosesNoAcknowledgedSlot) {

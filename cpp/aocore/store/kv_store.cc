@@ -1,6 +1,7 @@
 #include "aocore/store/kv_store.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "aocore/store/keys.h"
 
@@ -170,11 +171,13 @@ Result<std::optional<KvStore::Node>> KvStore::ResolvedNode(std::string_view path
 }
 
 Result<std::string> KvStore::Resolve(std::string_view path) {
+  AwaitDeferred();
   AO_ASSIGN_OR_RETURN(std::string normalized, NormalizePath(path));
   return ResolveNormalized(normalized);
 }
 
 Result<Bytes> KvStore::Read(std::string_view path) {
+  AwaitDeferred();
   AO_ASSIGN_OR_RETURN(std::optional<Node> node, ResolvedNode(path));
   if (!node) return Status::NotFound("nothing at " + Quoted(path));
   if (node->kind != Node::Kind::kValue) {
@@ -184,6 +187,7 @@ Result<Bytes> KvStore::Read(std::string_view path) {
 }
 
 Result<NodeType> KvStore::Type(std::string_view path) {
+  AwaitDeferred();
   AO_ASSIGN_OR_RETURN(std::optional<Node> node, ResolvedNode(path));
   if (!node) return NodeType::kNotFound;
   return node->kind == Node::Kind::kGroup ? NodeType::kComposite : NodeType::kSimple;
@@ -195,6 +199,7 @@ Result<std::vector<std::string>> KvStore::List(std::string_view path) {
 
 Result<std::vector<std::string>> KvStore::ScanChildren(std::string_view group,
                                                        const ScanOptions& options) {
+  AwaitDeferred();
   std::string resolved;
   AO_ASSIGN_OR_RETURN(std::optional<Node> node, ResolvedNode(group, &resolved));
   if (!node) return Status::NotFound("no group at " + Quoted(group));
@@ -217,6 +222,7 @@ Result<std::vector<std::string>> KvStore::ScanChildren(std::string_view group,
 
 Result<std::vector<std::pair<std::string, Bytes>>> KvStore::ScanValues(std::string_view group,
                                                                       const ScanOptions& options) {
+  AwaitDeferred();
   std::string resolved;
   AO_ASSIGN_OR_RETURN(std::optional<Node> node, ResolvedNode(group, &resolved));
   std::vector<std::pair<std::string, Bytes>> out;
@@ -247,6 +253,7 @@ Result<std::vector<std::pair<std::string, Bytes>>> KvStore::ScanValues(std::stri
 
 Status KvStore::Apply(const WriteBatch& batch, const WriteOptions& options) {
   if (batch.empty()) return Status::OK();
+  AwaitDeferred();
   std::lock_guard<std::mutex> lock(write_mu_);
   Overlay overlay;
   for (size_t i = 0; i < batch.ops().size(); ++i) {
@@ -432,6 +439,93 @@ Status KvStore::ApplyContentOp(const WriteBatch::Op& op, const std::string& path
   (*overlay)[NodeKey(path)] = std::move(record);
   (*overlay)[MemberKey(parent, BaseName(path))] = std::string();
   return Status::OK();
+}
+
+KvStore::~KvStore() { StopDeferred(); }
+
+void KvStore::ApplyDeferred(std::function<Result<WriteBatch>()> build, std::function<void(Status)> done) {
+  {
+    std::lock_guard<std::mutex> lock(deferred_mu_);
+    if (!deferred_stopped_) {
+      const uint64_t ticket = next_ticket_++;
+      deferred_tickets_.insert(ticket);
+      deferred_count_.store(deferred_tickets_.size(), std::memory_order_release);
+      deferred_.push_back(Deferred{ticket, std::move(build), std::move(done)});
+      if (!deferred_thread_.joinable()) deferred_thread_ = std::thread([this] { DeferredLoop(); });
+      deferred_cv_.notify_all();
+      return;
+    }
+  }
+  if (done) done(Status::Closed("the store is closed: " + Describe()));
+}
+
+void KvStore::AwaitDeferred() {
+  if (deferred_count_.load(std::memory_order_acquire) == 0) return;
+  std::unique_lock<std::mutex> lock(deferred_mu_);
+  if (std::this_thread::get_id() == deferred_thread_id_) return;
+  // Every ticket below `horizon` was taken before this call began.
+  const uint64_t horizon = next_ticket_;
+  ++deferred_waiters_;
+  deferred_cv_.wait(lock, [&] { return deferred_tickets_.empty() || *deferred_tickets_.begin() >= horizon; });
+  --deferred_waiters_;
+}
+
+size_t KvStore::deferred_waiters() const {
+  std::lock_guard<std::mutex> lock(deferred_mu_);
+  return deferred_waiters_;
+}
+
+void KvStore::DeferredLoop() {
+  std::unique_lock<std::mutex> lock(deferred_mu_);
+  deferred_thread_id_ = std::this_thread::get_id();
+  while (true) {
+    deferred_cv_.wait(lock, [&] {
+      return (!deferred_.empty() && (!deferred_paused_ || deferred_stopped_)) || (deferred_stopped_ && deferred_.empty());
+    });
+    if (deferred_.empty()) return;  // stopped, and everything queued was applied
+    Deferred next = std::move(deferred_.front());
+    deferred_.pop_front();
+    lock.unlock();
+    Result<WriteBatch> batch = next.build();
+    Status status = batch.ok() ? Apply(*batch, WriteOptions{}) : batch.status();
+    // Before the ticket goes: the calls waiting for it see what `done` records.
+    if (next.done) next.done(status);
+    lock.lock();
+    deferred_tickets_.erase(next.ticket);
+    deferred_count_.store(deferred_tickets_.size(), std::memory_order_release);
+    deferred_cv_.notify_all();
+  }
+}
+
+void KvStore::StopDeferred() {
+  std::thread thread;
+  {
+    std::lock_guard<std::mutex> lock(deferred_mu_);
+    deferred_stopped_ = true;
+    thread = std::move(deferred_thread_);
+  }
+  deferred_cv_.notify_all();
+  if (thread.joinable()) thread.join();
+}
+
+void KvStore::PauseDeferredForTesting(bool paused) {
+  std::lock_guard<std::mutex> lock(deferred_mu_);
+  deferred_paused_ = paused;
+  deferred_cv_.notify_all();
+}
+
+void KvStore::DropDeferredForTesting() {
+  std::deque<Deferred> dropped;
+  {
+    std::lock_guard<std::mutex> lock(deferred_mu_);
+    dropped.swap(deferred_);
+    for (const Deferred& d : dropped) deferred_tickets_.erase(d.ticket);
+    deferred_count_.store(deferred_tickets_.size(), std::memory_order_release);
+    deferred_cv_.notify_all();
+  }
+  for (Deferred& d : dropped) {
+    if (d.done) d.done(Status::Aborted("a deferred write was dropped (test)"));
+  }
 }
 
 }  // namespace ao

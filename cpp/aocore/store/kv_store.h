@@ -27,14 +27,29 @@
 // its batch commits. This is what makes a slot's writes and reads cost one store read per
 // node instead of one per path segment.
 //
+// Deferred writes (ApplyDeferred, store.h): queued and applied in order by a thread of the store
+// (started by the first one, stopped by the backend's Close and destructor after it applied
+// everything queued). Each queued batch holds a ticket until it is applied or failed; every
+// public call (reads and Apply) first waits for the tickets taken before it began, except on
+// that thread (its builds read what was applied before them). With nothing deferred the check
+// is one atomic load.
+//
 // Thread-safety: safe for concurrent use. Reads run without locks of their own (the known-group
 // set has its own leaf lock); Apply holds write_mu_ (a leaf lock taken by nothing else) across
 // its existence checks and the commit, so first-writer-wins links and implicit parent groups
-// are decided atomically with the write.
+// are decided atomically with the write. deferred_mu_ is a leaf lock too (never held across a
+// build, a write or a callback).
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <set>
+#include <thread>
 #include <optional>
 #include <shared_mutex>
 #include <unordered_set>
@@ -59,6 +74,17 @@ class KvStore : public Store {
                                                               const ScanOptions& options) override;
   Result<std::string> Resolve(std::string_view path) override;
   Status Apply(const WriteBatch& batch, const WriteOptions& options) override;
+  void ApplyDeferred(std::function<Result<WriteBatch>()> build, std::function<void(Status)> done) override;
+
+  // For tests of what deferred writes promise. Paused: deferred batches stay queued (calls that
+  // must wait for them block) until resumed. DropDeferredForTesting: the queued batches are
+  // never applied (`done` gets Aborted), as if the process had been killed before they were.
+  void PauseDeferredForTesting(bool paused);
+  void DropDeferredForTesting();
+  // Deferred batches not yet applied (queued or being applied).
+  size_t deferred_pending() const { return deferred_count_.load(std::memory_order_acquire); }
+  // Calls waiting for deferred batches right now.
+  size_t deferred_waiters() const;
 
   // Node record tags (persistent format: never change these values).
   static constexpr char kLinkTag = 0x01;
@@ -75,6 +101,11 @@ class KvStore : public Store {
 
  protected:
   KvStore() = default;
+  ~KvStore() override;
+
+  // Applies every deferred batch and stops their thread; later ApplyDeferred calls get Closed.
+  // A backend calls it in Close and in its destructor, before its own state goes.
+  void StopDeferred();
 
   struct KvEntry {
     std::string key;
@@ -124,7 +155,28 @@ class KvStore : public Store {
   Status EnsureParents(std::string_view path, Overlay* overlay);
   Result<bool> GroupHasChildren(std::string_view path, const Overlay& overlay);
 
+  // Waits until the deferred batches queued before this call are applied (not on their thread).
+  void AwaitDeferred();
+  void DeferredLoop();
+
   std::mutex write_mu_;  // serialises Apply; leaf lock
+
+  struct Deferred {
+    uint64_t ticket;
+    std::function<Result<WriteBatch>()> build;
+    std::function<void(Status)> done;
+  };
+  mutable std::mutex deferred_mu_;  // leaf lock; guards the deferred state below
+  std::condition_variable deferred_cv_;
+  std::deque<Deferred> deferred_;
+  std::set<uint64_t> deferred_tickets_;  // queued or being applied
+  uint64_t next_ticket_ = 0;
+  size_t deferred_waiters_ = 0;
+  bool deferred_paused_ = false;
+  bool deferred_stopped_ = false;
+  std::thread deferred_thread_;
+  std::thread::id deferred_thread_id_;
+  std::atomic<size_t> deferred_count_{0};  // deferred_tickets_.size(), read without the lock
 
   static constexpr size_t kKnownGroupsMax = 1 << 16;
   struct PathHash {

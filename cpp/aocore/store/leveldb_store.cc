@@ -173,6 +173,7 @@ Result<std::unique_ptr<LevelDbStore>> LevelDbStore::Open(const std::string& path
 }
 
 Status LevelDbStore::Close() {
+  StopDeferred();  // what was deferred is applied first
   std::shared_ptr<Impl> impl;
   {
     std::lock_guard<std::mutex> lock(mu_);

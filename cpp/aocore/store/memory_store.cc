@@ -6,6 +6,7 @@ Status ClosedStatus() { return Status::Closed("the memory store is closed"); }
 }  // namespace
 
 Status MemoryStore::Close() {
+  StopDeferred();  // what was deferred is applied first
   std::lock_guard<std::mutex> lock(mu_);
   closed_ = true;
   kv_.clear();

@@ -20,6 +20,7 @@ namespace ao {
 class MemoryStore final : public KvStore {
  public:
   MemoryStore() = default;
+  ~MemoryStore() override { StopDeferred(); }
   static std::unique_ptr<MemoryStore> Create() { return std::make_unique<MemoryStore>(); }
 
   Status Close() override;

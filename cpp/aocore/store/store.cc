@@ -11,6 +11,12 @@ std::string_view NodeTypeName(NodeType type) {
   return "unknown";
 }
 
+void Store::ApplyDeferred(std::function<Result<WriteBatch>()> build, std::function<void(Status)> done) {
+  Result<WriteBatch> batch = build();
+  Status status = batch.ok() ? Apply(*batch, WriteOptions{}) : batch.status();
+  if (done) done(status);
+}
+
 Status Store::Write(std::string_view path, std::string_view value) {
   WriteBatch batch;
   batch.Write(std::string(path), Bytes(value));

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -99,6 +100,17 @@ class Store {
   // status is returned, with its index and path as context).
   virtual Status Apply(const WriteBatch& batch, const WriteOptions& options) = 0;
   Status Apply(const WriteBatch& batch) { return Apply(batch, WriteOptions{}); }
+
+  // A write the caller may answer for before it is applied: the batch `build` makes is applied
+  // without sync, then `done` gets the status (a build error is the status; nothing is then
+  // written). A store may do this later, on a thread of its own, and return at once; it then
+  // makes every later call on it (reads and Apply, from any thread) wait until the batches
+  // deferred before that call are applied or failed, so whoever learns of the write from the
+  // caller reads it; `done` has run before those calls proceed. `build` and `done` run on one
+  // thread, in the order of the calls; reads made by `build` see every batch deferred before it. Neither may call ApplyDeferred or wait for
+  // anything but this store. After Close, `done` gets Closed. Default (this class): both run
+  // now, on the caller's thread (Apply, then `done`).
+  virtual void ApplyDeferred(std::function<Result<WriteBatch>()> build, std::function<void(Status)> done);
 
   // Closes the store; later calls return Closed. Idempotent.
   virtual Status Close() = 0;

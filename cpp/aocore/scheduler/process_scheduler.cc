@@ -74,18 +74,38 @@ std::string OpKey(const WriteBatch::Op& op) {
   return key;
 }
 
-// `batch` without the operations in `done` (already applied).
+// The signed assignment's writes without the operations in `done` (the fields' content, applied
+// with the reservations). Every operation keeps its content flag (a content write needs no
+// existence read). A MakeLink to a group this batch creates (the commitments map, its entries,
+// the assignment: groups named by the signature) gets one too: such a link is that group's ID
+// link or a commitment-ID link (content IDs, where equal IDs mean equal fields; the RSA
+// commitment ID hashes the fresh signature; the assignment's ID covers its commitment IDs),
+// so whatever is already at its path is this very link. So is a link to such a link: the slot
+// link (checked free when the writes were built; this scheduler is the slot's only writer).
+// Links to anything else (the body, already stored) stay first-writer-wins.
 WriteBatch Without(const WriteBatch& batch, const std::unordered_set<std::string>& done) {
   WriteBatch rest;
+  std::unordered_set<std::string> named;  // groups this batch creates, and links made to them
   for (const WriteBatch::Op& op : batch.ops()) {
     if (done.count(OpKey(op)) != 0) continue;
+    if (op.kind == WriteBatch::OpKind::kMakeGroup && op.content) named.insert(op.path);
+    if (op.kind == WriteBatch::OpKind::kMakeLink && named.count(op.data) != 0) {
+      named.insert(op.path);
+      rest.MakeContentLink(op.data, op.path);
+      continue;
+    }
     switch (op.kind) {
-      case WriteBatch::OpKind::kWrite: rest.Write(op.path, op.data); break;
-      case WriteBatch::OpKind::kMakeGroup: rest.MakeGroup(op.path); break;
-      case WriteBatch::OpKind::kMakeLink: rest.MakeLink(op.data, op.path); break;
+      case WriteBatch::OpKind::kWrite:
+        op.content ? rest.WriteContent(op.path, op.data) : rest.Write(op.path, op.data);
+        break;
+      case WriteBatch::OpKind::kMakeGroup: op.content ? rest.MakeContentGroup(op.path) : rest.MakeGroup(op.path); break;
+      case WriteBatch::OpKind::kMakeLink:
+        op.content ? rest.MakeContentLink(op.data, op.path) : rest.MakeLink(op.data, op.path);
+        break;
       case WriteBatch::OpKind::kReplaceLink: rest.ReplaceLink(op.data, op.path); break;
       case WriteBatch::OpKind::kDelete: rest.Delete(op.path); break;
       case WriteBatch::OpKind::kMakeNewLink: rest.MakeNewLink(op.data, op.path); break;
+      case WriteBatch::OpKind::kWriteNew: rest.WriteNew(op.path, op.data); break;
     }
   }
   return rest;

@@ -5,6 +5,8 @@
 //   B4_ScheduleLocal        one process, one caller, local_confirmation with the node's signer
 //                           (deterministic salts: the reservation is synced while signing, the
 //                           signed assignment written unsynced; process_scheduler.h)
+//   B4_ScheduleLocalPlainSignedWrite  the same with the signed write's operations plain (each
+//                           reads its path first), as before it kept its content operations
 //   B4_ScheduleLocalDeferredWrite  the same with the signed write deferred past the reply (the
 //                           store applies it on its own thread, Store::ApplyDeferred; opt-in)
 //   B4_ScheduleLocalSyncAfterSigning  the same with a random-salt signer: signing, then the
@@ -13,7 +15,8 @@
 //   B4_Schedule16Processes  16 processes, one caller thread each, local_confirmation
 //                           (B4_Schedule16ProcessesAggressive: the same without fsync;
 //                           …SyncAfterSigning: with a random-salt signer, as before;
-//                           …DeferredWrite: the signed write deferred past the reply)
+//                           …DeferredWrite: the signed write deferred past the reply;
+//                           …PlainSignedWrite: its operations plain, as before)
 //   B4_OneProcess16Callers/helpers:N  one process, 16 caller threads, local_confirmation, the
 //                           assignments of each batch signed with N pool helpers (0 = serially
 //                           on the scheduler thread; the node uses its pool size)
@@ -31,7 +34,9 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 #include <unistd.h>
 #include <vector>
 
@@ -57,8 +62,49 @@ const ao::Wallet& NodeWallet() {
 // How the assignments are signed: not at all (the cost of scheduling beyond the signature),
 // by the node's signer (deterministic salts), or with random salts (no pipelining).
 // kNodeDeferredWrite: the node's signer with the signed write deferred past the reply
-// (SchedulerEnvironment::defer_signed_write, opt-in).
-enum class Signing { kNone, kNode, kNodeDeferredWrite, kRandomSalt };
+// (SchedulerEnvironment::defer_signed_write, opt-in). kNodePlainSignedWrite: the node's signer,
+// with the unsynced batches (the pipelined signed write) applied as plain operations, each
+// reading its path first: the signed write as it was before it kept its content operations.
+enum class Signing { kNone, kNode, kNodeDeferredWrite, kNodePlainSignedWrite, kRandomSalt };
+
+// Forwards to a store; unsynced batches lose their content flags (kNodePlainSignedWrite).
+class PlainUnsyncedWrites final : public ao::Store {
+ public:
+  explicit PlainUnsyncedWrites(ao::Store& inner) : inner_(inner) {}
+  ao::Result<ao::Bytes> Read(std::string_view path) override { return inner_.Read(path); }
+  ao::Result<ao::NodeType> Type(std::string_view path) override { return inner_.Type(path); }
+  ao::Result<std::vector<std::string>> List(std::string_view path) override { return inner_.List(path); }
+  ao::Result<std::vector<std::string>> ScanChildren(std::string_view group, const ao::ScanOptions& o) override {
+    return inner_.ScanChildren(group, o);
+  }
+  ao::Result<std::vector<std::pair<std::string, ao::Bytes>>> ScanValues(std::string_view group,
+                                                                      const ao::ScanOptions& o) override {
+    return inner_.ScanValues(group, o);
+  }
+  ao::Result<std::string> Resolve(std::string_view path) override { return inner_.Resolve(path); }
+  using ao::Store::Apply;
+  ao::Status Apply(const ao::WriteBatch& batch, const ao::WriteOptions& options) override {
+    if (options.sync) return inner_.Apply(batch, options);
+    ao::WriteBatch plain;
+    for (const ao::WriteBatch::Op& op : batch.ops()) {
+      switch (op.kind) {
+        case ao::WriteBatch::OpKind::kWrite: plain.Write(op.path, op.data); break;
+        case ao::WriteBatch::OpKind::kMakeGroup: plain.MakeGroup(op.path); break;
+        case ao::WriteBatch::OpKind::kMakeLink: plain.MakeLink(op.data, op.path); break;
+        case ao::WriteBatch::OpKind::kReplaceLink: plain.ReplaceLink(op.data, op.path); break;
+        case ao::WriteBatch::OpKind::kDelete: plain.Delete(op.path); break;
+        case ao::WriteBatch::OpKind::kMakeNewLink: plain.MakeNewLink(op.data, op.path); break;
+        case ao::WriteBatch::OpKind::kWriteNew: plain.WriteNew(op.path, op.data); break;
+      }
+    }
+    return inner_.Apply(plain, options);
+  }
+  ao::Status Close() override { return inner_.Close(); }
+  std::string Describe() const override { return "plain-unsynced:" + inner_.Describe(); }
+
+ private:
+  ao::Store& inner_;
+};
 
 class Bed {
  public:
@@ -75,9 +121,14 @@ class Bed {
     store_ = std::move(store).value();
     ao::SchedulerEnvironment env;
     env.store = store_.get();
+    if (signing == Signing::kNodePlainSignedWrite) {
+      plain_ = std::make_unique<PlainUnsyncedWrites>(*store_);
+      env.store = plain_.get();
+    }
     switch (signing) {
       case Signing::kNode:  // as Node::Start wires it
       case Signing::kNodeDeferredWrite:
+      case Signing::kNodePlainSignedWrite:
         env.signer = [](ao::Message m) { return ao::Commit(m, NodeWallet(), ao::SaltMode::kDeterministic); };
         env.deterministic_signer = true;
         env.defer_signed_write = signing == Signing::kNodeDeferredWrite;
@@ -118,6 +169,7 @@ class Bed {
   std::filesystem::path dir_;
   std::string error_;
   std::unique_ptr<ao::LevelDbStore> store_;
+  std::unique_ptr<PlainUnsyncedWrites> plain_;
   std::unique_ptr<ao::ThreadPoolExecutor> pool_;
   std::unique_ptr<ao::SchedulerRegistry> registry_;
 };
@@ -175,6 +227,11 @@ void B4_ScheduleLocalSyncAfterSigning(benchmark::State& state) {
   ScheduleOneProcess(state, ao::SchedulingMode::kLocalConfirmation, Signing::kRandomSalt);
 }
 BENCHMARK(B4_ScheduleLocalSyncAfterSigning)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void B4_ScheduleLocalPlainSignedWrite(benchmark::State& state) {
+  ScheduleOneProcess(state, ao::SchedulingMode::kLocalConfirmation, Signing::kNodePlainSignedWrite);
+}
+BENCHMARK(B4_ScheduleLocalPlainSignedWrite)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void B4_ScheduleLocalDeferredWrite(benchmark::State& state) {
   ScheduleOneProcess(state, ao::SchedulingMode::kLocalConfirmation, Signing::kNodeDeferredWrite);
@@ -237,6 +294,11 @@ void B4_Schedule16ProcessesSyncAfterSigning(benchmark::State& state) {
   Schedule16Processes(state, ao::SchedulingMode::kLocalConfirmation, Signing::kRandomSalt);
 }
 BENCHMARK(B4_Schedule16ProcessesSyncAfterSigning)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void B4_Schedule16ProcessesPlainSignedWrite(benchmark::State& state) {
+  Schedule16Processes(state, ao::SchedulingMode::kLocalConfirmation, Signing::kNodePlainSignedWrite);
+}
+BENCHMARK(B4_Schedule16ProcessesPlainSignedWrite)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void B4_Schedule16ProcessesDeferredWrite(benchmark::State& state) {
   Schedule16Processes(state, ao::SchedulingMode::kLocalConfirmation, Signing::kNodeDeferredWrite);

@@ -48,6 +48,8 @@
 #include "aocore/crypto/wallet.h"
 #include "aocore/message/commitment.h"
 #include "aocore/scheduler/assignment.h"
+#include "aocore/scheduler/assignment_writes.h"
+#include "aocore/scheduler/reservations.h"
 #include "aocore/scheduler/scheduler_registry.h"
 #include "aocore/store/leveldb_store.h"
 
@@ -369,6 +371,92 @@ void RawCommit(benchmark::State& state, ao::SaltMode salt) {
   }
   state.SetItemsProcessed(state.iterations());
 }
+// The store work a pipelined assignment does on its reply's path, after its signature: building
+// the signed assignment's writes, leaving out the field content its reservation wrote, and the
+// unsynced Apply (LevelDB), per assignment. /plain:1 applies those operations as plain ones
+// (each reads its path first), as before the signed write kept its content operations. The
+// assignments are signed (RSA-4096, deterministic salts) before the timing.
+void B4_SignedWrite(benchmark::State& state) {
+  constexpr int kAssignments = 200;
+  const bool plain = state.range(0) != 0;
+  const ao::Wallet& wallet = NodeWallet();
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("aocore-bench-b4w-" + std::to_string(::getpid()) + (plain ? "-p" : "-c"));
+  std::filesystem::remove_all(dir);
+  auto opened = ao::LevelDbStore::Open(dir.string());
+  if (!opened.ok()) {
+    state.SkipWithError(opened.status().ToString().c_str());
+    return;
+  }
+  std::unique_ptr<ao::LevelDbStore> store = std::move(opened).value();
+  const std::string pid = RandomPid();
+  std::vector<ao::Message> unsigned_assignments, signed_assignments;
+  for (int i = 0; i < kAssignments; ++i) {
+    ao::AssignmentFields fields;
+    fields.process_id = pid;
+    fields.slot = i;
+    fields.timestamp_ms = 1700000000000 + i;
+    fields.hash_chain = RandomPid();
+    fields.body = Msg(pid, i);
+    unsigned_assignments.push_back(ao::BuildAssignment(fields));
+    auto signed_assignment = ao::Commit(unsigned_assignments.back(), wallet, ao::SaltMode::kDeterministic);
+    if (!signed_assignment.ok()) {
+      state.SkipWithError(signed_assignment.status().ToString().c_str());
+      return;
+    }
+    signed_assignments.push_back(std::move(signed_assignment).value());
+  }
+  size_t next = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    const size_t i = next++ % kAssignments;
+    if (i == 0 && next > 1) break;  // every assignment is stored once
+    // The reservation and the fields' content, written while the assignment is signed.
+    ao::WriteBatch reservation;
+    (void)ao::AddReservation(unsigned_assignments[i], &reservation);
+    ao::WriteBatch content;
+    (void)ao::AddFieldContentToBatch(*store, unsigned_assignments[i], false, &content);
+    std::unordered_set<std::string> done;
+    for (const ao::WriteBatch::Op& op : content.ops()) done.insert(ao::OpKey(op));
+    reservation.Append(content);
+    (void)store->Apply(reservation, ao::WriteOptions{});
+    state.ResumeTiming();
+    ao::WriteBatch one;
+    auto added = ao::AddAssignmentToBatch(*store, signed_assignments[i], false, &one);
+    if (!added.ok()) {
+      state.SkipWithError(added.status().ToString().c_str());
+      break;
+    }
+    one.Delete(ao::ReservationPath(pid, i));
+    ao::WriteBatch rest = ao::Without(one, done);
+    if (plain) {
+      ao::WriteBatch stripped;
+      for (const ao::WriteBatch::Op& op : rest.ops()) {
+        switch (op.kind) {
+          case ao::WriteBatch::OpKind::kWrite: stripped.Write(op.path, op.data); break;
+          case ao::WriteBatch::OpKind::kMakeGroup: stripped.MakeGroup(op.path); break;
+          case ao::WriteBatch::OpKind::kMakeLink: stripped.MakeLink(op.data, op.path); break;
+          case ao::WriteBatch::OpKind::kReplaceLink: stripped.ReplaceLink(op.data, op.path); break;
+          case ao::WriteBatch::OpKind::kDelete: stripped.Delete(op.path); break;
+          case ao::WriteBatch::OpKind::kMakeNewLink: stripped.MakeNewLink(op.data, op.path); break;
+          case ao::WriteBatch::OpKind::kWriteNew: stripped.WriteNew(op.path, op.data); break;
+        }
+      }
+      rest = std::move(stripped);
+    }
+    ao::Status applied = store->Apply(rest, ao::WriteOptions{});
+    if (!applied.ok()) {
+      state.SkipWithError(applied.ToString().c_str());
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  (void)store->Close();
+  store.reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(B4_SignedWrite)->ArgName("plain")->Arg(0)->Arg(1)->Iterations(199)->Unit(benchmark::kMicrosecond);
+
 void B4_RawCommit(benchmark::State& state) { RawCommit(state, ao::SaltMode::kRandom); }
 BENCHMARK(B4_RawCommit)->UseRealTime()->Unit(benchmark::kMillisecond);
 // The node's signer (deterministic salt): the same cost, so B4_RawCommit stays the denominator.

@@ -480,7 +480,8 @@ void KvStore::DeferredLoop() {
   deferred_thread_id_ = std::this_thread::get_id();
   while (true) {
     deferred_cv_.wait(lock, [&] {
-      return (!deferred_.empty() && (!deferred_paused_ || deferred_stopped_)) || (deferred_stopped_ && deferred_.empty());
+      const bool runnable = !deferred_.empty() && (!deferred_paused_ || deferred_stopped_);
+      return runnable || (deferred_stopped_ && deferred_.empty());
     });
     if (deferred_.empty()) return;  // stopped, and everything queued was applied
     Deferred next = std::move(deferred_.front());

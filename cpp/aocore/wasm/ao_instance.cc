@@ -6,12 +6,15 @@
 #include <cstring>
 
 #include "aocore/wasm/heap_growth.h"
+#include "aocore/wasm/resident_pages.h"
 #include "aocore/wasm/wasm_runtime.h"
 
 namespace ao::wasm {
 namespace {
 
-constexpr uint64_t kSparsePage = 4096;
+constexpr uint64_t kSparsePage = kResidentPageSize;
+// Below this, reading the bytes is cheaper than asking the kernel which pages were written.
+constexpr uint64_t kAskKernelFrom = uint64_t{1} << 20;
 // An epoch deadline no run reaches (ticks beyond the current epoch).
 constexpr uint64_t kNoDeadline = uint64_t{1} << 62;
 
@@ -139,13 +142,21 @@ Status AoInstance::Start() {
     // (a page of the new memory is already zero unless booting wrote to it; checking one
     // faults it in, so the grown pages are not checked).
     uint8_t* dst = host_->guest().At(cx, 0, image.size);
+    // Of the booted pages, only those the kernel says were written need checking.
+    const std::optional<std::vector<std::pair<uint64_t, uint64_t>>> written = MaybeNonZeroRanges(dst, booted);
+    size_t range = 0;
+    auto may_be_nonzero = [&](uint64_t at) {
+      if (!written) return true;
+      while (range < written->size() && (*written)[range].second <= at) ++range;
+      return range < written->size() && (*written)[range].first <= at;
+    };
     size_t next = 0;
     for (uint64_t at = 0; at < image.size; at += kSparsePage) {
       const uint64_t len = std::min<uint64_t>(kSparsePage, image.size - at);
       if (next < image.offsets.size() && image.offsets[next] == at) {
         std::memcpy(dst + at, image.pages.data() + next * kSparsePage, len);
         ++next;
-      } else if (at < booted && !IsZero(dst + at, len)) {
+      } else if (at < booted && may_be_nonzero(at) && !IsZero(dst + at, len)) {
         std::memset(dst + at, 0, len);
       }
     }
@@ -211,8 +222,18 @@ void AoInstance::Capture(std::string_view memory, SparseImage& into) {
 }
 
 void AoInstance::CapturePages(std::string_view bytes, uint64_t offset, SparseImage& into) {
+  // A linear memory is mostly pages never written: the kernel lists the others, so the zero
+  // ones are not read (reading 105 MiB cost ~2% of an AOS message at a checkpoint every 64).
+  std::optional<std::vector<std::pair<uint64_t, uint64_t>>> written;
+  if (bytes.size() >= kAskKernelFrom) written = MaybeNonZeroRanges(bytes.data(), bytes.size());
+  if (!written) return CaptureRange(bytes, 0, bytes.size(), offset, into);
+  for (const auto& [from, to] : *written) CaptureRange(bytes, from, to, offset, into);
+}
+
+void AoInstance::CaptureRange(std::string_view bytes, uint64_t from, uint64_t to, uint64_t offset,
+                              SparseImage& into) {
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
-  for (uint64_t at = 0; at < bytes.size(); at += kSparsePage) {
+  for (uint64_t at = from; at < to; at += kSparsePage) {
     const uint64_t len = std::min<uint64_t>(kSparsePage, bytes.size() - at);
     if (IsZero(p + at, len)) continue;
     into.offsets.push_back(offset + at);

@@ -12,7 +12,9 @@
 //
 // The checkpoint keeps only the memory's non-zero 4 KiB pages (an AOS memory of 105 MiB has
 // about 2 MiB of them), and (re)starting from it writes only those pages and clears the few
-// that booting dirtied: the untouched rest of a new linear memory is never faulted in.
+// that booting dirtied: the untouched rest of a new linear memory is never faulted in. Which
+// pages were ever written is asked of the kernel (resident_pages.h), so neither reads the
+// never-written pages either.
 //
 // Thread-safety: not thread-safe; one thread at a time may use an instance.
 #pragma once
@@ -83,6 +85,8 @@ class AoInstance {
   // Adds the non-zero pages of `bytes`, which sit at `offset` (4 KiB-aligned, after every page
   // `into` holds) in the image.
   static void CapturePages(std::string_view bytes, uint64_t offset, SparseImage& into);
+  // The same for the pages of bytes[from, to) (`from` 4 KiB-aligned).
+  static void CaptureRange(std::string_view bytes, uint64_t from, uint64_t to, uint64_t offset, SparseImage& into);
 
   std::shared_ptr<const AoModule> module_;
   InstanceOptions options_;  // .clock is the checkpoint's; .memory is moved into checkpoint_

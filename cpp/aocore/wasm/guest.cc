@@ -1,9 +1,13 @@
 #include "aocore/wasm/guest.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
 namespace ao::wasm {
+namespace {
+constexpr size_t kMaxRawArgs = 8;
+}  // namespace
 
 void Guest::Bind(wasmtime::Store::Context cx, wasmtime::Instance& instance) {
   for (size_t i = 0;; ++i) {
@@ -13,7 +17,20 @@ void Guest::Bind(wasmtime::Store::Context cx, wasmtime::Instance& instance) {
     if (auto* func = std::get_if<wasmtime::Func>(&ext)) {
       Export e{*func, {}};
       wasmtime::FuncType type = func->type(cx);
-      for (const auto& param : type->params()) e.param_is_64.push_back(param == wasmtime::ValType::i64());
+      e.raw = true;
+      for (const auto& param : type->params()) {
+        const bool is_64 = param == wasmtime::ValType::i64();
+        e.param_is_64.push_back(is_64);
+        e.raw = e.raw && (is_64 || param == wasmtime::ValType::i32());
+      }
+      size_t results = 0;
+      for (const auto& result : type->results()) {
+        ++results;
+        const bool is_64 = result == wasmtime::ValType::i64();
+        e.out = is_64 ? Export::Out::kI64 : Export::Out::kI32;
+        e.raw = e.raw && (is_64 || result == wasmtime::ValType::i32());
+      }
+      e.raw = e.raw && results <= 1 && e.param_is_64.size() <= kMaxRawArgs;
       exports_.emplace(std::string(name), std::move(e));
     }
     if (auto* mem = std::get_if<wasmtime::Memory>(&ext); mem && name == "memory") memory_ = *mem;
@@ -62,12 +79,35 @@ std::optional<std::string_view> Guest::CString(wasmtime::Store::Context cx, uint
 
 wasmtime::TrapResult<uint64_t> Guest::Call(wasmtime::Store::Context cx, std::string_view name,
                                            std::initializer_list<uint64_t> args) const {
-  auto it = exports_.find(std::string(name));
+  auto it = exports_.find(name);
   if (it == exports_.end()) return wasmtime::TrapError(wasmtime::Trap("the module does not export " + std::string(name)));
   const Export& e = it->second;
   if (e.param_is_64.size() != args.size()) {
     return wasmtime::TrapError(wasmtime::Trap("export " + std::string(name) + " takes " +
                                               std::to_string(e.param_is_64.size()) + " arguments"));
+  }
+  if (e.raw) {
+    // The hot path (the setjmp trampolines call two exports per invoke_*): no allocation.
+    wasmtime_val_raw_t raw[kMaxRawArgs] = {};
+    size_t i = 0;
+    for (uint64_t arg : args) {
+      if (e.param_is_64[i]) {
+        raw[i].i64 = static_cast<int64_t>(arg);
+      } else {
+        raw[i].i32 = static_cast<int32_t>(arg);
+      }
+      ++i;
+    }
+    wasm_trap_t* trap = nullptr;
+    wasmtime_error_t* error = wasmtime_func_call_unchecked(cx.capi(), &e.func.capi(), raw,
+                                                           std::max<size_t>(args.size(), 1), &trap);
+    if (error != nullptr) return wasmtime::TrapError(wasmtime::Error(error));
+    if (trap != nullptr) return wasmtime::TrapError(wasmtime::Trap(trap));
+    switch (e.out) {
+      case Export::Out::kI64: return static_cast<uint64_t>(raw[0].i64);
+      case Export::Out::kI32: return static_cast<uint64_t>(static_cast<uint32_t>(raw[0].i32));
+      case Export::Out::kNone: return uint64_t{0};
+    }
   }
   std::vector<wasmtime::Val> vals;
   vals.reserve(args.size());

@@ -66,8 +66,15 @@ class Guest {
   struct Export {
     wasmtime::Func func;
     std::vector<bool> param_is_64;  // per parameter: i64 (else i32)
+    // Every parameter is an i32 or i64 and the result one of them or none: called through
+    // Wasmtime's unchecked entry (raw values on the stack, no Val vectors allocated).
+    bool raw = false;
+    enum class Out { kNone, kI32, kI64 } out = Out::kNone;
   };
-  std::unordered_map<std::string, Export> exports_;
+  struct NameHash : std::hash<std::string_view> {
+    using is_transparent = void;
+  };
+  std::unordered_map<std::string, Export, NameHash, std::equal_to<>> exports_;
 };
 
 }  // namespace ao::wasm

@@ -46,7 +46,7 @@ WasmRuntime::WasmRuntime() : engine_(MakeConfig()) {}
 
 WasmRuntime::TickingScope::TickingScope(WasmRuntime& runtime) : runtime_(runtime) {
   std::lock_guard lock(runtime_.ticker_mu_);
-  if (runtime_.ticking_++ == 0) runtime_.ticker_cv_.notify_one();
+  if (runtime_.ticking_++ == 0 && runtime_.ticker_waiting_) runtime_.ticker_cv_.notify_one();
   if (runtime_.ticker_pid_ != ::getpid()) {
     runtime_.ticker_pid_ = ::getpid();
     // Detached, like the runtime it uses, which is never destroyed.
@@ -61,12 +61,18 @@ WasmRuntime::TickingScope::~TickingScope() {
 
 void WasmRuntime::TickerLoop() {
   std::unique_lock lock(ticker_mu_);
+  int idle_ticks = kTickerLingerTicks;  // a new ticker starts waiting
   for (;;) {
-    ticker_cv_.wait(lock, [this] { return ticking_ > 0; });
+    if (ticking_ == 0 && idle_ticks >= kTickerLingerTicks) {
+      ticker_waiting_ = true;
+      ticker_cv_.wait(lock, [this] { return ticking_ > 0; });
+      ticker_waiting_ = false;
+    }
     lock.unlock();
     std::this_thread::sleep_for(kEpochTick);
     engine_.increment_epoch();
     lock.lock();
+    idle_ticks = ticking_ > 0 ? 0 : idle_ticks + 1;
   }
 }
 

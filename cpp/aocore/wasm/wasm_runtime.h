@@ -5,7 +5,9 @@
 // instead of compiling again (~1 s for AOS, a few ms to load).
 //
 // The epoch ticker is one thread that advances the engine's epoch every kEpochTick while at least
-// one call holds a TickingScope, and sleeps otherwise: a store whose epoch deadline is reached
+// one call holds a TickingScope, and for kTickerLinger after the last one ended (so that
+// back-to-back messages do not each wake it: a futex wake and two context switches per message),
+// and sleeps otherwise: a store whose epoch deadline is reached
 // runs its deadline callback (AoInstance checks its call's CPU time there).
 //
 // Thread-safety: thread-safe (Wasmtime engines and modules are shareable; the cache and the
@@ -29,6 +31,7 @@ namespace ao::wasm {
 
 // How often the epoch advances while a limited call runs: the granularity of compute limits.
 inline constexpr std::chrono::milliseconds kEpochTick{10};
+inline constexpr int kTickerLingerTicks = 10;  // kTickerLinger: 100 ms of idle ticks
 
 class WasmRuntime {
  public:
@@ -73,6 +76,7 @@ class WasmRuntime {
   std::mutex ticker_mu_;
   std::condition_variable ticker_cv_;
   int ticking_ = 0;              // live TickingScopes
+  bool ticker_waiting_ = false;  // the ticker waits for a scope on ticker_cv_
   // The process whose ticker thread runs (it starts with the first scope and never ends): a child
   // forked after it has no ticker thread, and starts its own.
   pid_t ticker_pid_ = 0;

@@ -228,6 +228,23 @@ Result<std::string> ContentCache::AddValue(const Value& value, WriteBatch* batch
   }
 }
 
+namespace {
+
+// The hash of a chunk of zeros: most of a WebAssembly memory image (an AOS memory is ~2 MiB of
+// data in 105 MiB). Reading skips such chunks: a reader's bytes not covered by a chunk are zero.
+const std::string& ZeroChunkHash() {
+  static const std::string hash = ContentHash(std::string(ContentCache::kChunkSize, '\0'));
+  return hash;
+}
+
+// True when every byte is zero: compares the bytes with themselves one byte on (libc's
+// vectorised memcmp), ~20x cheaper than hashing them.
+bool AllZero(std::string_view bytes) {
+  return bytes.empty() || (bytes[0] == '\0' && std::memcmp(bytes.data(), bytes.data() + 1, bytes.size() - 1) == 0);
+}
+
+}  // namespace
+
 // A long binary: chunks of kChunkSize bytes, each stored once under chunk/<SHA-256 of its bytes>
 // (so a binary that changed a little writes only the chunks that changed: the others are in the
 // store already), and a small leaf listing them. A chunk is snappy-compressed when that saves at
@@ -241,7 +258,8 @@ Result<std::string> ContentCache::AddChunkedBinary(std::string_view bytes, Write
   std::string compressed;
   for (size_t at = 0; at < bytes.size(); at += kChunkSize) {
     const std::string_view chunk = bytes.substr(at, kChunkSize);
-    std::string hash = ContentHash(chunk);
+    // A whole chunk of zeros (most of a memory image) has a known hash: not hashed again.
+    std::string hash = chunk.size() == kChunkSize && AllZero(chunk) ? ZeroChunkHash() : ContentHash(chunk);
     leaf += "\n" + hash;
     std::string path = JoinPath({kChunkGroup, hash});
     if (!added.insert(path).second) continue;
@@ -267,13 +285,6 @@ Result<std::string> ContentCache::AddChunkedBinary(std::string_view bytes, Write
 }
 
 namespace {
-
-// The hash of a chunk of zeros: most of a WebAssembly memory image (an AOS memory is ~2 MiB of
-// data in 105 MiB). Reading skips such chunks: a reader's bytes not covered by a chunk are zero.
-const std::string& ZeroChunkHash() {
-  static const std::string hash = ContentHash(std::string(ContentCache::kChunkSize, '\0'));
-  return hash;
-}
 
 // The size a chunked binary leaf, 'c' <size> ('\n' <chunk hash>)*, declares.
 Result<uint64_t> ChunkedSize(std::string_view leaf) {

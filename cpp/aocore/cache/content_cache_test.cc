@@ -713,6 +713,30 @@ TEST(ContentCacheChunkedBinary, VisitBinaryYieldsTheNonZeroChunksThatMakeTheBina
   EXPECT_TRUE(whole->binary() == memory);
 }
 
+TEST(ContentCacheChunkedBinary, AChunkWithOneNonZeroByteAtEitherEndIsNotTakenForZeros) {
+  // Whole chunks of zeros are recognised without hashing them; a chunk that differs from zeros
+  // in its first or its last byte only must still be stored and read back.
+  auto store = MemoryStore::Create();
+  ContentCache cache(*store);
+  constexpr size_t kChunk = ContentCache::kChunkSize;
+  Bytes memory(kChunk * 8, '\0');
+  memory[2 * kChunk] = 'a';          // chunk 2: its first byte
+  memory[5 * kChunk - 1] = 'b';      // chunk 4: its last byte
+  Result<std::string> address = cache.WriteBinary(memory);
+  ASSERT_OK(address);
+  Result<Value> whole = cache.Read(*address);
+  ASSERT_OK(whole);
+  EXPECT_TRUE(whole->binary() == memory);
+  // Two distinct non-zero chunks and the zero chunk: three stored chunks.
+  Result<std::vector<std::string>> chunks = store->List("chunk");
+  ASSERT_OK(chunks);
+  EXPECT_EQ(chunks->size(), 3u);
+  // The zero chunks are listed under the hash of their bytes, as any chunk is.
+  Result<Bytes> leaf = store->Read(*address);
+  ASSERT_OK(leaf);
+  EXPECT_NE(leaf->find(Base64UrlEncode(Sha256(std::string(kChunk, '\0')))), std::string::npos);
+}
+
 TEST(ContentCacheChunkedBinary, VisitBinaryReadsAShortBinaryAsOnePieceAndRefusesOtherValues) {
   auto store = MemoryStore::Create();
   ContentCache cache(*store);

@@ -4,6 +4,8 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "aocore/message/message.h"
 
@@ -23,11 +25,12 @@ struct ListChain {
   Value rest;        // a list
   size_t size = 0;   // head.size() + the size of `rest`
   size_t depth = 1;  // chain nodes from this one down to a flat list
-  // When the prepend that made this node merged heads: the list it was given (this node is
-  // `from_count` elements ++ that list), so ListPrependedTo still finds that version. Weak: a
-  // later version does not keep earlier ones alive.
-  std::weak_ptr<const ListChain> from;
-  size_t from_count = 0;
+  // The versions whose heads this node absorbed when its prepend merged heads (each was a list
+  // Prepend returned; this node is `offset` elements ++ that version), so ListPrependedTo still
+  // finds them: the nearest kMaxAbsorbed, inherited through later merges. Weak: a later
+  // version does not keep earlier ones alive; an expired entry still owns its control block,
+  // so no other list can be mistaken for it.
+  std::vector<std::pair<std::weak_ptr<const ListChain>, size_t>> absorbed;
   mutable std::once_flag flatten_once;
   mutable std::atomic<bool> has_flat{false};
   mutable Value::List flat;
@@ -38,6 +41,7 @@ namespace {
 // A chain this deep (only reachable by heads that shrink towards the back) is merged anyway, so
 // no walk along a chain, nor the recursive release of one, is longer than this.
 constexpr size_t kMaxChainDepth = 48;
+constexpr size_t kMaxAbsorbed = 16;
 
 const ListChain* ChainOf(const std::variant<Atom, int64_t, double, Bytes, std::shared_ptr<const Bytes>,
                                             std::shared_ptr<const Value::List>, std::shared_ptr<const ListChain>,
@@ -126,18 +130,23 @@ Value Value::Prepend(List front, const Value& list) {
   const size_t added = front.size();
   node->head = std::move(front);
   const Value* rest = &list;
+  size_t offset = added;  // elements in front of *rest
   while (const ListChain* below = ChainOf(rest->v_)) {
     if (node->head.size() < below->head.size() && below->depth < kMaxChainDepth) break;
+    node->absorbed.emplace_back(std::get<std::shared_ptr<const ListChain>>(rest->v_), offset);
+    for (const auto& [version, at] : below->absorbed) node->absorbed.emplace_back(version, offset + at);
     node->head.insert(node->head.end(), below->head.begin(), below->head.end());
+    offset += below->head.size();
     rest = &below->rest;
+  }
+  if (node->absorbed.size() > kMaxAbsorbed) {
+    std::stable_sort(node->absorbed.begin(), node->absorbed.end(),
+                     [](const auto& a, const auto& b) { return a.second < b.second; });
+    node->absorbed.resize(kMaxAbsorbed);
   }
   node->rest = *rest;
   const ListChain* below = ChainOf(rest->v_);
   node->depth = below != nullptr ? below->depth + 1 : 1;
-  if (rest != &list) {  // heads were merged: remember the version this one extends
-    node->from = std::get<std::shared_ptr<const ListChain>>(list.v_);
-    node->from_count = added;
-  }
   Value out;
   out.v_ = std::shared_ptr<const ListChain>(std::move(node));
   return out;
@@ -151,23 +160,21 @@ const void* Value::ListIdentity() const {
 std::optional<size_t> Value::ListPrependedTo(const Value& older) const {
   if (!is_list() || !older.is_list()) return std::nullopt;
   const void* target = older.ListIdentity();
-  const void* id = ListIdentity();
-  const ListChain* node = ChainOf(v_);
-  std::shared_ptr<const ListChain> held;  // a version reached through a weak `from` link
+  const std::shared_ptr<const ListChain>* older_chain = std::get_if<std::shared_ptr<const ListChain>>(&older.v_);
+  const Value* cur = this;
   size_t in_front = 0;
   while (true) {
-    if (id == target) return in_front;
+    if (cur->ListIdentity() == target) return in_front;
+    const ListChain* node = ChainOf(cur->v_);
     if (node == nullptr) return std::nullopt;
-    if (std::shared_ptr<const ListChain> from = node->from.lock()) {
-      in_front += node->from_count;
-      held = std::move(from);
-      node = held.get();
-      id = node;
-      continue;
+    if (older_chain != nullptr) {
+      for (const auto& [version, at] : node->absorbed) {
+        // Owner equivalence: the same control block, which the live `older` still owns.
+        if (!version.owner_before(*older_chain) && !older_chain->owner_before(version)) return in_front + at;
+      }
     }
     in_front += node->head.size();
-    id = node->rest.ListIdentity();
-    node = ChainOf(node->rest.v_);
+    cur = &node->rest;
   }
 }
 

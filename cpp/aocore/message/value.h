@@ -9,8 +9,9 @@
 // and equality short-cuts when both sides share the same object.
 //
 // A list grown at the front (Value::Prepend: a log, test-device@1.0's `already-seen`) shares
-// the list it grew from: a chain of small heads over a flat list, so each prepend copies a few
-// elements, not the list. list() flattens a chain once, on first use (cached in the chain).
+// the list it grew from: a chain of heads over a flat list (heads merged like a binary counter:
+// O(log n) nodes, O(log n) elements copied per prepend amortised), not a copy of the list.
+// list() flattens a chain once, on first use (cached in the chain).
 //
 // Thread-safety: a Value is an immutable-by-sharing value type; concurrent const access is safe.
 #pragma once
@@ -104,9 +105,10 @@ class Value {
   // `front` ++ `list`, sharing `list`'s elements (no copy of them; `list` is unchanged).
   // REQUIRES: list.is_list().
   static Value Prepend(List front, const Value& list);
-  // When this list was built by Prepend from `older` (the same list object, through any number
-  // of prepends not yet flattened), the number of elements in front of it; else nullopt. Costs
-  // at most the number of chained prepends, never the length of the list.
+  // When this list was built by Prepend from `older` (the same list object, through one or more
+  // prepends), the number of elements in front of it; else nullopt. Finds every version whose
+  // node is still in this list's chain and the nearest few absorbed by merges (so always the
+  // last few versions); costs the chain's depth (O(log n)), never the length of the list.
   std::optional<size_t> ListPrependedTo(const Value& older) const;
   // The first n elements of a list (n <= list_size()), without flattening a prepended one.
   List ListFront(size_t n) const;

@@ -1,6 +1,7 @@
 #include "aocore/cache/process_cache.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "aocore/common/bytes.h"
@@ -51,8 +52,13 @@ Message MakeDelta(uint64_t slot, const Message& state, const Message& previous) 
     if (Ignored(k)) continue;
     const Value* p = previous.Find(k);
     if (p != nullptr && *p == v) continue;
-    if (p != nullptr && p->is_list() && v.is_list() && !p->list().empty() &&
-        v.list().size() > p->list().size()) {
+    if (p != nullptr && p->is_list() && v.is_list() && p->list_size() > 0 && v.list_size() > p->list_size()) {
+      // A list grown by Value::Prepend from the previous one: its new front, without comparing
+      // (or flattening) the shared rest.
+      if (std::optional<size_t> extra = v.ListPrependedTo(*p)) {
+        prepend.Set(k, Value(v.ListFront(*extra)));
+        continue;
+      }
       const Value::List& o = p->list();
       const Value::List& n = v.list();
       const size_t extra = n.size() - o.size();
@@ -107,6 +113,10 @@ Status ApplyDelta(const Message& delta, Message& state) {
       const Value* old = state.Find(k);
       if (old == nullptr || !old->is_list() || !v.is_list()) {
         return Status::Corruption("a state delta grows '" + k + "', which is not a list in the previous state");
+      }
+      if (end[0] == 'p') {  // shares the list before (no copy of it per replayed slot)
+        state.Set(k, Value::Prepend(v.list(), *old));
+        continue;
       }
       Value::List l;
       l.reserve(old->list().size() + v.list().size());

@@ -3,6 +3,7 @@
 #include "aocore/cache/process_cache.h"
 
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -262,6 +263,33 @@ TEST_F(ProcessCacheTest, ADeltaIsSmallerThanTheStateItStandsFor) {
   EXPECT_EQ(*prepend->Find("seen"), Value(Value::List{Value(1)}));
   EXPECT_EQ(*append->Find("log"), Value(Value::List{Value(1)}));
   EXPECT_EQ(raw->message().Find("ao-delta-of")->integer(), 0);
+}
+
+// A list grown by Value::Prepend (as test-device@1.0 grows `already-seen`) is stored as its new
+// front only, also when the previous slot's list was long, and reads back whole.
+TEST_F(ProcessCacheTest, APrependedListIsStoredAsItsNewFront) {
+  Value seen(Value::List{});
+  std::vector<Message> states;
+  for (int64_t i = 0; i < 5000; ++i) seen = Value::Prepend(Value::List{Value(i)}, seen);
+  states.push_back(Message{{"already-seen", seen}});
+  for (int64_t slot = 1; slot <= 40; ++slot) {
+    seen = Value::Prepend(Value::List{Value(-slot)}, seen);
+    seen = Value::Prepend(Value::List{Value(-slot)}, seen);
+    states.push_back(Message{{"already-seen", seen}});
+  }
+  ASSERT_OK(cache_.Write(pid_, 0, states[0]));
+  for (uint64_t slot = 1; slot < states.size(); ++slot) {
+    ASSERT_OK(cache_.WriteDelta(pid_, slot, states[slot], states[slot - 1]));
+    Result<Value> raw = content_.Read(ComputedSlotPath(pid_, slot));
+    ASSERT_OK(raw);
+    ASSERT_NE(raw->message().FindMessage("prepend"), nullptr) << slot;
+    const int64_t s = static_cast<int64_t>(slot);
+    EXPECT_EQ(*raw->message().FindMessage("prepend")->Find("already-seen"), Value(Value::List{Value(-s), Value(-s)}));
+  }
+  Result<std::optional<Message>> last = cache_.Read(pid_, states.size() - 1);
+  ASSERT_OK(last);
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ(**last, states.back());
 }
 
 // A list that grew but whose earlier elements changed (an integer, or an element of another

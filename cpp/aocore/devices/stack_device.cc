@@ -52,6 +52,14 @@ Result<std::optional<Value>> SlotDevice(const Resolver& resolver, const Value& s
     if (v == nullptr) return std::optional<Value>();
     return std::optional<Value>(*v);
   }
+  if (stack.is_list() && !IsMessageFunctionName(name)) {
+    // A list resolves as its numbered message, which has no `device`: message@1.0's get, i.e.
+    // this lookup (as for a message above), without a resolution per slot per pass.
+    const Message numbered = ListToMessage(stack.list());
+    const Value* v = MessageFind(numbered, name);
+    if (v == nullptr) return std::optional<Value>();
+    return std::optional<Value>(*v);
+  }
   AO_ASSIGN_OR_RETURN(ResolveResult r, resolver.Resolve(stack, Value(name), opts.Internal()));
   if (!r.ok()) return std::optional<Value>();
   return std::optional<Value>(std::move(r.value));

@@ -83,11 +83,10 @@ Result<ResolveResult> Init(const DeviceCall& c) {
 Result<ResolveResult> Compute(const DeviceCall& c) {
   const Value* slot = MessageFind(c.req, "slot");
   Value s = slot ? *slot : Value::Symbol("undefined");
-  Value::List seen{s};
+  // [slot | already-seen]: a prepend that shares the list before (no copy of it per slot).
   // The reference builds an improper list when `already-seen` is missing; start from [] here.
-  if (const Value* before = MessageFind(c.base, "already-seen"); before && before->is_list()) {
-    seen.insert(seen.end(), before->list().begin(), before->list().end());
-  }
+  const Value* before = MessageFind(c.base, "already-seen");
+  Value seen = before && before->is_list() ? Value::Prepend(Value::List{s}, *before) : Value(Value::List{s});
   Message m = c.base;
   m.Set("random-key", Value("random-value"));
   m.Set("results", Value(Message{{"assignment-slot", s}}));

@@ -8,11 +8,17 @@
 // mutators): "modifying" a list or binary builds a new one (copy-on-write by construction),
 // and equality short-cuts when both sides share the same object.
 //
+// A list grown at the front (Value::Prepend: a log, test-device@1.0's `already-seen`) shares
+// the list it grew from: a chain of heads over a flat list (heads merged like a binary counter:
+// O(log n) nodes, O(log n) elements copied per prepend amortised), not a copy of the list.
+// list() flattens a chain once, on first use (cached in the chain).
+//
 // Thread-safety: a Value is an immutable-by-sharing value type; concurrent const access is safe.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -24,6 +30,7 @@ namespace ao {
 
 class Message;
 class Device;  // defined by the ao layer (aocore/ao/device.h)
+struct ListChain;  // a list built by Value::Prepend (value.cc)
 
 // A symbol. true/false/null map to Python True/False/None; `unset` and `undefined` have a
 // meaning inside message@1.0 `set`; any other name is an ordinary value.
@@ -62,8 +69,8 @@ class Value {
   static Value Null() { return Value(); }
 
   Kind kind() const {
-    static constexpr Kind kKinds[] = {Kind::kAtom,   Kind::kInteger, Kind::kFloat,   Kind::kBinary,
-                                      Kind::kBinary, Kind::kList,    Kind::kMessage, Kind::kDevice};
+    static constexpr Kind kKinds[] = {Kind::kAtom, Kind::kInteger, Kind::kFloat,   Kind::kBinary, Kind::kBinary,
+                                      Kind::kList, Kind::kList,    Kind::kMessage, Kind::kDevice};
     return kKinds[v_.index()];
   }
   bool is_atom() const { return kind() == Kind::kAtom; }
@@ -86,9 +93,25 @@ class Value {
     if (const Bytes* b = std::get_if<Bytes>(&v_)) return *b;
     return *std::get<std::shared_ptr<const Bytes>>(v_);
   }
-  const List& list() const { return *std::get<std::shared_ptr<const List>>(v_); }
-  // The list as its shared object (to build a Value that shares it).
-  const std::shared_ptr<const List>& list_ptr() const { return std::get<std::shared_ptr<const List>>(v_); }
+  const List& list() const {
+    if (const auto* flat = std::get_if<std::shared_ptr<const List>>(&v_)) return **flat;
+    return ChainElements();
+  }
+  // The list as a shared object (to build a Value that shares it).
+  std::shared_ptr<const List> list_ptr() const;
+  // The number of elements of a list, without flattening a prepended one.
+  size_t list_size() const;
+
+  // `front` ++ `list`, sharing `list`'s elements (no copy of them; `list` is unchanged).
+  // REQUIRES: list.is_list().
+  static Value Prepend(List front, const Value& list);
+  // When this list was built by Prepend from `older` (the same list object, through one or more
+  // prepends), the number of elements in front of it; else nullopt. Finds every version whose
+  // node is still in this list's chain and the nearest few absorbed by merges (so always the
+  // last few versions); costs the chain's depth (O(log n)), never the length of the list.
+  std::optional<size_t> ListPrependedTo(const Value& older) const;
+  // The first n elements of a list (n <= list_size()), without flattening a prepended one.
+  List ListFront(size_t n) const;
   // The binary as a shared object: the one this Value holds (a long binary), else a new copy.
   std::shared_ptr<const Bytes> binary_ptr() const;
   const Message& message() const { return *std::get<std::shared_ptr<const Message>>(v_); }
@@ -109,9 +132,15 @@ class Value {
   std::string DebugString() const;
 
  private:
-  // A binary is inline (Bytes, short) or shared (long); kind() maps both to kBinary.
+  const List& ChainElements() const;  // the flattened elements of a prepended list
+  const void* ListIdentity() const;   // the list object this Value shares (flat or chain)
+  // Appends the elements of `list` to `out`, walking its chain without recursion.
+  static void AppendElements(const Value& list, List& out);
+
+  // A binary is inline (Bytes, short) or shared (long); kind() maps both to kBinary. A list is
+  // flat (shared vector) or prepended (ListChain); kind() maps both to kList.
   std::variant<Atom, int64_t, double, Bytes, std::shared_ptr<const Bytes>, std::shared_ptr<const List>,
-               std::shared_ptr<const Message>, std::shared_ptr<Device>>
+               std::shared_ptr<const ListChain>, std::shared_ptr<const Message>, std::shared_ptr<Device>>
       v_;
 };
 

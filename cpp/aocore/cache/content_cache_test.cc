@@ -496,7 +496,7 @@ TEST(ContentCacheCrash, KilledWriterLeavesOnlyCompleteMessages) {
     ContentCache cache(**store, FakeId, TrustClaimedIds);
     for (const auto& [index, id] : acknowledged) {
       Result<Message> m = cache.ReadMessage(id);
-      ASSERT_OK(m);
+      ASSERT_TRUE(m.ok()) << "message " << index << " (this round's first: " << start << "): " << m.status().ToString();
       ASSERT_EQ(*m, CrashTestMessage(index)) << "message " << index;
     }
     Result<std::vector<std::string>> roots = (*store)->List("");

@@ -18,6 +18,7 @@
 
 #include "aocore/common/logging.h"
 #include "aocore/store/leveldb_env.h"
+#include "aocore/store/leveldb_log_tail.h"
 
 namespace ao {
 
@@ -158,8 +159,10 @@ Result<std::unique_ptr<LevelDbStore>> LevelDbStore::Open(const std::string& path
     db_options.max_open_files = MaxOpenFiles();
     // Opening keeps the last write-ahead log and its memtable instead of turning the log into a
     // level-0 table first: reopening a node replays its log (up to write_buffer_bytes) but writes
-    // and compresses nothing (the table write was ~half of `Process_ReopenNow`).
-    db_options.reuse_logs = true;
+    // and compresses nothing (the table write was ~half of `Process_ReopenNow`). Only when the
+    // log and the MANIFEST end with a complete record: appending after a torn one loses what is
+    // appended (leveldb_log_tail.h).
+    AO_ASSIGN_OR_RETURN(db_options.reuse_logs, LevelDbLogsSafeToReuse(path));
     leveldb::DB* raw_db = nullptr;
     leveldb::Status s = leveldb::DB::Open(db_options, path, &raw_db);
     impl->db.reset(raw_db);

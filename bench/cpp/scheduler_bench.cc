@@ -2,20 +2,21 @@
 // LevelDB store in a temporary directory and every assignment signed by an RSA-4096 node wallet
 // (Commit), the configuration a node runs. Compared in bench/workloads.py with the raw RSA-PSS
 // signing rate and the raw synced LevelDB batch rate measured in the same run.
-//   B4_ScheduleLocal        one process, one caller, local_confirmation with the node's signer
+//   B4_ScheduleLocal        one process, one caller, local_confirmation as the node runs it
 //                           (deterministic salts: the reservation is synced while signing, the
-//                           signed assignment written unsynced; process_scheduler.h)
+//                           signed assignment written unsynced by the store's deferred-write
+//                           thread after the reply; process_scheduler.h)
 //   B4_ScheduleLocalPlainSignedWrite  the same with the signed write's operations plain (each
 //                           reads its path first), as before it kept its content operations
-//   B4_ScheduleLocalDeferredWrite  the same with the signed write deferred past the reply (the
-//                           store applies it on its own thread, Store::ApplyDeferred; opt-in)
+//   B4_ScheduleLocalWriteOnReply  the same with the signed write applied before the reply (not
+//                           deferred: SchedulerEnvironment's default, the node's before)
 //   B4_ScheduleLocalSyncAfterSigning  the same with a random-salt signer: signing, then the
 //                           synced batch (what every local_confirmation reply cost before)
 //   B4_ScheduleAggressive   one process, one caller, aggressive (written, not synced)
 //   B4_Schedule16Processes  16 processes, one caller thread each, local_confirmation
 //                           (B4_Schedule16ProcessesAggressive: the same without fsync;
 //                           …SyncAfterSigning: with a random-salt signer, as before;
-//                           …DeferredWrite: the signed write deferred past the reply;
+//                           …WriteOnReply: the signed write applied before the reply;
 //                           …PlainSignedWrite: its operations plain, as before)
 //   B4_OneProcess16Callers/helpers:N  one process, 16 caller threads, local_confirmation, the
 //                           assignments of each batch signed with N pool helpers (0 = serially
@@ -63,11 +64,12 @@ const ao::Wallet& NodeWallet() {
 // A LevelDB store in a fresh temporary directory and a registry over it; removed at the end.
 // How the assignments are signed: not at all (the cost of scheduling beyond the signature),
 // by the node's signer (deterministic salts), or with random salts (no pipelining).
-// kNodeDeferredWrite: the node's signer with the signed write deferred past the reply
-// (SchedulerEnvironment::defer_signed_write, opt-in). kNodePlainSignedWrite: the node's signer,
+// kNode is wired as Node::Start wires it (the signed write deferred past the reply);
+// kNodeWriteOnReply: the same with the signed write applied before the reply
+// (SchedulerEnvironment::defer_signed_write off). kNodePlainSignedWrite: the node's signer,
 // with the unsynced batches (the pipelined signed write) applied as plain operations, each
 // reading its path first: the signed write as it was before it kept its content operations.
-enum class Signing { kNone, kNode, kNodeDeferredWrite, kNodePlainSignedWrite, kRandomSalt };
+enum class Signing { kNone, kNode, kNodeWriteOnReply, kNodePlainSignedWrite, kRandomSalt };
 
 // Forwards to a store; unsynced batches lose their content flags (kNodePlainSignedWrite).
 class PlainUnsyncedWrites final : public ao::Store {
@@ -129,11 +131,11 @@ class Bed {
     }
     switch (signing) {
       case Signing::kNode:  // as Node::Start wires it
-      case Signing::kNodeDeferredWrite:
+      case Signing::kNodeWriteOnReply:
       case Signing::kNodePlainSignedWrite:
         env.signer = [](ao::Message m) { return ao::Commit(m, NodeWallet(), ao::SaltMode::kDeterministic); };
         env.deterministic_signer = true;
-        env.defer_signed_write = signing == Signing::kNodeDeferredWrite;
+        env.defer_signed_write = signing == Signing::kNode;
         break;
       case Signing::kRandomSalt:
         env.signer = [](ao::Message m) { return ao::Commit(m, NodeWallet()); };
@@ -235,10 +237,10 @@ void B4_ScheduleLocalPlainSignedWrite(benchmark::State& state) {
 }
 BENCHMARK(B4_ScheduleLocalPlainSignedWrite)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-void B4_ScheduleLocalDeferredWrite(benchmark::State& state) {
-  ScheduleOneProcess(state, ao::SchedulingMode::kLocalConfirmation, Signing::kNodeDeferredWrite);
+void B4_ScheduleLocalWriteOnReply(benchmark::State& state) {
+  ScheduleOneProcess(state, ao::SchedulingMode::kLocalConfirmation, Signing::kNodeWriteOnReply);
 }
-BENCHMARK(B4_ScheduleLocalDeferredWrite)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(B4_ScheduleLocalWriteOnReply)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void B4_ScheduleAggressive(benchmark::State& state) { ScheduleOneProcess(state, ao::SchedulingMode::kAggressive); }
 BENCHMARK(B4_ScheduleAggressive)->UseRealTime()->Unit(benchmark::kMillisecond);
@@ -302,10 +304,10 @@ void B4_Schedule16ProcessesPlainSignedWrite(benchmark::State& state) {
 }
 BENCHMARK(B4_Schedule16ProcessesPlainSignedWrite)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-void B4_Schedule16ProcessesDeferredWrite(benchmark::State& state) {
-  Schedule16Processes(state, ao::SchedulingMode::kLocalConfirmation, Signing::kNodeDeferredWrite);
+void B4_Schedule16ProcessesWriteOnReply(benchmark::State& state) {
+  Schedule16Processes(state, ao::SchedulingMode::kLocalConfirmation, Signing::kNodeWriteOnReply);
 }
-BENCHMARK(B4_Schedule16ProcessesDeferredWrite)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(B4_Schedule16ProcessesWriteOnReply)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // The same without fsync (aggressive): how much the synced writes bound the figure above.
 void B4_Schedule16ProcessesAggressive(benchmark::State& state) {

@@ -160,6 +160,10 @@ Status Node::Start() {
   // (process_scheduler.h, "Pipelined local confirmation").
   env.signer = [wallet](Message assignment) { return Commit(assignment, *wallet, SaltMode::kDeterministic); };
   env.deterministic_signer = true;
+  // The caller is answered once its reservation is synced; the signed write follows on the
+  // store's thread (every later read waits for it) and Start's recovery below re-signs what a
+  // crash left in reservations. Takes ~0.6 ms of store work per assignment off the reply's path.
+  env.defer_signed_write = true;
   env.verifier = [](const Message& message) -> Status {
     if (Verify(message)) return Status::OK();
     return Status::InvalidArgument("the message's commitments do not verify");

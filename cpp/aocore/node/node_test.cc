@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "aocore/message/id.h"
+#include "aocore/scheduler/scheduler_test_util.h"
+#include "aocore/store/kv_store.h"
 #include "testing/fixture_devices.h"
 #include "testing/test_util.h"
 
@@ -120,6 +122,34 @@ TEST(Node, CloseWaitsForOperationsInFlightAndRefusesSelfClose) {
   }
   closer.join();
   EXPECT_TRUE(closed.load());
+}
+
+TEST(Node, AScheduleIsAnsweredBeforeItsSignedWriteWhichEveryReaderThenSees) {
+  // The node defers the signed write past the reply (process_scheduler.h, "Deferred signed
+  // write"): the reply does not wait for it, and a read made after the reply waits for it.
+  testing::TempDir dir;
+  auto node = Node::Open(AtPath(dir.str()));
+  ASSERT_OK(node);
+  auto* store = dynamic_cast<KvStore*>(&(*node)->store());
+  ASSERT_NE(store, nullptr);
+  const std::string pid = scheduler_testing::RandomId();
+  ASSERT_OK((*node)->schedulers().Schedule(pid, Message{{"type", "Message"}, {"i", Value(0)}}));
+  ASSERT_TRUE(testing::WaitFor([&] { return store->deferred_pending() == 0; }));
+  store->PauseDeferredForTesting(true);
+  Result<Message> answered = (*node)->schedulers().Schedule(pid, Message{{"type", "Message"}, {"i", Value(1)}});
+  ASSERT_OK(answered);
+  EXPECT_EQ(store->deferred_pending(), 1u);  // answered while its signed write is queued
+  const std::string id = MessageId(*answered, IdMode::kAll).value();
+  Result<Value> read = Status::Internal("not read");
+  std::thread reader([&] { read = (*node)->Read(id); });
+  const bool reader_waited = testing::WaitFor([&] { return store->deferred_waiters() == 1; });
+  store->PauseDeferredForTesting(false);
+  reader.join();
+  EXPECT_TRUE(reader_waited);  // the read waited for the queued write
+  ASSERT_OK(read);
+  ASSERT_TRUE(read->is_message());
+  EXPECT_EQ(MessageId(read->message(), IdMode::kAll).value(), id);
+  ASSERT_OK((*node)->Close());
 }
 
 TEST(Node, ProcessComputeContinuesFromItsSnapshotAfterReopening) {

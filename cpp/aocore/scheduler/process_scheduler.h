@@ -60,7 +60,7 @@
 // (the hook's writes cannot be recovered from a reservation), a group in which a request
 // failed (its reservation and those of the requests renumbered after it are deleted, synced)
 // and any other signer keep the synced write after signing.
-// Deferred signed write (env.defer_signed_write, opt-in): in a pipelined group where every
+// Deferred signed write (env.defer_signed_write; the node turns it on): in a pipelined group where every
 // assignment was signed and its reservation synced, even the unsynced write is taken off the
 // reply's path. The group's signed writes are built and applied by the store's deferred-write
 // thread (Store::ApplyDeferred: every later read or write of the store, from any thread, waits
@@ -139,9 +139,9 @@ struct SchedulerEnvironment {
   // Pipelined, the signed assignments' write (everything the signature changes) is handed to the
   // store with Store::ApplyDeferred and the callers are answered at once: the store applies it
   // on its own thread, and every read of the store made after the reply waits for it (see
-  // "Deferred signed write" above). Off by default: a SIGKILL then leaves an answered slot in
-  // its reservation only, until the next recovery (Node::Start, Create) stores it, where the
-  // default keeps "a SIGKILL loses nothing" for anyone reading the store directly.
+  // "Deferred signed write" above). Node::Start turns it on. Off by default here: a SIGKILL
+  // then leaves an answered slot in its reservation only, until the next recovery (Node::Start,
+  // Create) stores it; off, a reader of the raw store finds every answered slot at once.
   bool defer_signed_write = false;
   // Default deadline of Schedule.
   std::chrono::milliseconds deadline{30000};

@@ -1,6 +1,7 @@
 #include "aocore/common/bytes.h"
 
 #include <array>
+#include <cstring>
 
 namespace ao {
 namespace {
@@ -60,6 +61,11 @@ Result<Bytes> Decode(std::string_view in, const char* alphabet, std::string_view
 }
 
 }  // namespace
+
+bool IsAllZero(std::string_view bytes) {
+  // The bytes against themselves one byte on: libc's vectorised memcmp, no buffer of zeros.
+  return bytes.empty() || (bytes[0] == '\0' && std::memcmp(bytes.data(), bytes.data() + 1, bytes.size() - 1) == 0);
+}
 
 std::string Base64UrlEncode(std::string_view bytes) { return Encode(bytes, kUrlAlphabet, false); }
 Result<Bytes> Base64UrlDecode(std::string_view text) { return Decode(text, kUrlAlphabet, "base64url"); }

@@ -14,6 +14,9 @@ namespace ao {
 
 using Bytes = std::string;
 
+// True when every byte is zero (or there are none): a memory image's never-written pages.
+bool IsAllZero(std::string_view bytes);
+
 // RFC 4648 §5 alphabet, no '=' padding.
 std::string Base64UrlEncode(std::string_view bytes);
 // Accepts input with or without padding; rejects characters outside the url-safe alphabet.

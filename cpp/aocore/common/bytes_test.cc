@@ -37,5 +37,16 @@ TEST(Bytes, IdShapes) {
   EXPECT_FALSE(IsHumanId(std::string(43, '+')));
 }
 
+TEST(Bytes, IsAllZeroFindsANonZeroByteAnywhere) {
+  EXPECT_TRUE(IsAllZero(""));
+  EXPECT_TRUE(IsAllZero(std::string(1, '\0')));
+  EXPECT_TRUE(IsAllZero(std::string(4096, '\0')));
+  for (size_t at : {size_t{0}, size_t{1}, size_t{2047}, size_t{4095}}) {
+    std::string bytes(4096, '\0');
+    bytes[at] = '\x01';
+    EXPECT_FALSE(IsAllZero(bytes)) << at;
+  }
+}
+
 }  // namespace
 }  // namespace ao

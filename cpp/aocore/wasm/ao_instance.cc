@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "aocore/common/bytes.h"
 #include "aocore/wasm/heap_growth.h"
 #include "aocore/wasm/resident_pages.h"
 #include "aocore/wasm/wasm_runtime.h"
@@ -27,8 +28,7 @@ uint64_t ThreadCpuNs() {
 }
 
 bool IsZero(const uint8_t* p, uint64_t len) {
-  static const uint8_t kZeros[kSparsePage] = {};
-  return std::memcmp(p, kZeros, len) == 0;
+  return IsAllZero(std::string_view(reinterpret_cast<const char*>(p), len));
 }
 
 HostFault FaultOf(const wasmtime::TrapError& error) {

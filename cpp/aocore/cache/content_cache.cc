@@ -34,6 +34,9 @@ constexpr char kBinaryTag = 'b';
 constexpr char kIntegerTag = 'i';
 constexpr char kFloatTag = 'f';
 constexpr char kAtomTag = 'a';
+// The first byte of EncodePacked's output, and so the tag of a record (a packed value stored as
+// EncodePacked makes it, at a path of its writer's).
+constexpr char kPackedVersion = '1';
 
 std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
@@ -103,6 +106,7 @@ Result<Value> ContentCache::DecodeLeaf(std::string_view encoded) {
     }
     case kAtomTag: return Value(Atom{std::string(payload)});
     case kPackedTag: return DecodePacked(payload);
+    case kPackedVersion: return DecodePacked(encoded);  // a record
     case kChunkedTag:
       return Status::InvalidArgument("a chunked binary leaf is read through ContentCache::Read (its chunks are in the store)");
     default:
@@ -226,6 +230,90 @@ Result<std::string> ContentCache::AddValue(const Value& value, WriteBatch* batch
       return path;
     }
   }
+}
+
+// Links `message`, stored at `at` inside a record, by its ID and its verified commitment IDs (as
+// AddMessage links its group), after the messages nested in it.
+Status ContentCache::AddRecordLinks(const Message& message, const std::string& at, int depth, std::string_view apart,
+                                    WriteBatch* batch, std::string* id_out) const {
+  if (depth > kMaxDepth) return Status::InvalidArgument("message nesting deeper than " + std::to_string(kMaxDepth));
+  for (const auto& [key, value] : message) {
+    if (IsPrivateKey(key) || (!apart.empty() && key == apart)) continue;
+    AO_RETURN_IF_ERROR(CheckSegment("key", key));
+    Status linked = AddRecordLinksIn(value, at + "/" + key, depth + 1, batch);
+    if (!linked.ok()) return linked.WithContext("key " + Quoted(key));
+  }
+  // The same addresses AddMessage gives (see there): verified commitments only.
+  const Message* commitments = message.FindMessage("commitments");
+  std::vector<std::string> verified;
+  bool all_verified = true;
+  if (commitments != nullptr && !commitments->empty()) {
+    verified = verified_(message);
+    all_verified = verified.size() == commitments->size();
+  }
+  AO_ASSIGN_OR_RETURN(std::string id, all_verified ? id_function_(message) : UncommittedId(message));
+  AO_RETURN_IF_ERROR(CheckSegment("message ID", id));
+  batch->MakeLink(at, id);
+  for (const std::string& commitment_id : verified) {
+    if (IsPrivateKey(commitment_id)) continue;
+    AO_RETURN_IF_ERROR(CheckSegment("commitment ID", commitment_id));
+    batch->MakeLink(at, commitment_id);
+  }
+  if (id_out != nullptr) *id_out = std::move(id);
+  return Status::OK();
+}
+
+// Links the messages in `value` (at `at` inside a record): a message, or those in a list.
+Status ContentCache::AddRecordLinksIn(const Value& value, const std::string& at, int depth, WriteBatch* batch) const {
+  if (value.is_message()) return AddRecordLinks(value.message(), at, depth, {}, batch, nullptr);
+  if (!value.is_list()) return Status::OK();
+  if (depth > kMaxDepth) return Status::InvalidArgument("list nesting deeper than " + std::to_string(kMaxDepth));
+  for (size_t i = 0; i < value.list().size(); ++i) {
+    AO_RETURN_IF_ERROR(AddRecordLinksIn(value.list()[i], at + "/" + std::to_string(i + 1), depth + 1, batch));
+  }
+  return Status::OK();
+}
+
+Result<std::string> ContentCache::AddRecordLinksToBatch(const Message& message, std::string_view record_path,
+                                                        WriteBatch* batch, std::string_view apart) const {
+  AO_ASSIGN_OR_RETURN(std::string at, NormalizePath(record_path));
+  if (at.empty()) return Status::InvalidArgument("a record cannot be the root");
+  std::string id;
+  AO_RETURN_IF_ERROR(AddRecordLinks(message, at, 0, apart, batch, &id));
+  return id;
+}
+
+Result<std::optional<Value>> ContentCache::ReadInRecord(const std::string& resolved) const {
+  // From the longest prefix up: a group ends the search (records hold no groups), nothing there
+  // goes one segment up.
+  for (size_t cut = resolved.rfind('/'); cut != std::string::npos && cut > 0;
+       cut = cut == 0 ? std::string::npos : resolved.rfind('/', cut - 1)) {
+    const std::string prefix = resolved.substr(0, cut);
+    AO_ASSIGN_OR_RETURN(NodeType type, store_.Type(prefix));
+    if (type == NodeType::kComposite) return std::optional<Value>();
+    if (type == NodeType::kNotFound) continue;
+    AO_ASSIGN_OR_RETURN(Bytes encoded, store_.Read(prefix));
+    if (encoded.empty() || encoded[0] != kPackedVersion) return std::optional<Value>();
+    Result<Value> record = DecodePacked(encoded);
+    if (!record.ok()) return record.status().WithContext("reading the record " + Quoted(prefix));
+    const Value* at = &*record;
+    for (const std::string& segment : SplitPath(std::string_view(resolved).substr(cut + 1))) {
+      if (at->is_message()) {
+        at = IsPrivateKey(segment) ? nullptr : at->message().Find(segment);
+      } else if (at->is_list()) {
+        size_t index = 0;
+        auto [end, ec] = std::from_chars(segment.data(), segment.data() + segment.size(), index);
+        const bool valid = ec == std::errc() && end == segment.data() + segment.size() && index >= 1 &&
+                           index <= at->list().size() && segment[0] != '0';
+        at = valid ? &at->list()[index - 1] : nullptr;
+      } else {
+        at = nullptr;
+      }
+      if (at == nullptr) return std::optional<Value>();
+    }
+    return std::optional<Value>(*at);
+  }
+  return std::optional<Value>();
 }
 
 namespace {
@@ -358,7 +446,20 @@ Result<Value> ContentCache::ReadChunkedBinary(std::string_view leaf) const {
 Result<uint64_t> ContentCache::VisitBinary(std::string_view path, const ChunkVisitor& visit) const {
   AO_ASSIGN_OR_RETURN(std::string resolved, store_.Resolve(path));
   AO_ASSIGN_OR_RETURN(NodeType type, store_.Type(resolved));
-  if (type == NodeType::kNotFound) return Status::NotFound("nothing stored at " + Quoted(path));
+  if (type == NodeType::kNotFound) {
+    // A binary inside a record (see Read): one piece.
+    Result<std::string> normalized = NormalizePath(path);
+    std::optional<Value> inside;
+    if (normalized.ok() && *normalized != resolved) {
+      AO_ASSIGN_OR_RETURN(inside, ReadInRecord(resolved));
+    }
+    if (!inside) return Status::NotFound("nothing stored at " + Quoted(path));
+    if (!inside->is_binary()) {
+      return Status::InvalidArgument(Quoted(path) + " holds a " + std::string(KindName(inside->kind())) + ", not a binary");
+    }
+    if (!inside->binary().empty()) AO_RETURN_IF_ERROR(visit(0, inside->binary()));
+    return inside->binary().size();
+  }
   if (type != NodeType::kSimple) return Status::InvalidArgument(Quoted(path) + " holds a group, not a binary");
   AO_ASSIGN_OR_RETURN(Bytes encoded, store_.Read(resolved));
   if (!encoded.empty() && encoded[0] == kChunkedTag) {
@@ -388,8 +489,6 @@ Result<std::string> ContentCache::WriteBinary(std::string_view bytes, const Writ
 }
 
 namespace {
-
-constexpr char kPackedVersion = '1';
 
 void PutVarint(uint64_t n, Bytes* out) {
   while (n >= 0x80) {
@@ -613,8 +712,15 @@ Result<Value> ContentCache::ReadAt(const std::string& path,
   AO_ASSIGN_OR_RETURN(std::string resolved, store_.Resolve(path));
   AO_ASSIGN_OR_RETURN(NodeType type, store_.Type(resolved));
   switch (type) {
-    case NodeType::kNotFound:
+    case NodeType::kNotFound: {
+      // Only a path that followed a link can lead into a record (see the header).
+      Result<std::string> normalized = NormalizePath(path);
+      if (normalized.ok() && *normalized != resolved) {
+        AO_ASSIGN_OR_RETURN(std::optional<Value> inside, ReadInRecord(resolved));
+        if (inside) return std::move(*inside);
+      }
       return Status::NotFound("nothing stored at " + Quoted(path));
+    }
     case NodeType::kSimple: {
       AO_ASSIGN_OR_RETURN(Bytes encoded, store_.Read(resolved));
       Result<Value> value = !encoded.empty() && encoded[0] == kChunkedTag ? ReadChunkedBinary(encoded) : DecodeLeaf(encoded);

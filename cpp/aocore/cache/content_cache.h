@@ -18,6 +18,13 @@
 //   list-packed/<hash>   a list of at least 16 leaves (no lists, messages or chunked binaries in
 //                        it) also as one value in the packed encoding (below): reading the list
 //                        whole is one store read; paths into the list use the group
+//   <record path>        a message stored whole as ONE value in the packed encoding (below), at
+//                        a path of its writer's (AssignmentCache's packed copy of an assignment),
+//                        with links from its ID, its verified commitment IDs and those of every
+//                        message nested in it to the message's path inside the record
+//                        (<record path>/<key>/...): AddRecordLinksToBatch. It reads as the same
+//                        message as a tree would, but costs one value and a few links to write
+//                        instead of a node per field and value
 //   <commitment id>      link -> msg/<hash>, for every key of the message's top-level `commitments`
 //                        map that verifies (VerifiedCommitments), at every nesting level (a
 //                        message is readable by each commitment ID). A message with a commitment
@@ -28,6 +35,11 @@
 // never leaves a partial message visible: either the group and all its links exist or none do.
 // Links are first-writer-wins, so writing the same message again changes nothing.
 //
+// Reads follow paths into a record: when a path resolved through a link leads to nothing, and
+// a prefix of it is a record, the rest of the path is taken from the record's value (a message
+// key, or a list index 1..n). A path that followed no link is never looked up that way, so a miss
+// costs what it did.
+//
 // Typed leaf encoding (persistent format; one tag byte, then the payload):
 //   'b' <bytes>                    binary
 //   'i' <decimal, optional '-'>    integer (int64)
@@ -35,6 +47,8 @@
 //                                  -0.0, infinities and NaN payloads)
 //   'a' <name>                     atom (true/false/null/any symbol)
 //   'p' <packed value>             any value in the packed encoding (AddPackedToBatch, below)
+//   '1' ...                        a record: a packed value as EncodePacked makes it (its version
+//                                  byte is the tag), at a path of its writer's (above)
 //   'c' <size> ('\n' <hash>)*      a binary longer than kChunkedBinaryMin, in chunks of kChunkSize
 //                                  bytes: chunk/<hash> holds chunk bytes whose base64url SHA-256
 //                                  is <hash>, as 'r' <bytes> or 's' <snappy-compressed bytes>.
@@ -62,6 +76,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,6 +110,19 @@ class ContentCache {
   Result<std::string> AddToBatch(const Message& message, WriteBatch* batch, std::string* group = nullptr) const;
   // The same for any value: returns its address (a message ID, data/<hash> or list/<hash>).
   Result<std::string> AddValueToBatch(const Value& value, WriteBatch* batch) const;
+  // Appends the links that make `message`, stored by the caller as a record at `record_path`
+  // (EncodePacked(Value(message)) written there in the same batch), readable like a message
+  // AddToBatch stored: by its ID and verified commitment IDs, and every message nested in it
+  // (through messages and lists) by its own, each link to the message's path inside the record.
+  // The links are first-writer-wins, as AddToBatch's. Returns the message's ID. Writes nothing
+  // else and reads nothing: no groups and no leaves, so an equal message stored as a tree or
+  // another record shares none of its nodes. The messages in the value of `apart` (a top-level
+  // key, when not empty) are not linked: the caller stores that value as its own tree
+  // (AddToBatch), which other writers of the same message then find stored (a message nested
+  // in what they write is neither written nor verified again); paths under the record still
+  // read it from the record.
+  Result<std::string> AddRecordLinksToBatch(const Message& message, std::string_view record_path,
+                                            WriteBatch* batch, std::string_view apart = {}) const;
 
   // Stores `message` in one atomic batch; returns its ID.
   Result<std::string> Write(const Message& message, const WriteOptions& options = {}) const;
@@ -157,6 +185,12 @@ class ContentCache {
                                  std::string* group_out = nullptr) const;
   Result<std::string> AddValue(const Value& value, WriteBatch* batch, int depth) const;
   Result<Value> ReadAt(const std::string& path, std::vector<std::string>* in_progress) const;
+  Status AddRecordLinks(const Message& message, const std::string& at, int depth, std::string_view apart,
+                        WriteBatch* batch, std::string* id_out) const;
+  Status AddRecordLinksIn(const Value& value, const std::string& at, int depth, WriteBatch* batch) const;
+  // The value at `resolved` (nothing there) inside a record stored at one of its prefixes, or
+  // nullopt when no prefix is a record or the record has nothing at the rest of the path.
+  Result<std::optional<Value>> ReadInRecord(const std::string& resolved) const;
   Result<std::string> AddChunkedBinary(std::string_view bytes, WriteBatch* batch) const;
   Result<Value> ReadChunkedBinary(std::string_view leaf) const;
   // The size of the chunked binary `leaf`; calls `visit` for each of its chunks but the zero ones.

@@ -768,5 +768,74 @@ TEST(ContentCacheChunkedBinary, VisitBinaryReadsAShortBinaryAsOnePieceAndRefuses
   EXPECT_EQ(calls, 1);
 }
 
+// A message stored as a record (one packed value at a path of the writer's, linked by its IDs)
+// reads as the same message a tree gives, by every ID and by paths under them.
+TYPED_TEST(ContentCacheTest, AMessageStoredAsARecordReadsAsTheSameMessageByEveryIdAndPath) {
+  Message level3 = Signed(Message{{"other-test-key", Value::List{int64_t{1}, int64_t{2}, int64_t{3}}}},
+                          {"L3SIG"});
+  Message level2{{"level3", Value(M(level3))}, {"bin", Value(Bytes("\0\1binary", 8))}};
+  Message level1 = Signed(Message{{"level2", Value(M(level2))}}, {"L1SIG"});
+  Message in_list{{"in-list", "yes"}};
+  Message outer = Signed(Message{{"level1", Value(M(level1))}, {"n", int64_t{9}},
+                                 {"items", Value::List{Value("a"), Value(M(in_list))}}, {"priv", "secret"}},
+                         {"OUTERSIG", "OTHERSIG"});
+  WriteBatch batch;
+  batch.Write("records/r1", *ContentCache::EncodePacked(Value(outer)));
+  Result<std::string> id = this->cache_->AddRecordLinksToBatch(outer, "records/r1", &batch);
+  ASSERT_OK(id);
+  EXPECT_EQ(*id, *FakeId(outer));
+  for (const WriteBatch::Op& op : batch.ops()) {
+    // Links and the record only: no groups, no leaves.
+    EXPECT_TRUE(op.kind == WriteBatch::OpKind::kMakeLink || op.path == "records/r1") << op.path;
+  }
+  ASSERT_OK(this->store_->Apply(batch));
+  Message without_private = outer;
+  without_private.Erase("priv");
+  EXPECT_EQ(this->MustReadMessage(*id), without_private);
+  EXPECT_EQ(this->MustReadMessage("OTHERSIG"), without_private);
+  EXPECT_EQ(this->MustReadMessage("L1SIG"), level1);
+  EXPECT_EQ(this->MustReadMessage("L3SIG"), level3);
+  EXPECT_EQ(this->MustReadMessage(*FakeId(level2)), level2);
+  EXPECT_EQ(this->MustReadMessage(*FakeId(in_list)), in_list);
+  EXPECT_EQ(this->MustReadMessage("OUTERSIG/level1/level2/level3"), level3);
+  EXPECT_EQ(*this->cache_->Read(*id + "/level1/level2/level3/other-test-key/2"), Value(int64_t{2}));
+  EXPECT_EQ(*this->cache_->Read("L1SIG/level2/level3/other-test-key/3"), Value(int64_t{3}));
+  EXPECT_EQ(*this->cache_->Read(*id + "/items/2/in-list"), Value("yes"));
+  EXPECT_EQ(*this->cache_->Read(*id + "/n"), Value(int64_t{9}));
+  Bytes visited;
+  Result<uint64_t> size = this->cache_->VisitBinary(*id + "/level1/level2/bin", [&](uint64_t offset, std::string_view b) {
+    EXPECT_EQ(offset, 0u);
+    visited += b;
+    return Status::OK();
+  });
+  ASSERT_OK(size);
+  EXPECT_EQ(*size, 8u);
+  EXPECT_EQ(visited, Bytes("\0\1binary", 8));
+  // Nothing there: a missing key, a private key, an index past the end or not an index, a path
+  // under a leaf.
+  for (const std::string& missing : {*id + "/nope", *id + "/priv", *id + "/items/3", *id + "/items/0",
+                                     *id + "/items/01", *id + "/n/deeper", std::string("L3SIG/nope/deeper")}) {
+    EXPECT_TRUE(this->cache_->Read(missing).status().IsNotFound()) << missing;
+  }
+  EXPECT_TRUE(this->cache_->VisitBinary(*id + "/n", [](uint64_t, std::string_view) { return Status::OK(); })
+                  .status()
+                  .IsInvalidArgument());
+}
+
+// Only a path that followed a link is looked for inside a record: a miss anywhere else costs the
+// reads it did before records existed.
+TEST(ContentCacheLazyRead, AMissThatFollowedNoLinkLooksInNoRecord) {
+  RecordingStore store;
+  ContentCache cache(store, FakeId, TrustClaimedIds);
+  WriteBatch batch;
+  batch.Write("records/r1", *ContentCache::EncodePacked(Value(Message{{"a", "1"}})));
+  ASSERT_OK(cache.AddRecordLinksToBatch(Message{{"a", "1"}}, "records/r1", &batch));
+  ASSERT_OK(store.Apply(batch));
+  store.reads.clear();
+  EXPECT_TRUE(cache.Read("records/r1/a").status().IsNotFound());
+  EXPECT_TRUE(cache.Read("records/r2/a/b").status().IsNotFound());
+  EXPECT_TRUE(store.reads.empty());
+}
+
 }  // namespace
 }  // namespace ao

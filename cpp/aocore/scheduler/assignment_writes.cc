@@ -1,5 +1,6 @@
 #include "aocore/scheduler/assignment_writes.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -7,18 +8,28 @@
 #include "aocore/cache/content_cache.h"
 #include "aocore/message/commitment.h"
 #include "aocore/message/id.h"
+#include "aocore/store/keys.h"
 
 namespace ao {
 namespace {
 
-// Appends the writes that commit `assignment` (signed by the scheduler's own signer) to
-// `batch`. The content cache links a message under its commitment IDs only when they verify;
-// here both messages were checked already: the assignment's commitments are the node's own
-// (AssignmentSigner), and a body with commitments passed the verifier when it was accepted
-// (`body_verified`, MessageVerifier: every commitment verifies). So neither is verified again;
-// anything nested deeper is checked as usual.
-// The content cache that stores `assignment` (the trusted messages' commitments taken as they
-// are, see above).
+// AssignmentCache's packed copy of the assignment at `slot` (assignment_cache.h's layout:
+// assignment-data/<pid>/<EncodeSlot(slot)>, assignments up to 1 MiB). The record is written
+// there so that the process worker's one read of it stays one read
+// (SchedulerRecords.EveryReaderReadsTheAssignmentAsAnswered counts it).
+constexpr char kRecordGroup[] = "assignment-data";
+constexpr size_t kRecordMax = 1 << 20;
+
+std::string RecordPath(std::string_view process_id, uint64_t slot) {
+  return JoinPath({kRecordGroup, process_id, EncodeSlot(slot)});
+}
+
+// The content cache that links `assignment` (signed by the scheduler's own signer). The content
+// cache links a message under its commitment IDs only when they verify; here both messages were
+// checked already: the assignment's commitments are the node's own (AssignmentSigner), and a body
+// with commitments passed the verifier when it was accepted (`body_verified`, MessageVerifier:
+// every commitment verifies). So neither is verified again; anything nested deeper is checked as
+// usual.
 ContentCache AssignmentContent(Store& store, const Message& assignment, bool body_verified) {
   const Message* body = assignment.FindMessage("body");
   return ContentCache(
@@ -38,62 +49,39 @@ ContentCache AssignmentContent(Store& store, const Message& assignment, bool bod
 Result<std::string> AddAssignmentToBatch(Store& store, const Message& assignment, bool body_verified,
                                          WriteBatch* batch) {
   ContentCache content = AssignmentContent(store, assignment, body_verified);
-  return AssignmentCache(store, content).AddToBatch(assignment, batch);
-}
-
-// Appends the content of every field of the unsigned `assignment` (leaves and the body's
-// tree): what the signed assignment's content write repeats. Content-addressed and
-// first-writer-wins, so writing it early (with the reservation) is harmless and writing it
-// again would change nothing.
-Status AddFieldContentToBatch(Store& store, const Message& assignment, bool body_verified, WriteBatch* batch) {
-  ContentCache content = AssignmentContent(store, assignment, body_verified);
-  for (const auto& [key, value] : assignment) AO_RETURN_IF_ERROR(content.AddValueToBatch(value, batch).status());
-  return Status::OK();
-}
-
-std::string OpKey(const WriteBatch::Op& op) {
-  std::string key(1, static_cast<char>(op.kind));
-  key += op.path;
-  key += '\0';
-  key += op.data;
-  return key;
-}
-
-// The signed assignment's writes without the operations in `done` (the fields' content, applied
-// with the reservations). Every operation keeps its content flag (a content write needs no
-// existence read). A MakeLink to a group this batch creates (the commitments map, its entries,
-// the assignment: groups named by the signature) gets one too: such a link is that group's ID
-// link or a commitment-ID link (content IDs, where equal IDs mean equal fields; the RSA
-// commitment ID hashes the fresh signature; the assignment's ID covers its commitment IDs),
-// so whatever is already at its path is this very link. So is a link to such a link: the slot
-// link (checked free when the writes were built; this scheduler is the slot's only writer).
-// Links to anything else (the body, already stored) stay first-writer-wins.
-WriteBatch Without(const WriteBatch& batch, const std::unordered_set<std::string>& done) {
-  WriteBatch rest;
-  std::unordered_set<std::string> named;  // groups this batch creates, and links made to them
-  for (const WriteBatch::Op& op : batch.ops()) {
-    if (done.count(OpKey(op)) != 0) continue;
-    if (op.kind == WriteBatch::OpKind::kMakeGroup && op.content) named.insert(op.path);
-    if (op.kind == WriteBatch::OpKind::kMakeLink && named.count(op.data) != 0) {
-      named.insert(op.path);
-      rest.MakeContentLink(op.data, op.path);
-      continue;
-    }
-    switch (op.kind) {
-      case WriteBatch::OpKind::kWrite:
-        op.content ? rest.WriteContent(op.path, op.data) : rest.Write(op.path, op.data);
-        break;
-      case WriteBatch::OpKind::kMakeGroup: op.content ? rest.MakeContentGroup(op.path) : rest.MakeGroup(op.path); break;
-      case WriteBatch::OpKind::kMakeLink:
-        op.content ? rest.MakeContentLink(op.data, op.path) : rest.MakeLink(op.data, op.path);
-        break;
-      case WriteBatch::OpKind::kReplaceLink: rest.ReplaceLink(op.data, op.path); break;
-      case WriteBatch::OpKind::kDelete: rest.Delete(op.path); break;
-      case WriteBatch::OpKind::kMakeNewLink: rest.MakeNewLink(op.data, op.path); break;
-      case WriteBatch::OpKind::kWriteNew: rest.WriteNew(op.path, op.data); break;
-    }
+  const Bytes* process = assignment.FindBinary("process");
+  const Value* slot_value = assignment.Find("slot");
+  Result<Bytes> packed = ContentCache::EncodePacked(Value(assignment));
+  if (process == nullptr || process->empty() || process->find('/') != std::string::npos || slot_value == nullptr ||
+      !slot_value->is_integer() || slot_value->integer() < 0 || !packed.ok() || packed->size() > kRecordMax) {
+    // Malformed (AssignmentCache says why) or too large for a packed copy: a content tree.
+    return AssignmentCache(store, content).AddToBatch(assignment, batch);
   }
-  return rest;
+  const uint64_t slot = static_cast<uint64_t>(slot_value->integer());
+  const std::string slot_path = AssignmentPath(*process, slot);
+  AO_ASSIGN_OR_RETURN(NodeType existing, store.Type(slot_path));
+  if (existing != NodeType::kNotFound) {
+    return Status::AlreadyExists("slot " + std::to_string(slot) + " of process " + *process + " is already assigned");
+  }
+  // The body as a content tree, as before: a process worker that stores a result holding the
+  // message finds it stored (neither writes nor verifies it again), and it is readable by its
+  // IDs. Its links are first-writer-wins: it may be stored already.
+  const Message* body = assignment.FindMessage("body");
+  if (body != nullptr) AO_RETURN_IF_ERROR(content.AddToBatch(*body, batch).status().WithContext("storing the body"));
+  const std::string record = RecordPath(*process, slot);
+  WriteBatch links;
+  AO_ASSIGN_OR_RETURN(std::string id,
+                      content.AddRecordLinksToBatch(assignment, record, &links, body != nullptr ? "body" : ""));
+  // Content operations, for which Apply reads nothing, where whatever already is at the path can
+  // only be this very node: the record and the slot link (the slot was checked free just now;
+  // this scheduler is its only writer, and a record is only written with its slot link), and
+  // the links of the assignment, its commitments map and commitments (their IDs hash the fresh
+  // signature: the RSA commitment's ID is its signature's hash, the others cover it).
+  batch->WriteContent(record, std::move(packed).value());
+  for (const WriteBatch::Op& op : links.ops()) batch->MakeContentLink(op.data, op.path);
+  batch->MakeContentLink(id, slot_path);
+  batch->Write(AssignmentCache::LatestPointerPath(*process), EncodeSlot(slot));
+  return id;
 }
 
 }  // namespace ao

@@ -1,14 +1,21 @@
-// Assignment writes: the store operations that commit a scheduled assignment, split the way
-// pipelined local confirmation writes them (process_scheduler.h): the content of its fields,
-// written with its reservation while it is signed, and what the signature changes, written
-// after it (the commitments, the assignment's group and its ID links, the slot link, the packed
-// copy, the latest pointer).
+// Assignment writes: the store operations that commit an assignment the scheduler signed.
+//
+// The assignment is stored as a record (content_cache.h): its packed copy, the one value a
+// process worker reads (AssignmentCache's assignment-data/<pid>/<slot>), is also what its ID, its
+// commitment IDs and those of its commitments link to, instead of a content tree of ~55 nodes
+// and leaves (the commitments' signatures twice, each field a leaf) written beside it. The body
+// (the scheduled message) is still stored as its own content tree: a process worker that stores
+// a result holding the message then finds it stored, and neither writes it nor verifies its
+// signature again. Every reader reads the same messages (AssignmentCache::Read/Range/Latest, a
+// read by any of those IDs or by a path under them); the store work per RSA-signed assignment
+// is ~21 operations instead of ~69 (issue 15 point 5, docs/benchmarks.md "Fifth pass"). An
+// assignment too large for a packed copy is stored as a content tree by AssignmentCache, as
+// before.
 //
 // Thread-safety: stateless functions over a thread-safe Store.
 #pragma once
 
 #include <string>
-#include <unordered_set>
 
 #include "aocore/common/result.h"
 #include "aocore/message/message.h"
@@ -17,24 +24,12 @@
 
 namespace ao {
 
-// Appends the writes that commit `assignment`, signed by the scheduler's own signer: its content
-// with its body, its slot link and the latest pointer (AssignmentCache::AddToBatch). Neither the
+// Appends the writes that commit `assignment`, signed by the scheduler's own signer: the
+// assignment (a record, above), its body, its slot link and the latest pointer. Neither the
 // assignment's commitments (the node's own) nor, with `body_verified`, the body's (checked when
 // it was accepted) are verified again. Returns the assignment's ID; AlreadyExists when the slot
-// is taken.
+// is taken; InvalidArgument for a malformed assignment.
 Result<std::string> AddAssignmentToBatch(Store& store, const Message& assignment, bool body_verified,
                                          WriteBatch* batch);
-
-// Appends the content of every field of the unsigned `assignment` (leaves and the body's tree):
-// what the signed assignment's content write repeats.
-Status AddFieldContentToBatch(Store& store, const Message& assignment, bool body_verified, WriteBatch* batch);
-
-// A key that tells an operation from every other (kind, path, data).
-std::string OpKey(const WriteBatch::Op& op);
-
-// The signed assignment's writes (AddAssignmentToBatch) without the operations whose OpKey is in
-// `done` (the field content AddFieldContentToBatch wrote before), as content operations where
-// that is sound (see the definition).
-WriteBatch Without(const WriteBatch& batch, const std::unordered_set<std::string>& done);
 
 }  // namespace ao

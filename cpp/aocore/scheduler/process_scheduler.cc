@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -367,32 +366,20 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
   bool pipelined = env_.mode == SchedulingMode::kLocalConfirmation && env_.deterministic_signer &&
                    !planned.empty() && !env_.committer->busy();
   for (const Planned& plan : planned) pipelined = pipelined && !plan.request->hook;
-  // What the committer's thread wrote with the reservations: set by the builder before the
-  // ticket is done, read here only after Wait.
-  struct Reserving {
-    bool written = false;                    // the reservations are in the synced batch
-    std::unordered_set<std::string> content;  // OpKey of the field content written with them
-  };
-  auto reserving = std::make_shared<Reserving>();
+  // Whether the committer's thread wrote the reservations: set by the builder before the ticket
+  // is done, read here only after Wait.
+  auto reservations_written = std::make_shared<bool>(false);
   std::optional<GroupCommitter::Ticket> reserved;
   if (pipelined) {
-    // Built on the committer's thread: packing the reservations and the fields' content (the
-    // leaves and the body's tree, which the signature does not change) leave this thread too.
-    reserved = env_.committer->Start([this, &planned, reserving]() -> Result<WriteBatch> {
+    // Built on the committer's thread: packing the reservations leaves this thread too. (The
+    // signed write stores the assignment as one record, assignment_writes.h: there is no field
+    // content the reservation could write ahead of it.)
+    reserved = env_.committer->Start([&planned, reservations_written]() -> Result<WriteBatch> {
       WriteBatch batch;
       for (const Planned& plan : planned) {
         AO_RETURN_IF_ERROR(AddReservation(plan.unsigned_assignment, &batch));
       }
-      WriteBatch content;
-      for (const Planned& plan : planned) {
-        if (!AddFieldContentToBatch(*env_.store, plan.unsigned_assignment, plan.request->verified, &content).ok()) {
-          content.Clear();  // storing it fails the request later, on the signed assignment
-          break;
-        }
-      }
-      for (const WriteBatch::Op& op : content.ops()) reserving->content.insert(OpKey(op));
-      batch.Append(content);
-      reserving->written = true;
+      *reservations_written = true;
       return batch;
     });
   }
@@ -442,7 +429,7 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
   Status reserve_status;
   if (reserved) {
     reserve_status = env_.committer->Wait(*reserved);
-    if (!reserving->written) {
+    if (!*reservations_written) {
       reserve_status = Status::OK();
       reserved.reset();
     }
@@ -475,14 +462,12 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
     const int64_t first = planned.front().fields.slot;
     const int64_t last = planned.back().fields.slot;
     env_.store->ApplyDeferred(
-        [this, writes, reserving]() -> Result<WriteBatch> {
+        [this, writes]() -> Result<WriteBatch> {
           AO_RETURN_IF_ERROR(health());  // the write of an earlier group failed: this one waits for recovery
           WriteBatch batch;
           for (const SignedWrite& w : *writes) {
-            WriteBatch one;
-            AO_RETURN_IF_ERROR(AddAssignmentToBatch(*env_.store, w.assignment, w.body_verified, &one).status());
-            one.Delete(ReservationPath(process_id_, w.slot));
-            batch.Append(Without(one, reserving->content));
+            AO_RETURN_IF_ERROR(AddAssignmentToBatch(*env_.store, w.assignment, w.body_verified, &batch).status());
+            batch.Delete(ReservationPath(process_id_, w.slot));
           }
           return batch;
         },
@@ -550,7 +535,7 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
       if (!hooked.ok()) failed = hooked.WithContext("the caller's writes for the assignment");
     }
     if (failed.ok()) {
-      batch.Append(reserved && reserve_status.ok() ? Without(one, reserving->content) : one);
+      batch.Append(one);
       slot = plan.fields.slot;
       chain = std::move(plan.chain);
       timestamp = plan.fields.timestamp_ms;

@@ -3,9 +3,9 @@
 //
 // Schedule(message) assigns the next slot: slot = current + 1, hash chain extended with
 // id(message, all) (hash_chain.h), timestamp = wall clock clamped to be non-decreasing; the
-// assignment (assignment.h) is signed by the injected signer and committed through the
-// AssignmentCache in ONE atomic batch (assignment + body + latest pointer; pipelined, that batch
-// follows the synced reservation, below). The caller gets the signed assignment (body = the
+// assignment (assignment.h) is signed by the injected signer and committed in ONE atomic batch
+// (assignment and body as one record readable by all their IDs, slot link, latest pointer:
+// assignment_writes.h; pipelined, that batch follows the synced reservation, below). The caller gets the signed assignment (body = the
 // message).
 //
 // Design (correctness over cleverness): requests are queued under a leaf mutex and ONE worker
@@ -47,14 +47,10 @@
 // schedulers sync, the group shares their next fsync the usual way instead: there the cores
 // are the limit and a reservation only adds work). While the group's assignments are signed, a reservation of each (the
 // unsigned assignment: every field and the body; reservations.h) is written with sync through
-// the committer's writer thread; once both are done the signed assignments (content, slot
+// the committer's writer thread; once both are done the signed assignments (record, slot
 // link, latest pointer, and the deletion of their reservations) are written WITHOUT sync and
 // the callers are answered. A SIGKILL loses nothing (an unsynced LevelDB write is in the
-// kernel when Apply returns). The reservations' batch also carries the content of the
-// assignments' fields (leaves and the body's tree: content-addressed, first writer wins), so
-// the write after the signature holds only what the signature changes; a request that then
-// fails leaves that content stored, unreferenced by any slot. After a power loss, Create finds
-// the reservations whose slot is
+// kernel when Apply returns). After a power loss, Create finds the reservations whose slot is
 // not stored, signs them again (the same bytes: the signer is deterministic) and stores them,
 // so every acknowledged assignment comes back as it was answered. Requests with a batch hook
 // (the hook's writes cannot be recovered from a reservation), a group in which a request

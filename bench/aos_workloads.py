@@ -44,8 +44,10 @@ IMAGE_SLOT = 63  # the first restore point that holds the memory (kImageInterval
 
 
 def _summarize(values: list[float], unit: str) -> dict:
+    # "values" in run order: the hot figures' runs alternate, so run i of one figure was taken
+    # beside run i of the other (ratios() pairs them).
     return {"median": statistics.median(values), "min": min(values), "max": max(values),
-            "runs": len(values), "unit": unit}
+            "runs": len(values), "unit": unit, "values": list(values)}
 
 
 def _dir_bytes(path: pathlib.Path) -> int:
@@ -210,6 +212,13 @@ def ratios(results: dict[str, dict[str, Any]]) -> dict[str, float]:
         out["B12 aocore live worker / ao-loader without copies"] = hot["median"] / resident["median"]
     if hot and cu:
         out["B12 aocore live worker / ao-loader as the CU calls it"] = hot["median"] / cu["median"]
+    # The same ratios run by run: the live worker's run i against ao-loader's run i, taken one
+    # right after the other, so a load that drifts between runs (this machine's runs of one build
+    # differ by up to 2x) slows both sides of a pair alike; the median of the pairs' ratios.
+    for name, loader in (("without copies", resident), ("as the CU calls it", cu)):
+        if hot and loader and len(hot.get("values", [])) == len(loader.get("values", [])) > 0:
+            out[f"B12 aocore live worker / ao-loader {name}, median of paired runs"] = statistics.median(
+                h / l for h, l in zip(hot["values"], loader["values"]))
     scenario = results.get(f"B12 ao-loader hot Eval, no copies, scenario message ({HOT_N} msgs)")
     if hot and scenario:
         # Not a like-for-like ratio (the loader's message is smaller); kept for the earlier figures.

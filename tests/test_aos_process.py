@@ -12,6 +12,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import platform
+import resource
+import sys
 
 import pytest
 
@@ -112,6 +115,37 @@ def test_a_reopened_node_resumes_from_its_restore_points(tmp_path, aocore_wallet
         for code in SCENARIO[4:]:
             p.message(code, {"Action": "Eval"})
         check_slots(node, p, Reference(p), p.assignments(), start=4)
+
+
+def _kernel_lists_written_pages() -> bool:
+    """PAGEMAP_SCAN (Linux 6.7+), which tells the device which memory pages were ever written."""
+    release = platform.release().split(".")
+    try:
+        return (int(release[0]), int(release[1].split("-")[0])) >= (6, 7)
+    except (IndexError, ValueError):
+        return False
+
+
+@pytest.mark.skipif(sys.platform != "linux" or not _kernel_lists_written_pages(), reason="needs PAGEMAP_SCAN")
+def test_a_memory_image_write_leaves_the_never_written_pages_alone(tmp_path, aocore_wallet):
+    # AOS's linear memory is 105 MiB (~27,000 pages), of which a few MiB were ever written.
+    # Writing the restore point's image must not read the others: each read faults a page in
+    # (~40-150 ms at an instance's first image). The image still restores exactly.
+    with aocore.Node(tmp_path / "store", wallet=aocore_wallet, process_cache_frequency=1) as node:
+        p = node.spawn_aos()
+        for _ in range(64):
+            p.message("return 1+1", {"Action": "Eval"})
+        p.compute(62)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        p.compute(63)  # slot 63's restore point holds the first memory image (kImageInterval 64)
+        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+        assert faults < 8000, f"{faults} page faults while writing the memory image"
+        expected = device_memory_sha256(node, p, 63)
+        pid = p.id
+    with aocore.Node(tmp_path / "store", wallet=aocore_wallet) as node:
+        p = node.process(pid)
+        assert device_memory_sha256(node, p, 63) == expected  # rebuilt from the image
+        assert p.result(64)["Output"]["data"] == "2"
 
 
 def test_eval_handler_and_messages_between_processes(aocore_node):

@@ -333,15 +333,23 @@ const std::string& ZeroChunkHash() {
 // least an eighth: a WebAssembly memory is mostly zero pages and compresses ~20x, which the
 // batch, LevelDB's log and the memtable all see (LevelDB's own block compression only applies
 // when it builds tables, later).
-Result<std::string> ContentCache::AddChunkedBinary(std::string_view bytes, WriteBatch* batch) const {
+Result<std::string> ContentCache::AddChunkedBinary(std::string_view bytes, WriteBatch* batch,
+                                                   const ByteRanges* maybe_nonzero) const {
   std::string leaf(1, kChunkedTag);
   leaf += std::to_string(bytes.size());
   std::unordered_set<std::string> added;
   std::string compressed;
+  size_t range = 0;  // the first of `maybe_nonzero` that does not end before the chunk
   for (size_t at = 0; at < bytes.size(); at += kChunkSize) {
     const std::string_view chunk = bytes.substr(at, kChunkSize);
+    bool known_zero = false;
+    if (maybe_nonzero != nullptr && chunk.size() == kChunkSize) {
+      while (range < maybe_nonzero->size() && (*maybe_nonzero)[range].second <= at) ++range;
+      known_zero = range == maybe_nonzero->size() || (*maybe_nonzero)[range].first >= at + chunk.size();
+    }
     // A whole chunk of zeros (most of a memory image) has a known hash: not hashed again.
-    std::string hash = chunk.size() == kChunkSize && IsAllZero(chunk) ? ZeroChunkHash() : ContentHash(chunk);
+    std::string hash =
+        chunk.size() == kChunkSize && (known_zero || IsAllZero(chunk)) ? ZeroChunkHash() : ContentHash(chunk);
     leaf += "\n" + hash;
     std::string path = JoinPath({kChunkGroup, hash});
     if (!added.insert(path).second) continue;
@@ -477,10 +485,15 @@ Result<uint64_t> ContentCache::VisitBinary(std::string_view path, const ChunkVis
 }
 
 Result<std::string> ContentCache::WriteBinary(std::string_view bytes, const WriteOptions& options) const {
+  return WriteBinary(bytes, ByteRanges{{0, bytes.size()}}, options);
+}
+
+Result<std::string> ContentCache::WriteBinary(std::string_view bytes, const ByteRanges& maybe_nonzero,
+                                              const WriteOptions& options) const {
   WriteBatch batch;
   std::string address;
   if (bytes.size() > kChunkedBinaryMin) {
-    AO_ASSIGN_OR_RETURN(address, AddChunkedBinary(bytes, &batch));
+    AO_ASSIGN_OR_RETURN(address, AddChunkedBinary(bytes, &batch, &maybe_nonzero));
   } else {
     AO_ASSIGN_OR_RETURN(address, AddValueToBatch(Value(Bytes(bytes)), &batch));
   }

@@ -150,6 +150,14 @@ class ContentCache {
   // Stores a binary (chunked when longer than kChunkedBinaryMin, as AddValueToBatch does) in one
   // atomic batch, from bytes the caller need not copy into a Value; returns its address.
   Result<std::string> WriteBinary(std::string_view bytes, const WriteOptions& options = {}) const;
+  // Byte ranges [from, to) of a binary, ascending and not overlapping.
+  using ByteRanges = std::vector<std::pair<uint64_t, uint64_t>>;
+  // WriteBinary for a binary whose bytes outside `maybe_nonzero` the caller knows to be zero: a
+  // chunk wholly outside those ranges is stored as a zero chunk without being read (a
+  // WebAssembly memory's never-written pages, which reading would fault in one by one). The
+  // same address as WriteBinary(bytes) when the ranges are true.
+  Result<std::string> WriteBinary(std::string_view bytes, const ByteRanges& maybe_nonzero,
+                                  const WriteOptions& options = {}) const;
 
   // The typed leaf encoding (above). EncodeLeaf: InvalidArgument for lists, messages, devices.
   static Result<Bytes> EncodeLeaf(const Value& value);
@@ -191,7 +199,9 @@ class ContentCache {
   // The value at `resolved` (nothing there) inside a record stored at one of its prefixes, or
   // nullopt when no prefix is a record or the record has nothing at the rest of the path.
   Result<std::optional<Value>> ReadInRecord(const std::string& resolved) const;
-  Result<std::string> AddChunkedBinary(std::string_view bytes, WriteBatch* batch) const;
+  // `maybe_nonzero` (none: read every chunk): as WriteBinary's.
+  Result<std::string> AddChunkedBinary(std::string_view bytes, WriteBatch* batch,
+                                       const ByteRanges* maybe_nonzero = nullptr) const;
   Result<Value> ReadChunkedBinary(std::string_view leaf) const;
   // The size of the chunked binary `leaf`; calls `visit` for each of its chunks but the zero ones.
   Result<uint64_t> VisitChunks(std::string_view leaf, const ChunkVisitor& visit) const;

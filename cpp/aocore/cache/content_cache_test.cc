@@ -737,6 +737,34 @@ TEST(ContentCacheChunkedBinary, AChunkWithOneNonZeroByteAtEitherEndIsNotTakenFor
   EXPECT_NE(leaf->find(Base64UrlEncode(Sha256(std::string(kChunk, '\0')))), std::string::npos);
 }
 
+TEST(ContentCacheChunkedBinary, ChunksOutsideTheMaybeNonZeroRangesAreTakenAsZerosUnread) {
+  // The caller vouches for the bytes outside the ranges: they are not read. Chunk 5 holds a byte
+  // the ranges leave out, so the binary stored is the one whose chunk 5 is zero; the ranges
+  // that cover every non-zero byte give the same address as WriteBinary without them.
+  auto store = MemoryStore::Create();
+  ContentCache cache(*store);
+  constexpr size_t kChunk = ContentCache::kChunkSize;
+  Bytes memory(kChunk * 8, '\0');
+  memory[kChunk + 10] = 'a';      // chunk 1
+  memory[3 * kChunk - 1] = 'b';   // chunk 2, its last byte
+  Result<std::string> plain = cache.WriteBinary(memory);
+  ASSERT_OK(plain);
+  const ContentCache::ByteRanges covering = {{kChunk + 8, kChunk + 16}, {3 * kChunk - 4096, 3 * kChunk}};
+  Result<std::string> hinted = cache.WriteBinary(memory, covering);
+  ASSERT_OK(hinted);
+  EXPECT_EQ(*hinted, *plain);
+  memory[5 * kChunk + 7] = 'c';   // chunk 5: outside the ranges, so not read
+  Result<std::string> unread = cache.WriteBinary(memory, covering);
+  ASSERT_OK(unread);
+  EXPECT_EQ(*unread, *plain);
+  // A range that touches chunk 5 by one byte makes it read.
+  Result<std::string> read = cache.WriteBinary(memory, {{kChunk, 2 * kChunk}, {3 * kChunk - 1, 5 * kChunk + 1}});
+  ASSERT_OK(read);
+  Result<Value> whole = cache.Read(*read);
+  ASSERT_OK(whole);
+  EXPECT_TRUE(whole->binary() == memory);
+}
+
 TEST(ContentCacheChunkedBinary, VisitBinaryReadsAShortBinaryAsOnePieceAndRefusesOtherValues) {
   auto store = MemoryStore::Create();
   ContentCache cache(*store);

@@ -1,7 +1,10 @@
 #include "aocore/cache/process_cache.h"
 
 #include <algorithm>
+#include <functional>
+#include <memory>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "aocore/common/bytes.h"
@@ -262,6 +265,84 @@ Message ProcessCache::DeltaOf(uint64_t slot, const Message& state, const Message
 
 Result<bool> ProcessCache::WriteDeltas(std::string_view process_id, const Message& base,
                                        const std::vector<DeltaWrite>& run, const WriteOptions& options) {
+  return WriteDeltasFrom(process_id, base, run, options, /*base_stored=*/true);
+}
+
+Status ProcessCache::DeferredRuns::TakeError() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Status error = std::move(error_);
+  error_ = Status::OK();
+  return error;
+}
+
+bool ProcessCache::DeferredRuns::base_stored() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return base_stored_;
+}
+
+void ProcessCache::DeferredRuns::SetBaseStored(bool stored) {
+  std::lock_guard<std::mutex> lock(mu_);
+  base_stored_ = stored;
+}
+
+void ProcessCache::DeferredRuns::Fail(Status status) {
+  Logger("process")->error("deferred_write_failed {}", status.ToString());
+  std::lock_guard<std::mutex> lock(mu_);
+  base_stored_ = false;
+  if (error_.ok()) error_ = std::move(status);
+}
+
+void ProcessCache::WriteDeferred(std::string process_id, uint64_t slot, Value state, std::vector<std::string> extra_ids,
+                                 std::shared_ptr<DeferredRuns> runs) {
+  auto job = std::make_shared<std::tuple<std::string, Value, std::vector<std::string>>>(
+      std::move(process_id), std::move(state), std::move(extra_ids));
+  auto build = [this, job, runs, slot]() -> Result<WriteBatch> {
+    auto& [pid, state_value, ids] = *job;
+    Result<std::string> written = Write(pid, slot, state_value.message(), ids);
+    if (!written.ok() && !written.status().IsAlreadyExists()) return written.status();
+    if (!written.ok()) {
+      // Another state is stored for this slot: it stays authoritative; the next run is full.
+      Logger("process")->warn("computed_slot_conflict proc={} slot={} status={}", pid, slot,
+                              written.status().ToString());
+    }
+    runs->SetBaseStored(written.ok());
+    return WriteBatch();
+  };
+  auto done = [job, runs, slot](Status status) {
+    if (!status.ok()) {
+      runs->Fail(status.WithContext("storing slot " + std::to_string(slot) + " of process " + std::get<0>(*job) +
+                                    " (deferred)"));
+    }
+  };
+  store_.ApplyDeferred(std::move(build), std::move(done));
+}
+
+void ProcessCache::WriteDeltasDeferred(std::string process_id, Value base, std::vector<DeltaWrite> run,
+                                       std::shared_ptr<DeferredRuns> runs) {
+  if (run.empty()) return;
+  // Shared, not copied, by the two callbacks (std::function needs copyable ones).
+  auto job = std::make_shared<std::tuple<std::string, Value, std::vector<DeltaWrite>>>(
+      std::move(process_id), std::move(base), std::move(run));
+  auto build = [this, job, runs]() -> Result<WriteBatch> {
+    auto& [pid, base_value, deltas] = *job;
+    // Applied here (a conflict decides how the rest is written); nothing is left to apply.
+    AO_ASSIGN_OR_RETURN(bool last_stored,
+                        WriteDeltasFrom(pid, base_value.message(), deltas, WriteOptions{}, runs->base_stored()));
+    runs->SetBaseStored(last_stored);
+    return WriteBatch();
+  };
+  auto done = [job, runs](Status status) {
+    if (status.ok()) return;
+    const auto& [pid, base_value, deltas] = *job;
+    runs->Fail(status.WithContext("storing slots " + std::to_string(deltas.front().slot) + "-" +
+                                  std::to_string(deltas.back().slot) + " of process " + pid + " (deferred)"));
+  };
+  store_.ApplyDeferred(std::move(build), std::move(done));
+}
+
+Result<bool> ProcessCache::WriteDeltasFrom(std::string_view process_id, const Message& base,
+                                           const std::vector<DeltaWrite>& run, const WriteOptions& options,
+                                           bool base_stored) {
   AO_RETURN_IF_ERROR(CheckId("process ID", process_id));
   WriteBatch batch;
   for (size_t i = 0; i < run.size(); ++i) {
@@ -277,13 +358,16 @@ Result<bool> ProcessCache::WriteDeltas(std::string_view process_id, const Messag
     }
     AO_RETURN_IF_ERROR(AddDeltaEntry(process_id, d.slot, d.delta, d.extra_ids, &batch));
   }
-  Status applied = store_.Apply(batch, options);
-  if (applied.ok()) return true;
-  if (!applied.IsAlreadyExists()) return applied;
+  if (base_stored) {
+    Status applied = store_.Apply(batch, options);
+    if (applied.ok()) return true;
+    if (!applied.IsAlreadyExists()) return applied;
+  }
   // A slot of the run already holds an entry (a replay after a crash or a retire, or another
-  // writer): one by one, each state rebuilt from the base and the deltas.
+  // writer), or the base is not stored: one by one, each state rebuilt from the base and the
+  // deltas.
   Message previous = base;
-  bool known = true;  // the previous slot holds `previous`
+  bool known = base_stored;  // the previous slot holds `previous`
   for (const DeltaWrite& d : run) {
     Message state = previous;
     AO_RETURN_IF_ERROR(ApplyDelta(d.delta, state));

@@ -75,6 +75,8 @@ class KvStore : public Store {
   Result<std::string> Resolve(std::string_view path) override;
   Status Apply(const WriteBatch& batch, const WriteOptions& options) override;
   void ApplyDeferred(std::function<Result<WriteBatch>()> build, std::function<void(Status)> done) override;
+  // On the store's own thread (inside a `build` or `done`): at once.
+  void WaitForDeferred() override { AwaitDeferred(); }
 
   // For tests of what deferred writes promise. Paused: deferred batches stay queued (calls that
   // must wait for them block) until resumed. DropDeferredForTesting: the queued batches are

@@ -214,20 +214,27 @@ Result<std::string> ProcessCache::Write(std::string_view process_id, uint64_t sl
 }
 
 Status ProcessCache::AddDeltaEntry(std::string_view process_id, uint64_t slot, const Message& delta,
-                                   const std::vector<std::string>& extra_ids, WriteBatch* batch) const {
+                                   const std::vector<std::string>& extra_ids, WriteBatch* batch,
+                                   std::string_view slot_id, bool fresh) const {
   const std::string slot_path = ComputedSlotPath(process_id, slot);
   if (HasLongBinary(*delta.FindMessage("set"))) {
     // A long binary (a WebAssembly memory that changed): a content tree stores it in chunks, only
     // the changed ones new, where one leaf would rewrite all of it.
     AO_ASSIGN_OR_RETURN(std::string id, content_.AddToBatch(delta, batch));
-    batch->MakeNewLink(id, slot_path);
+    fresh ? batch->MakeContentLink(id, slot_path) : batch->MakeNewLink(id, slot_path);
   } else {
     // One packed leaf, written once and read whole, stored at the slot path itself: no content
     // address to hash, no leaf and link pair (two records fewer per slot).
     AO_ASSIGN_OR_RETURN(Bytes leaf, ContentCache::PackedLeaf(Value(delta)));
-    batch->WriteNew(slot_path, std::move(leaf));
+    fresh ? batch->WriteContent(slot_path, std::move(leaf)) : batch->WriteNew(slot_path, std::move(leaf));
   }
+  // A message scheduled twice keeps its first slot (first writer wins: a read); the assignment's
+  // ID names this slot alone, so with the slot new nothing can be at its path.
   for (const std::string& extra : extra_ids) batch->MakeLink(slot_path, ComputedIdPath(process_id, extra));
+  if (!slot_id.empty()) {
+    std::string id_path = ComputedIdPath(process_id, slot_id);
+    fresh ? batch->MakeContentLink(slot_path, std::move(id_path)) : batch->MakeLink(slot_path, std::move(id_path));
+  }
   return Status::OK();
 }
 
@@ -345,9 +352,24 @@ Result<bool> ProcessCache::WriteDeltasFrom(std::string_view process_id, const Me
                                            bool base_stored) {
   AO_RETURN_IF_ERROR(CheckId("process ID", process_id));
   WriteBatch batch;
+  // The usual case, a run of slots never stored (one seek tells, and the batch checks it again
+  // atomically): the entries are written without an existence read each. A replay (slots
+  // already stored, the same entries) keeps the checked operations, which accept the same entry.
+  bool fresh = false;
+  if (!run.empty() && base_stored) {
+    ScanOptions taken;
+    taken.start = EncodeSlot(run.front().slot);
+    taken.end = EncodeSlot(run.back().slot + 1);
+    taken.limit = 1;
+    Result<std::vector<std::string>> names = store_.ScanChildren(ComputedSlotGroup(process_id), taken);
+    if (!names.ok() && !names.status().IsNotFound()) return names.status();
+    fresh = !names.ok() || names->empty();
+    if (fresh) batch.ExpectNoChildren(ComputedSlotGroup(process_id), taken.start, taken.end);
+  }
   for (size_t i = 0; i < run.size(); ++i) {
     const DeltaWrite& d = run[i];
     for (const std::string& id : d.extra_ids) AO_RETURN_IF_ERROR(CheckId("message ID", id));
+    if (!d.slot_id.empty()) AO_RETURN_IF_ERROR(CheckId("message ID", d.slot_id));
     if (d.slot == 0) return Status::InvalidArgument("WriteDeltas: slot 0 has no previous slot");
     if (i > 0 && d.slot != run[i - 1].slot + 1) {
       return Status::InvalidArgument("WriteDeltas: the slots are not consecutive");
@@ -356,7 +378,7 @@ Result<bool> ProcessCache::WriteDeltasFrom(std::string_view process_id, const Me
     if (!IsDelta(d.delta) || of->integer() != static_cast<int64_t>(d.slot) - 1) {
       return Status::InvalidArgument("WriteDeltas: an entry is not the delta of its slot (DeltaOf)");
     }
-    AO_RETURN_IF_ERROR(AddDeltaEntry(process_id, d.slot, d.delta, d.extra_ids, &batch));
+    AO_RETURN_IF_ERROR(AddDeltaEntry(process_id, d.slot, d.delta, d.extra_ids, &batch, d.slot_id, fresh));
   }
   if (base_stored) {
     Status applied = store_.Apply(batch, options);
@@ -371,8 +393,10 @@ Result<bool> ProcessCache::WriteDeltasFrom(std::string_view process_id, const Me
   for (const DeltaWrite& d : run) {
     Message state = previous;
     AO_RETURN_IF_ERROR(ApplyDelta(d.delta, state));
-    Status s = known ? WriteDelta(process_id, d.slot, state, previous, d.extra_ids, options)
-                     : Write(process_id, d.slot, state, d.extra_ids, options).status();
+    std::vector<std::string> ids = d.extra_ids;
+    if (!d.slot_id.empty()) ids.push_back(d.slot_id);
+    Status s = known ? WriteDelta(process_id, d.slot, state, previous, ids, options)
+                     : Write(process_id, d.slot, state, ids, options).status();
     if (!s.ok() && !s.IsAlreadyExists()) return s;
     known = s.ok();
     if (!known) {

@@ -106,6 +106,9 @@ class ProcessCache {
     uint64_t slot = 0;
     Message delta;
     std::vector<std::string> extra_ids;
+    // An extra ID that names this slot alone (the assignment's, which covers process and slot),
+    // or empty: when the run's slots are new it is linked without an existence read.
+    std::string slot_id;
   };
   // The delta entry WriteDelta stores for `state` after `slot` against `previous` (made while
   // both are at hand, so a run kept for WriteDeltas holds entries, not states).
@@ -188,9 +191,12 @@ class ProcessCache {
                                bool base_stored);
   // Adds to `batch` the entry of `delta` (MakeDelta of `slot`): the packed delta as a value at
   // the slot path (WriteNew), or a content tree linked there (MakeNewLink) when it carries a long
-  // binary; and a link to the slot path from each extra ID.
+  // binary; and a link to the slot path from each extra ID and `slot_id`. `fresh`: the batch
+  // has checked that the slot is new (WriteBatch::ExpectNoChildren), so the entry and the
+  // `slot_id` link are written without reading their paths.
   Status AddDeltaEntry(std::string_view process_id, uint64_t slot, const Message& delta,
-                       const std::vector<std::string>& extra_ids, WriteBatch* batch) const;
+                       const std::vector<std::string>& extra_ids, WriteBatch* batch,
+                       std::string_view slot_id = {}, bool fresh = false) const;
   // The content ID a link at `path` resolves to, or nullopt when there is no link.
   Result<std::optional<std::string>> LinkTarget(std::string_view path) const;
   // The whole state a slot entry `entry` (full or delta) of `slot` stands for.

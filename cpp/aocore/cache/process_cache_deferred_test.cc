@@ -168,5 +168,43 @@ TEST_F(ProcessCacheDeferredTest, AFullStateTheStoreRefusesIsReportedToTheWriter)
   EXPECT_NE(error.ToString().find("slot 0"), std::string::npos) << error.ToString();
 }
 
+// A run of new slots: the slot entries and the assignments' ID links are written without an
+// existence read each (one seek shows the slots are new); the scheduled messages' ID links keep
+// theirs (a message scheduled twice keeps its first slot).
+TEST_F(ProcessCacheDeferredTest, ARunOfNewSlotsReadsOnlyForTheMessageIdLinks) {
+  ASSERT_OK(cache_.Write(pid_, 0, Grown(0)));
+  std::vector<ProcessCache::DeltaWrite> run = SlotRun(1, 20);
+  std::vector<std::string> message_ids, assignment_ids;
+  for (ProcessCache::DeltaWrite& d : run) {
+    message_ids.push_back(RandomId());
+    assignment_ids.push_back(RandomId());
+    d.extra_ids = {message_ids.back()};
+    d.slot_id = assignment_ids.back();
+  }
+  const int64_t before = store_.point_reads();
+  Result<bool> written = cache_.WriteDeltas(pid_, Grown(0), run);
+  ASSERT_OK(written);
+  EXPECT_TRUE(*written);
+  const int64_t reads = store_.point_reads() - before;
+  EXPECT_LE(reads, 20 + 4) << "three checked paths per slot would be 60 reads";
+  for (int64_t s = 1; s <= 20; ++s) {
+    for (const std::string* id : {&message_ids[static_cast<size_t>(s - 1)], &assignment_ids[static_cast<size_t>(s - 1)]}) {
+      Result<std::optional<CachedState>> by_id = cache_.ReadById(pid_, *id);
+      ASSERT_OK(by_id);
+      ASSERT_TRUE(by_id->has_value()) << s;
+      EXPECT_EQ((*by_id)->state, Grown(s)) << s;
+    }
+  }
+  // The same run again (a replay) is fine, and a message ID keeps its first slot.
+  ASSERT_OK(cache_.WriteDeltas(pid_, Grown(0), run));
+  std::vector<ProcessCache::DeltaWrite> again = SlotRun(21, 21);
+  again[0].extra_ids = {message_ids[0]};
+  ASSERT_OK(cache_.WriteDeltas(pid_, Grown(20), again));
+  Result<std::optional<CachedState>> first = cache_.ReadById(pid_, message_ids[0]);
+  ASSERT_OK(first);
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ((*first)->slot, 1u);
+}
+
 }  // namespace
 }  // namespace ao

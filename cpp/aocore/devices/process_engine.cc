@@ -148,7 +148,8 @@ ComputeResult Engine::Advance(const Message& state, int64_t slot) {
                       "get-schedule", next);
   }
   // The IDs of the assignment as scheduled, before it becomes the request (moved, not copied).
-  std::vector<std::string> ids = ExtraIds(*assignment);
+  std::string assignment_id;
+  std::vector<std::string> ids = ExtraIds(*assignment, &assignment_id);
   Message input = std::move(*assignment);
   input.Set("path", Value("compute"));  // a scheduled message never selects the key
   Message st = state;
@@ -165,7 +166,7 @@ ComputeResult Engine::Advance(const Message& state, int64_t slot) {
   Message out = std::move(r->value).TakeMessage();
   Pin(out, next);
   Value next_state(std::move(out));  // shared by the answer and the next slot's delta base
-  AO_RETURN_IF_ERROR(Store(next_state, next, std::move(ids)));
+  AO_RETURN_IF_ERROR(Store(next_state, next, std::move(ids), std::move(assignment_id)));
   return ResolveResult::Ok(std::move(next_state));
 }
 
@@ -263,31 +264,33 @@ Result<Value> Engine::SnapshotOf(const Message& state) {
 // the per-slot write
 // depends on what changed, not on the size of the state), or in full when that previous
 // state is not known here (the first slot after a replay or a conflict).
-std::vector<std::string> Engine::ExtraIds(const Message& assignment) {
+std::vector<std::string> Engine::ExtraIds(const Message& assignment, std::string* assignment_id) {
   std::vector<std::string> ids;
   if (const Message* body = assignment.FindMessage("body")) {
     if (Result<std::string> id = MessageId(*body, IdMode::kAll); id.ok()) ids.push_back(std::move(id).value());
   }
-  if (Result<std::string> id = MessageId(assignment, IdMode::kAll); id.ok()) ids.push_back(std::move(id).value());
+  if (Result<std::string> id = MessageId(assignment, IdMode::kAll); id.ok()) *assignment_id = std::move(id).value();
   return ids;
 }
 
-Status Engine::Store(const Value& state_value, int64_t slot, std::vector<std::string> ids) {
+Status Engine::Store(const Value& state_value, int64_t slot, std::vector<std::string> ids, std::string assignment_id) {
   const Message& state = state_value.message();
   const int64_t freq = cache_frequency_;
   if (slot % freq != 0 && last_stored_slot_ == slot - 1) {
     // Kept for one batch with the slots around it (Flush); the state and its base are shared
     // Values, not copies.
     if (pending_.empty()) pending_base_ = last_stored_;
+    // The assignment's ID names this slot alone (ProcessCache links it without a read).
     pending_.push_back(ProcessCache::DeltaWrite{
         static_cast<uint64_t>(slot), ProcessCache::DeltaOf(static_cast<uint64_t>(slot), state, last_stored_.message()),
-        std::move(ids)});
+        std::move(ids), std::move(assignment_id)});
     last_stored_ = state_value;
     last_stored_slot_ = slot;
     if (pending_.size() >= kMaxPendingSlots) return Flush();
     return Status::OK();
   }
   AO_RETURN_IF_ERROR(Flush());  // the slots before this one first: entries stay in slot order
+  if (!assignment_id.empty()) ids.push_back(std::move(assignment_id));
   Value stored = state_value;  // shared, not copied
   if (slot % freq == 0) {
     AO_ASSIGN_OR_RETURN(Value snap, SnapshotOf(state));

@@ -108,8 +108,10 @@ class Engine final : public ProcessEngine {
   ComputeResult Restore(Message state, int64_t slot);
   Result<Value> SnapshotOf(const Message& state);
   // The IDs a slot's state is also found by: the scheduled message's and the assignment's.
-  static std::vector<std::string> ExtraIds(const Message& assignment);
-  Status Store(const Value& state_value, int64_t slot, std::vector<std::string> ids);
+  // The scheduled message's ID (in the vector) and the assignment's (`assignment_id`; empty
+  // when it has none).
+  static std::vector<std::string> ExtraIds(const Message& assignment, std::string* assignment_id);
+  Status Store(const Value& state_value, int64_t slot, std::vector<std::string> ids, std::string assignment_id);
   Result<std::optional<Message>> NextAssignment(int64_t slot);
   // Asks the store's thread for the page of assignments from `from` (read in order after the
   // runs handed to it before), taken by NextAssignment when it gets there.

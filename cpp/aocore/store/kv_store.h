@@ -154,6 +154,8 @@ class KvStore : public Store {
   Status ApplyOp(const WriteBatch::Op& op, Overlay* overlay);
   // A content operation (WriteBatch::Op::content) at normalized `path`: no read of the path.
   Status ApplyContentOp(const WriteBatch::Op& op, const std::string& path, Overlay* overlay);
+  // WriteBatch::ExpectNoChildren at normalized `path` (one seek when nothing is there).
+  Status ExpectNoChildren(const WriteBatch::Op& op, const std::string& path, const Overlay& overlay);
   Status EnsureParents(std::string_view path, Overlay* overlay);
   Result<bool> GroupHasChildren(std::string_view path, const Overlay& overlay);
 

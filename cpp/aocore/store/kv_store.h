@@ -19,6 +19,9 @@
 // without reading the path first: their writer promises that anything there is the same node, so
 // the records are put again as they are (idempotent); only a parent not known to be a group is
 // looked up. A slot's content leaf and a restore point's leaves and element links cost writes only.
+// WriteBatch::ExpectNoChildren is one seek over the group's membership keys (under write_mu_,
+// so it holds until the commit): a writer that has proved a range of slots new writes them as
+// content operations.
 //
 // Known groups: a group stays a group until a batch deletes it (no operation turns a group into
 // a value or link), so the paths seen to be groups are remembered (a bounded set, dropped whole

@@ -128,6 +128,29 @@ Result<std::vector<Message>> AssignmentCache::Range(std::string_view process_id,
   scan.start = EncodeSlot(from);
   if (to != std::numeric_limits<uint64_t>::max()) scan.end = EncodeSlot(to + 1);
   scan.limit = limit;
+  // A whole page of packed copies from `from` on is the answer: a packed copy is written in the
+  // batch of its slot link, so each of those slots is assigned (one scan, no list of names).
+  {
+    Result<std::vector<std::pair<std::string, Bytes>>> values = store_.ScanValues(JoinPath({kPackedGroup, process_id}), scan);
+    if (!values.ok() && !values.status().IsNotFound()) return values.status();
+    const size_t wanted = to - from < std::numeric_limits<size_t>::max() ? static_cast<size_t>(to - from) + 1 : 0;
+    if (values.ok() && !values->empty() && (values->size() == limit || values->size() == wanted)) {
+      std::vector<Message> page;
+      page.reserve(values->size());
+      uint64_t expected = from;
+      for (auto& [name, bytes] : *values) {
+        Result<uint64_t> slot = DecodeSlot(name);
+        if (!slot.ok() || *slot != expected) break;
+        AO_ASSIGN_OR_RETURN(Value v, ContentCache::DecodePacked(bytes));
+        if (!v.is_message()) {
+          return Status::Corruption("the packed assignment of slot " + std::to_string(*slot) + " is not a message");
+        }
+        page.push_back(std::move(v).TakeMessage());
+        ++expected;
+      }
+      if (page.size() == values->size()) return page;
+    }
+  }
   Result<std::vector<std::string>> names = store_.ScanChildren(AssignmentsGroup(process_id), scan);
   if (!names.ok()) {
     if (names.status().IsNotFound()) return out;

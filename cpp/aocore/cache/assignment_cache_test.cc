@@ -11,6 +11,7 @@
 #include "aocore/message/id.h"
 #include "aocore/store/keys.h"
 #include "aocore/store/memory_store.h"
+#include "testing/forwarding_store.h"
 #include "testing/test_util.h"
 
 namespace ao {
@@ -184,6 +185,46 @@ TEST(ContentCachePacked, RoundTripsEveryKindAndRejectsMalformedInput) {
   }
   EXPECT_TRUE(ContentCache::DecodePacked(*packed + "x").status().IsCorruption());
   EXPECT_TRUE(ContentCache::EncodePacked(Value(std::shared_ptr<Device>())).status().IsInvalidArgument());
+}
+
+// A worker reads the schedule a page at a time; a page of packed copies is one scan of the
+// store (no list of the slot names besides).
+TEST(AssignmentCachePacked, AWholePageIsOneScanOfThePackedCopies) {
+  class ScanCountingStore final : public testing::ForwardingStore {
+   public:
+    using ForwardingStore::ForwardingStore;
+    Result<std::vector<std::string>> ScanChildren(std::string_view group, const ScanOptions& options) override {
+      ++name_scans;
+      return ForwardingStore::ScanChildren(group, options);
+    }
+    Result<std::vector<std::pair<std::string, Bytes>>> ScanValues(std::string_view group,
+                                                                const ScanOptions& options) override {
+      ++value_scans;
+      return ForwardingStore::ScanValues(group, options);
+    }
+    int name_scans = 0;
+    int value_scans = 0;
+  };
+  MemoryStore inner;
+  ScanCountingStore store(inner);
+  ContentCache content(store);
+  AssignmentCache cache(store, content);
+  const std::string pid = RandomId();
+  for (int64_t slot = 0; slot < 10; ++slot) ASSERT_OK(cache.Write(SampleAssignment(pid, slot)));
+  store.name_scans = store.value_scans = 0;
+  Result<std::vector<Message>> page = cache.Range(pid, 2, 100, 4);
+  ASSERT_OK(page);
+  ASSERT_EQ(page->size(), 4u);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ((*page)[i], *cache.Read(pid, 2 + i));
+  EXPECT_EQ(store.value_scans, 1);
+  EXPECT_EQ(store.name_scans, 0);
+  // Up to `to` is a whole page too.
+  store.name_scans = store.value_scans = 0;
+  ASSERT_EQ(cache.Range(pid, 7, 9, 64)->size(), 3u);
+  EXPECT_EQ(store.name_scans, 0);
+  // A shorter page (the end of the schedule) is checked against the slot links.
+  ASSERT_EQ(cache.Range(pid, 7, 100, 64)->size(), 3u);
+  EXPECT_EQ(store.name_scans, 1);
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 #include "aocore/cache/process_cache.h"
 
 #include <algorithm>
+#include <functional>
+#include <memory>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "aocore/common/bytes.h"
@@ -211,20 +214,27 @@ Result<std::string> ProcessCache::Write(std::string_view process_id, uint64_t sl
 }
 
 Status ProcessCache::AddDeltaEntry(std::string_view process_id, uint64_t slot, const Message& delta,
-                                   const std::vector<std::string>& extra_ids, WriteBatch* batch) const {
+                                   const std::vector<std::string>& extra_ids, WriteBatch* batch,
+                                   std::string_view slot_id, bool fresh) const {
   const std::string slot_path = ComputedSlotPath(process_id, slot);
   if (HasLongBinary(*delta.FindMessage("set"))) {
     // A long binary (a WebAssembly memory that changed): a content tree stores it in chunks, only
     // the changed ones new, where one leaf would rewrite all of it.
     AO_ASSIGN_OR_RETURN(std::string id, content_.AddToBatch(delta, batch));
-    batch->MakeNewLink(id, slot_path);
+    fresh ? batch->MakeContentLink(id, slot_path) : batch->MakeNewLink(id, slot_path);
   } else {
     // One packed leaf, written once and read whole, stored at the slot path itself: no content
     // address to hash, no leaf and link pair (two records fewer per slot).
     AO_ASSIGN_OR_RETURN(Bytes leaf, ContentCache::PackedLeaf(Value(delta)));
-    batch->WriteNew(slot_path, std::move(leaf));
+    fresh ? batch->WriteContent(slot_path, std::move(leaf)) : batch->WriteNew(slot_path, std::move(leaf));
   }
+  // A message scheduled twice keeps its first slot (first writer wins: a read); the assignment's
+  // ID names this slot alone, so with the slot new nothing can be at its path.
   for (const std::string& extra : extra_ids) batch->MakeLink(slot_path, ComputedIdPath(process_id, extra));
+  if (!slot_id.empty()) {
+    std::string id_path = ComputedIdPath(process_id, slot_id);
+    fresh ? batch->MakeContentLink(slot_path, std::move(id_path)) : batch->MakeLink(slot_path, std::move(id_path));
+  }
   return Status::OK();
 }
 
@@ -262,11 +272,104 @@ Message ProcessCache::DeltaOf(uint64_t slot, const Message& state, const Message
 
 Result<bool> ProcessCache::WriteDeltas(std::string_view process_id, const Message& base,
                                        const std::vector<DeltaWrite>& run, const WriteOptions& options) {
+  return WriteDeltasFrom(process_id, base, run, options, /*base_stored=*/true);
+}
+
+Status ProcessCache::DeferredRuns::TakeError() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Status error = std::move(error_);
+  error_ = Status::OK();
+  return error;
+}
+
+bool ProcessCache::DeferredRuns::base_stored() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return base_stored_;
+}
+
+void ProcessCache::DeferredRuns::SetBaseStored(bool stored) {
+  std::lock_guard<std::mutex> lock(mu_);
+  base_stored_ = stored;
+}
+
+void ProcessCache::DeferredRuns::Fail(Status status) {
+  Logger("process")->error("deferred_write_failed {}", status.ToString());
+  std::lock_guard<std::mutex> lock(mu_);
+  base_stored_ = false;
+  if (error_.ok()) error_ = std::move(status);
+}
+
+void ProcessCache::WriteDeferred(std::string process_id, uint64_t slot, Value state, std::vector<std::string> extra_ids,
+                                 std::shared_ptr<DeferredRuns> runs) {
+  auto job = std::make_shared<std::tuple<std::string, Value, std::vector<std::string>>>(
+      std::move(process_id), std::move(state), std::move(extra_ids));
+  auto build = [this, job, runs, slot]() -> Result<WriteBatch> {
+    auto& [pid, state_value, ids] = *job;
+    Result<std::string> written = Write(pid, slot, state_value.message(), ids);
+    if (!written.ok() && !written.status().IsAlreadyExists()) return written.status();
+    if (!written.ok()) {
+      // Another state is stored for this slot: it stays authoritative; the next run is full.
+      Logger("process")->warn("computed_slot_conflict proc={} slot={} status={}", pid, slot,
+                              written.status().ToString());
+    }
+    runs->SetBaseStored(written.ok());
+    return WriteBatch();
+  };
+  auto done = [job, runs, slot](Status status) {
+    if (!status.ok()) {
+      runs->Fail(status.WithContext("storing slot " + std::to_string(slot) + " of process " + std::get<0>(*job) +
+                                    " (deferred)"));
+    }
+  };
+  store_.ApplyDeferred(std::move(build), std::move(done));
+}
+
+void ProcessCache::WriteDeltasDeferred(std::string process_id, Value base, std::vector<DeltaWrite> run,
+                                       std::shared_ptr<DeferredRuns> runs) {
+  if (run.empty()) return;
+  // Shared, not copied, by the two callbacks (std::function needs copyable ones).
+  auto job = std::make_shared<std::tuple<std::string, Value, std::vector<DeltaWrite>>>(
+      std::move(process_id), std::move(base), std::move(run));
+  auto build = [this, job, runs]() -> Result<WriteBatch> {
+    auto& [pid, base_value, deltas] = *job;
+    // Applied here (a conflict decides how the rest is written); nothing is left to apply.
+    AO_ASSIGN_OR_RETURN(bool last_stored,
+                        WriteDeltasFrom(pid, base_value.message(), deltas, WriteOptions{}, runs->base_stored()));
+    runs->SetBaseStored(last_stored);
+    return WriteBatch();
+  };
+  auto done = [job, runs](Status status) {
+    if (status.ok()) return;
+    const auto& [pid, base_value, deltas] = *job;
+    runs->Fail(status.WithContext("storing slots " + std::to_string(deltas.front().slot) + "-" +
+                                  std::to_string(deltas.back().slot) + " of process " + pid + " (deferred)"));
+  };
+  store_.ApplyDeferred(std::move(build), std::move(done));
+}
+
+Result<bool> ProcessCache::WriteDeltasFrom(std::string_view process_id, const Message& base,
+                                           const std::vector<DeltaWrite>& run, const WriteOptions& options,
+                                           bool base_stored) {
   AO_RETURN_IF_ERROR(CheckId("process ID", process_id));
   WriteBatch batch;
+  // The usual case, a run of slots never stored (one seek tells, and the batch checks it again
+  // atomically): the entries are written without an existence read each. A replay (slots
+  // already stored, the same entries) keeps the checked operations, which accept the same entry.
+  bool fresh = false;
+  if (!run.empty() && base_stored) {
+    ScanOptions taken;
+    taken.start = EncodeSlot(run.front().slot);
+    taken.end = EncodeSlot(run.back().slot + 1);
+    taken.limit = 1;
+    Result<std::vector<std::string>> names = store_.ScanChildren(ComputedSlotGroup(process_id), taken);
+    if (!names.ok() && !names.status().IsNotFound()) return names.status();
+    fresh = !names.ok() || names->empty();
+    if (fresh) batch.ExpectNoChildren(ComputedSlotGroup(process_id), taken.start, taken.end);
+  }
   for (size_t i = 0; i < run.size(); ++i) {
     const DeltaWrite& d = run[i];
     for (const std::string& id : d.extra_ids) AO_RETURN_IF_ERROR(CheckId("message ID", id));
+    if (!d.slot_id.empty()) AO_RETURN_IF_ERROR(CheckId("message ID", d.slot_id));
     if (d.slot == 0) return Status::InvalidArgument("WriteDeltas: slot 0 has no previous slot");
     if (i > 0 && d.slot != run[i - 1].slot + 1) {
       return Status::InvalidArgument("WriteDeltas: the slots are not consecutive");
@@ -275,20 +378,25 @@ Result<bool> ProcessCache::WriteDeltas(std::string_view process_id, const Messag
     if (!IsDelta(d.delta) || of->integer() != static_cast<int64_t>(d.slot) - 1) {
       return Status::InvalidArgument("WriteDeltas: an entry is not the delta of its slot (DeltaOf)");
     }
-    AO_RETURN_IF_ERROR(AddDeltaEntry(process_id, d.slot, d.delta, d.extra_ids, &batch));
+    AO_RETURN_IF_ERROR(AddDeltaEntry(process_id, d.slot, d.delta, d.extra_ids, &batch, d.slot_id, fresh));
   }
-  Status applied = store_.Apply(batch, options);
-  if (applied.ok()) return true;
-  if (!applied.IsAlreadyExists()) return applied;
+  if (base_stored) {
+    Status applied = store_.Apply(batch, options);
+    if (applied.ok()) return true;
+    if (!applied.IsAlreadyExists()) return applied;
+  }
   // A slot of the run already holds an entry (a replay after a crash or a retire, or another
-  // writer): one by one, each state rebuilt from the base and the deltas.
+  // writer), or the base is not stored: one by one, each state rebuilt from the base and the
+  // deltas.
   Message previous = base;
-  bool known = true;  // the previous slot holds `previous`
+  bool known = base_stored;  // the previous slot holds `previous`
   for (const DeltaWrite& d : run) {
     Message state = previous;
     AO_RETURN_IF_ERROR(ApplyDelta(d.delta, state));
-    Status s = known ? WriteDelta(process_id, d.slot, state, previous, d.extra_ids, options)
-                     : Write(process_id, d.slot, state, d.extra_ids, options).status();
+    std::vector<std::string> ids = d.extra_ids;
+    if (!d.slot_id.empty()) ids.push_back(d.slot_id);
+    Status s = known ? WriteDelta(process_id, d.slot, state, previous, ids, options)
+                     : Write(process_id, d.slot, state, ids, options).status();
     if (!s.ok() && !s.IsAlreadyExists()) return s;
     known = s.ok();
     if (!known) {

@@ -57,6 +57,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -104,6 +106,9 @@ class ProcessCache {
     uint64_t slot = 0;
     Message delta;
     std::vector<std::string> extra_ids;
+    // An extra ID that names this slot alone (the assignment's, which covers process and slot),
+    // or empty: when the run's slots are new it is linked without an existence read.
+    std::string slot_id;
   };
   // The delta entry WriteDelta stores for `state` after `slot` against `previous` (made while
   // both are at hand, so a run kept for WriteDeltas holds entries, not states).
@@ -117,6 +122,39 @@ class ProcessCache {
   // state (false after a conflict there: the caller no longer knows the stored base).
   Result<bool> WriteDeltas(std::string_view process_id, const Message& base,
                            const std::vector<DeltaWrite>& run, const WriteOptions& options = {});
+
+  // What became of the deferred runs of one writer (WriteDeltasDeferred), shared by the writer
+  // and the store's thread that writes them. Thread-safety: internally locked (a leaf lock).
+  class DeferredRuns {
+   public:
+    // The first failure of a deferred run since the last call, or OK; taking it clears it. A
+    // failed run is also logged when it fails.
+    Status TakeError();
+   private:
+    friend class ProcessCache;
+    bool base_stored();
+    void SetBaseStored(bool stored);
+    // Logs `status` (not OK) and keeps it unless an earlier failure is kept; the next run's base
+    // is not stored.
+    void Fail(Status status);
+    std::mutex mu_;
+    bool base_stored_ = true;  // the last run's last slot holds the state the next run starts from
+    Status error_;
+  };
+  // WriteDeltas handed to the store (Store::ApplyDeferred): returns at once; the store writes
+  // the run later, in order with every other deferred batch, and any read of the store that
+  // starts after this call waits for it (whoever was answered with these states reads them).
+  // A run whose base is not stored (the run before it failed, or its last slot held another
+  // state) is written one by one, its first slot in full. A failure is kept in `runs` for the
+  // writer to take (never lost silently). REQUIRES: this cache and its content cache outlive
+  // the write (Store::WaitForDeferred, or the store's Close, which applies what is queued).
+  void WriteDeltasDeferred(std::string process_id, Value base, std::vector<DeltaWrite> run,
+                           std::shared_ptr<DeferredRuns> runs);
+  // Write handed to the store the same way (`state`, a message, is shared, not copied): the
+  // runs after it start from it when it is stored; when the slot holds another state (reported
+  // in the log, as Write's AlreadyExists) the next run starts in full.
+  void WriteDeferred(std::string process_id, uint64_t slot, Value state, std::vector<std::string> extra_ids,
+                     std::shared_ptr<DeferredRuns> runs);
 
   // Stores `state` (which must carry `snapshot`) as a restore point of `slot` only: the slot
   // index keeps its first state. For the snapshot a worker writes when it retires at a slot
@@ -146,11 +184,19 @@ class ProcessCache {
   static std::string SnapshotPath(std::string_view process_id, uint64_t slot);
 
  private:
+  // WriteDeltas; with `base_stored` false the previous slot is not known to hold `base`, so the
+  // run goes one by one from the start, its first slot in full.
+  Result<bool> WriteDeltasFrom(std::string_view process_id, const Message& base,
+                               const std::vector<DeltaWrite>& run, const WriteOptions& options,
+                               bool base_stored);
   // Adds to `batch` the entry of `delta` (MakeDelta of `slot`): the packed delta as a value at
   // the slot path (WriteNew), or a content tree linked there (MakeNewLink) when it carries a long
-  // binary; and a link to the slot path from each extra ID.
+  // binary; and a link to the slot path from each extra ID and `slot_id`. `fresh`: the batch
+  // has checked that the slot is new (WriteBatch::ExpectNoChildren), so the entry and the
+  // `slot_id` link are written without reading their paths.
   Status AddDeltaEntry(std::string_view process_id, uint64_t slot, const Message& delta,
-                       const std::vector<std::string>& extra_ids, WriteBatch* batch) const;
+                       const std::vector<std::string>& extra_ids, WriteBatch* batch,
+                       std::string_view slot_id = {}, bool fresh = false) const;
   // The content ID a link at `path` resolves to, or nullopt when there is no link.
   Result<std::optional<std::string>> LinkTarget(std::string_view path) const;
   // The whole state a slot entry `entry` (full or delta) of `slot` stands for.

@@ -1,6 +1,9 @@
 #include "aocore/devices/process_engine.h"
 
 #include <algorithm>
+#include <atomic>
+#include <future>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -95,6 +98,7 @@ int64_t AtSlot(const Message& state, int64_t fallback) {
 Engine::Engine(const Resolver& resolver, const EngineStorage& storage, ResolveOptions opts, Identity identity,
                std::string default_execution_device)
     : resolver_(resolver),
+      store_(storage.store),
       process_cache_(storage.process_cache),
       cache_frequency_(std::max<int64_t>(storage.cache_frequency, 1)),
       opts_(std::move(opts)),
@@ -105,20 +109,26 @@ Engine::Engine(const Resolver& resolver, const EngineStorage& storage, ResolveOp
   opts_.hashpath = HashpathMode::kIgnore;
 }
 
+Engine::~Engine() { store_.WaitForDeferred(); }
+
 Result<std::optional<Message>> Engine::ReadCached(int64_t slot) {
   if (slot < 0) return std::optional<Message>();
   AO_RETURN_IF_ERROR(Flush());
-  AO_ASSIGN_OR_RETURN(std::optional<Message> m, process_cache_.Read(id_.id, static_cast<uint64_t>(slot)));
-  if (m) Present(*m);
+  Result<std::optional<Message>> m = process_cache_.Read(id_.id, static_cast<uint64_t>(slot));
+  AO_RETURN_IF_ERROR(DeferredError());  // the read waited for the runs before it
+  if (!m.ok()) return m.status();
+  if (*m) Present(**m);
   return m;
 }
 
 ComputeResult Engine::Load(int64_t target) {
   AO_RETURN_IF_ERROR(Flush());
   if (target >= 0) {
-    AO_ASSIGN_OR_RETURN(std::optional<CachedState> restore,
-                        process_cache_.Latest(id_.id, {"snapshot"}, static_cast<uint64_t>(target)));
-    if (restore) return Restore(std::move(restore->state), static_cast<int64_t>(restore->slot));
+    Result<std::optional<CachedState>> restore =
+        process_cache_.Latest(id_.id, {"snapshot"}, static_cast<uint64_t>(target));
+    AO_RETURN_IF_ERROR(DeferredError());
+    if (!restore.ok()) return restore.status();
+    if (*restore) return Restore(std::move((*restore)->state), static_cast<int64_t>((*restore)->slot));
   }
   return Boot();
 }
@@ -138,7 +148,8 @@ ComputeResult Engine::Advance(const Message& state, int64_t slot) {
                       "get-schedule", next);
   }
   // The IDs of the assignment as scheduled, before it becomes the request (moved, not copied).
-  std::vector<std::string> ids = ExtraIds(*assignment);
+  std::string assignment_id;
+  std::vector<std::string> ids = ExtraIds(*assignment, &assignment_id);
   Message input = std::move(*assignment);
   input.Set("path", Value("compute"));  // a scheduled message never selects the key
   Message st = state;
@@ -155,14 +166,16 @@ ComputeResult Engine::Advance(const Message& state, int64_t slot) {
   Message out = std::move(r->value).TakeMessage();
   Pin(out, next);
   Value next_state(std::move(out));  // shared by the answer and the next slot's delta base
-  AO_RETURN_IF_ERROR(Store(next_state, next, std::move(ids)));
+  AO_RETURN_IF_ERROR(Store(next_state, next, std::move(ids), std::move(assignment_id)));
   return ResolveResult::Ok(std::move(next_state));
 }
 
 Status Engine::Snapshot(const Message& state, int64_t slot) {
   AO_RETURN_IF_ERROR(Flush());
-  AO_ASSIGN_OR_RETURN(bool has, process_cache_.HasSnapshot(id_.id, static_cast<uint64_t>(slot)));
-  if (has) return Status::OK();
+  Result<bool> has = process_cache_.HasSnapshot(id_.id, static_cast<uint64_t>(slot));
+  AO_RETURN_IF_ERROR(DeferredError());
+  if (!has.ok()) return has.status();
+  if (*has) return Status::OK();
   AO_ASSIGN_OR_RETURN(Value snap, SnapshotOf(state));
   Message stored = state;
   stored.Set("snapshot", std::move(snap));
@@ -185,7 +198,7 @@ ComputeResult Engine::ComputeInline(int64_t slot, const Message* live) {
     if (at >= slot) break;
     r = Advance(r->value.message(), at);
   }
-  Status flushed = Flush();  // what this call computed is readable when it returns
+  Status flushed = Sync();  // what this call computed is stored when it returns
   if (!flushed.ok()) return flushed;
   return r;
 }
@@ -251,71 +264,93 @@ Result<Value> Engine::SnapshotOf(const Message& state) {
 // the per-slot write
 // depends on what changed, not on the size of the state), or in full when that previous
 // state is not known here (the first slot after a replay or a conflict).
-std::vector<std::string> Engine::ExtraIds(const Message& assignment) {
+std::vector<std::string> Engine::ExtraIds(const Message& assignment, std::string* assignment_id) {
   std::vector<std::string> ids;
   if (const Message* body = assignment.FindMessage("body")) {
     if (Result<std::string> id = MessageId(*body, IdMode::kAll); id.ok()) ids.push_back(std::move(id).value());
   }
-  if (Result<std::string> id = MessageId(assignment, IdMode::kAll); id.ok()) ids.push_back(std::move(id).value());
+  if (Result<std::string> id = MessageId(assignment, IdMode::kAll); id.ok()) *assignment_id = std::move(id).value();
   return ids;
 }
 
-Status Engine::Store(const Value& state_value, int64_t slot, std::vector<std::string> ids) {
+Status Engine::Store(const Value& state_value, int64_t slot, std::vector<std::string> ids, std::string assignment_id) {
   const Message& state = state_value.message();
   const int64_t freq = cache_frequency_;
   if (slot % freq != 0 && last_stored_slot_ == slot - 1) {
     // Kept for one batch with the slots around it (Flush); the state and its base are shared
     // Values, not copies.
     if (pending_.empty()) pending_base_ = last_stored_;
+    // The assignment's ID names this slot alone (ProcessCache links it without a read).
     pending_.push_back(ProcessCache::DeltaWrite{
         static_cast<uint64_t>(slot), ProcessCache::DeltaOf(static_cast<uint64_t>(slot), state, last_stored_.message()),
-        std::move(ids)});
+        std::move(ids), std::move(assignment_id)});
     last_stored_ = state_value;
     last_stored_slot_ = slot;
     if (pending_.size() >= kMaxPendingSlots) return Flush();
     return Status::OK();
   }
   AO_RETURN_IF_ERROR(Flush());  // the slots before this one first: entries stay in slot order
-  Status written;
-  {
-    Message stored = state;
-    if (slot % freq == 0) {
-      AO_ASSIGN_OR_RETURN(Value snap, SnapshotOf(state));
-      stored.Set("snapshot", std::move(snap));
-    }
-    written = process_cache_.Write(id_.id, static_cast<uint64_t>(slot), stored, ids).status();
+  if (!assignment_id.empty()) ids.push_back(std::move(assignment_id));
+  Value stored = state_value;  // shared, not copied
+  if (slot % freq == 0) {
+    AO_ASSIGN_OR_RETURN(Value snap, SnapshotOf(state));
+    Message with_snapshot = state;
+    with_snapshot.Set("snapshot", std::move(snap));
+    stored = Value(std::move(with_snapshot));
   }
-  if (written.ok()) {
-    last_stored_ = state_value;
-    last_stored_slot_ = slot;
-    return Status::OK();
-  }
-  last_stored_slot_ = kUnknown;
-  if (written.IsAlreadyExists()) {
-    // A different state is already stored for this slot (a non-deterministic device, or a
-    // concurrent writer): reported, and the stored one stays authoritative in the cache.
-    Logger("process")->warn("computed_slot_conflict proc={} slot={} status={}", id_.id, slot,
-                            written.ToString());
-    return Status::OK();
-  }
-  return written.WithContext("storing slot " + std::to_string(slot) + " of process " + id_.id);
+  // Written by the store's thread in order with the runs (its content tree hashed there too).
+  // When the slot holds another state (a non-deterministic device, or a concurrent writer), that
+  // one stays authoritative (reported in the log) and the run after it starts in full.
+  process_cache_.WriteDeferred(id_.id, static_cast<uint64_t>(slot), std::move(stored), std::move(ids), deferred_);
+  last_stored_ = state_value;
+  last_stored_slot_ = slot;
+  return Status::OK();
+}
+
+void Engine::PrefetchPage(int64_t from) {
+  auto promise = std::make_shared<std::promise<std::vector<Message>>>();
+  auto settled = std::make_shared<std::atomic<bool>>(false);
+  next_page_ = promise->get_future();
+  next_page_from_ = from;
+  // The engine outlives the read (~Engine waits for the store's deferred work).
+  AssignmentCache* assignments = &assignments_;
+  const std::string pid = id_.id;
+  store_.ApplyDeferred(
+      [assignments, pid, from, promise, settled]() -> Result<WriteBatch> {
+        Result<std::vector<Message>> page = assignments->Range(
+            pid, static_cast<uint64_t>(from), static_cast<uint64_t>(from) + kPrefetch - 1, kPrefetch);
+        // A failed read gives an empty page: NextAssignment reads again and reports the error.
+        if (!settled->exchange(true)) promise->set_value(page.ok() ? std::move(page).value() : std::vector<Message>());
+        return WriteBatch();
+      },
+      [promise, settled](Status) {
+        if (!settled->exchange(true)) promise->set_value({});  // never read (the store closed)
+      });
+}
+
+Status Engine::DeferredError() {
+  Status error = deferred_->TakeError();
+  if (!error.ok()) last_stored_slot_ = kUnknown;  // what the cache holds is no longer known here
+  return error;
 }
 
 Status Engine::Flush() {
+  AO_RETURN_IF_ERROR(DeferredError());
   if (pending_.empty()) return Status::OK();
   std::vector<ProcessCache::DeltaWrite> run = std::move(pending_);
   pending_.clear();
-  const Value base = std::move(pending_base_);
+  Value base = std::move(pending_base_);
   pending_base_ = Value();
-  Result<bool> written = process_cache_.WriteDeltas(id_.id, base.message(), run);
-  if (!written.ok()) {
-    last_stored_slot_ = kUnknown;  // what the cache holds is no longer known here
-    return written.status().WithContext("storing slots " + std::to_string(run.front().slot) + "-" +
-                                        std::to_string(run.back().slot) + " of process " + id_.id);
-  }
-  // After a conflict at the last slot the stored state is not ours: the next slot goes in full.
-  if (!*written && last_stored_slot_ == static_cast<int64_t>(run.back().slot)) last_stored_slot_ = kUnknown;
+  // Written on the store's thread while this one computes on. A conflict at the run's last slot
+  // (its stored state is not ours) is the next run's affair: it then starts with a full state.
+  process_cache_.WriteDeltasDeferred(id_.id, std::move(base), std::move(run), deferred_);
   return Status::OK();
+}
+
+Status Engine::Sync() {
+  AO_RETURN_IF_ERROR(Flush());
+  store_.WaitForDeferred();
+  return DeferredError();
 }
 
 Result<std::optional<Message>> Engine::NextAssignment(int64_t slot) {
@@ -325,11 +360,20 @@ Result<std::optional<Message>> Engine::NextAssignment(int64_t slot) {
     prefetched_.pop_front();
   }
   if (prefetched_.empty()) {
-    AO_ASSIGN_OR_RETURN(std::vector<Message> page,
-                        assignments_.Range(id_.id, static_cast<uint64_t>(slot),
-                                           static_cast<uint64_t>(slot) + kPrefetch - 1, kPrefetch));
+    std::vector<Message> page;
+    if (next_page_.valid()) {
+      if (next_page_from_ == slot) page = next_page_.get();
+      next_page_ = {};
+    }
+    if (page.empty()) {
+      AO_ASSIGN_OR_RETURN(page, assignments_.Range(id_.id, static_cast<uint64_t>(slot),
+                                                   static_cast<uint64_t>(slot) + kPrefetch - 1, kPrefetch));
+    }
+    const size_t got = page.size();
     for (Message& a : page) prefetched_.push_back(std::move(a));
     if (prefetched_.empty()) return std::optional<Message>();
+    // A whole page: there may be more; the store's thread reads it while this one computes.
+    if (got == kPrefetch) PrefetchPage(slot + static_cast<int64_t>(kPrefetch));
   }
   Message head = std::move(prefetched_.front());
   prefetched_.pop_front();

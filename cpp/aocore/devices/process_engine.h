@@ -5,11 +5,17 @@
 // page at a time) and running the execution device with it as the request; and stores every
 // state in the process cache: in full with `snapshot` every `cache_frequency` slots, as a delta
 // against the previous slot in between. Deltas of consecutive slots are kept in the engine and
-// stored together, one store batch per run (ProcessCache::WriteDeltas), at Flush: the worker
-// flushes before it answers anyone, and the engine flushes before its own reads (ReadCached,
-// Load, Snapshot), before a full state and every kMaxPendingSlots slots. Slots not yet flushed
-// are lost on a crash and computed again from their assignments (states are deterministic
-// functions of the schedule), so crash safety is unchanged. The routing side (keys, identity, peers, workers) is
+// stored together, one store batch per run, at Flush: the worker flushes before it answers
+// anyone, and the engine flushes before its own reads (ReadCached, Load, Snapshot), before a
+// full state and every kMaxPendingSlots slots. Flush hands the run to the store's own thread
+// (ProcessCache::WriteDeltasDeferred, Store::ApplyDeferred), so the store writes a run while
+// the engine computes the next (and reads the next page of assignments ahead, PrefetchPage):
+// every read of the store that starts after a Flush waits for
+// that run, so whoever is answered reads what was answered. A run that fails is reported by
+// the engine's next Flush, ReadCached, Load or Snapshot (and logged when it fails); the engine
+// then writes its next state in full. Slots not yet written are lost on a crash and computed
+// again from their assignments (states are deterministic functions of the schedule), so crash
+// safety is unchanged (acknowledged assignments are the scheduler's synced writes). The routing side (keys, identity, peers, workers) is
 // devices/process_device.h; the port notes are in docs/devices.md#process.
 //
 // Thread-safety: an Engine is confined to one strand (its worker's) or one call. RoleDevice,
@@ -18,6 +24,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <future>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,6 +87,10 @@ class Engine final : public ProcessEngine {
   ComputeResult Advance(const Message& state, int64_t slot) override;
   Status Snapshot(const Message& state, int64_t slot) override;
   Status Flush() override;
+  // Flush, then waits until the store has written every run and reports any that failed.
+  Status Sync();
+  // Waits for the runs handed to the store (they refer to the process cache).
+  ~Engine() override;
 
   // The most slots whose deltas wait for one batch (bounds the memory they hold).
   static constexpr size_t kMaxPendingSlots = 64;
@@ -96,11 +108,20 @@ class Engine final : public ProcessEngine {
   ComputeResult Restore(Message state, int64_t slot);
   Result<Value> SnapshotOf(const Message& state);
   // The IDs a slot's state is also found by: the scheduled message's and the assignment's.
-  static std::vector<std::string> ExtraIds(const Message& assignment);
-  Status Store(const Value& state_value, int64_t slot, std::vector<std::string> ids);
+  // The scheduled message's ID (in the vector) and the assignment's (`assignment_id`; empty
+  // when it has none).
+  static std::vector<std::string> ExtraIds(const Message& assignment, std::string* assignment_id);
+  Status Store(const Value& state_value, int64_t slot, std::vector<std::string> ids, std::string assignment_id);
   Result<std::optional<Message>> NextAssignment(int64_t slot);
+  // Asks the store's thread for the page of assignments from `from` (read in order after the
+  // runs handed to it before), taken by NextAssignment when it gets there.
+  void PrefetchPage(int64_t from);
+  // The failure of a run written since the last call (OK when none); after one the next state
+  // is written in full (its previous slot may not be stored).
+  Status DeferredError();
 
   const Resolver& resolver_;
+  class Store& store_;
   ProcessCache& process_cache_;
   const int64_t cache_frequency_;
   ResolveOptions opts_;
@@ -109,6 +130,10 @@ class Engine final : public ProcessEngine {
   const Value definition_value_;  // shared by every state (no copy per slot)
   AssignmentCache assignments_;
   std::deque<Message> prefetched_;
+  // The page PrefetchPage asked for, and its first slot (-1: none). An empty page (not read, or
+  // not scheduled yet when it was read) is read again when needed.
+  std::future<std::vector<Message>> next_page_;
+  int64_t next_page_from_ = -1;
   // The state after last_stored_slot_ as the process cache holds it (a message; usually the same
   // object as the worker's live state), the base of the next slot's delta.
   static constexpr int64_t kUnknown = INT64_MIN;
@@ -118,6 +143,8 @@ class Engine final : public ProcessEngine {
   // state is held for them), and the stored state of the slot before the first.
   std::vector<ProcessCache::DeltaWrite> pending_;
   Value pending_base_;
+  // The outcome of the runs handed to the store.
+  std::shared_ptr<ProcessCache::DeferredRuns> deferred_ = std::make_shared<ProcessCache::DeferredRuns>();
 };
 
 }  // namespace process

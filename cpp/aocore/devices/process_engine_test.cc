@@ -4,6 +4,7 @@
 #include "aocore/devices/process_engine.h"
 
 #include <memory>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -180,6 +181,82 @@ TEST_F(ProcessEngineTest, RunAsWithoutAnExecutionDeviceIs422) {
   ASSERT_OK(r);
   EXPECT_FALSE(r->ok());
   EXPECT_EQ(r->value.message().Find("status")->integer(), 422);
+}
+
+TEST_F(ProcessEngineTest, FlushReturnsBeforeTheStoreWritesAndAReaderThenSeesTheSlots) {
+  for (int64_t s = 0; s < 6; ++s) Assign(s);
+  std::unique_ptr<process::Engine> engine = NewEngine(1000);
+  ComputeResult r = engine->Load(5);
+  ASSERT_OK(r);
+  for (int64_t s = 0; s < 6; ++s) {
+    r = engine->Advance(StateOf(r), s - 1);
+    ASSERT_OK(r);
+    ASSERT_TRUE(r->ok()) << r->DebugString();
+  }
+  store_.WaitForDeferred();  // slot 0 (a full state) is written
+  store_.PauseDeferredForTesting(true);
+  ASSERT_OK(engine->Flush());  // the answer may go out now
+  EXPECT_EQ(store_.deferred_pending(), 1u);  // slots 1-5 are written by the store's thread
+  Result<std::optional<Message>> read = Status::Internal("not read");
+  std::thread reader([&] { read = cache_.Read(id_.id, 5); });
+  ASSERT_TRUE(testing::WaitFor([&] { return store_.deferred_waiters() == 1; }));
+  store_.PauseDeferredForTesting(false);
+  reader.join();
+  ASSERT_OK(read);
+  ASSERT_TRUE(read->has_value());
+  EXPECT_EQ(Sum(**read), 15);
+}
+
+TEST_F(ProcessEngineTest, ARunTheStoreFailedToWriteIsReportedByTheNextCallAndTheNextStateIsFull) {
+  for (int64_t s = 0; s < 8; ++s) Assign(s);
+  std::unique_ptr<process::Engine> engine = NewEngine(1000);
+  ComputeResult r = engine->Load(7);
+  ASSERT_OK(r);
+  for (int64_t s = 0; s < 4; ++s) r = engine->Advance(StateOf(r), s - 1);
+  ASSERT_OK(r);
+  store_.WaitForDeferred();  // slot 0 (a full state) is written
+  store_.PauseDeferredForTesting(true);
+  ASSERT_OK(engine->Flush());
+  store_.DropDeferredForTesting();  // slots 1-3 are never written (a failed write)
+  store_.PauseDeferredForTesting(false);
+  Status reported = engine->Flush();
+  EXPECT_TRUE(reported.IsAborted()) << reported.ToString();
+  EXPECT_OK(engine->Flush());  // reported once
+  // The engine goes on; slot 4's delta base (slot 3) is not stored, so slot 4 is stored whole
+  // and the slots after it read back right.
+  for (int64_t s = 4; s < 8; ++s) {
+    r = engine->Advance(StateOf(r), s - 1);
+    ASSERT_OK(r);
+    ASSERT_TRUE(r->ok()) << r->DebugString();
+  }
+  ASSERT_OK(engine->Sync());
+  for (int64_t s = 4; s < 8; ++s) {
+    Result<std::optional<Message>> cached = cache_.Read(id_.id, static_cast<uint64_t>(s));
+    ASSERT_OK(cached);
+    ASSERT_TRUE(cached->has_value()) << s;
+    EXPECT_EQ(Sum(**cached), s * (s + 1) / 2) << s;
+  }
+  Result<std::optional<Message>> lost = cache_.Read(id_.id, 2);
+  ASSERT_OK(lost);
+  EXPECT_FALSE(lost->has_value());
+}
+
+TEST_F(ProcessEngineTest, AReadOfTheEngineReportsAFailedRun) {
+  for (int64_t s = 0; s < 3; ++s) Assign(s);
+  std::unique_ptr<process::Engine> engine = NewEngine(1000);
+  ComputeResult r = engine->Load(2);
+  ASSERT_OK(r);
+  for (int64_t s = 0; s < 3; ++s) r = engine->Advance(StateOf(r), s - 1);
+  ASSERT_OK(r);
+  store_.WaitForDeferred();  // slot 0 (a full state) is written
+  store_.PauseDeferredForTesting(true);
+  ASSERT_OK(engine->Flush());
+  store_.DropDeferredForTesting();
+  store_.PauseDeferredForTesting(false);
+  EXPECT_TRUE(engine->ReadCached(2).status().IsAborted());
+  Result<std::optional<Message>> again = engine->ReadCached(2);
+  ASSERT_OK(again);
+  EXPECT_FALSE(again->has_value());
 }
 
 }  // namespace

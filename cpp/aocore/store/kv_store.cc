@@ -28,6 +28,7 @@ const char* OpName(WriteBatch::OpKind kind) {
     case WriteBatch::OpKind::kDelete: return "delete";
     case WriteBatch::OpKind::kMakeNewLink: return "make_new_link";
     case WriteBatch::OpKind::kWriteNew: return "write_new";
+    case WriteBatch::OpKind::kExpectNoChildren: return "expect_no_children";
   }
   return "?";
 }
@@ -228,6 +229,34 @@ Result<std::vector<std::pair<std::string, Bytes>>> KvStore::ScanValues(std::stri
   std::vector<std::pair<std::string, Bytes>> out;
   if (!node) return Status::NotFound("no group at " + Quoted(group));
   if (node->kind != Node::Kind::kGroup) return Status::NotFound(Quoted(group) + " is a value, not a group");
+  // Usually one scan: the children's node records are one key range; when no deeper
+  // descendant lies between them (a group of values, e.g. a process's packed assignments) those
+  // records are the children, with their bytes.
+  {
+    const std::string prefix = NodeKey(resolved) + "/";
+    std::string lower = prefix + std::max(options.prefix, options.start);
+    std::string upper = PrefixSuccessor(prefix + options.prefix);
+    if (!options.end.empty()) upper = std::min(upper, prefix + options.end);
+    if (lower >= upper) return out;
+    AO_ASSIGN_OR_RETURN(std::vector<KvEntry> entries, KvScan(lower, upper, options.reverse, options.limit));
+    bool only_children = true;
+    for (const KvEntry& e : entries) {
+      if (std::string_view(e.key).find('/', prefix.size()) != std::string_view::npos) {
+        only_children = false;
+        break;
+      }
+    }
+    if (only_children) {
+      out.reserve(entries.size());
+      for (KvEntry& e : entries) {
+        if (e.value.empty() || e.value[0] != kValueTag) continue;
+        e.value.erase(0, 1);
+        out.emplace_back(e.key.substr(prefix.size()), std::move(e.value));
+      }
+      return out;
+    }
+  }
+  // Descendants in between: the names first, then their records.
   AO_ASSIGN_OR_RETURN(std::vector<std::string> names, ScanChildren(resolved, options));
   if (names.empty()) return out;
   // The children's node records are one key range (with any deeper descendants between them,
@@ -330,6 +359,7 @@ Status KvStore::ApplyOp(const WriteBatch::Op& op, Overlay* overlay) {
     return Status::InvalidArgument("the root path cannot be written, linked or deleted");
   }
   if (op.content) return ApplyContentOp(op, path, overlay);
+  if (op.kind == WriteBatch::OpKind::kExpectNoChildren) return ExpectNoChildren(op, path, *overlay);
   AO_ASSIGN_OR_RETURN(std::optional<Node> existing, GetNode(path, overlay));
   const std::string node_key = NodeKey(path);
   const std::string member_key = MemberKey(ParentPath(path), BaseName(path));
@@ -403,8 +433,40 @@ Status KvStore::ApplyOp(const WriteBatch::Op& op, Overlay* overlay) {
       (*overlay)[member_key] = std::nullopt;
       return Status::OK();
     }
+    case WriteBatch::OpKind::kExpectNoChildren:
+      break;  // checked above
   }
   return Status::Internal("unknown batch operation");
+}
+
+Status KvStore::ExpectNoChildren(const WriteBatch::Op& op, const std::string& path, const Overlay& overlay) {
+  if (op.data >= op.end) return Status::OK();  // an empty range
+  const std::string base = MemberPrefix(path);
+  const std::string lower = base + op.data;
+  const std::string upper = base + op.end;
+  // Children this batch added or deleted before this operation, then the committed ones (a
+  // committed child deleted earlier in the batch is gone).
+  for (auto it = overlay.lower_bound(lower); it != overlay.end() && it->first < upper; ++it) {
+    if (it->second) return Status::AlreadyExists(Quoted(path) + " already has the child " + Quoted(it->first.substr(base.size())));
+  }
+  AO_ASSIGN_OR_RETURN(std::vector<KvEntry> committed, KvScan(lower, upper, false, 1));
+  for (const KvEntry& entry : committed) {
+    auto pending = overlay.find(entry.key);
+    if (pending == overlay.end()) {
+      return Status::AlreadyExists(Quoted(path) + " already has the child " + Quoted(entry.key.substr(base.size())));
+    }
+  }
+  if (!committed.empty()) {
+    // The first committed child was deleted by this batch: look at every one in the range.
+    AO_ASSIGN_OR_RETURN(std::vector<KvEntry> all, KvScan(lower, upper, false, 0));
+    for (const KvEntry& entry : all) {
+      auto pending = overlay.find(entry.key);
+      if (pending == overlay.end() || pending->second) {
+        return Status::AlreadyExists(Quoted(path) + " already has the child " + Quoted(entry.key.substr(base.size())));
+      }
+    }
+  }
+  return Status::OK();
 }
 
 Status KvStore::ApplyContentOp(const WriteBatch::Op& op, const std::string& path, Overlay* overlay) {

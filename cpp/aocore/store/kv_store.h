@@ -19,6 +19,9 @@
 // without reading the path first: their writer promises that anything there is the same node, so
 // the records are put again as they are (idempotent); only a parent not known to be a group is
 // looked up. A slot's content leaf and a restore point's leaves and element links cost writes only.
+// WriteBatch::ExpectNoChildren is one seek over the group's membership keys (under write_mu_,
+// so it holds until the commit): a writer that has proved a range of slots new writes them as
+// content operations.
 //
 // Known groups: a group stays a group until a batch deletes it (no operation turns a group into
 // a value or link), so the paths seen to be groups are remembered (a bounded set, dropped whole
@@ -75,6 +78,8 @@ class KvStore : public Store {
   Result<std::string> Resolve(std::string_view path) override;
   Status Apply(const WriteBatch& batch, const WriteOptions& options) override;
   void ApplyDeferred(std::function<Result<WriteBatch>()> build, std::function<void(Status)> done) override;
+  // On the store's own thread (inside a `build` or `done`): at once.
+  void WaitForDeferred() override { AwaitDeferred(); }
 
   // For tests of what deferred writes promise. Paused: deferred batches stay queued (calls that
   // must wait for them block) until resumed. DropDeferredForTesting: the queued batches are
@@ -152,6 +157,8 @@ class KvStore : public Store {
   Status ApplyOp(const WriteBatch::Op& op, Overlay* overlay);
   // A content operation (WriteBatch::Op::content) at normalized `path`: no read of the path.
   Status ApplyContentOp(const WriteBatch::Op& op, const std::string& path, Overlay* overlay);
+  // WriteBatch::ExpectNoChildren at normalized `path` (one seek when nothing is there).
+  Status ExpectNoChildren(const WriteBatch::Op& op, const std::string& path, const Overlay& overlay);
   Status EnsureParents(std::string_view path, Overlay* overlay);
   Result<bool> GroupHasChildren(std::string_view path, const Overlay& overlay);
 

@@ -107,10 +107,16 @@ class Store {
   // makes every later call on it (reads and Apply, from any thread) wait until the batches
   // deferred before that call are applied or failed, so whoever learns of the write from the
   // caller reads it; `done` has run before those calls proceed. `build` and `done` run on one
-  // thread, in the order of the calls; reads made by `build` see every batch deferred before it. Neither may call ApplyDeferred or wait for
-  // anything but this store. After Close, `done` gets Closed. Default (this class): both run
-  // now, on the caller's thread (Apply, then `done`).
+  // thread, in the order of the calls; reads made by `build` see every batch deferred before it,
+  // and `build` may itself Apply to this store (a write whose outcome decides the rest, e.g. a
+  // conflict fallback; it then returns what is left, or an empty batch). Neither may call
+  // ApplyDeferred or wait for anything but this store. After Close, `done` gets Closed. Default
+  // (this class): both run now, on the caller's thread (Apply, then `done`).
   virtual void ApplyDeferred(std::function<Result<WriteBatch>()> build, std::function<void(Status)> done);
+
+  // Returns when every batch deferred before this call is applied or failed (its `done` has
+  // run). Default (this class): at once, as its ApplyDeferred is not deferred.
+  virtual void WaitForDeferred() {}
 
   // Closes the store; later calls return Closed. Idempotent.
   virtual Status Close() = 0;

@@ -295,6 +295,30 @@ TYPED_TEST(StoreConformance, ScanValuesGivesTheSelectedValueChildrenOnly) {
   EXPECT_TRUE(this->store_->ScanValues("missing", Scan("")).status().IsNotFound());
 }
 
+TYPED_TEST(StoreConformance, ExpectNoChildrenRefusesABatchWhenTheRangeHoldsAChild) {
+  ASSERT_OK(this->store_->Write("slots/03", "three"));
+  // Nothing in [04, 08): the batch applies.
+  WriteBatch fresh;
+  fresh.ExpectNoChildren("slots", "04", "08").Write("slots/04", "four");
+  ASSERT_OK(this->store_->Apply(fresh));
+  // [02, 05) holds 03 and 04: refused, nothing written.
+  WriteBatch taken;
+  taken.ExpectNoChildren("slots", "02", "05").Write("slots/02", "two");
+  EXPECT_TRUE(this->store_->Apply(taken).IsAlreadyExists());
+  EXPECT_EQ(this->store_->Type("slots/02").value(), NodeType::kNotFound);
+  // A group that does not exist has no children; the end is exclusive.
+  EXPECT_OK(this->store_->Apply(WriteBatch().ExpectNoChildren("none", "0", "9")));
+  EXPECT_OK(this->store_->Apply(WriteBatch().ExpectNoChildren("slots", "00", "03")));
+  // What the batch did before the check counts: a child it wrote, or one it deleted.
+  WriteBatch own;
+  own.Write("slots/05", "five").ExpectNoChildren("slots", "05", "06");
+  EXPECT_TRUE(this->store_->Apply(own).IsAlreadyExists());
+  WriteBatch deleted;
+  deleted.Delete("slots/03").ExpectNoChildren("slots", "03", "04").Write("slots/03", "again");
+  ASSERT_OK(this->store_->Apply(deleted));
+  EXPECT_EQ(this->store_->Read("slots/03").value(), "again");
+}
+
 // Reference test 11.
 TYPED_TEST(StoreConformance, MakeGroupCreatesParentsAndNeverClobbers) {
   ASSERT_OK(this->store_->MakeGroup("new-group"));

@@ -29,11 +29,15 @@ class WriteBatch {
                    // else already at path fails the batch with AlreadyExists
     kWriteNew,     // path <- value; the same value already there is kept; anything else already
                    // at path fails the batch with AlreadyExists
+    kExpectNoChildren,  // the group at path (or no group) has no child named in [data, end):
+                        // otherwise the batch fails with AlreadyExists; writes nothing
   };
   struct Op {
     OpKind kind;
     std::string path;
-    std::string data;  // the value (kWrite) or the link target (kMakeLink/kReplaceLink)
+    std::string data;  // the value (kWrite), the link target (kMakeLink/kReplaceLink), or the
+                       // first name of the range (kExpectNoChildren)
+    std::string end;   // kExpectNoChildren: the name after the range (exclusive)
     // A content operation (WriteContent, MakeContentGroup, MakeContentLink): the path is a
     // content address, or lies in a group that is one, so whatever already is at the path is this
     // very node; a store may write it without reading what is there.
@@ -83,6 +87,16 @@ class WriteBatch {
     return Add(OpKind::kMakeLink, std::move(new_path), std::move(existing), true);
   }
 
+  // A precondition, checked where it stands in the batch and atomically with it: the group at
+  // `group` has no child whose name is in [first, end) (bytewise), else the batch fails with
+  // AlreadyExists and writes nothing. One seek. With it first, the writes of a run of new slots
+  // can be content operations (nothing can be at their paths), with no existence read each.
+  WriteBatch& ExpectNoChildren(std::string group, std::string first, std::string end) {
+    Add(OpKind::kExpectNoChildren, std::move(group), std::move(first));
+    ops_.back().end = std::move(end);
+    return *this;
+  }
+
   // Appends every operation of `other`, in order.
   void Append(const WriteBatch& other) {
     ops_.insert(ops_.end(), other.ops_.begin(), other.ops_.end());
@@ -102,7 +116,7 @@ class WriteBatch {
  private:
   WriteBatch& Add(OpKind kind, std::string path, std::string data, bool content = false) {
     approximate_size_ += path.size() + data.size();
-    ops_.push_back(Op{kind, std::move(path), std::move(data), content});
+    ops_.push_back(Op{kind, std::move(path), std::move(data), {}, content});
     return *this;
   }
 

@@ -166,19 +166,26 @@ Result<std::string> ContentCache::AddMessage(const Message& message, WriteBatch*
     }
     all_verified = verified.size() == commitments->size();
   }
+  AO_ASSIGN_OR_RETURN(std::string id, LinkByIds(message, verified, all_verified, group, batch));
+  if (group_out) *group_out = group;
+  return depth == 0 ? id : group;
+}
+
+// Links `target` (a message's group, or its place in a record) by the message's ID and by every
+// verified commitment ID (hb_cache: AltIDs, at every level); returns the ID. These links are
+// first-writer-wins: two messages with one ID (they differ only in fields the ID leaves out)
+// keep the first one under that ID; each is always reachable by its group.
+Result<std::string> ContentCache::LinkByIds(const Message& message, const std::vector<std::string>& verified,
+                                            bool all_verified, const std::string& target, WriteBatch* batch) const {
   AO_ASSIGN_OR_RETURN(std::string id, all_verified ? id_function_(message) : UncommittedId(message));
   AO_RETURN_IF_ERROR(CheckSegment("message ID", id));
-  // Readable by its ID and by every commitment ID (hb_cache: AltIDs, at every level). These
-  // links are first-writer-wins: two messages with one ID (they differ only in fields the ID
-  // leaves out) keep the first one under that ID; each is always reachable by its group.
-  batch->MakeLink(group, id);
+  batch->MakeLink(target, id);
   for (const std::string& commitment_id : verified) {
     if (IsPrivateKey(commitment_id)) continue;
     AO_RETURN_IF_ERROR(CheckSegment("commitment ID", commitment_id));
-    batch->MakeLink(group, commitment_id);
+    batch->MakeLink(target, commitment_id);
   }
-  if (group_out) *group_out = group;
-  return depth == 0 ? id : group;
+  return id;
 }
 
 Result<std::string> ContentCache::AddValue(const Value& value, WriteBatch* batch, int depth) const {
@@ -251,14 +258,7 @@ Status ContentCache::AddRecordLinks(const Message& message, const std::string& a
     verified = verified_(message);
     all_verified = verified.size() == commitments->size();
   }
-  AO_ASSIGN_OR_RETURN(std::string id, all_verified ? id_function_(message) : UncommittedId(message));
-  AO_RETURN_IF_ERROR(CheckSegment("message ID", id));
-  batch->MakeLink(at, id);
-  for (const std::string& commitment_id : verified) {
-    if (IsPrivateKey(commitment_id)) continue;
-    AO_RETURN_IF_ERROR(CheckSegment("commitment ID", commitment_id));
-    batch->MakeLink(at, commitment_id);
-  }
+  AO_ASSIGN_OR_RETURN(std::string id, LinkByIds(message, verified, all_verified, at, batch));
   if (id_out != nullptr) *id_out = std::move(id);
   return Status::OK();
 }

@@ -193,6 +193,8 @@ class ContentCache {
                                  std::string* group_out = nullptr) const;
   Result<std::string> AddValue(const Value& value, WriteBatch* batch, int depth) const;
   Result<Value> ReadAt(const std::string& path, std::vector<std::string>* in_progress) const;
+  Result<std::string> LinkByIds(const Message& message, const std::vector<std::string>& verified, bool all_verified,
+                                const std::string& target, WriteBatch* batch) const;
   Status AddRecordLinks(const Message& message, const std::string& at, int depth, std::string_view apart,
                         WriteBatch* batch, std::string* id_out) const;
   Status AddRecordLinksIn(const Value& value, const std::string& at, int depth, WriteBatch* batch) const;

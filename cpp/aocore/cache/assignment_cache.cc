@@ -13,12 +13,6 @@ namespace {
 constexpr char kLatestName[] = "latest";
 // assignment-data/<pid>/<EncodeSlot(slot)>: the packed copy of the slot's assignment.
 constexpr char kPackedGroup[] = "assignment-data";
-// Larger assignments (a spawn carrying a large definition) are only in the content store.
-constexpr size_t kPackedMax = 1 << 20;
-
-std::string PackedPath(std::string_view process_id, uint64_t slot) {
-  return JoinPath({kPackedGroup, process_id, EncodeSlot(slot)});
-}
 
 bool IsDigitLed(std::string_view name) { return !name.empty() && name[0] >= '0' && name[0] <= '9'; }
 
@@ -28,8 +22,11 @@ std::string AssignmentCache::LatestPointerPath(std::string_view process_id) {
   return AssignmentsGroup(process_id) + "/" + kLatestName;
 }
 
-Result<std::string> AssignmentCache::AddToBatch(const Message& assignment,
-                                                WriteBatch* batch) const {
+std::string AssignmentCache::PackedPath(std::string_view process_id, uint64_t slot) {
+  return JoinPath({kPackedGroup, process_id, EncodeSlot(slot)});
+}
+
+Result<std::pair<std::string, uint64_t>> AssignmentCache::ProcessAndSlot(const Message& assignment) {
   const Bytes* process = assignment.FindBinary("process");
   if (process == nullptr || process->empty() || process->find('/') != std::string::npos) {
     return Status::InvalidArgument("assignment has no valid 'process' field");
@@ -38,18 +35,24 @@ Result<std::string> AssignmentCache::AddToBatch(const Message& assignment,
   if (slot_value == nullptr || !slot_value->is_integer() || slot_value->integer() < 0) {
     return Status::InvalidArgument("assignment has no valid 'slot' field");
   }
-  const uint64_t slot = static_cast<uint64_t>(slot_value->integer());
-  const std::string slot_path = AssignmentPath(*process, slot);
+  return std::make_pair(*process, static_cast<uint64_t>(slot_value->integer()));
+}
+
+Result<std::string> AssignmentCache::AddToBatch(const Message& assignment,
+                                                WriteBatch* batch) const {
+  AO_ASSIGN_OR_RETURN(auto process_and_slot, ProcessAndSlot(assignment));
+  const auto& [process, slot] = process_and_slot;
+  const std::string slot_path = AssignmentPath(process, slot);
   AO_ASSIGN_OR_RETURN(NodeType existing, store_.Type(slot_path));
   if (existing != NodeType::kNotFound) {
-    return Status::AlreadyExists("slot " + std::to_string(slot) + " of process " + *process +
+    return Status::AlreadyExists("slot " + std::to_string(slot) + " of process " + process +
                                  " is already assigned");
   }
   AO_ASSIGN_OR_RETURN(std::string id, content_.AddToBatch(assignment, batch));
   batch->MakeLink(id, slot_path);
-  batch->Write(LatestPointerPath(*process), EncodeSlot(slot));
+  batch->Write(LatestPointerPath(process), EncodeSlot(slot));
   if (Result<Bytes> packed = ContentCache::EncodePacked(Value(assignment)); packed.ok() && packed->size() <= kPackedMax) {
-    batch->Write(PackedPath(*process, slot), std::move(packed).value());
+    batch->Write(PackedPath(process, slot), std::move(packed).value());
   }
   return id;
 }

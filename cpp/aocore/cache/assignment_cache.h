@@ -33,6 +33,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "aocore/cache/content_cache.h"
@@ -80,6 +81,14 @@ class AssignmentCache {
 
   // The path of the latest pointer of `process_id`.
   static std::string LatestPointerPath(std::string_view process_id);
+  // The path of the packed copy of `slot`'s assignment (assignment-data/<pid>/<slot>), the one
+  // value Read and Range read. Assignments whose packed copy is larger than kPackedMax (a spawn
+  // carrying a large definition) are only in the content store.
+  static std::string PackedPath(std::string_view process_id, uint64_t slot);
+  static constexpr size_t kPackedMax = 1 << 20;
+  // The `process` (binary, not empty, no '/') and `slot` (integer >= 0) of `assignment`;
+  // InvalidArgument when either is missing or malformed.
+  static Result<std::pair<std::string, uint64_t>> ProcessAndSlot(const Message& assignment);
 
  private:
   Store& store_;

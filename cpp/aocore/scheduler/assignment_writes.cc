@@ -13,17 +13,6 @@
 namespace ao {
 namespace {
 
-// AssignmentCache's packed copy of the assignment at `slot` (assignment_cache.h's layout:
-// assignment-data/<pid>/<EncodeSlot(slot)>, assignments up to 1 MiB). The record is written
-// there so that the process worker's one read of it stays one read
-// (SchedulerRecords.EveryReaderReadsTheAssignmentAsAnswered counts it).
-constexpr char kRecordGroup[] = "assignment-data";
-constexpr size_t kRecordMax = 1 << 20;
-
-std::string RecordPath(std::string_view process_id, uint64_t slot) {
-  return JoinPath({kRecordGroup, process_id, EncodeSlot(slot)});
-}
-
 // The content cache that links `assignment` (signed by the scheduler's own signer). The content
 // cache links a message under its commitment IDs only when they verify; here both messages were
 // checked already: the assignment's commitments are the node's own (AssignmentSigner), and a body
@@ -49,26 +38,26 @@ ContentCache AssignmentContent(Store& store, const Message& assignment, bool bod
 Result<std::string> AddAssignmentToBatch(Store& store, const Message& assignment, bool body_verified,
                                          WriteBatch* batch) {
   ContentCache content = AssignmentContent(store, assignment, body_verified);
-  const Bytes* process = assignment.FindBinary("process");
-  const Value* slot_value = assignment.Find("slot");
+  AO_ASSIGN_OR_RETURN(auto process_and_slot, AssignmentCache::ProcessAndSlot(assignment));
+  const auto& [process, slot] = process_and_slot;
   Result<Bytes> packed = ContentCache::EncodePacked(Value(assignment));
-  if (process == nullptr || process->empty() || process->find('/') != std::string::npos || slot_value == nullptr ||
-      !slot_value->is_integer() || slot_value->integer() < 0 || !packed.ok() || packed->size() > kRecordMax) {
-    // Malformed (AssignmentCache says why) or too large for a packed copy: a content tree.
+  if (!packed.ok() || packed->size() > AssignmentCache::kPackedMax) {
+    // Too large for a packed copy: a content tree, as AssignmentCache stores it.
     return AssignmentCache(store, content).AddToBatch(assignment, batch);
   }
-  const uint64_t slot = static_cast<uint64_t>(slot_value->integer());
-  const std::string slot_path = AssignmentPath(*process, slot);
+  const std::string slot_path = AssignmentPath(process, slot);
   AO_ASSIGN_OR_RETURN(NodeType existing, store.Type(slot_path));
   if (existing != NodeType::kNotFound) {
-    return Status::AlreadyExists("slot " + std::to_string(slot) + " of process " + *process + " is already assigned");
+    return Status::AlreadyExists("slot " + std::to_string(slot) + " of process " + process + " is already assigned");
   }
   // The body as a content tree, as before: a process worker that stores a result holding the
   // message finds it stored (neither writes nor verifies it again), and it is readable by its
   // IDs. Its links are first-writer-wins: it may be stored already.
   const Message* body = assignment.FindMessage("body");
   if (body != nullptr) AO_RETURN_IF_ERROR(content.AddToBatch(*body, batch).status().WithContext("storing the body"));
-  const std::string record = RecordPath(*process, slot);
+  // The record is AssignmentCache's packed copy: the process worker's one read of the
+  // assignment stays one read (SchedulerRecords.EveryReaderReadsTheAssignmentAsAnswered counts it).
+  const std::string record = AssignmentCache::PackedPath(process, slot);
   WriteBatch links;
   AO_ASSIGN_OR_RETURN(std::string id,
                       content.AddRecordLinksToBatch(assignment, record, &links, body != nullptr ? "body" : ""));
@@ -80,7 +69,7 @@ Result<std::string> AddAssignmentToBatch(Store& store, const Message& assignment
   batch->WriteContent(record, std::move(packed).value());
   for (const WriteBatch::Op& op : links.ops()) batch->MakeContentLink(op.data, op.path);
   batch->MakeContentLink(id, slot_path);
-  batch->Write(AssignmentCache::LatestPointerPath(*process), EncodeSlot(slot));
+  batch->Write(AssignmentCache::LatestPointerPath(process), EncodeSlot(slot));
   return id;
 }
 

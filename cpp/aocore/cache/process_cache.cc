@@ -282,6 +282,24 @@ Status ProcessCache::DeferredRuns::TakeError() {
   return error;
 }
 
+void ProcessCache::DeferredRuns::WaitForFewerThan(size_t limit) {
+  std::unique_lock<std::mutex> lock(mu_);
+  finished_.wait(lock, [&] { return queued_ < limit; });
+}
+
+void ProcessCache::DeferredRuns::Queued() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++queued_;
+}
+
+void ProcessCache::DeferredRuns::Finished() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --queued_;
+  }
+  finished_.notify_all();
+}
+
 bool ProcessCache::DeferredRuns::base_stored() {
   std::lock_guard<std::mutex> lock(mu_);
   return base_stored_;
@@ -320,7 +338,9 @@ void ProcessCache::WriteDeferred(std::string process_id, uint64_t slot, Value st
       runs->Fail(status.WithContext("storing slot " + std::to_string(slot) + " of process " + std::get<0>(*job) +
                                     " (deferred)"));
     }
+    runs->Finished();
   };
+  runs->Queued();
   store_.ApplyDeferred(std::move(build), std::move(done));
 }
 
@@ -339,11 +359,14 @@ void ProcessCache::WriteDeltasDeferred(std::string process_id, Value base, std::
     return WriteBatch();
   };
   auto done = [job, runs](Status status) {
-    if (status.ok()) return;
-    const auto& [pid, base_value, deltas] = *job;
-    runs->Fail(status.WithContext("storing slots " + std::to_string(deltas.front().slot) + "-" +
-                                  std::to_string(deltas.back().slot) + " of process " + pid + " (deferred)"));
+    if (!status.ok()) {
+      const auto& [pid, base_value, deltas] = *job;
+      runs->Fail(status.WithContext("storing slots " + std::to_string(deltas.front().slot) + "-" +
+                                    std::to_string(deltas.back().slot) + " of process " + pid + " (deferred)"));
+    }
+    runs->Finished();
   };
+  runs->Queued();
   store_.ApplyDeferred(std::move(build), std::move(done));
 }
 

@@ -56,6 +56,7 @@
 // writer (its worker), which keeps the report exact.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -130,6 +131,9 @@ class ProcessCache {
     // The first failure of a deferred run since the last call, or OK; taking it clears it. A
     // failed run is also logged when it fails.
     Status TakeError();
+    // Returns when fewer than `limit` of the writes handed to the store are not yet written or
+    // failed (at once when the store writes them on the caller's thread).
+    void WaitForFewerThan(size_t limit);
    private:
     friend class ProcessCache;
     bool base_stored();
@@ -137,8 +141,12 @@ class ProcessCache {
     // Logs `status` (not OK) and keeps it unless an earlier failure is kept; the next run's base
     // is not stored.
     void Fail(Status status);
+    void Queued();
+    void Finished();
     std::mutex mu_;
+    std::condition_variable finished_;
     bool base_stored_ = true;  // the last run's last slot holds the state the next run starts from
+    size_t queued_ = 0;  // writes handed to the store whose `done` has not run
     Status error_;
   };
   // WriteDeltas handed to the store (Store::ApplyDeferred): returns at once; the store writes

@@ -109,7 +109,10 @@ Engine::Engine(const Resolver& resolver, const EngineStorage& storage, ResolveOp
   opts_.hashpath = HashpathMode::kIgnore;
 }
 
-Engine::~Engine() { store_.WaitForDeferred(); }
+Engine::~Engine() {
+  if (next_page_.valid()) next_page_.wait();
+  store_.WaitForDeferred();
+}
 
 Result<std::optional<Message>> Engine::ReadCached(int64_t slot) {
   if (slot < 0) return std::optional<Message>();
@@ -309,23 +312,21 @@ Status Engine::Store(const Value& state_value, int64_t slot, std::vector<std::st
 
 void Engine::PrefetchPage(int64_t from) {
   auto promise = std::make_shared<std::promise<std::vector<Message>>>();
-  auto settled = std::make_shared<std::atomic<bool>>(false);
   next_page_ = promise->get_future();
   next_page_from_ = from;
-  // The engine outlives the read (~Engine waits for the store's deferred work).
+  // The engine outlives the read (~Engine waits for the page).
   AssignmentCache* assignments = &assignments_;
   const std::string pid = id_.id;
-  store_.ApplyDeferred(
-      [assignments, pid, from, promise, settled]() -> Result<WriteBatch> {
-        Result<std::vector<Message>> page = assignments->Range(
-            pid, static_cast<uint64_t>(from), static_cast<uint64_t>(from) + kPrefetch - 1, kPrefetch);
-        // A failed read gives an empty page: NextAssignment reads again and reports the error.
-        if (!settled->exchange(true)) promise->set_value(page.ok() ? std::move(page).value() : std::vector<Message>());
-        return WriteBatch();
-      },
-      [promise, settled](Status) {
-        if (!settled->exchange(true)) promise->set_value({});  // never read (the store closed)
-      });
+  // Ahead of the runs queued for writing: this worker waits for the page, nobody for the runs.
+  // A page read before an assignment write still queued there comes back short (assignments
+  // are written in slot order), and NextAssignment reads the rest the usual way.
+  store_.ReadAhead([assignments, pid, from, promise](Status open) {
+    if (!open.ok()) return promise->set_value({});  // never read (the store closed)
+    Result<std::vector<Message>> page = assignments->Range(
+        pid, static_cast<uint64_t>(from), static_cast<uint64_t>(from) + kPrefetch - 1, kPrefetch);
+    // A failed read gives an empty page: NextAssignment reads again and reports the error.
+    promise->set_value(page.ok() ? std::move(page).value() : std::vector<Message>());
+  });
 }
 
 Status Engine::DeferredError() {
@@ -344,6 +345,9 @@ Status Engine::Flush() {
   // Written on the store's thread while this one computes on. A conflict at the run's last slot
   // (its stored state is not ours) is the next run's affair: it then starts with a full state.
   process_cache_.WriteDeltasDeferred(id_.id, std::move(base), std::move(run), deferred_);
+  // Nothing else holds this engine back when the store writes slower than it computes (its
+  // pages are read ahead of the runs): the runs it may have queued are bounded here.
+  deferred_->WaitForFewerThan(kMaxQueuedRuns);
   return Status::OK();
 }
 

@@ -9,7 +9,8 @@
 // anyone, and the engine flushes before its own reads (ReadCached, Load, Snapshot), before a
 // full state and every kMaxPendingSlots slots. Flush hands the run to the store's own thread
 // (ProcessCache::WriteDeltasDeferred, Store::ApplyDeferred), so the store writes a run while
-// the engine computes the next (and reads the next page of assignments ahead, PrefetchPage):
+// the engine computes the next (and reads the next page of assignments ahead of the queued runs,
+// PrefetchPage; at most kMaxQueuedRuns runs wait there):
 // every read of the store that starts after a Flush waits for
 // that run, so whoever is answered reads what was answered. A run that fails is reported by
 // the engine's next Flush, ReadCached, Load or Snapshot (and logged when it fails); the engine
@@ -94,6 +95,9 @@ class Engine final : public ProcessEngine {
 
   // The most slots whose deltas wait for one batch (bounds the memory they hold).
   static constexpr size_t kMaxPendingSlots = 64;
+  // The most runs (and full states) handed to the store and not yet written: Flush waits below
+  // it (bounds the memory a worker that computes faster than the store writes holds).
+  static constexpr size_t kMaxQueuedRuns = 16;
 
   // Inline computation (no worker): the state after `slot`, from the cache, from `live` (an
   // initialized state of this process at or below `slot`, if given) or from the best restore
@@ -113,8 +117,8 @@ class Engine final : public ProcessEngine {
   static std::vector<std::string> ExtraIds(const Message& assignment, std::string* assignment_id);
   Status Store(const Value& state_value, int64_t slot, std::vector<std::string> ids, std::string assignment_id);
   Result<std::optional<Message>> NextAssignment(int64_t slot);
-  // Asks the store's thread for the page of assignments from `from` (read in order after the
-  // runs handed to it before), taken by NextAssignment when it gets there.
+  // Asks the store's thread for the page of assignments from `from` (Store::ReadAhead: before
+  // the runs queued there), taken by NextAssignment when it gets there.
   void PrefetchPage(int64_t from);
   // The failure of a run written since the last call (OK when none); after one the next state
   // is written in full (its previous slot may not be stored).

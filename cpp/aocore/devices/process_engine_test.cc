@@ -207,6 +207,40 @@ TEST_F(ProcessEngineTest, FlushReturnsBeforeTheStoreWritesAndAReaderThenSeesTheS
   EXPECT_EQ(Sum(**read), 15);
 }
 
+TEST_F(ProcessEngineTest, AnEngineFasterThanTheStoreWaitsWithKMaxQueuedRunsUnwritten) {
+  constexpr size_t kBound = process::Engine::kMaxQueuedRuns;
+  constexpr int64_t kSlots = static_cast<int64_t>(process::Engine::kMaxPendingSlots * (kBound + 4));
+  for (int64_t s = 0; s < kSlots; ++s) Assign(s);
+  std::unique_ptr<process::Engine> engine = NewEngine(1000000);
+  ComputeResult first = engine->Load(kSlots - 1);
+  ASSERT_OK(first);
+  first = engine->Advance(StateOf(first), -1);  // slot 0: a full state
+  ASSERT_OK(first);
+  store_.WaitForDeferred();
+  // The store writes nothing now; it still reads the pages of assignments ahead.
+  store_.PauseDeferredForTesting(true);
+  std::atomic<bool> done{false};
+  Status finished = Status::Internal("running");
+  std::thread computing([&] {
+    ComputeResult r = std::move(first);
+    for (int64_t s = 1; s < kSlots && r.ok() && r->ok(); ++s) r = engine->Advance(StateOf(r), s - 1);
+    finished = !r.ok() ? r.status() : r->ok() ? engine->Flush() : Status::Internal(r->DebugString());
+    done = true;
+  });
+  ASSERT_TRUE(testing::WaitFor([&] { return store_.deferred_pending() >= kBound || done.load(); }));
+  // Without the bound it would queue every run (kBound + 3 more) and finish while the store waits.
+  EXPECT_FALSE(testing::WaitFor([&] { return store_.deferred_pending() > kBound || done.load(); },
+                                std::chrono::milliseconds(300)));
+  store_.PauseDeferredForTesting(false);
+  computing.join();
+  ASSERT_OK(finished);
+  ASSERT_OK(engine->Sync());
+  Result<std::optional<Message>> last = cache_.Read(id_.id, static_cast<uint64_t>(kSlots - 1));
+  ASSERT_OK(last);
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ(Sum(**last), (kSlots - 1) * kSlots / 2);
+}
+
 TEST_F(ProcessEngineTest, ARunTheStoreFailedToWriteIsReportedByTheNextCallAndTheNextStateIsFull) {
   for (int64_t s = 0; s < 8; ++s) Assign(s);
   std::unique_ptr<process::Engine> engine = NewEngine(1000);

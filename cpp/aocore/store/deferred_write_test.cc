@@ -1,7 +1,8 @@
 // Deferred writes (Store::ApplyDeferred, kv_store.h): a batch the caller answers for before it is
 // applied. What a reader must be able to rely on: a read that starts after ApplyDeferred returned
 // sees the batch (it waits for it), deferred batches are applied in order and each build sees
-// the ones before it, and Close applies what was deferred.
+// the ones before it, and Close applies what was deferred. A read ahead (Store::ReadAhead) runs
+// on that thread before the batches still queued.
 #include <atomic>
 #include <memory>
 #include <string>
@@ -115,6 +116,47 @@ TEST(KvStoreDeferredWrites, CloseAppliesWhatWasDeferredAndLaterOnesAreRefused) {
   Result<Bytes> kept = (*reopened)->Read("kept");
   ASSERT_OK(kept);
   EXPECT_EQ(*kept, "yes");
+}
+
+TEST(KvStoreDeferredWrites, AReadAheadRunsBeforeTheQueuedBatchesAndSeesTheAppliedOnes) {
+  MemoryStore store;
+  ASSERT_OK(store.Write("applied", "yes"));
+  store.PauseDeferredForTesting(true);
+  store.ApplyDeferred(Writes("queued", "1"), nullptr);
+  std::atomic<bool> ran{false};
+  Status open = Status::Internal("not run");
+  Result<Bytes> applied = Status::Internal("not read");
+  Result<Bytes> queued = Status::Internal("not read");
+  std::thread asker([&] {
+    store.ReadAhead([&](Status s) {
+      open = s;
+      applied = store.Read("applied");  // on the store's thread: not held by the queued batch
+      queued = store.Read("queued");
+      ran = true;
+    });
+  });
+  // It runs while the batch queued before it waits (paused), so it does not see that batch.
+  EXPECT_TRUE(testing::WaitFor([&] { return ran.load(); }));
+  EXPECT_EQ(store.deferred_pending(), 1u);
+  store.PauseDeferredForTesting(false);
+  asker.join();
+  EXPECT_OK(open);
+  ASSERT_OK(applied);
+  EXPECT_EQ(*applied, "yes");
+  EXPECT_TRUE(queued.status().IsNotFound()) << queued.status().ToString();
+  Result<Bytes> later = store.Read("queued");  // a read the usual way waits for the batch
+  ASSERT_OK(later);
+  EXPECT_EQ(*later, "1");
+}
+
+TEST(KvStoreDeferredWrites, AReadAheadAfterCloseIsToldSoAndReadsNothing) {
+  testing::TempDir dir;
+  auto store = LevelDbStore::Open((dir.path() / "db").string());
+  ASSERT_OK(store);
+  ASSERT_OK((*store)->Close());
+  Status told = Status::Internal("not run");
+  (*store)->ReadAhead([&](Status s) { told = s; });
+  EXPECT_TRUE(told.IsClosed()) << told.ToString();
 }
 
 TEST(KvStoreDeferredWrites, WithoutADeferredThreadTheDefaultAppliesAtOnce) {

@@ -513,12 +513,29 @@ void KvStore::ApplyDeferred(std::function<Result<WriteBatch>()> build, std::func
       deferred_tickets_.insert(ticket);
       deferred_count_.store(deferred_tickets_.size(), std::memory_order_release);
       deferred_.push_back(Deferred{ticket, std::move(build), std::move(done)});
-      if (!deferred_thread_.joinable()) deferred_thread_ = std::thread([this] { DeferredLoop(); });
+      StartDeferredThreadLocked();
       deferred_cv_.notify_all();
       return;
     }
   }
   if (done) done(Status::Closed("the store is closed: " + Describe()));
+}
+
+void KvStore::ReadAhead(std::function<void(Status)> read) {
+  {
+    std::lock_guard<std::mutex> lock(deferred_mu_);
+    if (!deferred_stopped_) {
+      reads_ahead_.push_back(std::move(read));
+      StartDeferredThreadLocked();
+      deferred_cv_.notify_all();
+      return;
+    }
+  }
+  read(Status::Closed("the store is closed: " + Describe()));
+}
+
+void KvStore::StartDeferredThreadLocked() {
+  if (!deferred_thread_.joinable()) deferred_thread_ = std::thread([this] { DeferredLoop(); });
 }
 
 void KvStore::AwaitDeferred() {
@@ -542,9 +559,17 @@ void KvStore::DeferredLoop() {
   deferred_thread_id_ = std::this_thread::get_id();
   while (true) {
     deferred_cv_.wait(lock, [&] {
-      const bool runnable = !deferred_.empty() && (!deferred_paused_ || deferred_stopped_);
-      return runnable || (deferred_stopped_ && deferred_.empty());
+      const bool batch_runnable = !deferred_.empty() && (!deferred_paused_ || deferred_stopped_);
+      return !reads_ahead_.empty() || batch_runnable || (deferred_stopped_ && deferred_.empty());
     });
+    if (!reads_ahead_.empty()) {
+      std::function<void(Status)> read = std::move(reads_ahead_.front());
+      reads_ahead_.pop_front();
+      lock.unlock();
+      read(Status::OK());
+      lock.lock();
+      continue;
+    }
     if (deferred_.empty()) return;  // stopped, and everything queued was applied
     Deferred next = std::move(deferred_.front());
     deferred_.pop_front();
@@ -579,9 +604,11 @@ void KvStore::PauseDeferredForTesting(bool paused) {
 
 void KvStore::DropDeferredForTesting() {
   std::deque<Deferred> dropped;
+  std::deque<std::function<void(Status)>> reads;
   {
     std::lock_guard<std::mutex> lock(deferred_mu_);
     dropped.swap(deferred_);
+    reads.swap(reads_ahead_);
     for (const Deferred& d : dropped) deferred_tickets_.erase(d.ticket);
     deferred_count_.store(deferred_tickets_.size(), std::memory_order_release);
     deferred_cv_.notify_all();
@@ -589,6 +616,7 @@ void KvStore::DropDeferredForTesting() {
   for (Deferred& d : dropped) {
     if (d.done) d.done(Status::Aborted("a deferred write was dropped (test)"));
   }
+  for (auto& read : reads) read(Status::Aborted("a read ahead was dropped (test)"));
 }
 
 }  // namespace ao

@@ -35,7 +35,7 @@
 // everything queued). Each queued batch holds a ticket until it is applied or failed; every
 // public call (reads and Apply) first waits for the tickets taken before it began, except on
 // that thread (its builds read what was applied before them). With nothing deferred the check
-// is one atomic load.
+// is one atomic load. Reads ahead (ReadAhead) go on that thread before the queued batches.
 //
 // Thread-safety: safe for concurrent use. Reads run without locks of their own (the known-group
 // set has its own leaf lock); Apply holds write_mu_ (a leaf lock taken by nothing else) across
@@ -78,12 +78,15 @@ class KvStore : public Store {
   Result<std::string> Resolve(std::string_view path) override;
   Status Apply(const WriteBatch& batch, const WriteOptions& options) override;
   void ApplyDeferred(std::function<Result<WriteBatch>()> build, std::function<void(Status)> done) override;
+  // Queued ahead of the deferred batches (after the reads ahead queued before it).
+  void ReadAhead(std::function<void(Status)> read) override;
   // On the store's own thread (inside a `build` or `done`): at once.
   void WaitForDeferred() override { AwaitDeferred(); }
 
   // For tests of what deferred writes promise. Paused: deferred batches stay queued (calls that
-  // must wait for them block) until resumed. DropDeferredForTesting: the queued batches are
-  // never applied (`done` gets Aborted), as if the process had been killed before they were.
+  // must wait for them block) until resumed; reads ahead still run. DropDeferredForTesting: the queued batches are
+  // never applied (`done` gets Aborted), as if the process had been killed before they were;
+  // the reads ahead queued are not made (they get Aborted too).
   void PauseDeferredForTesting(bool paused);
   void DropDeferredForTesting();
   // Deferred batches not yet applied (queued or being applied).
@@ -165,6 +168,8 @@ class KvStore : public Store {
   // Waits until the deferred batches queued before this call are applied (not on their thread).
   void AwaitDeferred();
   void DeferredLoop();
+  // Starts the deferred thread if it is not running. REQUIRES: deferred_mu_ held.
+  void StartDeferredThreadLocked();
 
   std::mutex write_mu_;  // serialises Apply; leaf lock
 
@@ -176,6 +181,7 @@ class KvStore : public Store {
   mutable std::mutex deferred_mu_;  // leaf lock; guards the deferred state below
   std::condition_variable deferred_cv_;
   std::deque<Deferred> deferred_;
+  std::deque<std::function<void(Status)>> reads_ahead_;  // run before deferred_, no tickets
   std::set<uint64_t> deferred_tickets_;  // queued or being applied
   uint64_t next_ticket_ = 0;
   size_t deferred_waiters_ = 0;

@@ -17,6 +17,8 @@ void Store::ApplyDeferred(std::function<Result<WriteBatch>()> build, std::functi
   if (done) done(status);
 }
 
+void Store::ReadAhead(std::function<void(Status)> read) { read(Status::OK()); }
+
 Status Store::Write(std::string_view path, std::string_view value) {
   WriteBatch batch;
   batch.Write(std::string(path), Bytes(value));

@@ -114,6 +114,15 @@ class Store {
   // (this class): both run now, on the caller's thread (Apply, then `done`).
   virtual void ApplyDeferred(std::function<Result<WriteBatch>()> build, std::function<void(Status)> done);
 
+  // A read wanted soon rather than in turn: `read` runs with OK on the thread that applies the
+  // deferred batches, before those still queued there, so it sees the batches applied so far and
+  // perhaps not every one deferred before this call; with Closed, and must not read, when the
+  // store closed first. For reads ahead whose result is a hint (the next page of assignments
+  // while a worker computes): a caller that needs what was deferred reads again the usual way.
+  // No call waits for it. The same rules as `build`: no ApplyDeferred, no waiting for anything
+  // but this store. Default (this class): now, on the caller's thread.
+  virtual void ReadAhead(std::function<void(Status)> read);
+
   // Returns when every batch deferred before this call is applied or failed (its `done` has
   // run). Default (this class): at once, as its ApplyDeferred is not deferred.
   virtual void WaitForDeferred() {}

@@ -17,9 +17,6 @@ namespace ao {
 namespace process {
 namespace {
 
-// Assignments one read of the schedule prefetches (the reference's priv assignments queue).
-constexpr size_t kPrefetch = 64;
-
 // E + {phase, attempted-slot}; E wrapped as {error: E} when it is not a message.
 ResolveResult PhaseError(const ResolveResult& r, std::string_view phase, int64_t slot) {
   Message e;
@@ -110,7 +107,7 @@ Engine::Engine(const Resolver& resolver, const EngineStorage& storage, ResolveOp
 }
 
 Engine::~Engine() {
-  if (next_page_.valid()) next_page_.wait();
+  DropPagesAhead();
   store_.WaitForDeferred();
 }
 
@@ -312,9 +309,8 @@ Status Engine::Store(const Value& state_value, int64_t slot, std::vector<std::st
 
 void Engine::PrefetchPage(int64_t from) {
   auto promise = std::make_shared<std::promise<std::vector<Message>>>();
-  next_page_ = promise->get_future();
-  next_page_from_ = from;
-  // The engine outlives the read (~Engine waits for the page).
+  pages_ahead_.push_back(PageAhead{from, promise->get_future()});
+  // The engine outlives the read (~Engine waits for its pages ahead).
   AssignmentCache* assignments = &assignments_;
   const std::string pid = id_.id;
   // Ahead of the runs queued for writing: this worker waits for the page, nobody for the runs.
@@ -323,10 +319,15 @@ void Engine::PrefetchPage(int64_t from) {
   store_.ReadAhead([assignments, pid, from, promise](Status open) {
     if (!open.ok()) return promise->set_value({});  // never read (the store closed)
     Result<std::vector<Message>> page = assignments->Range(
-        pid, static_cast<uint64_t>(from), static_cast<uint64_t>(from) + kPrefetch - 1, kPrefetch);
+        pid, static_cast<uint64_t>(from), static_cast<uint64_t>(from) + kPageSlots - 1, kPageSlots);
     // A failed read gives an empty page: NextAssignment reads again and reports the error.
     promise->set_value(page.ok() ? std::move(page).value() : std::vector<Message>());
   });
+}
+
+void Engine::DropPagesAhead() {
+  for (PageAhead& p : pages_ahead_) p.page.wait();  // each read refers to this engine
+  pages_ahead_.clear();
 }
 
 Status Engine::DeferredError() {
@@ -365,19 +366,27 @@ Result<std::optional<Message>> Engine::NextAssignment(int64_t slot) {
   }
   if (prefetched_.empty()) {
     std::vector<Message> page;
-    if (next_page_.valid()) {
-      if (next_page_from_ == slot) page = next_page_.get();
-      next_page_ = {};
+    if (!pages_ahead_.empty() && pages_ahead_.front().from == slot) {
+      page = pages_ahead_.front().page.get();
+      pages_ahead_.pop_front();
+    } else {
+      DropPagesAhead();  // read for other slots (the schedule ended before them)
     }
     if (page.empty()) {
+      DropPagesAhead();
       AO_ASSIGN_OR_RETURN(page, assignments_.Range(id_.id, static_cast<uint64_t>(slot),
-                                                   static_cast<uint64_t>(slot) + kPrefetch - 1, kPrefetch));
+                                                   static_cast<uint64_t>(slot) + kPageSlots - 1, kPageSlots));
     }
     const size_t got = page.size();
     for (Message& a : page) prefetched_.push_back(std::move(a));
     if (prefetched_.empty()) return std::optional<Message>();
-    // A whole page: there may be more; the store's thread reads it while this one computes.
-    if (got == kPrefetch) PrefetchPage(slot + static_cast<int64_t>(kPrefetch));
+    // A whole page: there may be more; the store's thread reads the next pages while this one
+    // computes, several ahead (a read waits there while a long write, a restore point, ends).
+    if (got == kPageSlots) {
+      int64_t from = pages_ahead_.empty() ? slot + static_cast<int64_t>(kPageSlots)
+                                          : pages_ahead_.back().from + static_cast<int64_t>(kPageSlots);
+      for (; pages_ahead_.size() < kPagesAhead; from += static_cast<int64_t>(kPageSlots)) PrefetchPage(from);
+    }
   }
   Message head = std::move(prefetched_.front());
   prefetched_.pop_front();

@@ -93,6 +93,8 @@ class Engine final : public ProcessEngine {
   // Waits for the runs handed to the store (they refer to the process cache).
   ~Engine() override;
 
+  // Assignments one read of the schedule takes (a page; the reference's priv assignments queue).
+  static constexpr size_t kPageSlots = 64;
   // The most slots whose deltas wait for one batch (bounds the memory they hold).
   static constexpr size_t kMaxPendingSlots = 64;
   // The most runs (and full states) handed to the store and not yet written: Flush waits below
@@ -120,6 +122,8 @@ class Engine final : public ProcessEngine {
   // Asks the store's thread for the page of assignments from `from` (Store::ReadAhead: before
   // the runs queued there), taken by NextAssignment when it gets there.
   void PrefetchPage(int64_t from);
+  // Forgets the pages asked for (after waiting for their reads).
+  void DropPagesAhead();
   // The failure of a run written since the last call (OK when none); after one the next state
   // is written in full (its previous slot may not be stored).
   Status DeferredError();
@@ -134,10 +138,14 @@ class Engine final : public ProcessEngine {
   const Value definition_value_;  // shared by every state (no copy per slot)
   AssignmentCache assignments_;
   std::deque<Message> prefetched_;
-  // The page PrefetchPage asked for, and its first slot (-1: none). An empty page (not read, or
-  // not scheduled yet when it was read) is read again when needed.
-  std::future<std::vector<Message>> next_page_;
-  int64_t next_page_from_ = -1;
+  // The pages PrefetchPage asked for, in slot order, at most kPagesAhead. An empty page (not
+  // read, or not scheduled yet when it was read) is read again when needed.
+  static constexpr size_t kPagesAhead = 8;
+  struct PageAhead {
+    int64_t from;
+    std::future<std::vector<Message>> page;
+  };
+  std::deque<PageAhead> pages_ahead_;
   // The state after last_stored_slot_ as the process cache holds it (a message; usually the same
   // object as the worker's live state), the base of the next slot's delta.
   static constexpr int64_t kUnknown = INT64_MIN;

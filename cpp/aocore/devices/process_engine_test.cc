@@ -241,6 +241,30 @@ TEST_F(ProcessEngineTest, AnEngineFasterThanTheStoreWaitsWithKMaxQueuedRunsUnwri
   EXPECT_EQ(Sum(**last), (kSlots - 1) * kSlots / 2);
 }
 
+TEST_F(ProcessEngineTest, SlotsScheduledAfterThePagesWereReadAheadAreComputedToo) {
+  // Two whole pages: the engine asks for the pages after them, which are empty when read.
+  const int64_t first = static_cast<int64_t>(2 * process::Engine::kPageSlots);
+  for (int64_t s = 0; s < first; ++s) Assign(s);
+  std::unique_ptr<process::Engine> engine = NewEngine(1000000);
+  ComputeResult r = engine->Load(first - 1);
+  ASSERT_OK(r);
+  for (int64_t s = 0; s < first; ++s) r = engine->Advance(StateOf(r), s - 1);
+  ASSERT_OK(r);
+  ASSERT_TRUE(r->ok()) << r->DebugString();
+  ComputeResult none = engine->Advance(StateOf(r), first - 1);
+  ASSERT_OK(none);
+  EXPECT_FALSE(none->ok());  // not scheduled yet
+  // Scheduled now, past the pages read ahead (a page and a half more).
+  const int64_t last = first + static_cast<int64_t>(process::Engine::kPageSlots * 3 / 2);
+  for (int64_t s = first; s <= last; ++s) Assign(s);
+  for (int64_t s = first; s <= last; ++s) {
+    r = engine->Advance(StateOf(r), s - 1);
+    ASSERT_OK(r);
+    ASSERT_TRUE(r->ok()) << s << ": " << r->DebugString();
+  }
+  EXPECT_EQ(Sum(StateOf(r)), last * (last + 1) / 2);
+}
+
 TEST_F(ProcessEngineTest, ARunTheStoreFailedToWriteIsReportedByTheNextCallAndTheNextStateIsFull) {
   for (int64_t s = 0; s < 8; ++s) Assign(s);
   std::unique_ptr<process::Engine> engine = NewEngine(1000);

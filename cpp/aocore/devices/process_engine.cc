@@ -135,10 +135,11 @@ ComputeResult Engine::Load(int64_t target) {
 
 ComputeResult Engine::Advance(const Message& state, int64_t slot) {
   const int64_t next = slot + 1;
-  AO_ASSIGN_OR_RETURN(std::optional<Message> assignment, NextAssignment(next));
-  if (!assignment) {
+  AO_ASSIGN_OR_RETURN(std::optional<Scheduled> scheduled, NextAssignment(next));
+  if (!scheduled) {
     return PhaseError(ErrorResult(503, "No assignment found for next slot."), "get-schedule", next);
   }
+  const Message* assignment = &scheduled->assignment;
   const Value* a_slot = assignment->Find("slot");
   const Bytes* a_process = assignment->FindBinary("process");
   if (a_slot == nullptr || !a_slot->is_integer() || a_slot->integer() != next || a_process == nullptr ||
@@ -147,10 +148,7 @@ ComputeResult Engine::Advance(const Message& state, int64_t slot) {
                                            " does not belong to this process and slot"),
                       "get-schedule", next);
   }
-  // The IDs of the assignment as scheduled, before it becomes the request (moved, not copied).
-  std::string assignment_id;
-  std::vector<std::string> ids = ExtraIds(*assignment, &assignment_id);
-  Message input = std::move(*assignment);
+  Message input = std::move(scheduled->assignment);
   input.Set("path", Value("compute"));  // a scheduled message never selects the key
   Message st = state;
   st.Erase("results");
@@ -166,7 +164,7 @@ ComputeResult Engine::Advance(const Message& state, int64_t slot) {
   Message out = std::move(r->value).TakeMessage();
   Pin(out, next);
   Value next_state(std::move(out));  // shared by the answer and the next slot's delta base
-  AO_RETURN_IF_ERROR(Store(next_state, next, std::move(ids), std::move(assignment_id)));
+  AO_RETURN_IF_ERROR(Store(next_state, next, std::move(scheduled->ids), std::move(scheduled->assignment_id)));
   return ResolveResult::Ok(std::move(next_state));
 }
 
@@ -264,13 +262,19 @@ Result<Value> Engine::SnapshotOf(const Message& state) {
 // the per-slot write
 // depends on what changed, not on the size of the state), or in full when that previous
 // state is not known here (the first slot after a replay or a conflict).
-std::vector<std::string> Engine::ExtraIds(const Message& assignment, std::string* assignment_id) {
-  std::vector<std::string> ids;
-  if (const Message* body = assignment.FindMessage("body")) {
-    if (Result<std::string> id = MessageId(*body, IdMode::kAll); id.ok()) ids.push_back(std::move(id).value());
+std::vector<Engine::Scheduled> Engine::WithIds(std::vector<Message> page) {
+  std::vector<Scheduled> out;
+  out.reserve(page.size());
+  for (Message& assignment : page) {
+    Scheduled s;
+    if (const Message* body = assignment.FindMessage("body")) {
+      if (Result<std::string> id = MessageId(*body, IdMode::kAll); id.ok()) s.ids.push_back(std::move(id).value());
+    }
+    if (Result<std::string> id = MessageId(assignment, IdMode::kAll); id.ok()) s.assignment_id = std::move(id).value();
+    s.assignment = std::move(assignment);
+    out.push_back(std::move(s));
   }
-  if (Result<std::string> id = MessageId(assignment, IdMode::kAll); id.ok()) *assignment_id = std::move(id).value();
-  return ids;
+  return out;
 }
 
 Status Engine::Store(const Value& state_value, int64_t slot, std::vector<std::string> ids, std::string assignment_id) {
@@ -308,7 +312,7 @@ Status Engine::Store(const Value& state_value, int64_t slot, std::vector<std::st
 }
 
 void Engine::PrefetchPage(int64_t from) {
-  auto promise = std::make_shared<std::promise<std::vector<Message>>>();
+  auto promise = std::make_shared<std::promise<std::vector<Scheduled>>>();
   pages_ahead_.push_back(PageAhead{from, promise->get_future()});
   // The engine outlives the read (~Engine waits for its pages ahead).
   AssignmentCache* assignments = &assignments_;
@@ -321,7 +325,8 @@ void Engine::PrefetchPage(int64_t from) {
     Result<std::vector<Message>> page = assignments->Range(
         pid, static_cast<uint64_t>(from), static_cast<uint64_t>(from) + kPageSlots - 1, kPageSlots);
     // A failed read gives an empty page: NextAssignment reads again and reports the error.
-    promise->set_value(page.ok() ? std::move(page).value() : std::vector<Message>());
+    // The IDs are computed here too, off the worker's thread.
+    promise->set_value(page.ok() ? WithIds(std::move(page).value()) : std::vector<Scheduled>());
   });
 }
 
@@ -358,14 +363,14 @@ Status Engine::Sync() {
   return DeferredError();
 }
 
-Result<std::optional<Message>> Engine::NextAssignment(int64_t slot) {
+Result<std::optional<Engine::Scheduled>> Engine::NextAssignment(int64_t slot) {
   while (!prefetched_.empty()) {
-    const Value* s = prefetched_.front().Find("slot");
+    const Value* s = prefetched_.front().assignment.Find("slot");
     if (s != nullptr && s->is_integer() && s->integer() == slot) break;
     prefetched_.pop_front();
   }
   if (prefetched_.empty()) {
-    std::vector<Message> page;
+    std::vector<Scheduled> page;
     if (!pages_ahead_.empty() && pages_ahead_.front().from == slot) {
       page = pages_ahead_.front().page.get();
       pages_ahead_.pop_front();
@@ -374,12 +379,14 @@ Result<std::optional<Message>> Engine::NextAssignment(int64_t slot) {
     }
     if (page.empty()) {
       DropPagesAhead();
-      AO_ASSIGN_OR_RETURN(page, assignments_.Range(id_.id, static_cast<uint64_t>(slot),
-                                                   static_cast<uint64_t>(slot) + kPageSlots - 1, kPageSlots));
+      AO_ASSIGN_OR_RETURN(std::vector<Message> read,
+                          assignments_.Range(id_.id, static_cast<uint64_t>(slot),
+                                             static_cast<uint64_t>(slot) + kPageSlots - 1, kPageSlots));
+      page = WithIds(std::move(read));
     }
     const size_t got = page.size();
-    for (Message& a : page) prefetched_.push_back(std::move(a));
-    if (prefetched_.empty()) return std::optional<Message>();
+    for (Scheduled& a : page) prefetched_.push_back(std::move(a));
+    if (prefetched_.empty()) return std::optional<Scheduled>();
     // A whole page: there may be more; the store's thread reads the next pages while this one
     // computes, several ahead (a read waits there while a long write, a restore point, ends).
     if (got == kPageSlots) {
@@ -388,9 +395,9 @@ Result<std::optional<Message>> Engine::NextAssignment(int64_t slot) {
       for (; pages_ahead_.size() < kPagesAhead; from += static_cast<int64_t>(kPageSlots)) PrefetchPage(from);
     }
   }
-  Message head = std::move(prefetched_.front());
+  Scheduled head = std::move(prefetched_.front());
   prefetched_.pop_front();
-  return std::optional<Message>(std::move(head));
+  return std::optional<Scheduled>(std::move(head));
 }
 
 }  // namespace process

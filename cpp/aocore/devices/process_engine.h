@@ -113,12 +113,18 @@ class Engine final : public ProcessEngine {
   ComputeResult Boot();
   ComputeResult Restore(Message state, int64_t slot);
   Result<Value> SnapshotOf(const Message& state);
-  // The IDs a slot's state is also found by: the scheduled message's and the assignment's.
-  // The scheduled message's ID (in the vector) and the assignment's (`assignment_id`; empty
-  // when it has none).
-  static std::vector<std::string> ExtraIds(const Message& assignment, std::string* assignment_id);
+  // An assignment as read from the schedule, with the IDs its slot's state is also found by:
+  // the scheduled message's (`ids`) and the assignment's (`assignment_id`; empty when it has
+  // none).
+  struct Scheduled {
+    Message assignment;
+    std::vector<std::string> ids;
+    std::string assignment_id;
+  };
+  // Each assignment of a page with its IDs (computed by whichever thread read the page).
+  static std::vector<Scheduled> WithIds(std::vector<Message> page);
   Status Store(const Value& state_value, int64_t slot, std::vector<std::string> ids, std::string assignment_id);
-  Result<std::optional<Message>> NextAssignment(int64_t slot);
+  Result<std::optional<Scheduled>> NextAssignment(int64_t slot);
   // Asks the store's thread for the page of assignments from `from` (Store::ReadAhead: before
   // the runs queued there), taken by NextAssignment when it gets there.
   void PrefetchPage(int64_t from);
@@ -137,13 +143,13 @@ class Engine final : public ProcessEngine {
   const Identity id_;
   const Value definition_value_;  // shared by every state (no copy per slot)
   AssignmentCache assignments_;
-  std::deque<Message> prefetched_;
+  std::deque<Scheduled> prefetched_;
   // The pages PrefetchPage asked for, in slot order, at most kPagesAhead. An empty page (not
   // read, or not scheduled yet when it was read) is read again when needed.
   static constexpr size_t kPagesAhead = 8;
   struct PageAhead {
     int64_t from;
-    std::future<std::vector<Message>> page;
+    std::future<std::vector<Scheduled>> page;
   };
   std::deque<PageAhead> pages_ahead_;
   // The state after last_stored_slot_ as the process cache holds it (a message; usually the same

@@ -17,6 +17,19 @@ namespace ao {
 namespace process {
 namespace {
 
+// Roughly the bytes a value holds (its binaries and keys): what a page read ahead keeps in memory.
+size_t ApproxBytes(const Value& v) {
+  size_t n = 8;
+  if (v.is_binary()) {
+    n += v.binary().size();
+  } else if (v.is_message()) {
+    for (const auto& [k, x] : v.message()) n += k.size() + ApproxBytes(x);
+  } else if (v.is_list()) {
+    for (const Value& x : v.list()) n += ApproxBytes(x);
+  }
+  return n;
+}
+
 // E + {phase, attempted-slot}; E wrapped as {error: E} when it is not a message.
 ResolveResult PhaseError(const ResolveResult& r, std::string_view phase, int64_t slot) {
   Message e;
@@ -272,6 +285,7 @@ std::vector<Engine::Scheduled> Engine::WithIds(std::vector<Message> page) {
     }
     if (Result<std::string> id = MessageId(assignment, IdMode::kAll); id.ok()) s.assignment_id = std::move(id).value();
     s.assignment = std::move(assignment);
+    for (const auto& [k, v] : s.assignment) s.bytes += k.size() + ApproxBytes(v);
     out.push_back(std::move(s));
   }
   return out;
@@ -385,14 +399,18 @@ Result<std::optional<Engine::Scheduled>> Engine::NextAssignment(int64_t slot) {
       page = WithIds(std::move(read));
     }
     const size_t got = page.size();
+    size_t page_bytes = 0;
+    for (const Scheduled& a : page) page_bytes += a.bytes;
     for (Scheduled& a : page) prefetched_.push_back(std::move(a));
     if (prefetched_.empty()) return std::optional<Scheduled>();
     // A whole page: there may be more; the store's thread reads the next pages while this one
-    // computes, several ahead (a read waits there while a long write, a restore point, ends).
+    // computes, several ahead (a read waits there while a long write, a restore point, ends),
+    // as many as hold about kAheadBytes if they are like this one (at least one).
     if (got == kPageSlots) {
+      const size_t wanted = std::clamp<size_t>(kAheadBytes / std::max<size_t>(page_bytes, 1), 1, kPagesAhead);
       int64_t from = pages_ahead_.empty() ? slot + static_cast<int64_t>(kPageSlots)
                                           : pages_ahead_.back().from + static_cast<int64_t>(kPageSlots);
-      for (; pages_ahead_.size() < kPagesAhead; from += static_cast<int64_t>(kPageSlots)) PrefetchPage(from);
+      for (; pages_ahead_.size() < wanted; from += static_cast<int64_t>(kPageSlots)) PrefetchPage(from);
     }
   }
   Scheduled head = std::move(prefetched_.front());

@@ -95,6 +95,10 @@ class Engine final : public ProcessEngine {
 
   // Assignments one read of the schedule takes (a page; the reference's priv assignments queue).
   static constexpr size_t kPageSlots = 64;
+  // The pages of the schedule read ahead: at most kPagesAhead, fewer when the pages are large
+  // (about kAheadBytes ahead, at least one page).
+  static constexpr size_t kPagesAhead = 8;
+  static constexpr size_t kAheadBytes = size_t{8} << 20;
   // The most slots whose deltas wait for one batch (bounds the memory they hold).
   static constexpr size_t kMaxPendingSlots = 64;
   // The most runs (and full states) handed to the store and not yet written: Flush waits below
@@ -120,6 +124,7 @@ class Engine final : public ProcessEngine {
     Message assignment;
     std::vector<std::string> ids;
     std::string assignment_id;
+    size_t bytes = 0;  // roughly what the assignment holds in memory
   };
   // Each assignment of a page with its IDs (computed by whichever thread read the page).
   static std::vector<Scheduled> WithIds(std::vector<Message> page);
@@ -144,9 +149,8 @@ class Engine final : public ProcessEngine {
   const Value definition_value_;  // shared by every state (no copy per slot)
   AssignmentCache assignments_;
   std::deque<Scheduled> prefetched_;
-  // The pages PrefetchPage asked for, in slot order, at most kPagesAhead. An empty page (not
-  // read, or not scheduled yet when it was read) is read again when needed.
-  static constexpr size_t kPagesAhead = 8;
+  // The pages PrefetchPage asked for, in slot order (see kPagesAhead). An empty page (not read, or not scheduled yet when it
+  // was read) is read again when needed.
   struct PageAhead {
     int64_t from;
     std::future<std::vector<Scheduled>> page;

@@ -3,7 +3,9 @@
 // a snapshot, deltas between snapshots, the get-schedule errors, the inline computation, run_as.
 #include "aocore/devices/process_engine.h"
 
+#include <atomic>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -13,6 +15,7 @@
 #include "aocore/cache/process_cache.h"
 #include "aocore/store/memory_store.h"
 #include "testing/fixture_devices.h"
+#include "testing/forwarding_store.h"
 #include "testing/test_util.h"
 
 namespace ao {
@@ -263,6 +266,59 @@ TEST_F(ProcessEngineTest, SlotsScheduledAfterThePagesWereReadAheadAreComputedToo
     ASSERT_TRUE(r->ok()) << s << ": " << r->DebugString();
   }
   EXPECT_EQ(Sum(StateOf(r)), last * (last + 1) / 2);
+}
+
+// Counts the scans of a process's packed assignments: one per page of the schedule read.
+class PageCountingStore : public testing::ForwardingStore {
+ public:
+  PageCountingStore(Store& inner, std::string packed_group) : ForwardingStore(inner), group_(std::move(packed_group)) {}
+  Result<std::vector<std::pair<std::string, Bytes>>> ScanValues(std::string_view group,
+                                                              const ScanOptions& options) override {
+    if (group == group_) ++pages;
+    return ForwardingStore::ScanValues(group, options);
+  }
+  std::atomic<int> pages{0};
+
+ private:
+  const std::string group_;
+};
+
+// Pages read ahead for the first slot: 1 (its own page) + the pages read ahead of it.
+int PagesReadForTheFirstSlot(size_t body_bytes) {
+  Result<process::Identity> id =
+      process::IdentityOf(Message{{"device", "process@1.0"}, {"type", "Process"}, {"execution-device", "add@1.0"}});
+  EXPECT_OK(id);
+  const std::string packed = AssignmentCache::PackedPath(id->id, 0);
+  MemoryStore inner;
+  PageCountingStore store(inner, packed.substr(0, packed.rfind('/')));
+  ContentCache content(store);
+  ProcessCache cache(store, content);
+  AssignmentCache assignments(store, content);
+  auto registry = ::ao::testing::BuiltinRegistry();
+  EXPECT_OK(registry->Register("add@1.0", AddDevice(std::make_shared<AddCounts>())));
+  ResolverConfig config;
+  config.registry = registry;
+  Resolver resolver(std::move(config));
+  // Two whole pages of the schedule.
+  for (int64_t s = 0; s < static_cast<int64_t>(2 * process::Engine::kPageSlots); ++s) {
+    EXPECT_OK(assignments.Write(Message{{"process", Value(id->id)},
+                                        {"slot", Value(s)},
+                                        {"body", Value(Message{{"type", "Message"}, {"data", Value(Bytes(body_bytes, 'd'))}})}}));
+  }
+  process::Engine engine(resolver, process::EngineStorage{store, content, cache, 1000000}, ResolveOptions{}, *id);
+  ComputeResult r = engine.Load(0);
+  EXPECT_OK(r);
+  const int before = store.pages.load();
+  r = engine.Advance(r->value.message(), -1);
+  EXPECT_OK(r);
+  return store.pages.load() - before;
+}
+
+TEST(ProcessEnginePages, SmallAssignmentsAreReadSeveralPagesAheadAndLargeOnesOnePage) {
+  // 64 small assignments: every page ahead the engine allows (the later ones are empty).
+  EXPECT_EQ(PagesReadForTheFirstSlot(16), 1 + static_cast<int>(process::Engine::kPagesAhead));
+  // 64 of 256 KiB (16 MiB a page, more than kAheadBytes): one page ahead.
+  EXPECT_EQ(PagesReadForTheFirstSlot(256 << 10), 2);
 }
 
 TEST_F(ProcessEngineTest, ARunTheStoreFailedToWriteIsReportedByTheNextCallAndTheNextStateIsFull) {

@@ -1,7 +1,6 @@
 #include "aocore/devices/process_engine.h"
 
 #include <algorithm>
-#include <atomic>
 #include <future>
 #include <memory>
 #include <string>
@@ -270,11 +269,6 @@ Result<Value> Engine::SnapshotOf(const Message& state) {
   return r.value;
 }
 
-// Stores the state after `slot`: in full with `snapshot` every cache_frequency_ slots,
-// otherwise as a delta against the previous slot's stored state (docs/devices.md#process-compute:
-// the per-slot write
-// depends on what changed, not on the size of the state), or in full when that previous
-// state is not known here (the first slot after a replay or a conflict).
 std::vector<Engine::Scheduled> Engine::WithIds(std::vector<Message> page) {
   std::vector<Scheduled> out;
   out.reserve(page.size());
@@ -291,6 +285,11 @@ std::vector<Engine::Scheduled> Engine::WithIds(std::vector<Message> page) {
   return out;
 }
 
+// Stores the state after `slot`: in full with `snapshot` every cache_frequency_ slots,
+// otherwise as a delta against the previous slot's stored state (docs/devices.md#process-compute:
+// the per-slot write
+// depends on what changed, not on the size of the state), or in full when that previous
+// state is not known here (the first slot after a replay or a conflict).
 Status Engine::Store(const Value& state_value, int64_t slot, std::vector<std::string> ids, std::string assignment_id) {
   const Message& state = state_value.message();
   const int64_t freq = cache_frequency_;

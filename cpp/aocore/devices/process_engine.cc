@@ -387,11 +387,9 @@ Result<std::optional<Engine::Scheduled>> Engine::NextAssignment(int64_t slot) {
     if (!pages_ahead_.empty() && pages_ahead_.front().from == slot) {
       page = pages_ahead_.front().page.get();
       pages_ahead_.pop_front();
-    } else {
-      DropPagesAhead();  // read for other slots (the schedule ended before them)
     }
     if (page.empty()) {
-      DropPagesAhead();
+      DropPagesAhead();  // read for other slots, or after a short page: read on the usual way
       AO_ASSIGN_OR_RETURN(std::vector<Message> read,
                           assignments_.Range(id_.id, static_cast<uint64_t>(slot),
                                              static_cast<uint64_t>(slot) + kPageSlots - 1, kPageSlots));
@@ -399,8 +397,10 @@ Result<std::optional<Engine::Scheduled>> Engine::NextAssignment(int64_t slot) {
     }
     const size_t got = page.size();
     size_t page_bytes = 0;
-    for (const Scheduled& a : page) page_bytes += a.bytes;
-    for (Scheduled& a : page) prefetched_.push_back(std::move(a));
+    for (Scheduled& a : page) {
+      page_bytes += a.bytes;
+      prefetched_.push_back(std::move(a));
+    }
     if (prefetched_.empty()) return std::optional<Scheduled>();
     // A whole page: there may be more; the store's thread reads the next pages while this one
     // computes, several ahead (a read waits there while a long write, a restore point, ends),

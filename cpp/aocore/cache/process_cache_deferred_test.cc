@@ -4,6 +4,7 @@
 // that fails is kept for the writer (never lost silently); a run after one whose last slot holds
 // another state is not written as deltas against a base the store does not hold.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -51,6 +52,16 @@ class ProcessCacheDeferredTest : public ::testing::Test {
   ProcessCache cache_{store_, content_};
   const std::string pid_ = RandomId();
   std::shared_ptr<ProcessCache::DeferredRuns> runs_ = std::make_shared<ProcessCache::DeferredRuns>();
+
+  // Slots `from`..`to` read back as `expected` says.
+  void ExpectStates(int64_t from, int64_t to, const std::function<Message(int64_t)>& expected) {
+    for (int64_t s = from; s <= to; ++s) {
+      Result<std::optional<Message>> r = cache_.Read(pid_, static_cast<uint64_t>(s));
+      ASSERT_OK(r);
+      ASSERT_TRUE(r->has_value()) << s;
+      EXPECT_EQ(**r, expected(s)) << s;
+    }
+  }
 };
 
 TEST_F(ProcessCacheDeferredTest, TheCallReturnsBeforeTheRunIsWrittenAndAReaderAfterItSeesTheRun) {
@@ -92,12 +103,7 @@ TEST_F(ProcessCacheDeferredTest, ARunTheStoreNeverWritesIsReportedToTheWriter) {
   cache_.WriteDeltasDeferred(pid_, Value(Grown(5)), SlotRun(6, 9), runs_);
   store_.WaitForDeferred();
   EXPECT_OK(runs_->TakeError());
-  for (int64_t s = 6; s <= 9; ++s) {
-    Result<std::optional<Message>> r = cache_.Read(pid_, static_cast<uint64_t>(s));
-    ASSERT_OK(r);
-    ASSERT_TRUE(r->has_value()) << s;
-    EXPECT_EQ(**r, Grown(s)) << s;
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectStates(6, 9, [&](int64_t s) { return Grown(s); }));
   Result<std::optional<Message>> lost = cache_.Read(pid_, 3);
   ASSERT_OK(lost);
   EXPECT_FALSE(lost->has_value());  // computed again from its assignment when asked for
@@ -113,12 +119,7 @@ TEST_F(ProcessCacheDeferredTest, ARunAfterOneWhoseLastSlotHeldAnotherStateStarts
   cache_.WriteDeltasDeferred(pid_, Value(Grown(3)), SlotRun(4, 6), runs_);
   store_.WaitForDeferred();
   EXPECT_OK(runs_->TakeError());  // a conflict is reported in the log, not an error
-  for (int64_t s = 1; s <= 6; ++s) {
-    Result<std::optional<Message>> r = cache_.Read(pid_, static_cast<uint64_t>(s));
-    ASSERT_OK(r);
-    ASSERT_TRUE(r->has_value()) << s;
-    EXPECT_EQ(**r, s == 3 ? other : Grown(s)) << s;
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectStates(1, 6, [&](int64_t s) { return s == 3 ? other : Grown(s); }));
 }
 
 TEST_F(ProcessCacheDeferredTest, AFullStateWrittenAfterAFailedRunLetsTheNextRunBeDeltasAgain) {
@@ -136,12 +137,7 @@ TEST_F(ProcessCacheDeferredTest, AFullStateWrittenAfterAFailedRunLetsTheNextRunB
   Result<NodeType> type = store_.Type(ComputedSlotPath(pid_, 4));
   ASSERT_OK(type);
   EXPECT_EQ(*type, NodeType::kSimple);
-  for (int64_t s = 3; s <= 5; ++s) {
-    Result<std::optional<Message>> r = cache_.Read(pid_, static_cast<uint64_t>(s));
-    ASSERT_OK(r);
-    ASSERT_TRUE(r->has_value()) << s;
-    EXPECT_EQ(**r, Grown(s)) << s;
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectStates(3, 5, [&](int64_t s) { return Grown(s); }));
 }
 
 TEST_F(ProcessCacheDeferredTest, AFullStateThatMeetsAnotherStoredStateMakesTheNextRunStartInFull) {
@@ -152,12 +148,7 @@ TEST_F(ProcessCacheDeferredTest, AFullStateThatMeetsAnotherStoredStateMakesTheNe
   cache_.WriteDeltasDeferred(pid_, Value(Grown(0)), SlotRun(1, 3), runs_);
   store_.WaitForDeferred();
   EXPECT_OK(runs_->TakeError());  // a conflict is reported in the log, not an error
-  for (int64_t s = 0; s <= 3; ++s) {
-    Result<std::optional<Message>> r = cache_.Read(pid_, static_cast<uint64_t>(s));
-    ASSERT_OK(r);
-    ASSERT_TRUE(r->has_value()) << s;
-    EXPECT_EQ(**r, s == 0 ? other : Grown(s)) << s;
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectStates(0, 3, [&](int64_t s) { return s == 0 ? other : Grown(s); }));
 }
 
 TEST_F(ProcessCacheDeferredTest, AFullStateTheStoreRefusesIsReportedToTheWriter) {

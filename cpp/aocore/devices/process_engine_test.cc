@@ -79,6 +79,15 @@ class ProcessEngineTest : public ::testing::Test {
                                          {"slot", Value(slot)},
                                          {"body", Value(Message{{"type", "Message"}, {"n", Value(slot)}})}}));
   }
+  // Hands the engine's unwritten slots to the store, which never writes them (a failed write);
+  // what was handed over before (slot 0, a full state) is written first.
+  void FailTheNextRun(process::Engine& engine) {
+    store_.WaitForDeferred();
+    store_.PauseDeferredForTesting(true);
+    ASSERT_OK(engine.Flush());
+    store_.DropDeferredForTesting();
+    store_.PauseDeferredForTesting(false);
+  }
   static int64_t Sum(const Message& m) { return m.Find("sum") != nullptr ? m.Find("sum")->integer() : -1; }
   static const Message& StateOf(const ComputeResult& r) { return r->value.message(); }
 
@@ -328,11 +337,7 @@ TEST_F(ProcessEngineTest, ARunTheStoreFailedToWriteIsReportedByTheNextCallAndThe
   ASSERT_OK(r);
   for (int64_t s = 0; s < 4; ++s) r = engine->Advance(StateOf(r), s - 1);
   ASSERT_OK(r);
-  store_.WaitForDeferred();  // slot 0 (a full state) is written
-  store_.PauseDeferredForTesting(true);
-  ASSERT_OK(engine->Flush());
-  store_.DropDeferredForTesting();  // slots 1-3 are never written (a failed write)
-  store_.PauseDeferredForTesting(false);
+  ASSERT_NO_FATAL_FAILURE(FailTheNextRun(*engine));  // slots 1-3 are never written
   Status reported = engine->Flush();
   EXPECT_TRUE(reported.IsAborted()) << reported.ToString();
   EXPECT_OK(engine->Flush());  // reported once
@@ -362,11 +367,7 @@ TEST_F(ProcessEngineTest, AReadOfTheEngineReportsAFailedRun) {
   ASSERT_OK(r);
   for (int64_t s = 0; s < 3; ++s) r = engine->Advance(StateOf(r), s - 1);
   ASSERT_OK(r);
-  store_.WaitForDeferred();  // slot 0 (a full state) is written
-  store_.PauseDeferredForTesting(true);
-  ASSERT_OK(engine->Flush());
-  store_.DropDeferredForTesting();
-  store_.PauseDeferredForTesting(false);
+  ASSERT_NO_FATAL_FAILURE(FailTheNextRun(*engine));
   EXPECT_TRUE(engine->ReadCached(2).status().IsAborted());
   Result<std::optional<Message>> again = engine->ReadCached(2);
   ASSERT_OK(again);

@@ -170,12 +170,18 @@ def _restore(runs: int, scratch: pathlib.Path) -> dict[str, dict]:
         p = node.spawn_aos()
         for _ in range(IMAGE_SLOT + 1):
             p.message("return 1+1", {"Action": "Eval"})
+        # compute returns once a slot's writes are queued for the store's writer thread; a read
+        # of the store waits for every write queued before it, so each size is read after its
+        # own slot's writes (without it a size could be 0, or hold an earlier slot's writes).
         p.compute(IMAGE_SLOT - 2)
+        node.read(p.id)
         before = _dir_bytes(store)
         p.compute(IMAGE_SLOT - 1)
+        node.read(p.id)
         sizes["plain"] = _dir_bytes(store) - before
         before = _dir_bytes(store)
         p.compute(IMAGE_SLOT)
+        node.read(p.id)
         sizes["image"] = _dir_bytes(store) - before
         pid = p.id
     times = []

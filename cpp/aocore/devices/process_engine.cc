@@ -16,16 +16,23 @@ namespace ao {
 namespace process {
 namespace {
 
-// Roughly the bytes a value holds (its binaries and keys): what a page read ahead keeps in memory.
+// Roughly the bytes a message or value holds (its binaries and keys): what a page read ahead
+// keeps in memory.
+size_t ApproxBytes(const Message& m);
 size_t ApproxBytes(const Value& v) {
   size_t n = 8;
   if (v.is_binary()) {
     n += v.binary().size();
   } else if (v.is_message()) {
-    for (const auto& [k, x] : v.message()) n += k.size() + ApproxBytes(x);
+    n += ApproxBytes(v.message());
   } else if (v.is_list()) {
     for (const Value& x : v.list()) n += ApproxBytes(x);
   }
+  return n;
+}
+size_t ApproxBytes(const Message& m) {
+  size_t n = 0;
+  for (const auto& [k, x] : m) n += k.size() + ApproxBytes(x);
   return n;
 }
 
@@ -279,7 +286,7 @@ std::vector<Engine::Scheduled> Engine::WithIds(std::vector<Message> page) {
     }
     if (Result<std::string> id = MessageId(assignment, IdMode::kAll); id.ok()) s.assignment_id = std::move(id).value();
     s.assignment = std::move(assignment);
-    for (const auto& [k, v] : s.assignment) s.bytes += k.size() + ApproxBytes(v);
+    s.bytes = ApproxBytes(s.assignment);
     out.push_back(std::move(s));
   }
   return out;

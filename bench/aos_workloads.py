@@ -170,19 +170,19 @@ def _restore(runs: int, scratch: pathlib.Path) -> dict[str, dict]:
         p = node.spawn_aos()
         for _ in range(IMAGE_SLOT + 1):
             p.message("return 1+1", {"Action": "Eval"})
-        # compute returns once a slot's writes are queued for the store's writer thread; a read
-        # of the store waits for every write queued before it, so each size is read after its
-        # own slot's writes (without it a size could be 0, or hold an earlier slot's writes).
-        p.compute(IMAGE_SLOT - 2)
-        node.read(p.id)
-        before = _dir_bytes(store)
-        p.compute(IMAGE_SLOT - 1)
-        node.read(p.id)
-        sizes["plain"] = _dir_bytes(store) - before
-        before = _dir_bytes(store)
-        p.compute(IMAGE_SLOT)
-        node.read(p.id)
-        sizes["image"] = _dir_bytes(store) - before
+
+        def bytes_after(slot: int) -> int:
+            # compute returns once the slot's writes are queued for the store's writer thread;
+            # a read of the store waits for every write queued before it (without it a size
+            # could be 0, or hold an earlier slot's writes).
+            p.compute(slot)
+            node.read(p.id)
+            return _dir_bytes(store)
+
+        before = bytes_after(IMAGE_SLOT - 2)
+        plain = bytes_after(IMAGE_SLOT - 1)
+        sizes["plain"] = plain - before
+        sizes["image"] = bytes_after(IMAGE_SLOT) - plain
         pid = p.id
     times = []
     for i in range(runs):

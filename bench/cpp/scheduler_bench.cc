@@ -71,6 +71,24 @@ const ao::Wallet& NodeWallet() {
 // reading its path first: the signed write as it was before it kept its content operations.
 enum class Signing { kNone, kNode, kNodeWriteOnReply, kNodePlainSignedWrite, kRandomSalt };
 
+// `batch` with its content operations made plain (each reads its path first).
+ao::WriteBatch PlainOperations(const ao::WriteBatch& batch) {
+  ao::WriteBatch plain;
+  for (const ao::WriteBatch::Op& op : batch.ops()) {
+    switch (op.kind) {
+      case ao::WriteBatch::OpKind::kWrite: plain.Write(op.path, op.data); break;
+      case ao::WriteBatch::OpKind::kMakeGroup: plain.MakeGroup(op.path); break;
+      case ao::WriteBatch::OpKind::kMakeLink: plain.MakeLink(op.data, op.path); break;
+      case ao::WriteBatch::OpKind::kReplaceLink: plain.ReplaceLink(op.data, op.path); break;
+      case ao::WriteBatch::OpKind::kDelete: plain.Delete(op.path); break;
+      case ao::WriteBatch::OpKind::kMakeNewLink: plain.MakeNewLink(op.data, op.path); break;
+      case ao::WriteBatch::OpKind::kWriteNew: plain.WriteNew(op.path, op.data); break;
+      case ao::WriteBatch::OpKind::kExpectNoChildren: plain.ExpectNoChildren(op.path, op.data, op.end); break;
+    }
+  }
+  return plain;
+}
+
 // Forwards to a store; unsynced batches lose their content flags (kNodePlainSignedWrite).
 class PlainUnsyncedWrites final : public ao::Store {
  public:
@@ -89,19 +107,7 @@ class PlainUnsyncedWrites final : public ao::Store {
   using ao::Store::Apply;
   ao::Status Apply(const ao::WriteBatch& batch, const ao::WriteOptions& options) override {
     if (options.sync) return inner_.Apply(batch, options);
-    ao::WriteBatch plain;
-    for (const ao::WriteBatch::Op& op : batch.ops()) {
-      switch (op.kind) {
-        case ao::WriteBatch::OpKind::kWrite: plain.Write(op.path, op.data); break;
-        case ao::WriteBatch::OpKind::kMakeGroup: plain.MakeGroup(op.path); break;
-        case ao::WriteBatch::OpKind::kMakeLink: plain.MakeLink(op.data, op.path); break;
-        case ao::WriteBatch::OpKind::kReplaceLink: plain.ReplaceLink(op.data, op.path); break;
-        case ao::WriteBatch::OpKind::kDelete: plain.Delete(op.path); break;
-        case ao::WriteBatch::OpKind::kMakeNewLink: plain.MakeNewLink(op.data, op.path); break;
-        case ao::WriteBatch::OpKind::kWriteNew: plain.WriteNew(op.path, op.data); break;
-      }
-    }
-    return inner_.Apply(plain, options);
+    return inner_.Apply(PlainOperations(batch), options);
   }
   ao::Status Close() override { return inner_.Close(); }
   std::string Describe() const override { return "plain-unsynced:" + inner_.Describe(); }
@@ -425,21 +431,7 @@ void B4_SignedWrite(benchmark::State& state) {
       break;
     }
     rest.Delete(ao::ReservationPath(pid, i));
-    if (plain) {
-      ao::WriteBatch stripped;
-      for (const ao::WriteBatch::Op& op : rest.ops()) {
-        switch (op.kind) {
-          case ao::WriteBatch::OpKind::kWrite: stripped.Write(op.path, op.data); break;
-          case ao::WriteBatch::OpKind::kMakeGroup: stripped.MakeGroup(op.path); break;
-          case ao::WriteBatch::OpKind::kMakeLink: stripped.MakeLink(op.data, op.path); break;
-          case ao::WriteBatch::OpKind::kReplaceLink: stripped.ReplaceLink(op.data, op.path); break;
-          case ao::WriteBatch::OpKind::kDelete: stripped.Delete(op.path); break;
-          case ao::WriteBatch::OpKind::kMakeNewLink: stripped.MakeNewLink(op.data, op.path); break;
-          case ao::WriteBatch::OpKind::kWriteNew: stripped.WriteNew(op.path, op.data); break;
-        }
-      }
-      rest = std::move(stripped);
-    }
+    if (plain) rest = PlainOperations(rest);
     ao::Status applied = store->Apply(rest, ao::WriteOptions{});
     if (!applied.ok()) {
       state.SkipWithError(applied.ToString().c_str());

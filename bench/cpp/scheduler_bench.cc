@@ -27,6 +27,8 @@
 //                           RSA-4096 signature) of an assignment-sized message, one thread;
 //                           /threads:2 two threads at once (what both cores give);
 //                           B4_RawCommitDeterministic: the same with the node's deterministic salt
+// Counters: cpu_ms/assignment is the CPU time of every thread of the process per assignment;
+// sign_cpu_ms the CPU time of one signature (its Commit) on the thread that made it.
 // The scheduling work runs on the schedulers' worker threads, so rates are per wall-clock
 // second (UseRealTime), and so is B4_RawCommit: a ratio of a wall-clock rate to a CPU-time rate
 // (Raw_RsaPssSign4096, B6_Commit) is wrong by the share of the cores other programs take.
@@ -60,6 +62,25 @@ const ao::Wallet& NodeWallet() {
   static const ao::Wallet* wallet = new ao::Wallet(ao::Wallet::Generate().value());
   return *wallet;
 }
+
+// CPU time of the calling thread, in nanoseconds.
+int64_t ThreadCpuNs() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+
+// The CPU time the signatures took, summed over the threads that made them. Set against the
+// process's CPU per assignment it is what the scheduler adds to its signatures; set against a
+// raw commit's, what a signature costs while the other core signs too.
+struct SignatureCpu {
+  std::atomic<int64_t> ns{0};
+  std::atomic<int64_t> count{0};
+  void Add(int64_t spent_ns) {
+    ns.fetch_add(spent_ns, std::memory_order_relaxed);
+    count.fetch_add(1, std::memory_order_relaxed);
+  }
+};
 
 // A LevelDB store in a fresh temporary directory and a registry over it; removed at the end.
 // How the assignments are signed: not at all (the cost of scheduling beyond the signature),
@@ -139,12 +160,22 @@ class Bed {
       case Signing::kNode:  // as Node::Start wires it
       case Signing::kNodeWriteOnReply:
       case Signing::kNodePlainSignedWrite:
-        env.signer = [](ao::Message m) { return ao::Commit(m, NodeWallet(), ao::SaltMode::kDeterministic); };
+        env.signer = [cpu = signature_cpu_](ao::Message m) {
+          const int64_t start = ThreadCpuNs();
+          auto signed_assignment = ao::Commit(m, NodeWallet(), ao::SaltMode::kDeterministic);
+          cpu->Add(ThreadCpuNs() - start);
+          return signed_assignment;
+        };
         env.deterministic_signer = true;
         env.defer_signed_write = signing == Signing::kNode;
         break;
       case Signing::kRandomSalt:
-        env.signer = [](ao::Message m) { return ao::Commit(m, NodeWallet()); };
+        env.signer = [cpu = signature_cpu_](ao::Message m) {
+          const int64_t start = ThreadCpuNs();
+          auto signed_assignment = ao::Commit(m, NodeWallet());
+          cpu->Add(ThreadCpuNs() - start);
+          return signed_assignment;
+        };
         break;
       case Signing::kNone:
         env.signer = [](ao::Message m) -> ao::Result<ao::Message> { return m; };
@@ -174,6 +205,11 @@ class Bed {
   }
   const std::string& error() const { return error_; }
   ao::SchedulerRegistry& registry() { return *registry_; }
+  // Reports `sign_cpu_ms`: the mean CPU time of the signatures made so far (none: no counter).
+  void ReportSignatureCpu(benchmark::State& state) const {
+    const int64_t count = signature_cpu_->count.load();
+    if (count > 0) state.counters["sign_cpu_ms"] = static_cast<double>(signature_cpu_->ns.load()) / 1e6 / count;
+  }
 
  private:
   std::filesystem::path dir_;
@@ -182,6 +218,8 @@ class Bed {
   std::unique_ptr<PlainUnsyncedWrites> plain_;
   std::unique_ptr<ao::ThreadPoolExecutor> pool_;
   std::unique_ptr<ao::SchedulerRegistry> registry_;
+  // Shared with the signer, which the registry may still call while it is destroyed.
+  std::shared_ptr<SignatureCpu> signature_cpu_ = std::make_shared<SignatureCpu>();
 };
 
 // CPU time of the whole process (every thread: callers, schedulers, the committer's writer,
@@ -227,6 +265,7 @@ void ScheduleOneProcess(benchmark::State& state, ao::SchedulingMode mode, Signin
     benchmark::DoNotOptimize(a);
   }
   ReportCpuPerItem(state, cpu, state.iterations());
+  bed.ReportSignatureCpu(state);
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -293,6 +332,7 @@ void Schedule16Processes(benchmark::State& state, ao::SchedulingMode mode, Signi
     }
   }
   ReportCpuPerItem(state, cpu, state.iterations() * kProcesses * kPerThread);
+  bed.ReportSignatureCpu(state);
   state.SetItemsProcessed(state.iterations() * kProcesses * kPerThread);
 }
 void B4_Schedule16Processes(benchmark::State& state) {
@@ -363,6 +403,7 @@ void RawCommit(benchmark::State& state, ao::SaltMode salt) {
   const std::string pid = RandomPid();
   const std::string chain = RandomPid();
   int64_t i = 0;
+  int64_t signature_ns = 0;
   for (auto _ : state) {
     ao::AssignmentFields fields;
     fields.process_id = pid;
@@ -370,7 +411,10 @@ void RawCommit(benchmark::State& state, ao::SaltMode salt) {
     fields.timestamp_ms = 1700000000000 + i;
     fields.hash_chain = chain;
     fields.body = Msg(pid, i++);
-    auto signed_assignment = ao::Commit(ao::BuildAssignment(fields), wallet, salt);
+    const ao::Message unsigned_assignment = ao::BuildAssignment(fields);
+    const int64_t start = ThreadCpuNs();
+    auto signed_assignment = ao::Commit(unsigned_assignment, wallet, salt);
+    signature_ns += ThreadCpuNs() - start;
     if (!signed_assignment.ok()) {
       state.SkipWithError(signed_assignment.status().ToString().c_str());
       break;
@@ -378,6 +422,10 @@ void RawCommit(benchmark::State& state, ao::SaltMode salt) {
     benchmark::DoNotOptimize(signed_assignment);
   }
   state.SetItemsProcessed(state.iterations());
+  if (state.iterations() > 0) {
+    state.counters["sign_cpu_ms"] = benchmark::Counter(static_cast<double>(signature_ns) / 1e6 / state.iterations(),
+                                                       benchmark::Counter::kAvgThreads);
+  }
 }
 // The store work a pipelined assignment does on its reply's path, after its signature: building
 // the signed assignment's writes (its record and links, assignment_writes.h) and the unsynced

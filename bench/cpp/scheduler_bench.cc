@@ -17,7 +17,8 @@
 //                           (B4_Schedule16ProcessesAggressive: the same without fsync;
 //                           …SyncAfterSigning: with a random-salt signer, as before;
 //                           …WriteOnReply: the signed write applied before the reply;
-//                           …PlainSignedWrite: its operations plain, as before)
+//                           …PlainSignedWrite: its operations plain, as before;
+//                           …PipelinedWhileSigning: pipelined while the others sign, as before)
 //   B4_OneProcess16Callers/helpers:N  one process, 16 caller threads, local_confirmation, the
 //                           assignments of each batch signed with N pool helpers (0 = serially
 //                           on the scheduler thread; the node uses its pool size)
@@ -35,6 +36,7 @@
 #include <atomic>
 #include <ctime>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -90,7 +92,9 @@ struct SignatureCpu {
 // (SchedulerEnvironment::defer_signed_write off). kNodePlainSignedWrite: the node's signer,
 // with the unsynced batches (the pipelined signed write) applied as plain operations, each
 // reading its path first: the signed write as it was before it kept its content operations.
-enum class Signing { kNone, kNode, kNodeWriteOnReply, kNodePlainSignedWrite, kRandomSalt };
+// kNodePipelinedWhileSigning: the node's signer, pipelined whenever the committer is idle, even
+// while other processes' signatures keep every core busy (the rule before it looked at them).
+enum class Signing { kNone, kNode, kNodeWriteOnReply, kNodePlainSignedWrite, kNodePipelinedWhileSigning, kRandomSalt };
 
 // `batch` with its content operations made plain (each reads its path first).
 ao::WriteBatch PlainOperations(const ao::WriteBatch& batch) {
@@ -160,6 +164,7 @@ class Bed {
       case Signing::kNode:  // as Node::Start wires it
       case Signing::kNodeWriteOnReply:
       case Signing::kNodePlainSignedWrite:
+      case Signing::kNodePipelinedWhileSigning:
         env.signer = [cpu = signature_cpu_](ao::Message m) {
           const int64_t start = ThreadCpuNs();
           auto signed_assignment = ao::Commit(m, NodeWallet(), ao::SaltMode::kDeterministic);
@@ -167,7 +172,8 @@ class Bed {
           return signed_assignment;
         };
         env.deterministic_signer = true;
-        env.defer_signed_write = signing == Signing::kNode;
+        env.defer_signed_write = signing == Signing::kNode || signing == Signing::kNodePipelinedWhileSigning;
+        if (signing == Signing::kNodePipelinedWhileSigning) env.cores = std::numeric_limits<size_t>::max();
         break;
       case Signing::kRandomSalt:
         env.signer = [cpu = signature_cpu_](ao::Message m) {
@@ -354,6 +360,11 @@ void B4_Schedule16ProcessesWriteOnReply(benchmark::State& state) {
   Schedule16Processes(state, ao::SchedulingMode::kLocalConfirmation, Signing::kNodeWriteOnReply);
 }
 BENCHMARK(B4_Schedule16ProcessesWriteOnReply)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void B4_Schedule16ProcessesPipelinedWhileSigning(benchmark::State& state) {
+  Schedule16Processes(state, ao::SchedulingMode::kLocalConfirmation, Signing::kNodePipelinedWhileSigning);
+}
+BENCHMARK(B4_Schedule16ProcessesPipelinedWhileSigning)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // The same without fsync (aggressive): how much the synced writes bound the figure above.
 void B4_Schedule16ProcessesAggressive(benchmark::State& state) {

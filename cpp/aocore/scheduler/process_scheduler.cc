@@ -59,9 +59,11 @@ Result<std::unique_ptr<ProcessScheduler>> ProcessScheduler::Create(
     return Status::InvalidArgument("process ID must be a 43-character ID, got '" + process_id +
                                    "'");
   }
-  SchedulerEnvironment with_committer = env;
-  if (!with_committer.committer) with_committer.committer = std::make_shared<GroupCommitter>(*env.store);
-  std::unique_ptr<ProcessScheduler> scheduler(new ProcessScheduler(std::move(process_id), with_committer));
+  SchedulerEnvironment with_shared = env;
+  if (!with_shared.committer) with_shared.committer = std::make_shared<GroupCommitter>(*env.store);
+  if (!with_shared.groups_signing) with_shared.groups_signing = std::make_shared<std::atomic<size_t>>(0);
+  if (with_shared.cores == 0) with_shared.cores = std::max(1u, std::thread::hardware_concurrency());
+  std::unique_ptr<ProcessScheduler> scheduler(new ProcessScheduler(std::move(process_id), with_shared));
   Result<std::optional<LatestAssignment>> latest =
       scheduler->assignments_.Latest(scheduler->process_id_);
   if (!latest.ok()) {
@@ -359,12 +361,14 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
     }
   }
   // Pipelined local confirmation (see the header): the reservations are synced by the
-  // committer's writer thread while this thread (and the helpers) sign.
-  // Only while the committer is idle: the fsync would then be this group's alone, on its
-  // reply's path. When other schedulers are syncing, the group commit shares one fsync among
-  // them and the cores are the limit, where a reservation would only add work.
+  // committer's writer thread while this thread (and the helpers) sign. Only when a core would
+  // otherwise wait for the fsync: the committer is idle (when other schedulers are syncing, the
+  // group commit shares one fsync among them) and other schedulers' signatures leave a core
+  // free (when they do not, the cores are the limit, and a reservation only adds work).
+  // Counted from here until the group is signed; `others_signing` groups of other schedulers are.
+  const size_t others_signing = planned.empty() ? 0 : env_.groups_signing->fetch_add(1, std::memory_order_relaxed);
   bool pipelined = env_.mode == SchedulingMode::kLocalConfirmation && env_.deterministic_signer &&
-                   !planned.empty() && !env_.committer->busy();
+                   !planned.empty() && !env_.committer->busy() && others_signing < env_.cores;
   for (const Planned& plan : planned) pipelined = pipelined && !plan.request->hook;
   // Whether the committer's thread wrote the reservations: set by the builder before the ticket
   // is done, read here only after Wait.
@@ -422,6 +426,7 @@ void ProcessScheduler::ProcessGroup(std::deque<std::unique_ptr<Request>>& group)
                                           " is already assigned");
     }
   });
+  if (!planned.empty()) env_.groups_signing->fetch_sub(1, std::memory_order_relaxed);
 
   // The reservations must be synced before the signed assignments are written unsynced. An
   // assignment that cannot be packed made the builder fail before writing anything: the group

@@ -43,9 +43,11 @@
 // InvalidArgument "Message is not valid..."); unsigned messages are accepted (as the
 // reference). Storing it does not verify it again, nor the assignment the signer made.
 // Pipelined local confirmation (env.deterministic_signer, the node's wallet): the fsync is taken
-// off the reply's path, when it would be this group's alone (the committer is idle; while other
-// schedulers sync, the group shares their next fsync the usual way instead: there the cores
-// are the limit and a reservation only adds work). While the group's assignments are signed, a reservation of each (the
+// off the reply's path when a core would otherwise wait for it: the committer is idle and fewer
+// groups of other schedulers than there are cores are being signed. While other schedulers sync,
+// the group shares their next fsync the usual way instead, and while they keep every core
+// signing the cores are the limit: a reservation would only add a synced write and two thread
+// hand-offs to each assignment. While the group's assignments are signed, a reservation of each (the
 // unsigned assignment: every field and the body; reservations.h) is written with sync through
 // the committer's writer thread; once both are done the signed assignments (record, slot
 // link, latest pointer, and the deletion of their reservations) are written WITHOUT sync and
@@ -149,6 +151,11 @@ struct SchedulerEnvironment {
   // the other schedulers sharing it: one fsync for many processes (group_commit.h). The
   // registry shares one among its schedulers; unset: each scheduler makes its own.
   std::shared_ptr<GroupCommitter> committer;
+  // How many groups the schedulers sharing it are signing at this moment (the registry shares one
+  // among its schedulers; unset: each scheduler counts its own), and the cores they sign on (0:
+  // std::thread::hardware_concurrency()). Pipelining looks at both (above).
+  std::shared_ptr<std::atomic<size_t>> groups_signing;
+  size_t cores = 0;
   // Where the assignments of a batch are signed in parallel (the node's thread pool); unset:
   // all on the scheduler's own thread. At most `signing_helpers` helpers per batch.
   HelperStarter start_helper;

@@ -314,6 +314,44 @@ TEST(SchedulerPowerLoss, WhileAnotherProcessIsSyncingAGroupSharesItsFsyncInstead
   EXPECT_TRUE(store.durable.Read(ReservationPath(b, 0)).status().IsNotFound());
 }
 
+TEST(SchedulerPowerLoss, WhileOtherSchedulersSignOnEveryCoreAGroupIsSyncedAfterSigning) {
+  MemoryStore live;
+  PowerLossStore store(live);
+  SchedulerEnvironment env = Pipelined(&store);
+  env.committer = std::make_shared<GroupCommitter>(store);  // shared, as a registry shares them
+  env.groups_signing = std::make_shared<std::atomic<size_t>>(0);
+  env.cores = 1;
+  // A's signature is held: A keeps the one core signing.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> held{0};
+  SchedulerEnvironment env_a = env;
+  env_a.signer = [&held, released, sign = env.signer](Message m) {
+    ++held;
+    released.wait();
+    return sign(std::move(m));
+  };
+  const std::string a = RandomId();
+  const std::string b = RandomId();
+  auto sa = ProcessScheduler::Create(a, env_a);
+  auto sb = ProcessScheduler::Create(b, env);
+  ASSERT_OK(sa);
+  ASSERT_OK(sb);
+  auto first = std::async(std::launch::async, [&] { return (*sa)->Schedule(TestMessage(0)); });
+  // A was alone: pipelined, its reservation synced while it signs; the committer is idle again.
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return held.load() == 1 && store.synced_applies.load() == 1 && !env.committer->busy(); }));
+  // B has no core to overlap an fsync with: no reservation, its assignment synced after signing.
+  ASSERT_OK((*sb)->Schedule(TestMessage(1)));
+  EXPECT_TRUE(Stored(store.durable, b, 0));
+  EXPECT_TRUE(store.durable.Read(ReservationPath(b, 0)).status().IsNotFound());
+  release.set_value();
+  ASSERT_OK(first.get());
+  (*sa)->Stop();
+  EXPECT_OK(store.durable.Read(ReservationPath(a, 0)));
+  EXPECT_EQ(env.groups_signing->load(), 0u);
+}
+
 TEST(SchedulerPowerLoss, AnyOtherSignerKeepsTheSyncedWriteAfterSigning) {
   MemoryStore live;
   PowerLossStore store(live);

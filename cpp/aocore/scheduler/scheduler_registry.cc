@@ -20,15 +20,17 @@ Result<std::string> CanonicalProcessId(std::string_view process_id) {
 
 namespace {
 // Every scheduler of the registry shares one group committer, so that the synced batches of
-// different processes are written (and fsync'd) together.
-SchedulerEnvironment WithCommitter(SchedulerEnvironment env) {
+// different processes are written (and fsync'd) together, and one count of the groups being
+// signed, so that each sees when the others keep the cores busy (pipelining, process_scheduler.h).
+SchedulerEnvironment WithShared(SchedulerEnvironment env) {
   if (!env.committer && env.store != nullptr) env.committer = std::make_shared<GroupCommitter>(*env.store);
+  if (!env.groups_signing) env.groups_signing = std::make_shared<std::atomic<size_t>>(0);
   return env;
 }
 }  // namespace
 
 SchedulerRegistry::SchedulerRegistry(SchedulerEnvironment env, SchedulerRegistryOptions options)
-    : env_(WithCommitter(std::move(env))),
+    : env_(WithShared(std::move(env))),
       options_(options),
       content_(*env_.store),
       assignments_(*env_.store, content_) {}

@@ -34,8 +34,11 @@ def find_cpp_bench() -> pathlib.Path | None:
 
 def run_cpp(binary: pathlib.Path, repetitions: int, filt: str | None) -> dict[str, dict]:
     """Runs the C++ benchmarks; returns name -> {median, min, max, unit} in items/s."""
+    # Interleaved: the repetitions of all benchmarks run in a shuffled order, so that a slow spell
+    # of the shared machine reaches both sides of a ratio instead of one benchmark's repetitions.
     args = [str(binary), f"--benchmark_repetitions={repetitions}", "--benchmark_format=json",
-            "--benchmark_report_aggregates_only=false", "--benchmark_min_time=0.2"]
+            "--benchmark_report_aggregates_only=false", "--benchmark_min_time=0.2",
+            "--benchmark_enable_random_interleaving=true"]
     if filt:
         args.append(f"--benchmark_filter={filt}")
     # Prepared process nodes (bench/cpp/process_bench.cc) are kept and reused across runs.

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import statistics
 import subprocess
 import sys
@@ -44,14 +45,22 @@ def run_cpp(binary: pathlib.Path, repetitions: int, filt: str | None) -> dict[st
     # Prepared process nodes (bench/cpp/process_bench.cc) are kept and reused across runs.
     env = dict(os.environ, AOCORE_BENCH_DATA=str(ROOT / "build" / "bench-data" / "cpp"))
     out = subprocess.run(args, check=True, capture_output=True, text=True, env=env).stdout
+    return parse_cpp(out)
+
+
+def parse_cpp(output: str) -> dict[str, dict]:
+    """Google Benchmark's JSON output -> name -> {median, min, max, unit} in items/s. A name is
+    the run name without "/iterations:N": a fixed iteration count says how a benchmark is timed,
+    not what it is (Process_HotCompute/2000/iterations:1/real_time is
+    Process_HotCompute/2000/real_time, the name the tables look up)."""
     runs: dict[str, list[float]] = {}
-    for b in json.loads(out)["benchmarks"]:
+    for b in json.loads(output)["benchmarks"]:
         if b.get("run_type") != "iteration":
             continue
         rate = b.get("items_per_second")
         if rate is None:
             continue
-        runs.setdefault(b["run_name"], []).append(rate)
+        runs.setdefault(re.sub(r"/iterations:\d+", "", b["run_name"]), []).append(rate)
     return {name: summarize(rates, "items/s") for name, rates in runs.items()}
 
 

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -338,6 +339,15 @@ TEST(SchedulerPowerLoss, WhileOtherSchedulersSignOnEveryCoreAGroupIsSyncedAfterS
   ASSERT_OK(sa);
   ASSERT_OK(sb);
   auto first = std::async(std::launch::async, [&] { return (*sa)->Schedule(TestMessage(0)); });
+  // Released on every way out too, before `first` and the schedulers wait for A's signature.
+  struct Release {
+    std::promise<void> promise;
+    bool done = false;
+    void operator()() {
+      if (!std::exchange(done, true)) promise.set_value();
+    }
+    ~Release() { (*this)(); }
+  } release_a{std::move(release)};
   // A was alone: pipelined, its reservation synced while it signs; the committer is idle again.
   ASSERT_TRUE(testing::WaitFor(
       [&] { return held.load() == 1 && store.synced_applies.load() == 1 && !env.committer->busy(); }));
@@ -345,7 +355,7 @@ TEST(SchedulerPowerLoss, WhileOtherSchedulersSignOnEveryCoreAGroupIsSyncedAfterS
   ASSERT_OK((*sb)->Schedule(TestMessage(1)));
   EXPECT_TRUE(Stored(store.durable, b, 0));
   EXPECT_TRUE(store.durable.Read(ReservationPath(b, 0)).status().IsNotFound());
-  release.set_value();
+  release_a();
   ASSERT_OK(first.get());
   (*sa)->Stop();
   EXPECT_OK(store.durable.Read(ReservationPath(a, 0)));

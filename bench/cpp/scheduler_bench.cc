@@ -165,23 +165,13 @@ class Bed {
       case Signing::kNodeWriteOnReply:
       case Signing::kNodePlainSignedWrite:
       case Signing::kNodePipelinedWhileSigning:
-        env.signer = [cpu = signature_cpu_](ao::Message m) {
-          const int64_t start = ThreadCpuNs();
-          auto signed_assignment = ao::Commit(m, NodeWallet(), ao::SaltMode::kDeterministic);
-          cpu->Add(ThreadCpuNs() - start);
-          return signed_assignment;
-        };
+        env.signer = TimedSigner(ao::SaltMode::kDeterministic);
         env.deterministic_signer = true;
         env.defer_signed_write = signing == Signing::kNode || signing == Signing::kNodePipelinedWhileSigning;
         if (signing == Signing::kNodePipelinedWhileSigning) env.cores = std::numeric_limits<size_t>::max();
         break;
       case Signing::kRandomSalt:
-        env.signer = [cpu = signature_cpu_](ao::Message m) {
-          const int64_t start = ThreadCpuNs();
-          auto signed_assignment = ao::Commit(m, NodeWallet());
-          cpu->Add(ThreadCpuNs() - start);
-          return signed_assignment;
-        };
+        env.signer = TimedSigner(ao::SaltMode::kRandom);
         break;
       case Signing::kNone:
         env.signer = [](ao::Message m) -> ao::Result<ao::Message> { return m; };
@@ -218,6 +208,16 @@ class Bed {
   }
 
  private:
+  // Commits with the node wallet, adding each signature's CPU time to signature_cpu_.
+  ao::AssignmentSigner TimedSigner(ao::SaltMode salt) const {
+    return [cpu = signature_cpu_, salt](ao::Message m) {
+      const int64_t start = ThreadCpuNs();
+      auto signed_assignment = ao::Commit(m, NodeWallet(), salt);
+      cpu->Add(ThreadCpuNs() - start);
+      return signed_assignment;
+    };
+  }
+
   std::filesystem::path dir_;
   std::string error_;
   std::unique_ptr<ao::LevelDbStore> store_;

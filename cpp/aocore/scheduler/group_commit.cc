@@ -12,15 +12,16 @@ GroupCommitter::~GroupCommitter() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  writer_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
 }
 
 Status GroupCommitter::Commit(const WriteBatch& batch) {
   Pending mine{&batch, Status::OK()};
+  mine.caller_waits = true;
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(std::shared_ptr<Pending>(std::shared_ptr<Pending>(), &mine));
-  cv_.wait(lock, [&] { return mine.done || !writing_; });
+  mine.ready.wait(lock, [&] { return mine.done || !writing_; });
   if (!mine.done) LeadWrite(lock);
   return mine.status;
 }
@@ -34,8 +35,8 @@ GroupCommitter::Ticket GroupCommitter::Start(WriteBatch batch) {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(ticket.pending_);
     if (!writer_.joinable()) writer_ = std::thread([this] { WriterLoop(); });
+    if (!writing_) writer_cv_.notify_one();
   }
-  cv_.notify_all();
   return ticket;
 }
 
@@ -48,14 +49,14 @@ GroupCommitter::Ticket GroupCommitter::Start(std::function<Result<WriteBatch>()>
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(ticket.pending_);
     if (!writer_.joinable()) writer_ = std::thread([this] { WriterLoop(); });
+    if (!writing_) writer_cv_.notify_one();
   }
-  cv_.notify_all();
   return ticket;
 }
 
 Status GroupCommitter::Wait(const Ticket& ticket) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return ticket.pending_->done; });
+  ticket.pending_->ready.wait(lock, [&] { return ticket.pending_->done; });
   return ticket.pending_->status;
 }
 
@@ -63,7 +64,7 @@ void GroupCommitter::WriterLoop() {
   pthread_setname_np(pthread_self(), "ao-group-commit");
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    cv_.wait(lock, [&] { return (!queue_.empty() && !writing_) || (stopping_ && queue_.empty()); });
+    writer_cv_.wait(lock, [&] { return (!queue_.empty() && !writing_) || (stopping_ && queue_.empty()); });
     if (queue_.empty()) return;  // stopping, and everything started was written
     LeadWrite(lock);
   }
@@ -94,14 +95,14 @@ void GroupCommitter::LeadWrite(std::unique_lock<std::mutex>& lock) {
     p->status = built.status();
     lock.lock();
     p->done = true;
-    cv_.notify_all();
+    p->ready.notify_all();
     lock.unlock();
     it = group.erase(it);
   }
   if (group.empty()) {
     lock.lock();
     writing_ = false;
-    cv_.notify_all();
+    WakeNextLeader();
     return;
   }
 
@@ -121,9 +122,26 @@ void GroupCommitter::LeadWrite(std::unique_lock<std::mutex>& lock) {
   }
 
   lock.lock();
-  for (const auto& p : group) p->done = true;
+  for (const auto& p : group) {
+    p->done = true;
+    p->ready.notify_all();
+  }
   writing_ = false;
-  cv_.notify_all();
+  WakeNextLeader();
+}
+
+void GroupCommitter::WakeNextLeader() {
+  if (queue_.empty()) {
+    if (stopping_) writer_cv_.notify_all();
+    return;
+  }
+  for (const auto& p : queue_) {
+    if (p->caller_waits) {
+      p->ready.notify_all();
+      return;
+    }
+  }
+  writer_cv_.notify_one();
 }
 
 size_t GroupCommitter::waiting() const {

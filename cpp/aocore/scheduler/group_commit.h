@@ -40,6 +40,12 @@ class GroupCommitter {
     const WriteBatch* batch;
     Status status;
     bool done = false;
+    // A Commit caller waits for this batch on `ready` (guarded by mu_): it is woken when the
+    // batch is written or when it is the first of the queue and may lead the next write, not
+    // by every write of every other scheduler (each wake-up is a thread queued behind a
+    // signature on a busy core).
+    bool caller_waits = false;
+    std::condition_variable ready{};
     WriteBatch owned{};  // a started batch (batch points here)
     std::function<Result<WriteBatch>()> build{};  // a started batch still to be built
   };
@@ -81,11 +87,14 @@ class GroupCommitter {
  private:
   // Writes every queued batch as the leader; `lock` (on mu_) is held on entry and on return.
   void LeadWrite(std::unique_lock<std::mutex>& lock);
+  // Once no write is in progress: wakes the thread that leads the next one (the first
+  // Commit caller queued, else the writer thread). Under mu_.
+  void WakeNextLeader();
   void WriterLoop();
 
   Store& store_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable writer_cv_;  // the writer thread: a started batch, or stopping
   // Guarded by mu_. A started batch is owned here too, so that a ticket dropped unwaited
   // leaves nothing dangling; a Commit caller's entry does not own it (it waits for it).
   std::deque<std::shared_ptr<Pending>> queue_;

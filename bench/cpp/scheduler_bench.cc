@@ -42,6 +42,7 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
@@ -237,9 +238,28 @@ double ProcessCpuMs() {
   return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
 }
 
-// Reports `cpu_ms/assignment`: the process's CPU time from `start_cpu_ms` over `items`.
-void ReportCpuPerItem(benchmark::State& state, double start_cpu_ms, int64_t items) {
-  if (items > 0) state.counters["cpu_ms/assignment"] = (ProcessCpuMs() - start_cpu_ms) / static_cast<double>(items);
+// Context switches of the whole process so far (every thread, the exited ones included),
+// voluntary and not. Each is a thread put to sleep or woken, the hand-offs that can leave a core
+// idle while a woken thread waits behind a signature.
+int64_t ProcessContextSwitches() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_nvcsw) + static_cast<int64_t>(usage.ru_nivcsw);
+}
+
+// What a benchmark's CPU and context switches are counted from.
+struct ProcessUsage {
+  double cpu_ms = ProcessCpuMs();
+  int64_t switches = ProcessContextSwitches();
+};
+
+// Reports `cpu_ms/assignment` and `switches/assignment`: the process's CPU time and context
+// switches since `start`, over `items`.
+void ReportCpuPerItem(benchmark::State& state, const ProcessUsage& start, int64_t items) {
+  if (items <= 0) return;
+  state.counters["cpu_ms/assignment"] = (ProcessCpuMs() - start.cpu_ms) / static_cast<double>(items);
+  state.counters["switches/assignment"] =
+      static_cast<double>(ProcessContextSwitches() - start.switches) / static_cast<double>(items);
 }
 
 std::string RandomPid() { return ao::Base64UrlEncode(ao::RandomBytes(32)); }
@@ -261,7 +281,7 @@ void ScheduleOneProcess(benchmark::State& state, ao::SchedulingMode mode, Signin
   }
   const std::string pid = RandomPid();
   int64_t i = 0;
-  const double cpu = ProcessCpuMs();
+  const ProcessUsage usage;
   for (auto _ : state) {
     auto a = bed.registry().Schedule(pid, Msg(pid, i++));
     if (!a.ok()) {
@@ -270,7 +290,7 @@ void ScheduleOneProcess(benchmark::State& state, ao::SchedulingMode mode, Signin
     }
     benchmark::DoNotOptimize(a);
   }
-  ReportCpuPerItem(state, cpu, state.iterations());
+  ReportCpuPerItem(state, usage, state.iterations());
   bed.ReportSignatureCpu(state);
   state.SetItemsProcessed(state.iterations());
 }
@@ -319,7 +339,7 @@ void Schedule16Processes(benchmark::State& state, ao::SchedulingMode mode, Signi
   std::atomic<bool> failed{false};
   std::string failure;
   int64_t round = 0;
-  const double cpu = ProcessCpuMs();
+  const ProcessUsage usage;
   for (auto _ : state) {
     std::vector<std::thread> threads;
     for (int p = 0; p < kProcesses; ++p) {
@@ -337,7 +357,7 @@ void Schedule16Processes(benchmark::State& state, ao::SchedulingMode mode, Signi
       break;
     }
   }
-  ReportCpuPerItem(state, cpu, state.iterations() * kProcesses * kPerThread);
+  ReportCpuPerItem(state, usage, state.iterations() * kProcesses * kPerThread);
   bed.ReportSignatureCpu(state);
   state.SetItemsProcessed(state.iterations() * kProcesses * kPerThread);
 }

@@ -17,13 +17,16 @@ GroupCommitter::~GroupCommitter() {
 }
 
 Status GroupCommitter::Commit(const WriteBatch& batch) {
-  Pending mine{&batch, Status::OK()};
-  mine.caller_waits = true;
+  // Shared, not on this stack: the leader that writes it wakes this caller after releasing the
+  // lock, when this call may have returned already.
+  auto mine = std::make_shared<Pending>();
+  mine->batch = &batch;
+  mine->caller_waits = true;
   std::unique_lock<std::mutex> lock(mu_);
-  queue_.push_back(std::shared_ptr<Pending>(std::shared_ptr<Pending>(), &mine));
-  mine.ready.wait(lock, [&] { return mine.done || !writing_; });
-  if (!mine.done) LeadWrite(lock);
-  return mine.status;
+  queue_.push_back(mine);
+  mine->ready.wait(lock, [&] { return mine->done || !writing_; });
+  if (!mine->done) LeadWrite(lock);
+  return mine->status;
 }
 
 GroupCommitter::Ticket GroupCommitter::Start(WriteBatch batch) {
@@ -95,14 +98,14 @@ void GroupCommitter::LeadWrite(std::unique_lock<std::mutex>& lock) {
     p->status = built.status();
     lock.lock();
     p->done = true;
-    p->ready.notify_all();
     lock.unlock();
+    p->ready.notify_all();
     it = group.erase(it);
   }
   if (group.empty()) {
     lock.lock();
     writing_ = false;
-    WakeNextLeader();
+    WakeNextLeader(lock);
     return;
   }
 
@@ -122,26 +125,36 @@ void GroupCommitter::LeadWrite(std::unique_lock<std::mutex>& lock) {
   }
 
   lock.lock();
-  for (const auto& p : group) {
-    p->done = true;
-    p->ready.notify_all();
-  }
+  for (const auto& p : group) p->done = true;
   writing_ = false;
-  WakeNextLeader();
+  // The callers are woken after the lock is released (woken under it, each would wake only to
+  // wait for it); `group` keeps their entries alive until then.
+  lock.unlock();
+  for (const auto& p : group) p->ready.notify_all();
+  lock.lock();
+  WakeNextLeader(lock);
 }
 
-void GroupCommitter::WakeNextLeader() {
+void GroupCommitter::WakeNextLeader(std::unique_lock<std::mutex>& lock) {
+  if (writing_) return;  // a leader took over while the lock was released
   if (queue_.empty()) {
     if (stopping_) writer_cv_.notify_all();
     return;
   }
+  std::shared_ptr<Pending> next;
   for (const auto& p : queue_) {
     if (p->caller_waits) {
-      p->ready.notify_all();
-      return;
+      next = p;
+      break;
     }
   }
-  writer_cv_.notify_one();
+  lock.unlock();
+  if (next) {
+    next->ready.notify_all();
+  } else {
+    writer_cv_.notify_one();
+  }
+  lock.lock();
 }
 
 size_t GroupCommitter::waiting() const {

@@ -37,7 +37,7 @@ namespace ao {
 class GroupCommitter {
  private:
   struct Pending {
-    const WriteBatch* batch;
+    const WriteBatch* batch = nullptr;  // a Commit caller's own batch, or `owned`
     Status status;
     bool done = false;
     // A Commit caller waits for this batch on `ready` (guarded by mu_): it is woken when the
@@ -88,15 +88,16 @@ class GroupCommitter {
   // Writes every queued batch as the leader; `lock` (on mu_) is held on entry and on return.
   void LeadWrite(std::unique_lock<std::mutex>& lock);
   // Once no write is in progress: wakes the thread that leads the next one (the first
-  // Commit caller queued, else the writer thread). Under mu_.
-  void WakeNextLeader();
+  // Commit caller queued, else the writer thread). `lock` (on mu_) is held on entry and on
+  // return, and released while it wakes the thread.
+  void WakeNextLeader(std::unique_lock<std::mutex>& lock);
   void WriterLoop();
 
   Store& store_;
   mutable std::mutex mu_;
   std::condition_variable writer_cv_;  // the writer thread: a started batch, or stopping
   // Guarded by mu_. A started batch is owned here too, so that a ticket dropped unwaited
-  // leaves nothing dangling; a Commit caller's entry does not own it (it waits for it).
+  // leaves nothing dangling; a Commit caller's batch is its own (it waits until it is written).
   std::deque<std::shared_ptr<Pending>> queue_;
   bool writing_ = false;        // guarded by mu_: a leader is writing
   uint64_t writes_ = 0;         // guarded by mu_

@@ -221,13 +221,14 @@ Result<Message> ProcessScheduler::Schedule(const Message& message,
   request->deadline = deadline;
   request->hook = std::move(hook);
   std::future<Result<Message>> reply = request->reply.get_future();
+  bool wake_worker = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return Status::Closed("scheduler of " + process_id_ + " is stopped");
     if (!failure_.ok()) return failure_;
     queue_.push_back(std::move(request));
     if (running_) {
-      idle_cv_.notify_all();
+      wake_worker = true;
     } else {
       running_ = true;
       // Detached: a worker that exited but was never joined would keep its stack mapped (8 MiB
@@ -237,6 +238,9 @@ Result<Message> ProcessScheduler::Schedule(const Message& message,
       std::thread([this] { WorkerLoop(); }).detach();
     }
   }
+  // Woken after the lock is released: woken under it, the worker would wake only to wait for
+  // the lock (one more sleep and wake-up per request).
+  if (wake_worker) idle_cv_.notify_all();
 
   if (reply.wait_until(deadline) != std::future_status::ready) {
     return Status::DeadlineExceeded("no assignment from the scheduler of " + process_id_ +

@@ -34,12 +34,7 @@ GroupCommitter::Ticket GroupCommitter::Start(WriteBatch batch) {
   ticket.pending_ = std::make_shared<Pending>();
   ticket.pending_->owned = std::move(batch);
   ticket.pending_->batch = &ticket.pending_->owned;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(ticket.pending_);
-    if (!writer_.joinable()) writer_ = std::thread([this] { WriterLoop(); });
-    if (!writing_) writer_cv_.notify_one();
-  }
+  QueueStarted(ticket.pending_);
   return ticket;
 }
 
@@ -48,13 +43,20 @@ GroupCommitter::Ticket GroupCommitter::Start(std::function<Result<WriteBatch>()>
   ticket.pending_ = std::make_shared<Pending>();
   ticket.pending_->batch = &ticket.pending_->owned;
   ticket.pending_->build = std::move(build);
+  QueueStarted(ticket.pending_);
+  return ticket;
+}
+
+void GroupCommitter::QueueStarted(std::shared_ptr<Pending> pending) {
+  bool wake_writer = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(ticket.pending_);
+    queue_.push_back(std::move(pending));
     if (!writer_.joinable()) writer_ = std::thread([this] { WriterLoop(); });
-    if (!writing_) writer_cv_.notify_one();
+    // While a write is in progress its leader wakes the next one when it is done.
+    wake_writer = !writing_;
   }
-  return ticket;
+  if (wake_writer) writer_cv_.notify_one();
 }
 
 Status GroupCommitter::Wait(const Ticket& ticket) {

@@ -40,11 +40,11 @@ class GroupCommitter {
     const WriteBatch* batch = nullptr;  // a Commit caller's own batch, or `owned`
     Status status;
     bool done = false;
-    // A Commit caller waits for this batch on `ready` (guarded by mu_): it is woken when the
-    // batch is written or when it is the first of the queue and may lead the next write, not
-    // by every write of every other scheduler (each wake-up is a thread queued behind a
-    // signature on a busy core).
-    bool caller_waits = false;
+    // The thread waiting for this batch (its Commit caller, or Wait on its ticket) sleeps on
+    // `ready` (with mu_). It is woken when the batch is written, and a Commit caller also when
+    // it is the first of the queue and may lead the next write; not by every write of every
+    // other scheduler (each wake-up is a thread queued behind a signature on a busy core).
+    bool caller_waits = false;  // a Commit caller, which may lead
     std::condition_variable ready{};
     WriteBatch owned{};  // a started batch (batch points here)
     std::function<Result<WriteBatch>()> build{};  // a started batch still to be built
@@ -92,6 +92,9 @@ class GroupCommitter {
   // return, and released while it wakes the thread.
   void WakeNextLeader(std::unique_lock<std::mutex>& lock);
   void WriterLoop();
+  // Queues a started batch, starting the writer thread on first use and waking it when no
+  // write is in progress.
+  void QueueStarted(std::shared_ptr<Pending> pending);
 
   Store& store_;
   mutable std::mutex mu_;

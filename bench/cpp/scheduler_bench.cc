@@ -255,7 +255,7 @@ struct ProcessUsage {
 
 // Reports `cpu_ms/assignment` and `switches/assignment`: the process's CPU time and context
 // switches since `start`, over `items`.
-void ReportCpuPerItem(benchmark::State& state, const ProcessUsage& start, int64_t items) {
+void ReportUsagePerItem(benchmark::State& state, const ProcessUsage& start, int64_t items) {
   if (items <= 0) return;
   state.counters["cpu_ms/assignment"] = (ProcessCpuMs() - start.cpu_ms) / static_cast<double>(items);
   state.counters["switches/assignment"] =
@@ -290,7 +290,7 @@ void ScheduleOneProcess(benchmark::State& state, ao::SchedulingMode mode, Signin
     }
     benchmark::DoNotOptimize(a);
   }
-  ReportCpuPerItem(state, usage, state.iterations());
+  ReportUsagePerItem(state, usage, state.iterations());
   bed.ReportSignatureCpu(state);
   state.SetItemsProcessed(state.iterations());
 }
@@ -357,7 +357,7 @@ void Schedule16Processes(benchmark::State& state, ao::SchedulingMode mode, Signi
       break;
     }
   }
-  ReportCpuPerItem(state, usage, state.iterations() * kProcesses * kPerThread);
+  ReportUsagePerItem(state, usage, state.iterations() * kProcesses * kPerThread);
   bed.ReportSignatureCpu(state);
   state.SetItemsProcessed(state.iterations() * kProcesses * kPerThread);
 }

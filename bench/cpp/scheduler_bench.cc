@@ -29,7 +29,8 @@
 //                           /threads:2 two threads at once (what both cores give);
 //                           B4_RawCommitDeterministic: the same with the node's deterministic salt
 // Counters: cpu_ms/assignment is the CPU time of every thread of the process per assignment;
-// sign_cpu_ms the CPU time of one signature (its Commit) on the thread that made it.
+// sign_cpu_ms the CPU time of one signature (its Commit) on the thread that made it;
+// signing_cores the signatures' CPU time per wall-clock second (SigningCores).
 // The scheduling work runs on the schedulers' worker threads, so rates are per wall-clock
 // second (UseRealTime), and so is B4_RawCommit: a ratio of a wall-clock rate to a CPU-time rate
 // (Raw_RsaPssSign4096, B6_Commit) is wrong by the share of the cores other programs take.
@@ -71,6 +72,14 @@ int64_t ThreadCpuNs() {
   timespec t{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
   return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+
+// `signing_cores`: the CPU time spent signing (`signature_ns`, summed over the benchmark's
+// threads) per wall-clock second, i.e. how many cores were kept signing. Rate / raw rate equals
+// it when a signature costs the scheduler what it costs a raw commit alone; the two part when
+// both cores signing at once slow each signature down (B4_RawCommit/threads:2 shows by how much).
+benchmark::Counter SigningCores(double signature_ns) {
+  return benchmark::Counter(signature_ns / 1e9, benchmark::Counter::kIsRate);
 }
 
 // The CPU time the signatures took, summed over the threads that made them. Set against the
@@ -202,10 +211,14 @@ class Bed {
   }
   const std::string& error() const { return error_; }
   ao::SchedulerRegistry& registry() { return *registry_; }
-  // Reports `sign_cpu_ms`: the mean CPU time of the signatures made so far (none: no counter).
+  // Reports `sign_cpu_ms`, the mean CPU time of the signatures made so far, and `signing_cores`,
+  // their CPU time per wall-clock second (none: no counters).
   void ReportSignatureCpu(benchmark::State& state) const {
     const int64_t count = signature_cpu_->count.load();
-    if (count > 0) state.counters["sign_cpu_ms"] = static_cast<double>(signature_cpu_->ns.load()) / 1e6 / count;
+    if (count <= 0) return;
+    const double ns = static_cast<double>(signature_cpu_->ns.load());
+    state.counters["sign_cpu_ms"] = ns / 1e6 / static_cast<double>(count);
+    state.counters["signing_cores"] = SigningCores(ns);
   }
 
  private:
@@ -456,6 +469,7 @@ void RawCommit(benchmark::State& state, ao::SaltMode salt) {
   if (state.iterations() > 0) {
     state.counters["sign_cpu_ms"] = benchmark::Counter(static_cast<double>(signature_ns) / 1e6 / state.iterations(),
                                                        benchmark::Counter::kAvgThreads);
+    state.counters["signing_cores"] = SigningCores(static_cast<double>(signature_ns));
   }
 }
 // The store work a pipelined assignment does on its reply's path, after its signature: building

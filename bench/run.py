@@ -54,14 +54,21 @@ def parse_cpp(output: str) -> dict[str, dict]:
     not what it is (Process_HotCompute/2000/iterations:1/real_time is
     Process_HotCompute/2000/real_time, the name the tables look up)."""
     runs: dict[str, list[float]] = {}
+    cores: dict[str, list[float]] = {}
     for b in json.loads(output)["benchmarks"]:
         if b.get("run_type") != "iteration":
             continue
         rate = b.get("items_per_second")
         if rate is None:
             continue
-        runs.setdefault(re.sub(r"/iterations:\d+", "", b["run_name"]), []).append(rate)
-    return {name: summarize(rates, "items/s") for name, rates in runs.items()}
+        name = re.sub(r"/iterations:\d+", "", b["run_name"])
+        runs.setdefault(name, []).append(rate)
+        # B4's signatures' CPU time per wall-clock second (bench/cpp/scheduler_bench.cc).
+        if "signing_cores" in b:
+            cores.setdefault(name + " signing cores", []).append(b["signing_cores"])
+    out = {name: summarize(rates, "items/s") for name, rates in runs.items()}
+    out.update({name: summarize(values, "cores") for name, values in cores.items()})
+    return out
 
 
 def summarize(values: list[float], unit: str) -> dict:

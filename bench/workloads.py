@@ -228,6 +228,11 @@ def ratios(results: dict[str, dict]) -> dict[str, float]:
     ratio("B4 16 processes synced / not synced (what fsync costs them)", "B4_Schedule16Processes",
           "B4_Schedule16ProcessesAggressive")
     ratio("B4 raw commit 2 threads / 1 thread (what the cores give)", "B4_RawCommit/real_time/threads:2", "B4_RawCommit")
+    # Cores kept signing: 16 processes / raw commit would read this if a signature cost them what
+    # it costs one thread alone; the two part by the host's slowdown of two signatures at once.
+    many_cores = find("B4_Schedule16Processes/real_time signing cores")
+    if many_cores is not None:
+        out["B4 16 processes: cores kept signing"] = many_cores["median"]
     ratio("B4 local / raw synced LevelDB", "B4_ScheduleLocal", "Raw_LevelDbBatch/sync:1")
     ratio("B4 16 processes / raw synced LevelDB", "B4_Schedule16Processes", "Raw_LevelDbBatch/sync:1")
     ratio("Store write at 100k children / at 1k (flat = 1)", "Store_GroupChildWrite/100000",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import pathlib
+import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -15,6 +16,18 @@ def load_run():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_workloads():
+    """bench/workloads.py, which imports its sibling modules by their plain names."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_workloads", ROOT / "bench" / "workloads.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
 
 
 def benchmark_output(rates: dict[str, list[float]]) -> str:
@@ -54,3 +67,18 @@ def test_every_figure_of_issue_15_reaches_the_table_with_its_ratio_to_the_target
     assert (reopen_s, target) == (1 / 125.0, 0.1) and abs(ratio - 12.5) < 1e-9
     assert rows["sequential schedule / raw aocore.commit (one RSA-4096 signature)"][0] == 228.0 / 240.0
     assert rows["16 processes scheduled concurrently / raw commit (1 thread)"][0] == 408.0 / 240.0
+
+
+def test_cores_kept_signing_reach_the_ratios_beside_the_rates() -> None:
+    """B4's `signing_cores` counter is reported with its own median; the rates stay as they were."""
+    run = load_run()
+    entries = []
+    for i, (rate, cores) in enumerate([(400.0, 1.71), (380.0, 1.75), (420.0, 1.73)]):
+        entries.append({"name": "B4_Schedule16Processes/real_time", "run_name": "B4_Schedule16Processes/real_time",
+                        "run_type": "iteration", "repetition_index": i, "items_per_second": rate,
+                        "signing_cores": cores})
+    results = run.parse_cpp(json.dumps({"context": {}, "benchmarks": entries}))
+    assert results["B4_Schedule16Processes/real_time"]["median"] == 400.0
+    cores = results["B4_Schedule16Processes/real_time signing cores"]
+    assert (cores["median"], cores["min"], cores["max"], cores["unit"]) == (1.73, 1.71, 1.75, "cores")
+    assert load_workloads().ratios(results)["B4 16 processes: cores kept signing"] == 1.73

@@ -227,6 +227,8 @@ def ratios(results: dict[str, dict]) -> dict[str, float]:
           "B4_RawCommit/real_time/threads:2")
     ratio("B4 16 processes synced / not synced (what fsync costs them)", "B4_Schedule16Processes",
           "B4_Schedule16ProcessesAggressive")
+    ratio("B4 16 processes in rounds / back to back (what the old rounds' barrier cost)",
+          "B4_Schedule16ProcessesInRounds", "B4_Schedule16Processes")
     ratio("B4 raw commit 2 threads / 1 thread (what the cores give)", "B4_RawCommit/real_time/threads:2", "B4_RawCommit")
     # Cores kept signing: 16 processes / raw commit would read this if a signature cost them what
     # it costs one thread alone; the two part by the host's slowdown of two signatures at once.

@@ -41,10 +41,6 @@ struct FakeStore {
   std::condition_variable cv;
 };
 
-Message StateAt(int64_t slot) {
-  return Message{{"at-slot", Value(slot)}, {"sum", Value(slot * (slot + 1) / 2)}};
-}
-
 class FakeEngine : public ProcessEngine {
  public:
   explicit FakeEngine(std::shared_ptr<FakeStore> s) : s_(std::move(s)) {}

@@ -213,7 +213,12 @@ class Bed {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
-  const std::string& error() const { return error_; }
+  // False, with the benchmark skipped on the error, when the bed could not be set up.
+  bool Ready(benchmark::State& state) const {
+    if (error_.empty()) return true;
+    state.SkipWithError(error_.c_str());
+    return false;
+  }
   ao::SchedulerRegistry& registry() { return *registry_; }
   // The signatures made so far: their count and CPU time.
   struct Signatures {
@@ -289,6 +294,14 @@ void ReportUsagePerItem(benchmark::State& state, const ProcessUsage& start, int6
 
 std::string RandomPid() { return ao::Base64UrlEncode(ao::RandomBytes(32)); }
 
+// The processes of the 16-process benchmarks.
+constexpr int kProcesses = 16;
+std::vector<std::string> RandomPids() {
+  std::vector<std::string> pids;
+  for (int p = 0; p < kProcesses; ++p) pids.push_back(RandomPid());
+  return pids;
+}
+
 ao::Message Msg(const std::string& pid, int64_t i) {
   return ao::Message{{"type", "Message"},
                      {"target", ao::Value(pid)},
@@ -300,10 +313,7 @@ ao::Message Msg(const std::string& pid, int64_t i) {
 void ScheduleOneProcess(benchmark::State& state, ao::SchedulingMode mode, Signing signing = Signing::kNode) {
   (void)NodeWallet();  // key generation outside the timing
   Bed bed(mode, 0, signing);
-  if (!bed.error().empty()) {
-    state.SkipWithError(bed.error().c_str());
-    return;
-  }
+  if (!bed.Ready(state)) return;
   const std::string pid = RandomPid();
   int64_t i = 0;
   const ProcessUsage usage;
@@ -356,16 +366,11 @@ BENCHMARK(B4_ScheduleUnsigned)->ArgName("sync")->Arg(0)->Arg(1)->UseRealTime()->
 // not measure this: its rate uses the mean of the threads' own times, each stopped when that
 // thread is done, which overstates it by how far apart they finish.)
 void Schedule16Processes(benchmark::State& state, ao::SchedulingMode mode, Signing signing = Signing::kNode) {
-  constexpr int kProcesses = 16;
   constexpr int64_t kPerIteration = 64;
   (void)NodeWallet();
   Bed bed(mode, 0, signing);
-  if (!bed.error().empty()) {
-    state.SkipWithError(bed.error().c_str());
-    return;
-  }
-  std::vector<std::string> pids;
-  for (int p = 0; p < kProcesses; ++p) pids.push_back(RandomPid());
+  if (!bed.Ready(state)) return;
+  const std::vector<std::string> pids = RandomPids();
   std::mutex mu;
   std::condition_variable progressed;
   int64_t completed = 0;
@@ -430,16 +435,11 @@ void Schedule16Processes(benchmark::State& state, ao::SchedulingMode mode, Signi
 // slowest process: while the last processes finish, fewer than two have work, and a core
 // waits; a node's clients neither start afresh nor wait for each other.
 void Schedule16ProcessesInRounds(benchmark::State& state, ao::SchedulingMode mode, Signing signing = Signing::kNode) {
-  constexpr int kProcesses = 16;
   constexpr int kPerThread = 4;
   (void)NodeWallet();
   Bed bed(mode, 0, signing);
-  if (!bed.error().empty()) {
-    state.SkipWithError(bed.error().c_str());
-    return;
-  }
-  std::vector<std::string> pids;
-  for (int p = 0; p < kProcesses; ++p) pids.push_back(RandomPid());
+  if (!bed.Ready(state)) return;
+  const std::vector<std::string> pids = RandomPids();
   std::atomic<bool> failed{false};
   std::string failure;
   int64_t round = 0;
@@ -508,10 +508,7 @@ void B4_OneProcess16Callers(benchmark::State& state) {
   constexpr int kPerThread = 4;
   (void)NodeWallet();
   Bed bed(ao::SchedulingMode::kLocalConfirmation, static_cast<size_t>(state.range(0)));
-  if (!bed.error().empty()) {
-    state.SkipWithError(bed.error().c_str());
-    return;
-  }
+  if (!bed.Ready(state)) return;
   const std::string pid = RandomPid();
   std::atomic<bool> failed{false};
   std::atomic<int64_t> index{0};

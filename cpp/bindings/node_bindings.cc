@@ -155,8 +155,6 @@ Value BaseValueFromPy(Node& node, py::handle base) {
 
 namespace {
 
-std::string TypeName(py::handle obj) { return py::str(py::type::of(obj).attr("__name__")); }
-
 // InvalidMessageError naming the option, what it accepts and what it got.
 [[noreturn]] void BadOption(const std::string& name, const std::string& accepted, py::handle got) {
   ThrowInvalidMessage("option '" + name + "' must be " + accepted + ", not " + std::string(py::repr(got)));

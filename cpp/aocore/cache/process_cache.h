@@ -105,11 +105,11 @@ class ProcessCache {
   // One slot of WriteDeltas: its delta entry (DeltaOf) and the extra IDs to index it by.
   struct DeltaWrite {
     uint64_t slot = 0;
-    Message delta;
-    std::vector<std::string> extra_ids;
+    Message delta{};
+    std::vector<std::string> extra_ids{};
     // An extra ID that names this slot alone (the assignment's, which covers process and slot),
     // or empty: when the run's slots are new it is linked without an existence read.
-    std::string slot_id;
+    std::string slot_id{};
   };
   // The delta entry WriteDelta stores for `state` after `slot` against `previous` (made while
   // both are at hand, so a run kept for WriteDeltas holds entries, not states).

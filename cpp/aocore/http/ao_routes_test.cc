@@ -134,7 +134,7 @@ TEST_F(AoRoutes, MainnetSpawnMessageResultAndDryRun) {
   ASSERT_TRUE(pushed.has_value());
   EXPECT_EQ(pushed->body, "{\"slot\":1,\"process\":\"" + pid + "\",\"id\":\"" + msg_id + "\"}");
 
-  for (const std::string which : {std::string("1"), msg_id}) {
+  for (const std::string& which : {std::string("1"), msg_id}) {
     std::optional<HttpResponse> r = Mainnet("POST", "/" + pid + "~process@1.0/compute/results=" + which);
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->body, "{\"raw\":{\"Output\":\"hello\",\"ReadOnly\":false}}");

@@ -43,7 +43,7 @@ struct HttpResponse {
   std::string location;  // a Location header when not empty
   // Further headers (e.g. the `process` header aoconnect reads after a spawn); values are
   // stripped of control characters when sent.
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> headers{};
 };
 
 class ConnectionLoop {

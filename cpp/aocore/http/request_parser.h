@@ -22,8 +22,8 @@ struct HttpRequest {
   std::string method;
   std::string target;  // as sent: "/<pid>/schedule?from=0"
   int minor_version = 1;  // HTTP/1.<minor>
-  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased, in order
-  std::string body;       // de-chunked
+  std::vector<std::pair<std::string, std::string>> headers{};  // names lower-cased, in order
+  std::string body{};     // de-chunked
   bool keep_alive = true;  // HTTP/1.1 unless "Connection: close"; HTTP/1.0 only with keep-alive
   bool expect_continue = false;  // "Expect: 100-continue"
 

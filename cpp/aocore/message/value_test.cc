@@ -79,8 +79,12 @@ TEST(Value, PrependSharesTheListItGrowsFrom) {
   for (size_t back = 0; back <= 300; ++back) {
     const Value& older = versions[versions.size() - 1 - back];
     std::optional<size_t> extra = last.ListPrependedTo(older);
-    if (back <= 8) ASSERT_TRUE(extra.has_value()) << back;
-    if (extra.has_value()) EXPECT_EQ(*extra, back);
+    if (back <= 8) {
+      ASSERT_TRUE(extra.has_value()) << back;
+    }
+    if (extra.has_value()) {
+      EXPECT_EQ(*extra, back);
+    }
     EXPECT_EQ(last.ListFront(back), Value::List(last.list().begin(), last.list().begin() + back));
   }
   // Each version finds the one before it, also when only the newest version is still held.

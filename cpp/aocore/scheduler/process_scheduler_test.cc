@@ -225,7 +225,9 @@ TEST(ProcessScheduler, SixteenThreadsGetEverySlotExactlyOnceWithAVerifiableChain
     ASSERT_EQ(replies[t].size(), size_t{kPerThread});
     for (size_t i = 0; i < replies[t].size(); ++i) {
       EXPECT_TRUE(slots.insert(replies[t][i].first).second) << "slot issued twice";
-      if (i > 0) EXPECT_GT(replies[t][i].first, replies[t][i - 1].first);  // per-caller order
+      if (i > 0) {
+        EXPECT_GT(replies[t][i].first, replies[t][i - 1].first);  // per-caller order
+      }
       sent_at[replies[t][i].first] = replies[t][i].second;
     }
   }

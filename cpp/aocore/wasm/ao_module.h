@@ -30,17 +30,17 @@ inline constexpr std::string_view kFormatWasm32 = "wasm32-unknown-emscripten4";
 
 struct InstanceOptions {
   // A linear-memory image to start from (ao-loader's `buffer`, a CU checkpoint); none: boot fresh.
-  std::optional<std::string> memory;
+  std::optional<std::string> memory{};
   // The same without a copy, when `memory` is unset: an image the caller keeps alive until the
   // instance is created (it keeps only the image's non-zero pages).
-  std::string_view memory_view;
+  std::string_view memory_view{};
   // Or, when neither is set and `memory_pieces` is, an image of `memory_size` bytes given in
   // pieces, never assembled: memory_pieces(put) calls put(offset, bytes) for its non-zero parts,
   // at ascending offsets that are multiples of 4 KiB (a chunked binary read with
   // ContentCache::VisitBinary); every byte no piece covers is zero. An error of `put` (a piece out
   // of order or beyond the size) must be returned by memory_pieces.
   using MemoryPut = std::function<Status(uint64_t offset, std::string_view bytes)>;
-  std::function<Status(const MemoryPut& put)> memory_pieces;
+  std::function<Status(const MemoryPut& put)> memory_pieces{};
   uint64_t memory_size = 0;
   // The next value of the Date.now counter (kFirstClockValue for a fresh ao-loader instance).
   int64_t clock = kFirstClockValue;

@@ -54,7 +54,9 @@ TEST(ResidentPagesWasm, ListsWrittenPagesAndSkipsNeverWrittenAndZeroPages) {
   for (size_t i = 0; i < ranges->size(); ++i) {
     EXPECT_EQ((*ranges)[i].first % kPage, 0u);
     EXPECT_LT((*ranges)[i].first, (*ranges)[i].second);
-    if (i > 0) EXPECT_LT((*ranges)[i - 1].second, (*ranges)[i].first);  // merged when adjacent
+    if (i > 0) {
+      EXPECT_LT((*ranges)[i - 1].second, (*ranges)[i].first);  // merged when adjacent
+    }
   }
 }
 
@@ -70,7 +72,9 @@ TEST(ResidentPagesWasm, FileBackedPagesNeverTouchedAreListed) {
     Mapping m(8 * kPage, MAP_PRIVATE, fd);
     ASSERT_NE(m.get(), nullptr);
     auto ranges = MaybeNonZeroRanges(m.get(), 8 * kPage);
-    if (ranges) EXPECT_TRUE(Covered(*ranges, 5));
+    if (ranges) {
+      EXPECT_TRUE(Covered(*ranges, 5));
+    }
     EXPECT_EQ(m.get()[5 * kPage], 7);
   }
   ::close(fd);

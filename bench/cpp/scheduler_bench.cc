@@ -38,11 +38,11 @@
 // (Raw_RsaPssSign4096, B6_Commit) is wrong by the share of the cores other programs take.
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <ctime>
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -158,6 +158,7 @@ class PlainUnsyncedWrites final : public ao::Store {
 class Bed {
  public:
   explicit Bed(ao::SchedulingMode mode, size_t signing_helpers = 0, Signing signing = Signing::kNode) {
+    (void)NodeWallet();  // key generation outside the timing
     static std::atomic<int> n{0};
     dir_ = std::filesystem::temp_directory_path() /
            ("aocore-bench-b4-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
@@ -311,7 +312,6 @@ ao::Message Msg(const std::string& pid, int64_t i) {
 }
 
 void ScheduleOneProcess(benchmark::State& state, ao::SchedulingMode mode, Signing signing = Signing::kNode) {
-  (void)NodeWallet();  // key generation outside the timing
   Bed bed(mode, 0, signing);
   if (!bed.Ready(state)) return;
   const std::string pid = RandomPid();
@@ -367,7 +367,6 @@ BENCHMARK(B4_ScheduleUnsigned)->ArgName("sync")->Arg(0)->Arg(1)->UseRealTime()->
 // thread is done, which overstates it by how far apart they finish.)
 void Schedule16Processes(benchmark::State& state, ao::SchedulingMode mode, Signing signing = Signing::kNode) {
   constexpr int64_t kPerIteration = 64;
-  (void)NodeWallet();
   Bed bed(mode, 0, signing);
   if (!bed.Ready(state)) return;
   const std::vector<std::string> pids = RandomPids();
@@ -436,7 +435,6 @@ void Schedule16Processes(benchmark::State& state, ao::SchedulingMode mode, Signi
 // waits; a node's clients neither start afresh nor wait for each other.
 void Schedule16ProcessesInRounds(benchmark::State& state, ao::SchedulingMode mode, Signing signing = Signing::kNode) {
   constexpr int kPerThread = 4;
-  (void)NodeWallet();
   Bed bed(mode, 0, signing);
   if (!bed.Ready(state)) return;
   const std::vector<std::string> pids = RandomPids();
@@ -506,7 +504,6 @@ BENCHMARK(B4_Schedule16ProcessesAggressive)->UseRealTime()->Unit(benchmark::kMil
 void B4_OneProcess16Callers(benchmark::State& state) {
   constexpr int kCallers = 16;
   constexpr int kPerThread = 4;
-  (void)NodeWallet();
   Bed bed(ao::SchedulingMode::kLocalConfirmation, static_cast<size_t>(state.range(0)));
   if (!bed.Ready(state)) return;
   const std::string pid = RandomPid();

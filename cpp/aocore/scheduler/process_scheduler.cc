@@ -171,6 +171,11 @@ bool ProcessScheduler::Idle() const {
   return !running_ && queue_.empty() && deferred_writes_ == 0;
 }
 
+size_t ProcessScheduler::QueuedRequests() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size();
+}
+
 void ProcessScheduler::Stop() {
   std::unique_lock<std::mutex> lock(mu_);
   closed_ = true;
@@ -222,25 +227,31 @@ Result<Message> ProcessScheduler::Schedule(const Message& message,
   request->hook = std::move(hook);
   std::future<Result<Message>> reply = request->reply.get_future();
   bool wake_worker = false;
+  bool on_caller = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return Status::Closed("scheduler of " + process_id_ + " is stopped");
     if (!failure_.ok()) return failure_;
-    queue_.push_back(std::move(request));
-    if (running_) {
-      wake_worker = true;
-    } else {
+    if (env_.schedule_on_caller && !running_ && queue_.empty()) {
       running_ = true;
-      // Detached: a worker that exited but was never joined would keep its stack mapped (8 MiB
-      // of address space, ~16 KiB resident) for as long as the scheduler lives, i.e. one dead
-      // stack per process that ever scheduled (B8, docs/benchmarks.md). Stop() waits for
-      // running_ instead of joining; see WorkerLoop for why that is enough.
-      std::thread([this] { WorkerLoop(); }).detach();
+      on_caller = true;
+    } else {
+      queue_.push_back(std::move(request));
+      if (running_) {
+        wake_worker = true;
+      } else {
+        running_ = true;
+        StartWorker();
+      }
     }
   }
-  // Woken after the lock is released: woken under it, the worker would wake only to wait for
-  // the lock (one more sleep and wake-up per request).
-  if (wake_worker) idle_cv_.notify_all();
+  if (on_caller) {
+    ScheduleOnCaller(std::move(request));  // answers it: the wait below returns at once
+  } else if (wake_worker) {
+    // Woken after the lock is released: woken under it, the worker would wake only to wait for
+    // the lock (one more sleep and wake-up per request).
+    idle_cv_.notify_all();
+  }
 
   if (reply.wait_until(deadline) != std::future_status::ready) {
     return Status::DeadlineExceeded("no assignment from the scheduler of " + process_id_ +
@@ -266,6 +277,31 @@ Result<Message> ProcessScheduler::Schedule(const Message& message,
                                 " is committed locally but the upload failed");
   }
   return assignment;
+}
+
+void ProcessScheduler::StartWorker() {
+  // Detached: a worker that exited but was never joined would keep its stack mapped (8 MiB of
+  // address space, ~16 KiB resident) for as long as the scheduler lives, i.e. one dead stack per
+  // process that ever scheduled (B8, docs/benchmarks.md). Stop() waits for running_ instead of
+  // joining; see WorkerLoop for why that is enough.
+  std::thread([this] { WorkerLoop(); }).detach();
+}
+
+void ProcessScheduler::ScheduleOnCaller(std::unique_ptr<Request> request) {
+  std::deque<std::unique_ptr<Request>> group;
+  group.push_back(std::move(request));
+  ProcessGroup(group);
+  group.clear();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!queue_.empty()) {
+    // Queued while this thread held the serial section: a worker takes it over (running_ stays
+    // set), and batches them.
+    StartWorker();
+    return;
+  }
+  // As the worker's exit: nothing of this object is touched after the lock is released.
+  running_ = false;
+  idle_cv_.notify_all();
 }
 
 void ProcessScheduler::WorkerLoop() {

@@ -9,12 +9,12 @@
 // message).
 //
 // Design (correctness over cleverness): requests are queued under a leaf mutex and ONE worker
-// thread at a time drains the queue; everything that reads or advances (slot, chain, timestamp)
-// -- building, signing, the batch write -- happens in that serial section, never under the
-// mutex. The worker takes up to max_batch queued requests and commits them as one batch (group
-// commit: one fsync for many assignments, and, through the shared GroupCommitter, for the
-// batches of other processes synced at the same time); state advances only after the batch is
-// applied, and
+// thread at a time drains the queue (or, on the caller's thread below, one caller schedules its
+// own request); everything that reads or advances (slot, chain, timestamp) -- building,
+// signing, the batch write -- happens in that serial section, never under the mutex. The worker
+// takes up to max_batch queued requests and commits them as one batch (group commit: one fsync
+// for many assignments, and, through the shared GroupCommitter, for the batches of other
+// processes synced at the same time); state advances only after the batch is applied, and
 // replies are sent only then. The worker exits when idle (after a short linger) and is started
 // again by the next request, so an idle process costs no thread (the worker thread is detached:
 // an exited worker leaves no stack behind).
@@ -36,7 +36,15 @@
 // Deadlines: every Schedule call returns exactly once, by its deadline at the latest
 // (DeadlineExceeded). A request still queued when its deadline passes is dropped unassigned; a
 // request already being committed may still be committed (like any timed-out RPC, the outcome
-// is then unknown to the caller).
+// is then unknown to the caller). The exception is a request scheduled on its caller's thread
+// (below): its deadline is checked when it starts, and it returns once its own signature and
+// write are done.
+// On the caller's thread (env.schedule_on_caller; the node turns it on): a request that finds
+// its process idle (no worker running, nothing queued) is built, signed and committed by the
+// thread that called Schedule, which holds the serial section meanwhile, instead of being handed
+// to a worker thread and answered back (two thread wake-ups on every assignment of a process
+// with one caller at a time). Requests that arrive meanwhile are queued, and a worker is
+// started for them when that caller is done, which batches them as above.
 // Verification: this is the one place a message to schedule is verified (the scheduler@1.0
 // device and the HTTP layer leave it here): a message with commitments is checked once by the
 // injected verifier, on the caller's thread; a failure is Status::InvalidSignature (an
@@ -160,6 +168,11 @@ struct SchedulerEnvironment {
   // all on the scheduler's own thread. At most `signing_helpers` helpers per batch.
   HelperStarter start_helper;
   size_t signing_helpers = 0;
+  // A request that finds its process idle is scheduled on its caller's thread (see "On the
+  // caller's thread" above). Only for a `signer` whose time is its own CPU work (the node
+  // wallet): the caller's deadline is not checked again once it has started. Node::Start turns
+  // it on; off, every request is handed to the worker thread.
+  bool schedule_on_caller = false;
 };
 
 class ProcessScheduler {
@@ -192,6 +205,8 @@ class ProcessScheduler {
   // every assignment handed out is committed (or failed) and nothing else will be written until
   // the next Schedule.
   bool Idle() const;
+  // Requests waiting for the serial section (queued for the worker).
+  size_t QueuedRequests() const;
   const std::string& process_id() const { return process_id_; }
   SchedulingMode mode() const { return env_.mode; }
 
@@ -214,7 +229,12 @@ class ProcessScheduler {
   // Stores the assignments of reservations left by a run that lost its unsynced writes, and
   // deletes every reservation of this process (one synced batch).
   Status RecoverReservations();
+  // Starts the worker thread (detached; running_ is set, under mu_).
+  void StartWorker();
   void WorkerLoop();
+  // Schedules `request` on the calling thread, which holds the serial section (running_), then
+  // hands the section to a worker when requests were queued meanwhile, or gives it back.
+  void ScheduleOnCaller(std::unique_ptr<Request> request);
   void ProcessGroup(std::deque<std::unique_ptr<Request>>& group);
   int64_t NowMillis() const;
   BlockInfo CurrentBlock() const;
@@ -225,8 +245,8 @@ class ProcessScheduler {
   AssignmentCache assignments_;
   std::atomic<int64_t> committed_slot_{-1};
 
-  // Serial state: touched only by the (single) running worker; handed from one worker thread
-  // to the next through mu_ (running_).
+  // Serial state: touched only by the thread that holds the serial section (the running worker,
+  // or a caller scheduling its own request); handed from one to the next through mu_ (running_).
   int64_t current_slot_ = -1;
   HashChain chain_;
   int64_t last_timestamp_ms_ = 0;

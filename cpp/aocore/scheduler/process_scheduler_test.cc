@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <set>
@@ -195,12 +196,16 @@ TEST(ProcessScheduler, BlockInfoComesFromTheInjectedSource) {
   EXPECT_EQ(*a->FindBinary("block-hash"), std::string(43, 'Z'));
 }
 
-TEST(ProcessScheduler, SixteenThreadsGetEverySlotExactlyOnceWithAVerifiableChain) {
+// 16 callers on one process, 500 messages each. `on_caller`: with schedule_on_caller, so the
+// serial section passes between callers scheduling their own request and the worker.
+void SixteenThreadsGetEverySlotExactlyOnce(bool on_caller) {
   testing::TempDir dir;
   auto store = LevelDbStore::Open((dir.path() / "db").string());
   ASSERT_OK(store);
   const std::string pid = RandomId();
-  auto scheduler = MakeScheduler(pid, TestEnvironment(store->get()));
+  SchedulerEnvironment env = TestEnvironment(store->get());
+  env.schedule_on_caller = on_caller;
+  auto scheduler = MakeScheduler(pid, env);
   constexpr int kThreads = 16;
   constexpr int kPerThread = 500;
   std::vector<std::vector<std::pair<int64_t, Message>>> replies(kThreads);
@@ -240,6 +245,14 @@ TEST(ProcessScheduler, SixteenThreadsGetEverySlotExactlyOnceWithAVerifiableChain
   for (const Message& a : *stored) ASSERT_EQ(*a.FindMessage("body"), sent_at[SlotOf(a)]);
   // Group commit: far fewer synced batches than assignments is allowed, never more.
   EXPECT_LE((*store)->TEST_synced_commits(), uint64_t{kThreads * kPerThread});
+}
+
+TEST(ProcessScheduler, SixteenThreadsGetEverySlotExactlyOnceWithAVerifiableChain) {
+  SixteenThreadsGetEverySlotExactlyOnce(/*on_caller=*/false);
+}
+
+TEST(ProcessScheduler, SixteenThreadsGetEverySlotExactlyOnceWhenCallersScheduleOnTheirThreads) {
+  SixteenThreadsGetEverySlotExactlyOnce(/*on_caller=*/true);
 }
 
 TEST(ProcessScheduler, LocalConfirmationRepliesAfterASyncedWrite) {
@@ -615,6 +628,124 @@ TEST(ProcessScheduler, StopRepliesToQueuedRequests) {
   Result<Message> second_result = second.get();
   EXPECT_TRUE(second_result.ok() || second_result.status().IsClosed())
       << second_result.status().ToString();
+}
+
+// A signer that records the threads it signed on, in order.
+struct SigningThreads {
+  std::mutex mu;
+  std::vector<std::thread::id> ids;
+  void Add() {
+    std::lock_guard<std::mutex> lock(mu);
+    ids.push_back(std::this_thread::get_id());
+  }
+  std::vector<std::thread::id> Get() {
+    std::lock_guard<std::mutex> lock(mu);
+    return ids;
+  }
+};
+
+TEST(ProcessScheduler, OnTheCallersThreadAnIdleProcessIsScheduledByItsCaller) {
+  MemoryStore store;
+  SchedulerEnvironment env = TestEnvironment(&store);
+  env.schedule_on_caller = true;
+  SigningThreads signing;
+  env.signer = [&signing](Message m) {
+    signing.Add();
+    return TestSign(std::move(m), TestSignerAddress());
+  };
+  const std::string pid = RandomId();
+  auto scheduler = MakeScheduler(pid, env);
+  for (int i = 0; i < 3; ++i) {
+    Result<Message> a = scheduler->Schedule(TestMessage(i));
+    ASSERT_OK(a);
+    EXPECT_EQ(SlotOf(*a), i);
+    // Nothing runs on after the reply: no worker was started, none lingers.
+    EXPECT_TRUE(scheduler->Idle());
+  }
+  EXPECT_EQ(signing.Get(), std::vector<std::thread::id>(3, std::this_thread::get_id()));
+  ASSERT_OK(ReadAndVerifySchedule(store, pid, 3));
+}
+
+TEST(ProcessScheduler, OnTheCallersThreadRequestsQueuedMeanwhileAreCommittedByAWorker) {
+  MemoryStore store;
+  SchedulerEnvironment env = TestEnvironment(&store);
+  env.schedule_on_caller = true;
+  Gate gate;
+  SigningThreads signing;
+  env.signer = [&](Message m) {
+    signing.Add();
+    if (signing.Get().size() == 1) gate.Wait();  // the first caller holds the serial section
+    return TestSign(std::move(m), TestSignerAddress());
+  };
+  const std::string pid = RandomId();
+  auto scheduler = MakeScheduler(pid, env);
+  std::thread::id first_caller;
+  auto first = std::async(std::launch::async, [&] {
+    first_caller = std::this_thread::get_id();
+    return scheduler->Schedule(TestMessage(0));
+  });
+  ASSERT_TRUE(testing::WaitFor([&] { return gate.waiting.load() == 1; }));
+  std::thread::id later_callers[2];
+  std::future<Result<Message>> later[2];
+  for (int i = 0; i < 2; ++i) {
+    later[i] = std::async(std::launch::async, [&, i] {
+      later_callers[i] = std::this_thread::get_id();
+      return scheduler->Schedule(TestMessage(i + 1));
+    });
+  }
+  // Both queue behind the first (they find the section held), and wait.
+  ASSERT_TRUE(testing::WaitFor([&] { return scheduler->QueuedRequests() == 2; }));
+  EXPECT_EQ(signing.Get().size(), 1u);
+  gate.Open();
+  Result<Message> a0 = first.get();
+  ASSERT_OK(a0);
+  EXPECT_EQ(SlotOf(*a0), 0);
+  std::set<int64_t> later_slots;
+  for (auto& f : later) {
+    Result<Message> a = f.get();
+    ASSERT_OK(a);
+    later_slots.insert(SlotOf(*a));
+  }
+  EXPECT_EQ(later_slots, (std::set<int64_t>{1, 2}));
+  const std::vector<std::thread::id> ids = signing.Get();
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_EQ(ids[0], first_caller);
+  // The two queued ones were signed by the worker started for them, not by their callers.
+  for (size_t i = 1; i < ids.size(); ++i) {
+    EXPECT_NE(ids[i], first_caller);
+    EXPECT_NE(ids[i], later_callers[0]);
+    EXPECT_NE(ids[i], later_callers[1]);
+  }
+  ASSERT_OK(ReadAndVerifySchedule(store, pid, 3));
+  EXPECT_TRUE(testing::WaitFor([&] { return scheduler->Idle(); }));
+}
+
+TEST(ProcessScheduler, StopWaitsForACallerSchedulingOnItsThread) {
+  MemoryStore store;
+  SchedulerEnvironment env = TestEnvironment(&store);
+  env.schedule_on_caller = true;
+  Gate gate;
+  std::atomic<bool> signed_one{false};
+  env.signer = [&](Message m) {
+    gate.Wait();
+    signed_one = true;
+    return TestSign(std::move(m), TestSignerAddress());
+  };
+  auto scheduler = MakeScheduler(RandomId(), env);
+  auto first = std::async(std::launch::async, [&] { return scheduler->Schedule(TestMessage(0)); });
+  ASSERT_TRUE(testing::WaitFor([&] { return gate.waiting.load() == 1; }));
+  std::atomic<bool> signed_when_stopped{false};
+  std::thread stopper([&] {
+    scheduler->Stop();
+    signed_when_stopped = signed_one.load();
+  });
+  gate.Open();
+  stopper.join();
+  EXPECT_TRUE(signed_when_stopped.load());  // Stop returned only after the caller's batch
+  Result<Message> a = first.get();
+  ASSERT_OK(a);
+  EXPECT_EQ(SlotOf(*a), 0);
+  EXPECT_TRUE(scheduler->Schedule(TestMessage(1)).status().IsClosed());
 }
 
 TEST(ProcessScheduler, CreateRefusesBadArguments) {

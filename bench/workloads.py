@@ -229,6 +229,10 @@ def ratios(results: dict[str, dict]) -> dict[str, float]:
           "B4_Schedule16ProcessesAggressive")
     ratio("B4 16 processes in rounds / back to back (what the old rounds' barrier cost)",
           "B4_Schedule16ProcessesInRounds", "B4_Schedule16Processes")
+    ratio("B4 local: on the caller's thread / via the worker (what the hand-offs cost)", "B4_ScheduleLocal",
+          "B4_ScheduleLocalViaWorker")
+    ratio("B4 16 processes: on the callers' threads / via the workers", "B4_Schedule16Processes",
+          "B4_Schedule16ProcessesViaWorker")
     ratio("B4 raw commit 2 threads / 1 thread (what the cores give)", "B4_RawCommit/real_time/threads:2", "B4_RawCommit")
     # Cores kept signing: 16 processes / raw commit would read this if a signature cost them what
     # it costs one thread alone; the two part by the host's slowdown of two signatures at once.

@@ -5,7 +5,10 @@
 //   B4_ScheduleLocal        one process, one caller, local_confirmation as the node runs it
 //                           (deterministic salts: the reservation is synced while signing, the
 //                           signed assignment written unsynced by the store's deferred-write
-//                           thread after the reply; process_scheduler.h)
+//                           thread after the reply; a request to an idle process scheduled
+//                           on its caller's thread; process_scheduler.h)
+//   B4_ScheduleLocalViaWorker  the same with every request handed to the scheduler's worker
+//                           thread and answered back (as before the eleventh pass)
 //   B4_ScheduleLocalPlainSignedWrite  the same with the signed write's operations plain (each
 //                           reads its path first), as before it kept its content operations
 //   B4_ScheduleLocalWriteOnReply  the same with the signed write applied before the reply (not
@@ -17,6 +20,7 @@
 //                           local_confirmation (…InRounds: the callers started for rounds of 4
 //                           messages each and joined, as measured before the tenth pass;
 //                           B4_Schedule16ProcessesAggressive: the same without fsync;
+//                           …ViaWorker: every request handed to the worker thread, as before;
 //                           …SyncAfterSigning: with a random-salt signer, as before;
 //                           …WriteOnReply: the signed write applied before the reply;
 //                           …PlainSignedWrite: its operations plain, as before;
@@ -101,14 +105,16 @@ struct SignatureCpu {
 // A LevelDB store in a fresh temporary directory and a registry over it; removed at the end.
 // How the assignments are signed: not at all (the cost of scheduling beyond the signature),
 // by the node's signer (deterministic salts), or with random salts (no pipelining).
-// kNode is wired as Node::Start wires it (the signed write deferred past the reply);
+// kNode is wired as Node::Start wires it (the signed write deferred past the reply, a request
+// to an idle process scheduled on its caller's thread); kNodeViaWorker: the same with every
+// request handed to the scheduler's worker thread (as before the eleventh pass);
 // kNodeWriteOnReply: the same with the signed write applied before the reply
 // (SchedulerEnvironment::defer_signed_write off). kNodePlainSignedWrite: the node's signer,
 // with the unsynced batches (the pipelined signed write) applied as plain operations, each
 // reading its path first: the signed write as it was before it kept its content operations.
 // kNodePipelinedWhileSigning: the node's signer, pipelined whenever the committer is idle, even
 // while other processes' signatures keep every core busy (the rule before it looked at them).
-enum class Signing { kNone, kNode, kNodeWriteOnReply, kNodePlainSignedWrite, kNodePipelinedWhileSigning, kRandomSalt };
+enum class Signing { kNone, kNode, kNodeViaWorker, kNodeWriteOnReply, kNodePlainSignedWrite, kNodePipelinedWhileSigning, kRandomSalt };
 
 // `batch` with its content operations made plain (each reads its path first).
 ao::WriteBatch PlainOperations(const ao::WriteBatch& batch) {
@@ -177,12 +183,14 @@ class Bed {
     }
     switch (signing) {
       case Signing::kNode:  // as Node::Start wires it
+      case Signing::kNodeViaWorker:
       case Signing::kNodeWriteOnReply:
       case Signing::kNodePlainSignedWrite:
       case Signing::kNodePipelinedWhileSigning:
         env.signer = TimedSigner(ao::SaltMode::kDeterministic);
         env.deterministic_signer = true;
-        env.defer_signed_write = signing == Signing::kNode || signing == Signing::kNodePipelinedWhileSigning;
+        env.schedule_on_caller = signing != Signing::kNodeViaWorker;
+        env.defer_signed_write = signing == Signing::kNode || signing == Signing::kNodeViaWorker || signing == Signing::kNodePipelinedWhileSigning;
         if (signing == Signing::kNodePipelinedWhileSigning) env.cores = std::numeric_limits<size_t>::max();
         break;
       case Signing::kRandomSalt:
@@ -333,6 +341,11 @@ void ScheduleOneProcess(benchmark::State& state, ao::SchedulingMode mode, Signin
 void B4_ScheduleLocal(benchmark::State& state) { ScheduleOneProcess(state, ao::SchedulingMode::kLocalConfirmation); }
 BENCHMARK(B4_ScheduleLocal)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+void B4_ScheduleLocalViaWorker(benchmark::State& state) {
+  ScheduleOneProcess(state, ao::SchedulingMode::kLocalConfirmation, Signing::kNodeViaWorker);
+}
+BENCHMARK(B4_ScheduleLocalViaWorker)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 void B4_ScheduleLocalSyncAfterSigning(benchmark::State& state) {
   ScheduleOneProcess(state, ao::SchedulingMode::kLocalConfirmation, Signing::kRandomSalt);
 }
@@ -472,6 +485,11 @@ void B4_Schedule16ProcessesInRounds(benchmark::State& state) {
   Schedule16ProcessesInRounds(state, ao::SchedulingMode::kLocalConfirmation);
 }
 BENCHMARK(B4_Schedule16ProcessesInRounds)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void B4_Schedule16ProcessesViaWorker(benchmark::State& state) {
+  Schedule16Processes(state, ao::SchedulingMode::kLocalConfirmation, Signing::kNodeViaWorker);
+}
+BENCHMARK(B4_Schedule16ProcessesViaWorker)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void B4_Schedule16ProcessesSyncAfterSigning(benchmark::State& state) {
   Schedule16Processes(state, ao::SchedulingMode::kLocalConfirmation, Signing::kRandomSalt);

@@ -410,7 +410,7 @@ void Schedule16Processes(benchmark::State& state, ao::SchedulingMode mode, Signi
     });
   }
   std::unique_lock<std::mutex> lock(mu);
-  wanted = kPerIteration;  // warm-up, untimed: every process has a running worker
+  wanted = kPerIteration;  // warm-up, untimed: every process has its scheduler, its store warm
   progressed.wait(lock, [&] { return completed >= wanted || !failure.empty(); });
   lock.unlock();
   // Counted from the first iteration's start to the last one's end, as the timing is.

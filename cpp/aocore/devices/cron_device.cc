@@ -146,8 +146,15 @@ void CronScheduler::Arm(const std::shared_ptr<Task>& task, Timer::Clock::time_po
   const uint64_t id = timer_.At(due, [this, weak] {
     if (std::shared_ptr<Task> t = weak.lock()) Run(t);
   });
-  std::lock_guard lock(mu_);
-  task->timer_id = id;
+  bool cancel = false;
+  {
+    std::lock_guard lock(mu_);
+    task->timer_id = id;
+    // Stopped or shut down since the caller decided to arm (a run re-arms outside the lock):
+    // Stop and Shutdown cancelled the timer they saw, not this one.
+    cancel = task->stopped || shutdown_;
+  }
+  if (cancel) timer_.Cancel(id);
 }
 
 void CronScheduler::Run(const std::shared_ptr<Task>& task) {
@@ -202,16 +209,20 @@ void CronScheduler::Run(const std::shared_ptr<Task>& task) {
   {
     std::lock_guard lock(mu_);
     task->running = false;
-    --running_;
     if (forget) {
       auto it = tasks_.find(task->id);
       if (it != tasks_.end() && it->second == task) tasks_.erase(it);
     }
     rearm = !forget && !task->stopped && !shutdown_;
   }
-  idle_.notify_all();
   // The next run is due one interval after this one started (no catch-up of missed runs).
   if (rearm) Arm(task, std::max(started + delay, Timer::Clock::now() + milliseconds(1)));
+  // The run counts until it no longer touches this scheduler: Shutdown (and so the destructor)
+  // returns once running_ is 0, so the re-arm above comes first, and the notification is made
+  // under the lock, before the waiter can see 0 and destroy idle_.
+  std::lock_guard lock(mu_);
+  --running_;
+  idle_.notify_all();
 }
 
 Status CronScheduler::Stop(std::string_view task_id) {

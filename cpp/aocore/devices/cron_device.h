@@ -77,7 +77,7 @@ class CronScheduler {
   // the task in flight, unless called from a Timer runner or a process worker.
   Status Stop(std::string_view task_id);
   // No more runs (the persisted tasks stay for the next open); waits for runs in flight unless
-  // called from one.
+  // called from one, until none touches the scheduler any more (the destructor calls it).
   void Shutdown();
 
   std::vector<TaskInfo> Tasks() const;

@@ -73,10 +73,10 @@ Result<std::unique_ptr<AoInstance>> AoInstance::Create(std::shared_ptr<const AoM
   }
   std::unique_ptr<AoInstance> instance(new AoInstance(std::move(module), std::move(options)));
   if (image) {
-    instance->checkpoint_.emplace();
+    instance->checkpoint_.emplace(SparseImage{});
     Capture(*image, *instance->checkpoint_);
   } else if (pieces) {
-    SparseImage& into = instance->checkpoint_.emplace();
+    SparseImage& into = instance->checkpoint_.emplace(SparseImage{});
     into.size = size;
     uint64_t end = 0;  // where the previous piece ended
     AO_RETURN_IF_ERROR(pieces([&](uint64_t offset, std::string_view bytes) -> Status {
@@ -244,7 +244,7 @@ void AoInstance::CaptureRange(std::string_view bytes, uint64_t from, uint64_t to
 
 void AoInstance::Checkpoint() {
   if (broken_) return;
-  if (!checkpoint_) checkpoint_.emplace();
+  if (!checkpoint_) checkpoint_.emplace(SparseImage{});
   Capture(MemoryView(), *checkpoint_);
   options_.clock = host_->clock();
 }

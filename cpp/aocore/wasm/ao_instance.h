@@ -76,6 +76,8 @@ class AoInstance {
 
   // A memory image without its zero pages: `size` bytes, of which the 4 KiB pages at `offsets`
   // (ascending) hold `pages` (4 KiB each, in the same order) and every other page is zero.
+  // Emplaced as `emplace(SparseImage{})`: clang (the fuzz build) finds no default constructor for
+  // a nested struct with member initializers in std::optional<> inside the enclosing class.
   struct SparseImage {
     uint64_t size = 0;
     std::vector<uint64_t> offsets;

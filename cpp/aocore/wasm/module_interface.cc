@@ -90,7 +90,9 @@ Result<ModuleInterface> ParseModuleInterface(std::string_view wasm) {
   std::vector<Signature> types;
   std::vector<uint32_t> function_types;  // type index of each function (imports first)
   std::vector<MemoryInterface> memories;  // imported first
-  std::vector<std::pair<std::string, uint32_t>> func_exports;
+  // (position in out.exports, function index) of each function export, resolved once every
+  // section is read: a lookup by name per export was quadratic in the export count.
+  std::vector<std::pair<size_t, uint32_t>> func_exports;
   ModuleInterface out;
   std::optional<uint64_t> memory_export;
   while (!r.done() && r.ok()) {
@@ -151,7 +153,7 @@ Result<ModuleInterface> ParseModuleInterface(std::string_view wasm) {
           const uint64_t index = s.Leb();
           if (kind == 0x00) {
             item.is_function = true;
-            func_exports.emplace_back(item.name, static_cast<uint32_t>(index));
+            func_exports.emplace_back(out.exports.size(), static_cast<uint32_t>(index));
           }
           if (kind == 0x02 && item.name == "memory") memory_export = index;
           out.exports.push_back(std::move(item));
@@ -164,12 +166,9 @@ Result<ModuleInterface> ParseModuleInterface(std::string_view wasm) {
     if (!s.ok()) return Status::InvalidArgument("invalid WebAssembly module: malformed section " + std::to_string(id));
   }
   if (!r.ok()) return Status::InvalidArgument("invalid WebAssembly module: truncated section");
-  for (ModuleItem& item : out.exports) {
-    if (!item.is_function) continue;
-    for (const auto& [name, index] : func_exports) {
-      if (name == item.name && index < function_types.size() && function_types[index] < types.size()) {
-        item.signature = types[function_types[index]];
-      }
+  for (const auto& [position, index] : func_exports) {
+    if (index < function_types.size() && function_types[index] < types.size()) {
+      out.exports[position].signature = types[function_types[index]];
     }
   }
   if (memory_export && *memory_export < memories.size()) out.memory = memories[*memory_export];

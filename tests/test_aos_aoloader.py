@@ -93,6 +93,14 @@ def corpus(module_id: str) -> tuple[str, list[str]]:
         # week numbers of the glue's strftime, around year boundaries
         'local out = {} for _, t in ipairs({0, 1609459200, 1735516800, 1704067200, 951782400}) do '
         'out[#out + 1] = os.date("!%U %W %V %G %g %j", t) end return table.concat(out, "|")',
+        # JS Date at its edges, as the glue's gmtime, localtime and strftime use it: years 0-99
+        # read as 19xx, and times beyond +-8.64e15 ms give an all-zero struct tm (the probes
+        # where the glue throws are in test_glue_exceptions_match_ao_loader)
+        'local out = {} for _, t in ipairs({-62135596800, -61000000000, -59011459200, -59042995200, '
+        '-2208988800, 8640000086400, 1125899906842624, -1125899906842624, 1152921504606846976}) do '
+        'out[#out + 1] = os.date("!%Y %m %d %j %U %V %W %G %g %a %c", t) end return table.concat(out, "|")',
+        'local out = {} for _, t in ipairs({-62135596800, -59042995200, 8639999999999}) do '
+        'out[#out + 1] = os.date("%Y %j %U %c %z", t) end return table.concat(out, "|")',
     ]
     msgs = [cu_msg(0, id=PID, frm=OWNER, tags=process_tags(module_id), data="")]
     for i, code in enumerate(evals, start=1):
@@ -139,6 +147,56 @@ def test_corpus_matches_ao_loader_step_by_step(ao_loader, tmp_path, module_id):
     assert results[11]["Spawns"], "the spawn step produced no Spawns"
     assert "\ufffd" in results[15]["Output"]["data"]
     assert results[17]["Output"]["data"].startswith("00 00 01 1970 70 001|00 00 53 2020 20 001|")
+    # Year 1 is 1901 to the week-based year; past JS Date's range every field is zero.
+    assert results[18]["Output"]["data"].startswith("1 01 01 001 -99137 -99136 -99137 1901 01 Mon")
+    assert results[18]["Output"]["data"].endswith("|1900 01 00 000 01 52 00 1900 00 Sun Sun Jan 00 00:00:00 1900")
+    assert results[19]["Output"]["data"].startswith("1 001 00 Mon Jan 01 00:00:00 1 +0000|")
+
+
+# Probes where the glue itself throws (a JS exception out of an import, not the module's
+# ok:false): %G of a date whose next year JS Date cannot hold, and the wasm64 localtime of a time
+# it cannot hold (BigInt(NaN)); the wasm32 glue stores zeros there instead. Each runs as the last
+# step of its own scenario: after a throw ao-loader's memory is left as the unwound call left it,
+# while aocore's instance is back at its checkpoint.
+GLUE_PROBES = {"week-based year past the range": 'return os.date("!%G", 8640000000000)',
+               "localtime past the range": 'return os.date("%Y %j %c", 8640000086400)'}
+
+
+@pytest.mark.parametrize("probe", sorted(GLUE_PROBES))
+@pytest.mark.parametrize("module_id", [aos.AOS_2_0_6, "WASM32-D8q2OmZ4Mok00sD2Y_6SYEQ7Hjx-6VZ_jl3g"],
+                         ids=["aos2_0_6", "aos2_0_4_32"])
+def test_glue_exceptions_match_ao_loader(ao_loader, tmp_path, module_id, probe):
+    env, messages = corpus(module_id)
+    eval_message = json.loads(messages[1])
+    eval_message.update(From=OWNER, Owner=OWNER, Tags=[{"name": "Action", "value": "Eval"}], Data=GLUE_PROBES[probe])
+    messages = [messages[0], aos.js_stringify(eval_message)]
+    expected = run_ao_loader(ao_loader, tmp_path, module_id, env, messages)
+    inst = aocore.AOModule.from_id(module_id).instance()
+    assert inst.handle_raw(messages[0], env) == expected[0]["raw"]
+    throws = module_id == aos.AOS_2_0_6 or probe != "localtime past the range"
+    if not throws:
+        assert inst.handle_raw(messages[1], env) == expected[1]["raw"]
+        assert expected[1]["result"]["Output"]["data"] == "1900 000 Sun Jan 00 00:00:00 1900"
+        return
+    assert expected[1]["raw"] is None and expected[1]["thrown"]
+    with pytest.raises(aocore.Error) as error:
+        inst.handle_raw(messages[1], env)
+    assert expected[1]["thrown"] in str(error.value)
+
+
+def test_strftime_vectors_are_what_the_glue_gives(ao_loader):
+    """tests/data/strftime_vectors.json, which the C++ port is tested against, holds what ao-loader's
+    own strftime returns or throws for each case (tests/aoloader/glue_strftime.cjs runs it)."""
+    data = json.loads((Path(__file__).parent / "data" / "strftime_vectors.json").read_text())
+    assert data["loader"] == LOADER_VERSION
+    cases = [{"format": v["format"], "tm": v["tm"]} for v in data["vectors"]]
+    proc = subprocess.run(["node", str(Path(__file__).parent / "aoloader" / "glue_strftime.cjs"), str(ao_loader)],
+                          input=json.dumps(cases), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    expected = [{k: v[k] for k in ("result", "thrown") if k in v} for v in data["vectors"]]
+    got = json.loads(proc.stdout)
+    assert got == expected
+    assert sum("thrown" in g for g in got) > 50 and len(got) > 400
 
 
 def test_dict_results_equal_ao_loader_results(ao_loader, tmp_path):

@@ -1,7 +1,6 @@
 #include "aocore/wasm/emscripten_host.h"
 
 #include <cstring>
-#include <ctime>
 #include <functional>
 #include <vector>
 
@@ -206,14 +205,19 @@ Status EmscriptenHost::DefineImports(wasmtime::Linker& linker, const ModuleInter
   auto errno_stub = [](int32_t value) -> Body {
     return [value](Cx, const std::vector<uint64_t>&) -> HostResult { return static_cast<uint64_t>(value); };
   };
-  auto write_tm = [this, is_64, oob](Cx cx, int64_t t, uint64_t tm, bool local) -> HostResult {
-    // The glue uses JS Date in the host's time zone; aocore's host is UTC, like a CU container.
-    const time_t tt = static_cast<time_t>(t);
-    struct tm g {};
-    if (!gmtime_r(&tt, &g)) return wasmtime::Trap("gmtime: time out of range");
-    const int32_t fields[8] = {g.tm_sec, g.tm_min, g.tm_hour, g.tm_mday, g.tm_mon, g.tm_year, g.tm_wday, g.tm_yday};
+  auto write_tm = [this, is_64, oob](Cx cx, double seconds, uint64_t tm, bool local) -> HostResult {
+    // The glue fills the struct from a JS Date in the host's time zone; aocore's host is UTC, like
+    // a CU container. JsGmtime/JsLocaltime give its fields, zeros for a date JS cannot hold.
+    const JsTm t = local ? JsLocaltime(seconds) : JsGmtime(seconds);
+    const int32_t fields[8] = {t.sec, t.min, t.hour, t.mday, t.mon, t.year, t.wday, t.yday};
     if (!guest_.Write(cx, tm, fields, sizeof fields)) return oob();
     if (local) {
+      // The wasm64 glue stores the zone offset as BigInt(-offset), which throws for the NaN
+      // offset of an invalid date; the wasm32 glue stores 0.
+      if (is_64 && !JsDateIsValid(seconds)) {
+        return Fail(HostFault::Kind::kTrap,
+                    "RangeError: The number NaN cannot be converted to a BigInt because it is not an integer");
+      }
       // tm_isdst at 32; tm_gmtoff (a long) at 40 in wasm64, 36 in wasm32.
       if (!guest_.WriteU32(cx, tm + 32, 0) || !guest_.WritePointer(cx, tm + (is_64 ? 40 : 36), 0)) return oob();
     }
@@ -221,7 +225,8 @@ Status EmscriptenHost::DefineImports(wasmtime::Linker& linker, const ModuleInter
   };
   auto time_arg = [is_64](const std::vector<uint64_t>& a) {
     // wasm32 passes the time as two i32 halves (no BigInt integration in that glue).
-    return is_64 ? static_cast<int64_t>(a[0]) : static_cast<int64_t>((a[0] & 0xFFFFFFFFu) | (a[1] << 32));
+    return JsTimeArgument(is_64 ? static_cast<int64_t>(a[0])
+                                : static_cast<int64_t>((a[0] & 0xFFFFFFFFu) | (a[1] << 32)));
   };
   auto async_call = [this](Cx cx, uint64_t value) -> HostResult {
     auto r = asyncify_.Suspend(cx, guest_, value);
@@ -293,7 +298,9 @@ Status EmscriptenHost::DefineImports(wasmtime::Linker& linker, const ModuleInter
            if (!zone) return oob();
            tm.zone = ReplaceInvalidUtf8(*zone);
          }
-         const std::string out = JsStrftime(ReplaceInvalidUtf8(*format), tm);
+         const Result<std::string> expanded = JsStrftime(ReplaceInvalidUtf8(*format), tm);
+         if (!expanded.ok()) return Fail(HostFault::Kind::kTrap, expanded.status().message());  // the glue throws
+         const std::string& out = *expanded;
          if (out.size() + 1 > maxsize) return uint64_t{0};
          if (!guest_.Write(cx, s, out.c_str(), out.size() + 1)) return oob();
          return static_cast<uint64_t>(out.size());

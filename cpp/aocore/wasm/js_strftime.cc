@@ -1,90 +1,210 @@
 #include "aocore/wasm/js_strftime.h"
 
 #include <array>
-#include <cstdlib>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <optional>
 #include <utility>
-#include <vector>
+
+#include "aocore/wasm/js_date.h"
 
 namespace ao::wasm {
 namespace {
 
-void ReplaceAll(std::string& s, std::string_view from, std::string_view to) {
-  for (size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size()) {
-    s.replace(p, from.size(), to);
+using js::Date;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
+
+Status TypeErrorReading(std::string_view property) {
+  return Status::InvalidArgument("TypeError: Cannot read properties of undefined (reading '" + std::string(property) +
+                                 "')");
+}
+
+Status InvalidStringLength() { return Status::InvalidArgument("RangeError: Invalid string length"); }
+
+// The text after `$` in a replacement string, as String.prototype.replace reads it for a regular
+// expression without groups: $$, $&, $` and $' are the only patterns, anything else is literal.
+void AppendSubstitution(std::string& out, std::string_view subject, size_t position, size_t matched,
+                        std::string_view replacement) {
+  for (size_t i = 0; i < replacement.size(); ++i) {
+    if (replacement[i] != '$' || i + 1 == replacement.size()) {
+      out.push_back(replacement[i]);
+      continue;
+    }
+    switch (replacement[i + 1]) {
+      case '$': out.push_back('$'); break;
+      case '&': out.append(subject.substr(position, matched)); break;
+      case '`': out.append(subject.substr(0, position)); break;
+      case '\'': out.append(subject.substr(position + matched)); break;
+      default: out.push_back('$'); continue;
+    }
+    ++i;
   }
 }
 
-std::string Pad(int64_t v, size_t width, char fill = '0') {
-  std::string x = std::to_string(v);
-  return x.size() < width ? std::string(width - x.size(), fill) + x : x;
+// pattern.replace(new RegExp(from, "g"), replacement) for a `from` without regular-expression
+// syntax; RangeError once the result would be longer than a JS string can be.
+Status ReplaceAll(std::string& subject, std::string_view from, std::string_view replacement) {
+  size_t position = subject.find(from);
+  if (position == std::string::npos) return Status::OK();
+  const bool substitutes = replacement.find('$') != std::string_view::npos;
+  const uint64_t replacement_units = js::Utf16Length(replacement);
+  std::string out;
+  uint64_t units = 0;
+  size_t copied = 0;
+  for (; position != std::string::npos; position = subject.find(from, position + from.size())) {
+    const std::string_view between(subject.data() + copied, position - copied);
+    units += js::Utf16Length(between);
+    out.append(between);
+    if (substitutes) {
+      const size_t before = out.size();
+      AppendSubstitution(out, subject, position, from.size(), replacement);
+      units += js::Utf16Length(std::string_view(out).substr(before));
+    } else {
+      units += replacement_units;
+      out.append(replacement);
+    }
+    if (units > js::kMaxStringLength) return InvalidStringLength();
+    copied = position + from.size();
+  }
+  const std::string_view rest = std::string_view(subject).substr(copied);
+  if (units + js::Utf16Length(rest) > js::kMaxStringLength) return InvalidStringLength();
+  out.append(rest);
+  subject = std::move(out);
+  return Status::OK();
 }
+
+// leadingSomething(value, digits, character): `text` padded on the left to `width`.
+std::string Pad(std::string text, size_t width, char fill = '0') {
+  return text.size() < width ? std::string(width - text.size(), fill) + text : text;
+}
+std::string Pad(int64_t v, size_t width, char fill = '0') { return Pad(std::to_string(v), width, fill); }
 
 constexpr std::array<const char*, 7> kWeekdays = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                                   "Thursday", "Friday", "Saturday"};
 constexpr std::array<const char*, 12> kMonths = {"January", "February", "March",     "April",
                                                  "May",     "June",     "July",      "August",
                                                  "September", "October", "November", "December"};
-// JS indexes its arrays with whatever the module wrote; an index outside gives `undefined`.
-std::string Name(const auto& names, int32_t i) {
-  return i >= 0 && static_cast<size_t>(i) < names.size() ? names[i] : "undefined";
+constexpr int kDaysLeap[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+constexpr int kDaysRegular[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+// NAMES[i]: undefined (nullptr) outside the array.
+const char* Name(const auto& names, int32_t i) {
+  return i >= 0 && static_cast<size_t>(i) < names.size() ? names[i] : nullptr;
 }
 
 bool IsLeap(int64_t y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
+// isLeapYear on a JS number that may be NaN (NaN % 4 === 0 is false).
+bool IsLeap(double y) { return !std::isnan(y) && IsLeap(static_cast<int64_t>(y)); }
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = FloorDiv(y, 400);
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
+// The glue's addDays: walks month by month from `date`, `days` ahead.
+Date AddDays(Date date, double days) {
+  // The walk lands where plain day arithmetic does, unless a step leaves the JS Date range on
+  // the way: only its setDate(1) or setMonth(0) in the first year of that range (-271821, which
+  // starts on April 20) can. There it is walked step by step; elsewhere one addition suffices.
+  while (days > 0 && date.valid() && date.FullYear() <= -271821) {
+    const double month = date.Month();
+    const int in_month = (IsLeap(date.FullYear()) ? kDaysLeap : kDaysRegular)[static_cast<int>(month)];
+    if (days > in_month - date.DayOfMonth()) {
+      days -= in_month - date.DayOfMonth() + 1;
+      date.SetDayOfMonth(1);
+      if (month < 11) {
+        date.SetMonth(month + 1);
+      } else {
+        date.SetMonth(0);
+        date.SetFullYear(date.FullYear() + 1);
+      }
+    } else {
+      date.SetDayOfMonth(date.DayOfMonth() + days);
+      return date;
+    }
+  }
+  if (days <= 0 || !date.valid()) return date;
+  return Date::FromTime(date.Time() + days * 86'400'000);
 }
 
-int64_t YearOfDays(int64_t days) {
-  // Inverse of DaysFromCivil for the year only (civil_from_days).
-  const int64_t z = days + 719468;
-  const int64_t era = FloorDiv(z, 146097);
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  return yoe + era * 400 + (mp >= 10 ? 1 : 0);
+// getFirstWeekStartDate: the Monday starting ISO week 1; undefined (nullopt) for an invalid date.
+std::optional<Date> FirstWeekStart(const Date& jan4) {
+  const double y = jan4.FullYear();
+  const double weekday = jan4.WeekDay();
+  if (std::isnan(weekday)) return std::nullopt;
+  switch (static_cast<int>(weekday)) {
+    case 0: return Date::FromYearMonthDay(y - 1, 11, 29);
+    case 1: return jan4;
+    case 2: return Date::FromYearMonthDay(y, 0, 3);
+    case 3: return Date::FromYearMonthDay(y, 0, 2);
+    case 4: return Date::FromYearMonthDay(y, 0, 1);
+    case 5: return Date::FromYearMonthDay(y - 1, 11, 31);
+    default: return Date::FromYearMonthDay(y - 1, 11, 30);
+  }
 }
 
-// The glue's getWeekBasedYear (ISO 8601 week-numbering year), on day numbers instead of JS Dates.
-int64_t WeekBasedYear(const JsTm& tm) {
-  const int64_t day = DaysFromCivil(int64_t{tm.year} + 1900, 1, 1) + tm.yday;
-  const int64_t year = YearOfDays(day);
-  auto first_week_start = [](int64_t y) {
-    const int64_t jan4 = DaysFromCivil(y, 1, 4);
-    const int64_t weekday = ((jan4 + 4) % 7 + 7) % 7;  // 1970-01-01 was a Thursday
-    return jan4 - (weekday + 6) % 7;                   // the Monday of that week
-  };
-  if (first_week_start(year) <= day) return first_week_start(year + 1) <= day ? year + 1 : year;
-  return year - 1;
+int Sign(double v) { return v < 0 ? -1 : v > 0 ? 1 : 0; }  // NaN is 0, as the glue's sgn
+
+Result<int> CompareByDay(const std::optional<Date>& first, const Date& second) {
+  if (!first) return TypeErrorReading("getFullYear");
+  int compare = Sign(first->FullYear() - second.FullYear());
+  if (compare == 0) compare = Sign(first->Month() - second.Month());
+  if (compare == 0) compare = Sign(first->DayOfMonth() - second.DayOfMonth());
+  return compare;
+}
+
+// getWeekBasedYear (ISO 8601 week-numbering year), on JS dates: years 0-99 are read as 19xx.
+Result<double> WeekBasedYear(const JsTm& tm) {
+  const Date day = AddDays(Date::FromYearMonthDay(static_cast<double>(tm.year) + 1900, 0, 1), tm.yday);
+  const std::optional<Date> this_year = FirstWeekStart(Date::FromYearMonthDay(day.FullYear(), 0, 4));
+  const std::optional<Date> next_year = FirstWeekStart(Date::FromYearMonthDay(day.FullYear() + 1, 0, 4));
+  AO_ASSIGN_OR_RETURN(const int vs_this_year, CompareByDay(this_year, day));
+  if (vs_this_year > 0) return day.FullYear() - 1;
+  AO_ASSIGN_OR_RETURN(const int vs_next_year, CompareByDay(next_year, day));
+  return vs_next_year <= 0 ? day.FullYear() + 1 : day.FullYear();
 }
 
 // The glue's %V, including its isLeapYear(tm_year % 400 - 1) on tm_year (not the full year).
 int64_t IsoWeek(const JsTm& tm) {
-  int64_t val = FloorDiv(int64_t{tm.yday} + 7 - (tm.wday + 6) % 7, 7);
-  if ((int64_t{tm.wday} + 371 - tm.yday - 2) % 7 <= 2) ++val;
+  const int64_t wday = tm.wday, yday = tm.yday;
+  int64_t val = FloorDiv(yday + 7 - (wday + 6) % 7, 7);
+  if ((wday + 371 - yday - 2) % 7 <= 2) ++val;
   if (!val) {
     val = 52;
-    const int64_t dec31 = (int64_t{tm.wday} + 7 - tm.yday - 1) % 7;
+    const int64_t dec31 = (wday + 7 - yday - 1) % 7;
     if (dec31 == 4 || (dec31 == 5 && IsLeap(int64_t{tm.year} % 400 - 1))) ++val;
   } else if (val == 53) {
-    const int64_t jan1 = (int64_t{tm.wday} + 371 - tm.yday) % 7;
-    if (jan1 != 4 && (jan1 != 3 || !IsLeap(tm.year))) val = 1;
+    const int64_t jan1 = (wday + 371 - yday) % 7;
+    if (jan1 != 4 && (jan1 != 3 || !IsLeap(int64_t{tm.year}))) val = 1;
   }
   return val;
 }
 
+// %j: tm_mday plus the days of the months before tm_mon (arraySum reads `undefined`, so NaN,
+// past December).
+std::string DayOfYear(const JsTm& tm) {
+  if (int64_t{tm.mon} - 1 >= 12) return "NaN";
+  const int* days = IsLeap(int64_t{tm.year} + 1900) ? kDaysLeap : kDaysRegular;
+  int64_t sum = tm.mday;
+  for (int m = 0; m < tm.mon; ++m) sum += days[m];
+  return Pad(sum, 3);
+}
+
+// %z: the glue divides in floating point, so an offset that is not whole hours reads oddly.
+std::string ZoneOffset(int64_t gmtoff) {
+  double off = static_cast<double>(gmtoff);
+  const bool ahead = off >= 0;
+  off = std::fabs(off) / 60;
+  off = off / 60 * 100 + std::fmod(off, 60);
+  std::string text(4, '0');  // "0000" + off
+  text += js::NumberToString(off);
+  return (ahead ? "+" : "-") + text.substr(text.size() - 4);
+}
+
 }  // namespace
 
-std::string JsStrftime(std::string_view format, const JsTm& tm) {
+Result<std::string> JsStrftime(std::string_view format, const JsTm& tm) {
+  if (js::Utf16Length(format) > js::kMaxStringLength) return InvalidStringLength();
   std::string pat(format);
   // EXPANSION_RULES_1, in the glue's order.
   static constexpr std::pair<const char*, const char*> kRules1[] = {
@@ -94,53 +214,115 @@ std::string JsStrftime(std::string_view format, const JsTm& tm) {
       {"%Ey", "%y"}, {"%EY", "%Y"}, {"%Od", "%d"}, {"%Oe", "%e"}, {"%OH", "%H"}, {"%OI", "%I"},
       {"%Om", "%m"}, {"%OM", "%M"}, {"%OS", "%S"}, {"%Ou", "%u"}, {"%OU", "%U"}, {"%OV", "%V"},
       {"%Ow", "%w"}, {"%OW", "%W"}, {"%Oy", "%y"}};
-  for (const auto& [from, to] : kRules1) ReplaceAll(pat, from, to);
+  for (const auto& [from, to] : kRules1) AO_RETURN_IF_ERROR(ReplaceAll(pat, from, to));
 
   const int64_t year = int64_t{tm.year} + 1900;
-  static constexpr int kDaysLeap[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  static constexpr int kDaysRegular[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int64_t jday = tm.mday;
-  for (int m = 0; m < tm.mon && m < 12; ++m) jday += IsLeap(year) ? kDaysLeap[m] : kDaysRegular[m];
-  const int32_t h12 = tm.hour == 0 ? 12 : (tm.hour > 12 ? tm.hour - 12 : tm.hour);
-  int64_t off = std::llabs(tm.gmtoff) / 60;
-  off = off / 60 * 100 + off % 60;
   const std::string year_text = std::to_string(year);
-  const std::string week_year_text = std::to_string(WeekBasedYear(tm));
-  // EXPANSION_RULES_2, in the glue's order ("%%" is protected first and restored last).
-  const std::vector<std::pair<std::string, std::string>> rules2 = {
-      {"%a", Name(kWeekdays, tm.wday).substr(0, 3)},
-      {"%A", Name(kWeekdays, tm.wday)},
-      {"%b", Name(kMonths, tm.mon).substr(0, 3)},
-      {"%B", Name(kMonths, tm.mon)},
-      {"%C", Pad(year / 100, 2)},
-      {"%d", Pad(tm.mday, 2)},
-      {"%e", Pad(tm.mday, 2, ' ')},
-      {"%g", week_year_text.size() > 2 ? week_year_text.substr(2) : std::string()},
-      {"%G", week_year_text},
-      {"%H", Pad(tm.hour, 2)},
-      {"%I", Pad(h12, 2)},
-      {"%j", Pad(jday, 3)},
-      {"%m", Pad(int64_t{tm.mon} + 1, 2)},
-      {"%M", Pad(tm.min, 2)},
-      {"%n", "\n"},
-      {"%p", tm.hour >= 0 && tm.hour < 12 ? "AM" : "PM"},
-      {"%S", Pad(tm.sec, 2)},
-      {"%t", "\t"},
-      {"%u", std::to_string(tm.wday ? tm.wday : 7)},
-      {"%U", Pad(FloorDiv(int64_t{tm.yday} + 7 - tm.wday, 7), 2)},
-      {"%V", Pad(IsoWeek(tm), 2)},
-      {"%w", std::to_string(tm.wday)},
-      {"%W", Pad(FloorDiv(int64_t{tm.yday} + 7 - (tm.wday + 6) % 7, 7), 2)},
-      {"%y", year_text.size() > 2 ? year_text.substr(2) : std::string()},
-      {"%Y", year_text},
-      {"%z", std::string(tm.gmtoff >= 0 ? "+" : "-") + Pad(off, 4)},
-      {"%Z", tm.zone},
+  auto name = [](const char* n) { return std::string(n ? n : "undefined"); };
+  auto abbreviation = [](const char* n) -> Result<std::string> {
+    if (!n) return TypeErrorReading("substring");
+    return std::string(n).substr(0, 3);
+  };
+  auto week_based_year = [&tm]() -> Result<std::string> {
+    AO_ASSIGN_OR_RETURN(const double y, WeekBasedYear(tm));
+    return js::NumberToString(y);
+  };
+  using Rule = std::pair<const char*, std::function<Result<std::string>()>>;
+  // EXPANSION_RULES_2, in the glue's order; a rule's text is made only when the pattern holds
+  // it, as the glue does (some throw, and %G can walk a long way).
+  const Rule rules2[] = {
+      {"%a", [&] { return abbreviation(Name(kWeekdays, tm.wday)); }},
+      {"%A", [&]() -> Result<std::string> { return name(Name(kWeekdays, tm.wday)); }},
+      {"%b", [&] { return abbreviation(Name(kMonths, tm.mon)); }},
+      {"%B", [&]() -> Result<std::string> { return name(Name(kMonths, tm.mon)); }},
+      {"%C", [&]() -> Result<std::string> { return Pad(year / 100, 2); }},
+      {"%d", [&]() -> Result<std::string> { return Pad(tm.mday, 2); }},
+      {"%e", [&]() -> Result<std::string> { return Pad(tm.mday, 2, ' '); }},
+      {"%g", [&]() -> Result<std::string> {
+         AO_ASSIGN_OR_RETURN(const std::string y, week_based_year());
+         return y.size() > 2 ? y.substr(2) : std::string();
+       }},
+      {"%G", week_based_year},
+      {"%H", [&]() -> Result<std::string> { return Pad(tm.hour, 2); }},
+      {"%I", [&]() -> Result<std::string> {
+         return Pad(tm.hour == 0 ? 12 : (tm.hour > 12 ? tm.hour - 12 : tm.hour), 2);
+       }},
+      {"%j", [&]() -> Result<std::string> { return DayOfYear(tm); }},
+      {"%m", [&]() -> Result<std::string> { return Pad(int64_t{tm.mon} + 1, 2); }},
+      {"%M", [&]() -> Result<std::string> { return Pad(tm.min, 2); }},
+      {"%n", []() -> Result<std::string> { return std::string("\n"); }},
+      {"%p", [&]() -> Result<std::string> { return std::string(tm.hour >= 0 && tm.hour < 12 ? "AM" : "PM"); }},
+      {"%S", [&]() -> Result<std::string> { return Pad(tm.sec, 2); }},
+      {"%t", []() -> Result<std::string> { return std::string("\t"); }},
+      {"%u", [&]() -> Result<std::string> { return std::to_string(tm.wday ? tm.wday : 7); }},
+      {"%U", [&]() -> Result<std::string> { return Pad(FloorDiv(int64_t{tm.yday} + 7 - tm.wday, 7), 2); }},
+      {"%V", [&]() -> Result<std::string> { return Pad(IsoWeek(tm), 2); }},
+      {"%w", [&]() -> Result<std::string> { return std::to_string(tm.wday); }},
+      {"%W", [&]() -> Result<std::string> {
+         return Pad(FloorDiv(int64_t{tm.yday} + 7 - (int64_t{tm.wday} + 6) % 7, 7), 2);
+       }},
+      {"%y", [&]() -> Result<std::string> { return year_text.size() > 2 ? year_text.substr(2) : std::string(); }},
+      {"%Y", [&]() -> Result<std::string> { return year_text; }},
+      {"%z", [&]() -> Result<std::string> { return ZoneOffset(tm.gmtoff); }},
+      {"%Z", [&]() -> Result<std::string> { return tm.zone; }},
+      {"%%", []() -> Result<std::string> { return std::string("%"); }},
   };
   const std::string guard("\0\0", 2);
-  ReplaceAll(pat, "%%", guard);
-  for (const auto& [from, to] : rules2) ReplaceAll(pat, from, to);
-  ReplaceAll(pat, guard, "%");
+  AO_RETURN_IF_ERROR(ReplaceAll(pat, "%%", guard));
+  for (const auto& [from, text] : rules2) {
+    if (pat.find(from) == std::string::npos) continue;
+    AO_ASSIGN_OR_RETURN(const std::string replacement, text());
+    AO_RETURN_IF_ERROR(ReplaceAll(pat, from, replacement));
+  }
+  AO_RETURN_IF_ERROR(ReplaceAll(pat, guard, "%"));
   return pat;
+}
+
+double JsTimeArgument(int64_t seconds) {
+  const double value = static_cast<double>(seconds);
+  return std::fabs(value) > kMaxSafeInteger ? kNaN : value;
+}
+
+bool JsDateIsValid(double seconds) { return Date::FromTime(seconds * 1e3).valid(); }
+
+namespace {
+
+// The fields both glue functions read from the date; HEAP32 stores NaN as 0.
+JsTm FieldsOf(const Date& date) {
+  JsTm tm;
+  tm.sec = js::ToInt32(date.Seconds());
+  tm.min = js::ToInt32(date.Minutes());
+  tm.hour = js::ToInt32(date.Hours());
+  tm.mday = js::ToInt32(date.DayOfMonth());
+  tm.mon = js::ToInt32(date.Month());
+  tm.year = js::ToInt32(date.FullYear() - 1900);
+  tm.wday = js::ToInt32(date.WeekDay());
+  tm.yday = 0;
+  return tm;
+}
+
+}  // namespace
+
+JsTm JsGmtime(double seconds) {
+  const Date date = Date::FromTime(seconds * 1e3);
+  JsTm tm = FieldsOf(date);
+  // (date.getTime() - Date.UTC(date.getUTCFullYear(), 0, 1, 0, 0, 0, 0)) / 86400000 | 0
+  const double start = Date::FromYearMonthDay(date.FullYear(), 0, 1).Time();
+  tm.yday = js::ToInt32((date.Time() - start) / 86'400'000);
+  return tm;
+}
+
+JsTm JsLocaltime(double seconds) {
+  const Date date = Date::FromTime(seconds * 1e3);
+  JsTm tm = FieldsOf(date);
+  if (date.valid()) {
+    // ydayFromDate: the month table of the date's own year.
+    static constexpr int kLeapCumulative[] = {0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335};
+    static constexpr int kRegularCumulative[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    const int* cumulative = IsLeap(date.FullYear()) ? kLeapCumulative : kRegularCumulative;
+    tm.yday = cumulative[tm.mon] + tm.mday - 1;
+  }
+  return tm;
 }
 
 }  // namespace ao::wasm

@@ -3,10 +3,14 @@
 vectors: the ID vectors' messages (tests/data/id_vectors.json) for the JSON and httpsig codecs,
 the request targets of docs/http.md for path parsing and HTTP requests, the fixed JWK of wallet_test.cc for JWK
 parsing, and commitment headers in the shape Commit writes for the structured-field parser.
+WebAssembly modules for the module interface parser are built here (small ones with imports of
+each kind, exports and a memory); the glue's time functions get `struct tm` values and formats
+from the strftime vectors (tests/data/strftime_vectors.json).
 Run from the repository root; the output is committed, so `make fuzz` needs no Python."""
 import json
 import pathlib
 import re
+import struct
 
 root = pathlib.Path(__file__).resolve().parent.parent
 corpus = root / "cpp" / "fuzz" / "corpus"
@@ -59,3 +63,47 @@ requests = [
 ] + [b"\x40GET " + p.encode() + b" HTTP/1.1\r\nAccept: application/aos-2\r\n\r\n" for p in sorted(paths)[:4]]
 for i, r in enumerate(requests):
     write("http_request", i, r)
+
+
+# WebAssembly modules: a header, then sections (id, LEB128 size, body).
+def leb(n):
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def section(sid, body):
+    return bytes([sid]) + leb(len(body)) + body
+
+
+def name(text):
+    return leb(len(text)) + text.encode()
+
+
+header = b"\0asm\x01\0\0\0"
+types = section(1, leb(2) + b"\x60\x02\x7e\x7e\x01\x7e" + b"\x60\x01\x7f\x00")
+imports = section(2, leb(4) + name("env") + name("f") + b"\x00" + leb(1)
+                  + name("env") + name("t") + b"\x01\x70\x00" + leb(1)
+                  + name("env") + name("g") + b"\x03\x7f\x00"
+                  + name("env") + name("m") + b"\x02\x05" + leb(1) + leb(16))
+functions = section(3, leb(2) + leb(0) + leb(1))
+memory = section(5, leb(1) + b"\x05" + leb(1088) + leb(8192))
+exports = section(7, leb(3) + name("handle") + b"\x00" + leb(1) + name("memory") + b"\x02" + leb(0)
+                  + name("g") + b"\x03" + leb(0))
+custom = section(0, name("producers") + b"x" * 8)
+modules = [header, header + types, header + types + imports + functions + exports,
+           header + types + functions + memory + exports + custom, header + custom + types + memory]
+for i, m in enumerate(modules):
+    write("wasm_module", i, m)
+
+# The glue's time functions: the fields, tm_gmtoff (also the time), the zone and the format.
+strftime_vectors = json.loads((root / "tests" / "data" / "strftime_vectors.json").read_text())["vectors"]
+for i, v in enumerate(strftime_vectors[:: max(1, len(strftime_vectors) // 24)]):
+    t = v["tm"]
+    zone = t["zone"].encode()[:255]
+    fields = struct.pack("<8iq", t["sec"], t["min"], t["hour"], t["mday"], t["mon"], t["year"], t["wday"],
+                         t["yday"], int(t["gmtoff"]))
+    write("js_time", i, fields + bytes([len(zone)]) + zone + v["format"].encode())

@@ -101,6 +101,9 @@ def corpus(module_id: str) -> tuple[str, list[str]]:
         'out[#out + 1] = os.date("!%Y %m %d %j %U %V %W %G %g %a %c", t) end return table.concat(out, "|")',
         'local out = {} for _, t in ipairs({-62135596800, -59042995200, 8639999999999}) do '
         'out[#out + 1] = os.date("%Y %j %U %c %z", t) end return table.concat(out, "|")',
+        # a buffer past the memory's maximum: Lua's allocation fails and the module then copies
+        # 512 MiB from 0 to 0 (HEAPU8.copyWithin in the glue, clamped, not a trap)
+        'local ok, e = pcall(string.rep, "x", 2^29) return tostring(ok) .. " " .. tostring(e)',
     ]
     msgs = [cu_msg(0, id=PID, frm=OWNER, tags=process_tags(module_id), data="")]
     for i, code in enumerate(evals, start=1):
@@ -151,6 +154,7 @@ def test_corpus_matches_ao_loader_step_by_step(ao_loader, tmp_path, module_id):
     assert results[18]["Output"]["data"].startswith("1 01 01 001 -99137 -99136 -99137 1901 01 Mon")
     assert results[18]["Output"]["data"].endswith("|1900 01 00 000 01 52 00 1900 00 Sun Sun Jan 00 00:00:00 1900")
     assert results[19]["Output"]["data"].startswith("1 001 00 Mon Jan 01 00:00:00 1 +0000|")
+    assert results[20]["Output"]["data"] == "false not enough memory for buffer allocation"
 
 
 # Probes where the glue itself throws (a JS exception out of an import, not the module's

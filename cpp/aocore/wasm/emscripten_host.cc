@@ -1,6 +1,9 @@
 #include "aocore/wasm/emscripten_host.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <functional>
 #include <vector>
 
@@ -13,6 +16,7 @@ namespace {
 
 // emscripten's errno values (not Linux's).
 constexpr int32_t kEbadf = 8, kEnoent = 44, kEnosys = 52, kEspipe = 70;
+constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53) - 1;  // Number.MAX_SAFE_INTEGER
 
 using Cx = wasmtime::Store::Context;
 using HostResult = wasmtime::Result<uint64_t, wasmtime::Trap>;
@@ -96,6 +100,29 @@ wasmtime::FuncType ToFuncType(const Signature& sig) {
   for (char c : sig.params) params.push_back(TypeOf(c));
   for (char c : sig.results) results.push_back(TypeOf(c));
   return wasmtime::FuncType::from_iters(params, results);
+}
+
+// An i64 argument as the wasm64 glue's bigintToI53Checked reads it: signed, NaN beyond 2^53 - 1.
+double I53(uint64_t bits) {
+  const auto v = static_cast<int64_t>(bits);
+  return v > kMaxSafeInteger || v < -kMaxSafeInteger ? std::numeric_limits<double>::quiet_NaN()
+                                                       : static_cast<double>(v);
+}
+
+// %TypedArray%.prototype.copyWithin(target, start, end) on `size` bytes: each argument counted
+// from the end when negative, NaN as 0, all clamped to the array; the bytes copied as memmove
+// copies them (ECMA-262 23.2.3.6).
+void CopyWithin(uint8_t* bytes, uint64_t size, double target, double start, double end) {
+  const double length = static_cast<double>(size);
+  auto index = [length](double v) {
+    v = std::isnan(v) ? 0 : std::trunc(v);
+    return v < 0 ? std::max(length + v, 0.0) : std::min(v, length);
+  };
+  const double to = index(target), from = index(start), final = index(end);
+  const double count = std::min(final - from, length - to);
+  if (count > 0) {
+    std::memmove(bytes + static_cast<uint64_t>(to), bytes + static_cast<uint64_t>(from), static_cast<uint64_t>(count));
+  }
 }
 
 uint64_t ArgBits(const wasmtime::Val& v) {
@@ -243,11 +270,20 @@ Status EmscriptenHost::DefineImports(wasmtime::Linker& linker, const ModuleInter
          return wasmtime::Trap("longjmp");
        }},
       {"_emscripten_memcpy_js",
-       [this, oob](Cx cx, const std::vector<uint64_t>& a) -> HostResult {
-         uint8_t* dst = guest_.At(cx, a[0], a[2]);
-         const uint8_t* src = guest_.At(cx, a[1], a[2]);
-         if (!dst || !src) return oob();
-         std::memmove(dst, src, a[2]);
+       [this, is_64](Cx cx, const std::vector<uint64_t>& a) -> HostResult {
+         // HEAPU8.copyWithin(dest, src, src + num): out-of-range bytes are not copied, no trap.
+         // wasm32 reads the arguments unsigned and wraps src + num at 2^32; wasm64 reads them
+         // as signed BigInts, NaN beyond 2^53.
+         double dest, src, end;
+         if (is_64) {
+           dest = I53(a[0]), src = I53(a[1]);
+           end = src + I53(a[2]);
+         } else {
+           dest = static_cast<double>(a[0] & 0xFFFFFFFFu), src = static_cast<double>(a[1] & 0xFFFFFFFFu);
+           end = static_cast<double>((a[1] + a[2]) & 0xFFFFFFFFu);
+         }
+         auto memory = guest_.memory().data(cx);
+         CopyWithin(memory.data(), memory.size(), dest, src, end);
          return uint64_t{0};
        }},
       {"emscripten_resize_heap",

@@ -101,30 +101,13 @@ bool IsLeap(double y) { return !std::isnan(y) && IsLeap(static_cast<int64_t>(y))
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-// The glue's addDays: walks month by month from `date`, `days` ahead.
-Date AddDays(Date date, double days) {
-  // The walk lands where plain day arithmetic does, unless a step leaves the JS Date range on
-  // the way: only its setDate(1) or setMonth(0) in the first year of that range (-271821, which
-  // starts on April 20) can. There it is walked step by step; elsewhere one addition suffices.
-  while (days > 0 && date.valid() && date.FullYear() <= -271821) {
-    const double month = date.Month();
-    const int in_month = (IsLeap(date.FullYear()) ? kDaysLeap : kDaysRegular)[static_cast<int>(month)];
-    if (days > in_month - date.DayOfMonth()) {
-      days -= in_month - date.DayOfMonth() + 1;
-      date.SetDayOfMonth(1);
-      if (month < 11) {
-        date.SetMonth(month + 1);
-      } else {
-        date.SetMonth(0);
-        date.SetFullYear(date.FullYear() + 1);
-      }
-    } else {
-      date.SetDayOfMonth(date.DayOfMonth() + days);
-      return date;
-    }
-  }
-  if (days <= 0 || !date.valid()) return date;
-  return Date::FromTime(date.Time() + days * 86'400'000);
+// The glue's addDays(new Date(year, 0, 1), days). It walks month by month (setDate(1), setMonth,
+// setFullYear), and every step lands between the start and the end; from a valid January 1st
+// (year -271820 or later: JS Date starts on April 20, -271821) no step leaves JS Date's range
+// before the end does, so the walk ends where day arithmetic does (invalid past the range).
+Date AddDaysFromNewYear(const Date& new_year, double days) {
+  if (days <= 0 || !new_year.valid()) return new_year;
+  return Date::FromTime(new_year.Time() + days * 86'400'000);
 }
 
 // getFirstWeekStartDate: the Monday starting ISO week 1; undefined (nullopt) for an invalid date.
@@ -155,7 +138,7 @@ Result<int> CompareByDay(const std::optional<Date>& first, const Date& second) {
 
 // getWeekBasedYear (ISO 8601 week-numbering year), on JS dates: years 0-99 are read as 19xx.
 Result<double> WeekBasedYear(const JsTm& tm) {
-  const Date day = AddDays(Date::FromYearMonthDay(static_cast<double>(tm.year) + 1900, 0, 1), tm.yday);
+  const Date day = AddDaysFromNewYear(Date::FromYearMonthDay(static_cast<double>(tm.year) + 1900, 0, 1), tm.yday);
   const std::optional<Date> this_year = FirstWeekStart(Date::FromYearMonthDay(day.FullYear(), 0, 4));
   const std::optional<Date> next_year = FirstWeekStart(Date::FromYearMonthDay(day.FullYear() + 1, 0, 4));
   AO_ASSIGN_OR_RETURN(const int vs_this_year, CompareByDay(this_year, day));

@@ -88,31 +88,6 @@ double Date::Hours() const { return valid() ? std::floor(TimeWithinDay(time_) / 
 double Date::Minutes() const { return valid() ? std::fmod(std::floor(TimeWithinDay(time_) / 60'000), 60) : kNaN; }
 double Date::Seconds() const { return valid() ? std::fmod(std::floor(TimeWithinDay(time_) / 1000), 60) : kNaN; }
 
-void Date::SetDayOfMonth(double day) {
-  if (!valid()) return;
-  const Civil c = CivilFromDays(DayNumber(time_));
-  time_ = TimeClip(MakeDay(static_cast<double>(c.year), static_cast<double>(c.month), day) * kMsPerDay +
-                   TimeWithinDay(time_));
-}
-
-void Date::SetMonth(double month) {
-  if (!valid()) return;
-  const Civil c = CivilFromDays(DayNumber(time_));
-  time_ = TimeClip(MakeDay(static_cast<double>(c.year), std::trunc(month), static_cast<double>(c.day)) * kMsPerDay +
-                   TimeWithinDay(time_));
-}
-
-void Date::SetFullYear(double year) {
-  const double t = valid() ? time_ : 0;
-  const Civil c = CivilFromDays(DayNumber(t));
-  if (std::isnan(year)) {
-    time_ = kNaN;
-    return;
-  }
-  time_ = TimeClip(MakeDay(std::trunc(year), static_cast<double>(c.month), static_cast<double>(c.day)) * kMsPerDay +
-                   TimeWithinDay(t));
-}
-
 int32_t ToInt32(double value) {
   if (!std::isfinite(value)) return 0;
   const double modulo = std::fmod(std::trunc(value), 4294967296.0);  // sign of `value`

@@ -1,15 +1,16 @@
 // The part of JavaScript's Date (ECMA-262 §21.4, as V8 runs it) that emscripten's time glue
 // uses, for a host whose local time zone is UTC: a time value in milliseconds as a double, NaN
-// for an invalid date (beyond ±8.64e15 ms), the constructor's two-digit-year rule, the getters
-// and the setters the glue calls. The glue's gmtime, localtime and strftime are built on these,
-// so out-of-range times and odd `struct tm` fields give what ao-loader gives (zeros, "NaN", or
-// a thrown TypeError), not what a C library would.
+// for an invalid date (beyond ±8.64e15 ms), the constructor's two-digit-year rule and the getters
+// the glue calls. The glue's gmtime, localtime and strftime are built on these, so out-of-range
+// times and odd `struct tm` fields give what ao-loader gives (zeros, "NaN", or a thrown
+// TypeError), not what a C library would.
 //
 // Thread-safety: a plain value; the functions are pure.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace ao::wasm::js {
 
@@ -33,12 +34,6 @@ class Date {
   double Hours() const;
   double Minutes() const;
   double Seconds() const;
-
-  // setDate, setMonth and setFullYear: an invalid date stays invalid, except under setFullYear,
-  // which starts from 1970-01-01.
-  void SetDayOfMonth(double day);
-  void SetMonth(double month);
-  void SetFullYear(double year);
 
  private:
   explicit Date(double time) : time_(time) {}

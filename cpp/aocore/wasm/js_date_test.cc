@@ -42,17 +42,6 @@ TEST(JsDateTest, GettersBeforeTheEpochFloor) {
   EXPECT_EQ(d.Seconds(), 59);
 }
 
-TEST(JsDateTest, SettersOnInvalidAndOverflowingDates) {
-  Date d = Date::FromTime(NAN);
-  d.SetDayOfMonth(3);
-  EXPECT_FALSE(d.valid());
-  d.SetFullYear(2000);  // setFullYear starts an invalid date from 1970-01-01
-  EXPECT_EQ(d.Time(), 946684800000.0);
-  Date e = Date::FromTime(0);
-  e.SetMonth(-13);
-  EXPECT_EQ(e.Time(), -34214400000.0);
-}
-
 TEST(JsDateTest, ToInt32WrapsModulo2To32) {
   EXPECT_EQ(ToInt32(2147483648.0), -2147483647 - 1);
   EXPECT_EQ(ToInt32(-2147483649.0), 2147483647);

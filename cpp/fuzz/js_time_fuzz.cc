@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "aocore/wasm/js_date.h"
 #include "aocore/wasm/js_strftime.h"
 #include "aocore/wasm/utf8.h"
 
@@ -48,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (m.rfind("TypeError: ", 0) != 0 && m.rfind("RangeError: ", 0) != 0) std::abort();
   }
 
-  const double seconds = ao::wasm::JsTimeArgument(gmtoff);
+  const double seconds = ao::wasm::js::BigIntToI53Checked(gmtoff);
   const ao::wasm::JsTm g = ao::wasm::JsGmtime(seconds), l = ao::wasm::JsLocaltime(seconds);
   if (g.sec != l.sec || g.min != l.min || g.hour != l.hour || g.mday != l.mday || g.mon != l.mon ||
       g.year != l.year || g.wday != l.wday) {

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <functional>
 #include <vector>
 
 #include "aocore/wasm/heap_growth.h"
+#include "aocore/wasm/js_date.h"
 #include "aocore/wasm/js_strftime.h"
 #include "aocore/wasm/utf8.h"
 
@@ -16,7 +16,6 @@ namespace {
 
 // emscripten's errno values (not Linux's).
 constexpr int32_t kEbadf = 8, kEnoent = 44, kEnosys = 52, kEspipe = 70;
-constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53) - 1;  // Number.MAX_SAFE_INTEGER
 
 using Cx = wasmtime::Store::Context;
 using HostResult = wasmtime::Result<uint64_t, wasmtime::Trap>;
@@ -100,13 +99,6 @@ wasmtime::FuncType ToFuncType(const Signature& sig) {
   for (char c : sig.params) params.push_back(TypeOf(c));
   for (char c : sig.results) results.push_back(TypeOf(c));
   return wasmtime::FuncType::from_iters(params, results);
-}
-
-// An i64 argument as the wasm64 glue's bigintToI53Checked reads it: signed, NaN beyond 2^53 - 1.
-double I53(uint64_t bits) {
-  const auto v = static_cast<int64_t>(bits);
-  return v > kMaxSafeInteger || v < -kMaxSafeInteger ? std::numeric_limits<double>::quiet_NaN()
-                                                       : static_cast<double>(v);
 }
 
 // %TypedArray%.prototype.copyWithin(target, start, end) on `size` bytes: each argument counted
@@ -252,8 +244,8 @@ Status EmscriptenHost::DefineImports(wasmtime::Linker& linker, const ModuleInter
   };
   auto time_arg = [is_64](const std::vector<uint64_t>& a) {
     // wasm32 passes the time as two i32 halves (no BigInt integration in that glue).
-    return JsTimeArgument(is_64 ? static_cast<int64_t>(a[0])
-                                : static_cast<int64_t>((a[0] & 0xFFFFFFFFu) | (a[1] << 32)));
+    return js::BigIntToI53Checked(is_64 ? static_cast<int64_t>(a[0])
+                                        : static_cast<int64_t>((a[0] & 0xFFFFFFFFu) | (a[1] << 32)));
   };
   auto async_call = [this](Cx cx, uint64_t value) -> HostResult {
     auto r = asyncify_.Suspend(cx, guest_, value);
@@ -276,8 +268,9 @@ Status EmscriptenHost::DefineImports(wasmtime::Linker& linker, const ModuleInter
          // as signed BigInts, NaN beyond 2^53.
          double dest, src, end;
          if (is_64) {
-           dest = I53(a[0]), src = I53(a[1]);
-           end = src + I53(a[2]);
+           dest = js::BigIntToI53Checked(static_cast<int64_t>(a[0]));
+           src = js::BigIntToI53Checked(static_cast<int64_t>(a[1]));
+           end = src + js::BigIntToI53Checked(static_cast<int64_t>(a[2]));
          } else {
            dest = static_cast<double>(a[0] & 0xFFFFFFFFu), src = static_cast<double>(a[1] & 0xFFFFFFFFu);
            end = static_cast<double>((a[1] + a[2]) & 0xFFFFFFFFu);

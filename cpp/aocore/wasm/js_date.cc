@@ -88,6 +88,11 @@ double Date::Hours() const { return valid() ? std::floor(TimeWithinDay(time_) / 
 double Date::Minutes() const { return valid() ? std::fmod(std::floor(TimeWithinDay(time_) / 60'000), 60) : kNaN; }
 double Date::Seconds() const { return valid() ? std::fmod(std::floor(TimeWithinDay(time_) / 1000), 60) : kNaN; }
 
+double BigIntToI53Checked(int64_t value) {
+  constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53) - 1;  // Number.MAX_SAFE_INTEGER
+  return value > kMaxSafeInteger || value < -kMaxSafeInteger ? kNaN : static_cast<double>(value);
+}
+
 int32_t ToInt32(double value) {
   if (!std::isfinite(value)) return 0;
   const double modulo = std::fmod(std::trunc(value), 4294967296.0);  // sign of `value`

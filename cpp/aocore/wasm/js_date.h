@@ -40,6 +40,10 @@ class Date {
   double time_;
 };
 
+// bigintToI53Checked: a signed 64-bit value (a wasm i64 as the glue receives it, a BigInt) as a
+// number, NaN beyond ±(2^53 - 1).
+double BigIntToI53Checked(int64_t value);
+
 // ToInt32: what storing a number into an Int32Array (HEAP32) or `x | 0` gives (NaN is 0).
 int32_t ToInt32(double value);
 

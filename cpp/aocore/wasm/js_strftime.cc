@@ -3,7 +3,6 @@
 #include <array>
 #include <cmath>
 #include <functional>
-#include <limits>
 #include <optional>
 #include <utility>
 
@@ -13,9 +12,6 @@ namespace ao::wasm {
 namespace {
 
 using js::Date;
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
 
 Status TypeErrorReading(std::string_view property) {
   return Status::InvalidArgument("TypeError: Cannot read properties of undefined (reading '" + std::string(property) +
@@ -163,14 +159,19 @@ int64_t IsoWeek(const JsTm& tm) {
   return val;
 }
 
+// The days of the months before `month` (at most 12) in a leap or regular year.
+int DaysBeforeMonth(bool leap, int32_t month) {
+  const int* days = leap ? kDaysLeap : kDaysRegular;
+  int sum = 0;
+  for (int m = 0; m < month; ++m) sum += days[m];
+  return sum;
+}
+
 // %j: tm_mday plus the days of the months before tm_mon (arraySum reads `undefined`, so NaN,
 // past December).
 std::string DayOfYear(const JsTm& tm) {
   if (int64_t{tm.mon} - 1 >= 12) return "NaN";
-  const int* days = IsLeap(int64_t{tm.year} + 1900) ? kDaysLeap : kDaysRegular;
-  int64_t sum = tm.mday;
-  for (int m = 0; m < tm.mon; ++m) sum += days[m];
-  return Pad(sum, 3);
+  return Pad(tm.mday + int64_t{DaysBeforeMonth(IsLeap(int64_t{tm.year} + 1900), tm.mon)}, 3);
 }
 
 // %z: the glue divides in floating point, so an offset that is not whole hours reads oddly.
@@ -261,11 +262,6 @@ Result<std::string> JsStrftime(std::string_view format, const JsTm& tm) {
   return pat;
 }
 
-double JsTimeArgument(int64_t seconds) {
-  const double value = static_cast<double>(seconds);
-  return std::fabs(value) > kMaxSafeInteger ? kNaN : value;
-}
-
 bool JsDateIsValid(double seconds) { return Date::FromTime(seconds * 1e3).valid(); }
 
 namespace {
@@ -300,10 +296,7 @@ JsTm JsLocaltime(double seconds) {
   JsTm tm = FieldsOf(date);
   if (date.valid()) {
     // ydayFromDate: the month table of the date's own year.
-    static constexpr int kLeapCumulative[] = {0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335};
-    static constexpr int kRegularCumulative[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-    const int* cumulative = IsLeap(date.FullYear()) ? kLeapCumulative : kRegularCumulative;
-    tm.yday = cumulative[tm.mon] + tm.mday - 1;
+    tm.yday = DaysBeforeMonth(IsLeap(date.FullYear()), tm.mon) + tm.mday - 1;
   }
   return tm;
 }

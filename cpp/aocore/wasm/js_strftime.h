@@ -30,9 +30,7 @@ struct JsTm {
 // string can be ("RangeError: Invalid string length").
 Result<std::string> JsStrftime(std::string_view format, const JsTm& tm);
 
-// `seconds` as the glue receives it: NaN beyond ±(2^53 - 1), which its BigInt check refuses.
-double JsTimeArgument(int64_t seconds);
-
+// `seconds` is the time as the glue reads its argument (js::BigIntToI53Checked: NaN beyond 2^53).
 // The fields `_gmtime_js` writes for new Date(seconds * 1000): all zero when the date is invalid;
 // yday from Date.UTC(year, 0, 1), which reads years 0-99 as 1900-1999.
 JsTm JsGmtime(double seconds);

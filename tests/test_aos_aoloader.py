@@ -171,9 +171,9 @@ GLUE_PROBES = {"week-based year past the range": 'return os.date("!%G", 86400000
                          ids=["aos2_0_6", "aos2_0_4_32"])
 def test_glue_exceptions_match_ao_loader(ao_loader, tmp_path, module_id, probe):
     env, messages = corpus(module_id)
-    eval_message = json.loads(messages[1])
-    eval_message.update(From=OWNER, Owner=OWNER, Tags=[{"name": "Action", "value": "Eval"}], Data=GLUE_PROBES[probe])
-    messages = [messages[0], aos.js_stringify(eval_message)]
+    probe_message = cu_msg(1, id="MSG1_".ljust(43, "0"), frm=OWNER, tags=[{"name": "Action", "value": "Eval"}],
+                           data=GLUE_PROBES[probe])
+    messages = [messages[0], aos.js_stringify(probe_message)]
     expected = run_ao_loader(ao_loader, tmp_path, module_id, env, messages)
     inst = aocore.AOModule.from_id(module_id).instance()
     assert inst.handle_raw(messages[0], env) == expected[0]["raw"]

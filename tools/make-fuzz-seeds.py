@@ -79,21 +79,21 @@ def section(sid, body):
     return bytes([sid]) + leb(len(body)) + body
 
 
-def name(text):
+def wasm_name(text):
     return leb(len(text)) + text.encode()
 
 
 header = b"\0asm\x01\0\0\0"
 types = section(1, leb(2) + b"\x60\x02\x7e\x7e\x01\x7e" + b"\x60\x01\x7f\x00")
-imports = section(2, leb(4) + name("env") + name("f") + b"\x00" + leb(1)
-                  + name("env") + name("t") + b"\x01\x70\x00" + leb(1)
-                  + name("env") + name("g") + b"\x03\x7f\x00"
-                  + name("env") + name("m") + b"\x02\x05" + leb(1) + leb(16))
+imports = section(2, leb(4) + wasm_name("env") + wasm_name("f") + b"\x00" + leb(1)
+                  + wasm_name("env") + wasm_name("t") + b"\x01\x70\x00" + leb(1)
+                  + wasm_name("env") + wasm_name("g") + b"\x03\x7f\x00"
+                  + wasm_name("env") + wasm_name("m") + b"\x02\x05" + leb(1) + leb(16))
 functions = section(3, leb(2) + leb(0) + leb(1))
 memory = section(5, leb(1) + b"\x05" + leb(1088) + leb(8192))
-exports = section(7, leb(3) + name("handle") + b"\x00" + leb(1) + name("memory") + b"\x02" + leb(0)
-                  + name("g") + b"\x03" + leb(0))
-custom = section(0, name("producers") + b"x" * 8)
+exports = section(7, leb(3) + wasm_name("handle") + b"\x00" + leb(1) + wasm_name("memory") + b"\x02" + leb(0)
+                  + wasm_name("g") + b"\x03" + leb(0))
+custom = section(0, wasm_name("producers") + b"x" * 8)
 modules = [header, header + types, header + types + imports + functions + exports,
            header + types + functions + memory + exports + custom, header + custom + types + memory]
 for i, m in enumerate(modules):

@@ -43,30 +43,37 @@ void AppendSubstitution(std::string& out, std::string_view subject, size_t posit
 // pattern.replace(new RegExp(from, "g"), replacement) for a `from` without regular-expression
 // syntax; RangeError once the result would be longer than a JS string can be.
 Status ReplaceAll(std::string& subject, std::string_view from, std::string_view replacement) {
-  size_t position = subject.find(from);
-  if (position == std::string::npos) return Status::OK();
+  const size_t first = subject.find(from);
+  if (first == std::string::npos) return Status::OK();
   const bool substitutes = replacement.find('$') != std::string_view::npos;
-  const uint64_t replacement_units = js::Utf16Length(replacement);
+  if (!substitutes) {
+    // The result's length is known before it is built, so a too long one is refused without
+    // allocating it. With $-patterns each substitution's length depends on where it is: counted
+    // as the result is built.
+    uint64_t matches = 0;
+    for (size_t p = first; p != std::string::npos; p = subject.find(from, p + from.size())) ++matches;
+    const uint64_t units = js::Utf16Length(subject) - matches * js::Utf16Length(from) +
+                           matches * js::Utf16Length(replacement);
+    if (units > js::kMaxStringLength) return InvalidStringLength();
+  }
   std::string out;
   uint64_t units = 0;
   size_t copied = 0;
-  for (; position != std::string::npos; position = subject.find(from, position + from.size())) {
+  for (size_t position = first; position != std::string::npos; position = subject.find(from, position + from.size())) {
     const std::string_view between(subject.data() + copied, position - copied);
-    units += js::Utf16Length(between);
     out.append(between);
     if (substitutes) {
       const size_t before = out.size();
       AppendSubstitution(out, subject, position, from.size(), replacement);
-      units += js::Utf16Length(std::string_view(out).substr(before));
+      units += js::Utf16Length(between) + js::Utf16Length(std::string_view(out).substr(before));
+      if (units > js::kMaxStringLength) return InvalidStringLength();
     } else {
-      units += replacement_units;
       out.append(replacement);
     }
-    if (units > js::kMaxStringLength) return InvalidStringLength();
     copied = position + from.size();
   }
   const std::string_view rest = std::string_view(subject).substr(copied);
-  if (units + js::Utf16Length(rest) > js::kMaxStringLength) return InvalidStringLength();
+  if (substitutes && units + js::Utf16Length(rest) > js::kMaxStringLength) return InvalidStringLength();
   out.append(rest);
   subject = std::move(out);
   return Status::OK();

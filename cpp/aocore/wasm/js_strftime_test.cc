@@ -51,6 +51,18 @@ TEST(JsStrftimeTest, WeekNumbersAndWeekBasedYear) {
   EXPECT_EQ(*JsStrftime("%U %W %V %G %g", dec30), "52 53 01 2025 25");
 }
 
+TEST(JsStrftimeTest, AResultLongerThanAJsStringIsARangeError) {
+  // 200,000 zone names of 4 KiB: 819 million characters, past V8's 2^29 - 24. The glue throws
+  // there; the port refuses before building the result.
+  JsTm tm = Feb5th1971();
+  tm.zone = std::string(4096, 'z');
+  std::string format;
+  for (int i = 0; i < 200'000; ++i) format += "%Z";
+  const Result<std::string> out = JsStrftime(format, tm);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(), "RangeError: Invalid string length");
+}
+
 TEST(JsStrftimeTest, MatchesTheGluesOwnStrftimeOnItsVectors) {
   // tests/data/strftime_vectors.json: what ao-loader's strftime returned or threw for each case
   // (tools/make-strftime-vectors.py; tests/test_aos_aoloader.py checks the file against it).
